@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/** EC2 instance type, e.g. t3.medium, m5.large, m6g.2xlarge. */
+export const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
+
+export const NodeGroupSchema = z
+    .strictObject({
+        name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a lowercase name of letters, digits and '-' (max 31)"),
+        /** system: on-demand, tainted for cluster add-ons; app: where the service's pods run. */
+        role: z.enum(["system", "app"]),
+        instanceTypes: z
+            .array(z.string().regex(EC2_INSTANCE_TYPE, "an EC2 instance type such as t3.medium or m5.large"))
+            .min(1),
+        capacityType: z.enum(["ON_DEMAND", "SPOT"]),
+        minSize: z.number().int().min(0).max(100),
+        desiredSize: z.number().int().min(0).max(100),
+        maxSize: z.number().int().min(1).max(100),
+        diskSizeGb: z.number().int().min(20).max(2000).default(50),
+    })
+    .refine((g) => g.minSize <= g.maxSize, { message: "minSize <= maxSize", path: ["minSize"] })
+    .refine((g) => g.desiredSize >= g.minSize && g.desiredSize <= g.maxSize, {
+        message: "desiredSize between minSize and maxSize",
+        path: ["desiredSize"],
+    });
+
+const KUBERNETES_VERSION = z.string().regex(/^1\.(2[89]|3\d)$/, "a Kubernetes minor version such as \"1.31\" (1.28 or later)");
+
+export const ClusterSchema = z.discriminatedUnion("mode", [
+    z.strictObject({
+        mode: z.literal("eks"),
+        version: KUBERNETES_VERSION.default("1.31"),
+        /** Production keeps the API endpoint private; staging may expose it to the listed CIDRs. */
+        endpointPublicAccess: z.boolean().default(false),
+        publicAccessCidrs: z.array(z.string().regex(/^[\d.]+\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24")).default([]),
+        logTypes: z
+            .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
+            .default(["api", "audit", "authenticator"]),
+        nodeGroups: z
+            .array(NodeGroupSchema)
+            .min(1)
+            .refine((gs) => new Set(gs.map((g) => g.name)).size === gs.length, "node group names to be unique")
+            .refine((gs) => gs.some((g) => g.role === "app"), "at least one node group with role \"app\""),
+    }),
+    z.strictObject({
+        mode: z.literal("existing"),
+        /** Path to a kubeconfig file; unset means the ambient KUBECONFIG / ~/.kube/config. */
+        kubeconfigPath: z.string().min(1).optional(),
+        context: z.string().min(1).optional(),
+    }),
+]);
+
+export type NodeGroupConfig = z.infer<typeof NodeGroupSchema>;
+export type ClusterConfig = z.infer<typeof ClusterSchema>;
+export type EksClusterConfig = Extract<ClusterConfig, { mode: "eks" }>;

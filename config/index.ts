@@ -1,0 +1,107 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { BudgetSchema } from "./budget";
+import { CacheSchema } from "./cache";
+import { ClusterSchema } from "./cluster";
+import { DatabaseSchema } from "./database";
+import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
+import { NetworkSchema } from "./network";
+import { StorageSchema } from "./storage";
+
+export { CONFIG_NAMESPACE, ConfigError } from "./errors";
+
+const AWS_REGION = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as us-east-1");
+
+export const AwsSchema = z
+    .strictObject({
+        region: AWS_REGION,
+        /** Region of the DR copies (cross-region replica, backup copies, replicated bucket). */
+        drRegion: AWS_REGION,
+    })
+    .refine((a) => a.region !== a.drRegion, { message: "drRegion different from region", path: ["drRegion"] });
+
+export const TagsSchema = z.strictObject({
+    costCenter: z.string().min(1).default("claude-enhancer"),
+    /** Extra tags added to every AWS resource besides Project/Environment/CostCenter/ManagedBy. */
+    extra: z.record(z.string().regex(/^[\w .:/=+@-]{1,128}$/, "an AWS tag key"), z.string().max(256)).default({}),
+});
+
+/**
+ * The one schema of the stack configuration: each top-level key is a `claude-enhancer:<key>` stack
+ * setting. It validates and, through z.infer, types everything components receive.
+ */
+export const PlatformSchema = z
+    .strictObject({
+        environment: z.enum(["staging", "production", "local"]),
+        aws: AwsSchema.optional(),
+        tags: TagsSchema.prefault({}),
+        network: NetworkSchema.prefault({}),
+        cluster: ClusterSchema,
+        database: DatabaseSchema,
+        cache: CacheSchema,
+        storage: StorageSchema.prefault({}),
+        budget: BudgetSchema.optional(),
+    })
+    .superRefine((c, ctx) => {
+        const onAws = c.cluster.mode === "eks";
+        if (onAws && !c.aws) {
+            ctx.addIssue({ code: "custom", path: ["aws"], message: "an object {region, drRegion} (required when cluster.mode is \"eks\")" });
+        }
+        if (onAws && !c.budget) {
+            ctx.addIssue({ code: "custom", path: ["budget"], message: "an object {monthlyLimitUsd, ...} (every AWS stack has a budget)" });
+        }
+        if (!onAws && c.database.mode === "rds") {
+            ctx.addIssue({ code: "custom", path: ["database", "mode"], message: "\"in-cluster\" (\"rds\" needs cluster.mode \"eks\")" });
+        }
+        if (!onAws && c.cache.mode === "elasticache") {
+            ctx.addIssue({ code: "custom", path: ["cache", "mode"], message: "\"in-cluster\" (\"elasticache\" needs cluster.mode \"eks\")" });
+        }
+    });
+
+export type PlatformConfig = z.infer<typeof PlatformSchema>;
+export type AwsConfig = z.infer<typeof AwsSchema>;
+export type TagsConfig = z.infer<typeof TagsSchema>;
+
+/** Validates raw stack settings (keys without the namespace prefix); throws ConfigError listing every problem. */
+export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+    const result = PlatformSchema.safeParse(raw);
+    if (!result.success) throw new ConfigError(formatIssues(result.error, raw));
+    return result.data;
+}
+
+/** Stack settings may be plain strings (`environment: staging`) or structured objects. */
+function decode(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/**
+ * Secret stack settings (`pulumi config set --secret`): read only by the component that needs them,
+ * with `Config.requireSecret`/`getSecret`, so they stay Pulumi secrets and never enter the schema.
+ */
+export const SECRET_KEYS: readonly string[] = [];
+
+/**
+ * Reads and validates this stack's configuration from the Pulumi runtime. Every `claude-enhancer:*`
+ * key must be a schema key or a declared secret key, so a misspelt key fails instead of being ignored.
+ */
+export function loadPlatformConfig(config = new pulumi.Config(CONFIG_NAMESPACE)): PlatformConfig {
+    const known = new Set(Object.keys(PlatformSchema.shape));
+    const raw: Record<string, unknown> = {};
+    const unknown: string[] = [];
+    for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
+        const [namespace, key] = fullKey.split(":", 2);
+        if (namespace !== CONFIG_NAMESPACE || key === undefined || SECRET_KEYS.includes(key)) continue;
+        if (!known.has(key)) {
+            unknown.push(`${fullKey}: unknown key; expected one of ${[...known, ...SECRET_KEYS].join(", ")}`);
+            continue;
+        }
+        const text = config.get(key);
+        if (text !== undefined) raw[key] = decode(text);
+    }
+    if (unknown.length > 0) throw new ConfigError(unknown);
+    return parsePlatformConfig(raw);
+}

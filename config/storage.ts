@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+export const StorageSchema = z
+    .strictObject({
+        transitionToIaDays: z.number().int().min(30).default(30),
+        transitionToGlacierDays: z.number().int().min(31).default(90),
+        /** Backups expire after this many days (noncurrent versions too). */
+        backupExpirationDays: z.number().int().min(1).default(365),
+        /** Archived logs expire after this many days. */
+        logArchiveExpirationDays: z.number().int().min(1).default(365),
+    })
+    .refine((s) => s.transitionToGlacierDays > s.transitionToIaDays, {
+        message: "transitionToGlacierDays > transitionToIaDays",
+        path: ["transitionToGlacierDays"],
+    })
+    .refine((s) => s.backupExpirationDays > s.transitionToGlacierDays, {
+        message: "backupExpirationDays > transitionToGlacierDays (objects must reach Glacier before expiring)",
+        path: ["backupExpirationDays"],
+    })
+    .refine((s) => s.logArchiveExpirationDays > s.transitionToGlacierDays, {
+        message: "logArchiveExpirationDays > transitionToGlacierDays (objects must reach Glacier before expiring)",
+        path: ["logArchiveExpirationDays"],
+    });
+
+export type StorageConfig = z.infer<typeof StorageSchema>;

@@ -1,0 +1,53 @@
+import { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+
+/**
+ * What the mock engine answers for resources and invokes, beyond echoing inputs: the outputs a real
+ * provider computes (ARNs, endpoints, generated secrets) that other resources consume. One entry per
+ * type token; add one when a component reads an output the mock would otherwise leave undefined.
+ */
+export const ACCOUNT_ID = "123456789012";
+export const MOCK_REGION = "us-east-1";
+
+type Extra = (args: MockResourceArgs) => Record<string, unknown>;
+
+export const resourceOutputs: Record<string, Extra> = {
+    "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32) }),
+    "aws:eks/cluster:Cluster": (a) => ({
+        endpoint: `https://${a.name}.gr7.${MOCK_REGION}.eks.amazonaws.com`,
+        certificateAuthority: { data: Buffer.from("mock-ca").toString("base64") },
+        identities: [{ oidcs: [{ issuer: `https://oidc.eks.${MOCK_REGION}.amazonaws.com/id/MOCK${a.name.toUpperCase()}` }] }],
+        version: a.inputs.version,
+        vpcConfig: { ...a.inputs.vpcConfig, clusterSecurityGroupId: `sg-cluster-${a.name}` },
+    }),
+    "aws:rds/instance:Instance": (a) => ({
+        address: `${a.name}.abc123.${MOCK_REGION}.rds.amazonaws.com`,
+        endpoint: `${a.name}.abc123.${MOCK_REGION}.rds.amazonaws.com:5432`,
+        port: 5432,
+        masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${MOCK_REGION}:${ACCOUNT_ID}:secret:rds!${a.name}`, secretStatus: "active" }],
+        resourceId: `db-${a.name.toUpperCase()}`,
+    }),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (a) => ({
+        primaryEndpointAddress: `master.${a.name}.abc123.use1.cache.amazonaws.com`,
+        configurationEndpointAddress: `clustercfg.${a.name}.abc123.use1.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${a.name}.abc123.use1.cache.amazonaws.com`,
+    }),
+    "aws:s3/bucketV2:BucketV2": (a) => ({ bucket: a.inputs.bucket ?? `${a.name}-mock`, bucketDomainName: `${a.name}.s3.amazonaws.com` }),
+    "aws:s3/bucket:Bucket": (a) => ({ bucket: a.inputs.bucket ?? `${a.name}-mock`, bucketDomainName: `${a.name}.s3.amazonaws.com` }),
+};
+
+export const invokeOutputs: Record<string, (args: MockCallArgs) => Record<string, unknown>> = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+        names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+        zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6", "use1-az3"],
+    }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/mock`, userId: "MOCK" }),
+    "aws:index/getRegion:getRegion": (a) => ({ name: a.inputs.region ?? MOCK_REGION, region: a.inputs.region ?? MOCK_REGION }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
+    "aws:iam/getPolicyDocument:getPolicyDocument": (a) => ({ json: JSON.stringify({ Version: "2012-10-17", Statement: a.inputs.statements ?? [] }) }),
+};
+
+/** A plausible ARN for any AWS resource, so ARN-consuming wiring resolves under mocks. */
+export function mockArn(type: string, name: string): string {
+    const service = type.split(":")[1]?.split("/")[0] ?? "unknown";
+    return `arn:aws:${service}:${MOCK_REGION}:${ACCOUNT_ID}:${name}`;
+}

@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import { readStackSettings } from "../../config/stackFile";
+import { CONFIG_NAMESPACE } from "../../config";
+import { RecordedResource, RecordingMocks, RegisterRequest } from "./recorder";
+
+// Internal to @pulumi/pulumi but stable for years: resolves when every outstanding RPC has finished,
+// i.e. when the program has registered everything it will.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+export interface ProgramRun {
+    mocks: RecordingMocks;
+    resources: RecordedResource[];
+    /** The stack outputs, resolved (secrets unwrapped). */
+    outputs: Record<string, unknown>;
+}
+
+/** Installs recording mocks for a stack, and hooks the monitor to learn URNs, parents and options. */
+export async function installMocks(stack: string, preview = false): Promise<RecordingMocks> {
+    const mocks = new RecordingMocks();
+    await pulumi.runtime.setMocks(mocks, "claude-enhancer", stack, preview);
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): Promise<void>;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, resp) => {
+            if (resp) mocks.annotate(req, resp.getUrn());
+            cb(err, resp);
+        });
+    return mocks;
+}
+
+/** Sets the runtime configuration to `settings` (keys without namespace), as `pulumi up` would from the stack file. */
+export function setStackConfig(settings: Record<string, unknown>, extra: Record<string, string> = {}): void {
+    const all: Record<string, string> = { ...extra };
+    for (const [key, value] of Object.entries(settings)) {
+        all[`${CONFIG_NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    pulumi.runtime.setAllConfig(all, Object.keys(extra));
+}
+
+async function resolve(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        return new Promise((res) => (value as pulumi.Output<unknown>).apply((v) => res(v)));
+    }
+    return value;
+}
+
+/**
+ * Runs the whole program (index.ts) under the mock runtime with the settings of `Pulumi.<stack>.yaml`
+ * (optionally overridden), waits until it has registered everything, and returns what it registered.
+ */
+export async function runProgram(
+    stack: string,
+    options: { overrides?: Record<string, unknown>; secrets?: Record<string, string>; preview?: boolean } = {},
+): Promise<ProgramRun> {
+    const mocks = await installMocks(stack, options.preview ?? false);
+    setStackConfig({ ...readStackSettings(stack), ...options.overrides }, options.secrets);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const main = require("../../index") as () => Promise<Record<string, unknown>>;
+    const exported = await main();
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported ?? {})) outputs[key] = await resolve(value);
+    await settings.waitForRPCs();
+    return { mocks, resources: mocks.resources, outputs };
+}
