@@ -5,6 +5,7 @@ import { CacheSchema } from "./cache";
 import { ClusterSchema } from "./cluster";
 import { DatabaseSchema } from "./database";
 import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
+import { MetricsSchema } from "./metrics";
 import { NetworkSchema } from "./network";
 import { StorageSchema } from "./storage";
 
@@ -41,6 +42,7 @@ export const PlatformSchema = z
         cache: CacheSchema,
         storage: StorageSchema.prefault({}),
         budget: BudgetSchema.optional(),
+        metrics: MetricsSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
         const onAws = c.cluster.mode === "eks";

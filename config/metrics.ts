@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+const METRIC_NAME = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name");
+const LABEL_NAME = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name");
+
+/**
+ * The service's metrics contract (SPEC §8). Health-gate queries and alert rules are templates over
+ * these names, so a service with other metric names is gated and alerted on by configuration alone.
+ */
+export const MetricsSchema = z.strictObject({
+    requestsTotal: METRIC_NAME.default("http_requests_total"),
+    requestDurationSeconds: METRIC_NAME.default("http_request_duration_seconds"),
+    agentsActive: METRIC_NAME.default("claude_enhancer_agents_active_total"),
+    agentFailuresTotal: METRIC_NAME.default("claude_enhancer_agent_failures_total"),
+    workflowRunsTotal: METRIC_NAME.default("claude_enhancer_workflow_runs_total"),
+    workflowPhaseDurationSeconds: METRIC_NAME.default("claude_enhancer_workflow_phase_duration_seconds"),
+    /** Agents a healthy pod has loaded. */
+    expectedAgents: z.number().int().positive().default(61),
+    versionLabel: LABEL_NAME.default("version"),
+    statusLabel: LABEL_NAME.default("status"),
+    workflowResultLabel: LABEL_NAME.default("result"),
+    phaseLabel: LABEL_NAME.default("phase"),
+});
+
+export type MetricsConfig = z.infer<typeof MetricsSchema>;
