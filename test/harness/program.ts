@@ -13,6 +13,8 @@ export interface ProgramRun {
     resources: RecordedResource[];
     /** The stack outputs, resolved (secrets unwrapped). */
     outputs: Record<string, unknown>;
+    /** Names of the stack outputs that are Pulumi secrets. */
+    secretOutputs: string[];
 }
 
 /** Installs recording mocks for a stack, and hooks the monitor to learn URNs, parents and options. */
@@ -61,7 +63,11 @@ export async function runProgram(
     const main = require("../../index") as () => Promise<Record<string, unknown>>;
     const exported = await main();
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(exported ?? {})) outputs[key] = await resolve(value);
+    const secretOutputs: string[] = [];
+    for (const [key, value] of Object.entries(exported ?? {})) {
+        outputs[key] = await resolve(value);
+        if (pulumi.Output.isInstance(value) && (await pulumi.isSecret(value as pulumi.Output<unknown>))) secretOutputs.push(key);
+    }
     await settings.waitForRPCs();
-    return { mocks, resources: mocks.resources, outputs };
+    return { mocks, resources: mocks.resources, outputs, secretOutputs };
 }
