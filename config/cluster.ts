@@ -1,7 +1,13 @@
 import { z } from "zod";
+import { CLOUDWATCH_RETENTION_DAYS } from "./network";
 
 /** EC2 instance type, e.g. t3.medium, m5.large, m6g.2xlarge. */
 export const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
+
+/** CPU architecture of an EC2 instance type: Graviton families carry a "g" right after the generation (m6g, c7gn, t4g). */
+export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
+    return /^[a-z]+\d+g/.test(instanceType) ? "arm64" : "x86_64";
+}
 
 export const NodeGroupSchema = z
     .strictObject({
@@ -21,6 +27,11 @@ export const NodeGroupSchema = z
     .refine((g) => g.desiredSize >= g.minSize && g.desiredSize <= g.maxSize, {
         message: "desiredSize between minSize and maxSize",
         path: ["desiredSize"],
+    })
+    // One node group runs one AMI, so its instance types must share a CPU architecture.
+    .refine((g) => new Set(g.instanceTypes.map(instanceArchitecture)).size === 1, {
+        message: "instance types of one CPU architecture (all Graviton or all x86)",
+        path: ["instanceTypes"],
     });
 
 const KUBERNETES_VERSION = z.string().regex(/^1\.(2[89]|3\d)$/, "a Kubernetes minor version such as \"1.31\" (1.28 or later)");
@@ -35,11 +46,23 @@ export const ClusterSchema = z.discriminatedUnion("mode", [
         logTypes: z
             .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
             .default(["api", "audit", "authenticator"]),
+        /** Retention of the control-plane log group /aws/eks/<cluster>/cluster. */
+        logRetentionDays: z
+            .number()
+            .int()
+            .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                message: `a CloudWatch Logs retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+            })
+            .default(30),
         nodeGroups: z
             .array(NodeGroupSchema)
             .min(1)
             .refine((gs) => new Set(gs.map((g) => g.name)).size === gs.length, "node group names to be unique")
             .refine((gs) => gs.some((g) => g.role === "app"), "at least one node group with role \"app\""),
+    }).refine((c) => !c.endpointPublicAccess || c.publicAccessCidrs.length > 0, {
+        // EKS opens a public endpoint without CIDRs to 0.0.0.0/0.
+        message: "at least one CIDR when endpointPublicAccess is true",
+        path: ["publicAccessCidrs"],
     }),
     z.strictObject({
         mode: z.literal("existing"),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dailyWindowSchema, weeklyWindowSchema, windowsOverlap } from "./windows";
 
 export const RDS_INSTANCE_CLASS = /^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/;
 
@@ -19,10 +20,18 @@ export const DatabaseSchema = z.discriminatedUnion("mode", [
             monitoringIntervalSeconds: z.union([z.literal(0), z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]).default(60),
             databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, "a PostgreSQL identifier").default("claude_enhancer"),
             masterUsername: z.string().regex(/^[a-z][a-z0-9_]{0,15}$/, "a PostgreSQL user name (max 16)").default("claude_admin"),
+            /** Daily UTC window of the automated backup; clear of the AWS Backup plan's default start (03:00 UTC). */
+            backupWindow: dailyWindowSchema(30, "00:00-01:00").default("00:00-01:00"),
+            /** Weekly UTC window for minor-version upgrades and other maintenance. */
+            maintenanceWindow: weeklyWindowSchema(30, "sun:01:30-sun:02:30").default("sun:01:30-sun:02:30"),
         })
         .refine((d) => d.maxAllocatedStorageGb >= d.allocatedStorageGb, {
             message: "maxAllocatedStorageGb >= allocatedStorageGb",
             path: ["maxAllocatedStorageGb"],
+        })
+        .refine((d) => !windowsOverlap(d.backupWindow, d.maintenanceWindow), {
+            message: "a maintenanceWindow that does not overlap backupWindow (RDS rejects overlapping windows)",
+            path: ["maintenanceWindow"],
         }),
     z.strictObject({
         mode: z.literal("in-cluster"),

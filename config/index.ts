@@ -1,12 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { AppSchema } from "./app";
+import { BackupSchema, DrSchema, drAndOffHoursIssues, OffHoursSchema } from "./backup";
 import { BudgetSchema } from "./budget";
 import { CacheSchema } from "./cache";
 import { ClusterSchema } from "./cluster";
 import { DatabaseSchema } from "./database";
 import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
+import { MeshSchema } from "./mesh";
+import { GatesSchema } from "./gates";
 import { MetricsSchema } from "./metrics";
 import { NetworkSchema } from "./network";
+import { LoggingSchema, MonitoringSchema, TracingSchema } from "./observability";
+import { RolloutSchema, rolloutStageIssues } from "./rollout";
 import { StorageSchema } from "./storage";
 
 export { CONFIG_NAMESPACE, ConfigError } from "./errors";
@@ -42,9 +48,21 @@ export const PlatformSchema = z
         cache: CacheSchema,
         storage: StorageSchema.prefault({}),
         budget: BudgetSchema.optional(),
+        backup: BackupSchema.prefault({}),
+        dr: DrSchema.prefault({}),
+        offHours: OffHoursSchema.prefault({}),
         metrics: MetricsSchema.prefault({}),
+        gates: GatesSchema.prefault({}),
+        mesh: MeshSchema.prefault({}),
+        monitoring: MonitoringSchema.prefault({}),
+        logging: LoggingSchema.prefault({}),
+        tracing: TracingSchema.prefault({}),
+        app: AppSchema,
+        rollout: RolloutSchema,
     })
     .superRefine((c, ctx) => {
+        for (const issue of drAndOffHoursIssues(c)) ctx.addIssue({ code: "custom", ...issue });
+        for (const issue of rolloutStageIssues(c.rollout, c.app.autoscaling)) ctx.addIssue({ code: "custom", ...issue });
         const onAws = c.cluster.mode === "eks";
         if (onAws && !c.aws) {
             ctx.addIssue({ code: "custom", path: ["aws"], message: "an object {region, drRegion} (required when cluster.mode is \"eks\")" });
@@ -57,6 +75,9 @@ export const PlatformSchema = z
         }
         if (!onAws && c.cache.mode === "elasticache") {
             ctx.addIssue({ code: "custom", path: ["cache", "mode"], message: "\"in-cluster\" (\"elasticache\" needs cluster.mode \"eks\")" });
+        }
+        if (!onAws && c.logging.opensearch.mode === "amazon") {
+            ctx.addIssue({ code: "custom", path: ["logging", "opensearch", "mode"], message: "\"in-cluster\" (\"amazon\" needs cluster.mode \"eks\")" });
         }
     });
 
@@ -84,7 +105,7 @@ function decode(text: string): unknown {
  * Secret stack settings (`pulumi config set --secret`): read only by the component that needs them,
  * with `Config.requireSecret`/`getSecret`, so they stay Pulumi secrets and never enter the schema.
  */
-export const SECRET_KEYS: readonly string[] = [];
+export const SECRET_KEYS: readonly string[] = ["alertmanagerPagerdutyRoutingKey", "alertmanagerSlackWebhookUrl", "alertmanagerSmtpPassword"];
 
 /**
  * Reads and validates this stack's configuration from the Pulumi runtime. Every `claude-enhancer:*`

@@ -14,12 +14,18 @@ export const MetricsSchema = z.strictObject({
     agentFailuresTotal: METRIC_NAME.default("claude_enhancer_agent_failures_total"),
     workflowRunsTotal: METRIC_NAME.default("claude_enhancer_workflow_runs_total"),
     workflowPhaseDurationSeconds: METRIC_NAME.default("claude_enhancer_workflow_phase_duration_seconds"),
+    /** Agent invocations, by `version` and `agentResultLabel` ("success"/"failure"): the agent success rate. */
+    agentRequestsTotal: METRIC_NAME.default("claude_enhancer_agent_requests_total"),
+    /** Hook runs, by `version` and `hookResultLabel` ("success"/"failure"/"timeout"): the hook timeout rate. */
+    hookExecutionsTotal: METRIC_NAME.default("claude_enhancer_hook_executions_total"),
     /** Agents a healthy pod has loaded. */
     expectedAgents: z.number().int().positive().default(61),
     versionLabel: LABEL_NAME.default("version"),
     statusLabel: LABEL_NAME.default("status"),
     workflowResultLabel: LABEL_NAME.default("result"),
     phaseLabel: LABEL_NAME.default("phase"),
+    agentResultLabel: LABEL_NAME.default("result"),
+    hookResultLabel: LABEL_NAME.default("result"),
 });
 
 export type MetricsConfig = z.infer<typeof MetricsSchema>;

@@ -3,14 +3,14 @@ import { z } from "zod";
 export const StorageSchema = z
     .strictObject({
         transitionToIaDays: z.number().int().min(30).default(30),
-        transitionToGlacierDays: z.number().int().min(31).default(90),
+        transitionToGlacierDays: z.number().int().min(60).default(90),
         /** Backups expire after this many days (noncurrent versions too). */
         backupExpirationDays: z.number().int().min(1).default(365),
         /** Archived logs expire after this many days. */
         logArchiveExpirationDays: z.number().int().min(1).default(365),
     })
-    .refine((s) => s.transitionToGlacierDays > s.transitionToIaDays, {
-        message: "transitionToGlacierDays > transitionToIaDays",
+    .refine((s) => s.transitionToGlacierDays >= s.transitionToIaDays + 30, {
+        message: "transitionToGlacierDays >= transitionToIaDays + 30 (S3 keeps objects 30 days in STANDARD_IA before Glacier)",
         path: ["transitionToGlacierDays"],
     })
     .refine((s) => s.backupExpirationDays > s.transitionToGlacierDays, {

@@ -1,4 +1,5 @@
 import { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+import type { RecordedResource } from "./recorder";
 
 /**
  * What the mock engine answers for resources and invokes, beyond echoing inputs: the outputs a real
@@ -12,6 +13,7 @@ type Extra = (args: MockResourceArgs) => Record<string, unknown>;
 
 export const resourceOutputs: Record<string, Extra> = {
     "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32) }),
+    "random:index/randomId:RandomId": (a) => ({ hex: Buffer.from(a.name).toString("hex").slice(0, 2 * (a.inputs.byteLength ?? 8)) }),
     "aws:eks/cluster:Cluster": (a) => ({
         endpoint: `https://${a.name}.gr7.${MOCK_REGION}.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from("mock-ca").toString("base64") },
@@ -33,15 +35,36 @@ export const resourceOutputs: Record<string, Extra> = {
     }),
     "aws:s3/bucketV2:BucketV2": (a) => ({ bucket: a.inputs.bucket ?? `${a.name}-mock`, bucketDomainName: `${a.name}.s3.amazonaws.com` }),
     "aws:s3/bucket:Bucket": (a) => ({ bucket: a.inputs.bucket ?? `${a.name}-mock`, bucketDomainName: `${a.name}.s3.amazonaws.com` }),
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
+    "aws:eks/nodeGroup:NodeGroup": (a) => ({ resources: [{ autoscalingGroups: [{ name: `eks-${a.name}-asg` }], remoteAccessSecurityGroupId: "" }] }),
+    "aws:kms/key:Key": (a) => ({ keyId: `key-${a.name}` }),
+    "aws:iam/role:Role": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
+    "aws:rds/subnetGroup:SubnetGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
+    "aws:rds/parameterGroup:ParameterGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
 };
 
-export const invokeOutputs: Record<string, (args: MockCallArgs) => Record<string, unknown>> = {
+/** The provider an invoke went through (`urn::id` reference), among the resources registered so far. */
+function providerOf(args: MockCallArgs, registered: RecordedResource[]): RecordedResource | undefined {
+    return registered.find((r) => args.provider !== undefined && `${r.urn}::${r.id}` === args.provider);
+}
+
+export const invokeOutputs: Record<string, (args: MockCallArgs, registered: RecordedResource[]) => Record<string, unknown>> = {
+    // What the real data source answers: the provider's defaultTags (a JSON string when set as a provider input).
+    "aws:index/getDefaultTags:getDefaultTags": (a, registered) => {
+        const defaultTags = providerOf(a, registered)?.inputs.defaultTags;
+        const parsed = typeof defaultTags === "string" ? JSON.parse(defaultTags) : defaultTags;
+        return { tags: parsed?.tags ?? {} };
+    },
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
         names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
         zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6", "use1-az3"],
     }),
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/mock`, userId: "MOCK" }),
-    "aws:index/getRegion:getRegion": (a) => ({ name: a.inputs.region ?? MOCK_REGION, region: a.inputs.region ?? MOCK_REGION }),
+    // The region asked for, else the region of the provider the invoke went through (e.g. the DR provider).
+    "aws:index/getRegion:getRegion": (a, registered) => {
+        const region = a.inputs.region ?? providerOf(a, registered)?.inputs.region ?? MOCK_REGION;
+        return { name: region, region };
+    },
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
     "aws:iam/getPolicyDocument:getPolicyDocument": (a) => ({ json: JSON.stringify({ Version: "2012-10-17", Statement: a.inputs.statements ?? [] }) }),
 };

@@ -18,9 +18,9 @@ export interface ProgramRun {
 }
 
 /** Installs recording mocks for a stack, and hooks the monitor to learn URNs, parents and options. */
-export async function installMocks(stack: string, preview = false): Promise<RecordingMocks> {
+export async function installMocks(stack: string, preview = false, project = "claude-enhancer"): Promise<RecordingMocks> {
     const mocks = new RecordingMocks();
-    await pulumi.runtime.setMocks(mocks, "claude-enhancer", stack, preview);
+    await pulumi.runtime.setMocks(mocks, project, stack, preview);
     const monitor = pulumi.runtime.getMonitor() as unknown as {
         registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): Promise<void>;
     };

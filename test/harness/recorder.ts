@@ -9,6 +9,7 @@ export interface RegisterRequest {
     getProtect(): boolean | undefined;
     getDependenciesList(): string[];
     getAdditionalsecretoutputsList(): string[];
+    getIgnorechangesList(): string[];
 }
 
 /** One resource as the program registered it: inputs as given, options as the engine saw them. */
@@ -16,6 +17,8 @@ export interface RecordedResource {
     type: string;
     name: string;
     urn: string;
+    /** The id the mock engine gave the resource (what other resources reference it by). */
+    id: string;
     custom: boolean;
     inputs: Record<string, any>;
     /** Outputs the mock engine returned (inputs plus computed values). */
@@ -26,6 +29,8 @@ export interface RecordedResource {
     /** Provider reference `urn::id`, when an explicit provider was passed. */
     provider?: string;
     additionalSecretOutputs: string[];
+    /** Property paths of the `ignoreChanges` option. */
+    ignoreChanges?: string[];
 }
 
 /** Mocks that answer like the providers do (see mockOutputs) and remember every resource and invoke. */
@@ -36,12 +41,14 @@ export class RecordingMocks implements Mocks {
     newResource(args: MockResourceArgs): MockResourceResult {
         const isAws = args.type.startsWith("aws:");
         const extra = resourceOutputs[args.type]?.(args) ?? {};
-        const id = args.id ?? `${args.name}-id`;
+        // The engine sends an empty import id for ordinary registrations.
+        const id = args.id || `${args.name}-id`;
         const state = { ...(isAws ? { arn: mockArn(args.type, args.name) } : {}), ...args.inputs, ...extra };
         this.resources.push({
             type: args.type,
             name: args.name,
             urn: "",
+            id,
             custom: args.custom ?? true,
             inputs: args.inputs,
             state,
@@ -50,13 +57,14 @@ export class RecordingMocks implements Mocks {
             dependsOn: [],
             provider: args.provider || undefined,
             additionalSecretOutputs: [],
+            ignoreChanges: [],
         });
         return { id, state };
     }
 
     call(args: MockCallArgs): Record<string, unknown> {
         this.invokes.push(args);
-        return invokeOutputs[args.token]?.(args) ?? args.inputs;
+        return invokeOutputs[args.token]?.(args, this.resources) ?? args.inputs;
     }
 
     /**
@@ -71,6 +79,7 @@ export class RecordingMocks implements Mocks {
         record.protect = req.getProtect() === true;
         record.dependsOn = req.getDependenciesList();
         record.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
+        record.ignoreChanges = req.getIgnorechangesList();
     }
 
     /** Resources of one type token (e.g. "aws:rds/instance:Instance"). */

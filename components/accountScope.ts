@@ -1,0 +1,19 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AccountScope } from "./iamDocuments";
+
+/**
+ * Partition, account and region of the AWS provider `parent` resolves to (the invokes inherit the
+ * provider from the parent), for ARNs and service principals in policy documents.
+ */
+export function accountScope(parent: pulumi.Resource): pulumi.Output<AccountScope> {
+    const opts = { parent };
+    return pulumi
+        .all([aws.getPartitionOutput({}, opts), aws.getCallerIdentityOutput({}, opts), aws.getRegionOutput({}, opts)])
+        .apply(([partition, identity, region]) => ({
+            partition: partition.partition,
+            dnsSuffix: partition.dnsSuffix,
+            accountId: identity.accountId,
+            region: region.region,
+        }));
+}

@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { CHART_VERSION, RequestsSchema } from "./mesh";
+
+/** A Prometheus duration: digits and one unit (what `--storage.tsdb.retention.time` and scrape intervals take). */
+const PROM_DURATION = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, "a Prometheus duration such as \"15s\", \"15d\" or \"90d\"");
+const EMAIL = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address such as oncall@example.com");
+const SLACK_CHANNEL = z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #claude-critical");
+const HOST_PORT = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "an SMTP relay as host:port, such as smtp.example.com:587");
+
+const AlertEmailSchema = z.strictObject({
+    to: EMAIL,
+    from: EMAIL,
+    smarthost: HOST_PORT,
+    /** SMTP user; its password is the secret key alertmanagerSmtpPassword. */
+    authUsername: z.string().min(1).optional(),
+});
+
+/**
+ * Prometheus, Alertmanager and Grafana (kube-prometheus-stack). Receivers' credentials are secret
+ * stack keys (alertmanagerPagerdutyRoutingKey, alertmanagerSlackWebhookUrl, alertmanagerSmtpPassword),
+ * never part of this schema.
+ */
+export const MonitoringSchema = z.strictObject({
+    chartVersion: CHART_VERSION.default("88.5.3"),
+    prometheus: z
+        .strictObject({
+            scrapeInterval: PROM_DURATION.default("15s"),
+            evaluationInterval: PROM_DURATION.default("15s"),
+            retention: PROM_DURATION.default("15d"),
+            storageGb: z.number().int().min(1).max(16384).default(50),
+            replicas: z.number().int().min(1).max(5).default(1),
+            requests: RequestsSchema.prefault({ cpu: "500m", memory: "2Gi" }),
+        })
+        .prefault({}),
+    alertmanager: z
+        .strictObject({
+            replicas: z.number().int().min(1).max(5).default(1),
+            storageGb: z.number().int().min(1).max(1024).default(2),
+            requests: RequestsSchema.prefault({ cpu: "50m", memory: "128Mi" }),
+            criticalSlackChannel: SLACK_CHANNEL.default("#claude-critical"),
+            warningSlackChannel: SLACK_CHANNEL.default("#claude-alerts"),
+            /** Warning alerts by e-mail as well as Slack; omitted when not set. */
+            email: AlertEmailSchema.optional(),
+            groupWait: PROM_DURATION.default("30s"),
+            groupInterval: PROM_DURATION.default("5m"),
+            repeatInterval: PROM_DURATION.default("4h"),
+        })
+        .prefault({}),
+    grafana: z
+        .strictObject({
+            storageGb: z.number().int().min(1).max(1024).default(10),
+            requests: RequestsSchema.prefault({ cpu: "100m", memory: "256Mi" }),
+        })
+        .prefault({}),
+    /** Alert thresholds (SPEC §3, the seeds' values). */
+    alerts: z
+        .strictObject({
+            errorRatePercent: z.number().gt(0).max(100).default(0.5),
+            latencyP95Ms: z.number().int().min(1).default(500),
+            /** Agent failures within 5 minutes. */
+            agentFailures: z.number().int().min(0).default(5),
+            workflowPhaseMinutes: z.number().int().min(1).default(30),
+            memoryPercent: z.number().gt(0).max(100).default(90),
+            agentSuccessPercent: z.number().gt(0).max(100).default(95),
+            hookTimeoutPercent: z.number().gt(0).max(100).default(10),
+        })
+        .prefault({}),
+    /** Base of the alerts' runbook_url annotations (one page per alert name). */
+    runbookBaseUrl: z.url({ protocol: /^https$/, error: "an https URL such as https://runbooks.example.com/claude-enhancer" }).default("https://runbooks.example.com/claude-enhancer"),
+});
+
+const OpenSearchInClusterSchema = z.strictObject({
+    mode: z.literal("in-cluster"),
+    chartVersion: CHART_VERSION.default("3.6.0"),
+    dashboardsChartVersion: CHART_VERSION.default("3.6.0"),
+    storageGb: z.number().int().min(1).max(16384).default(20),
+    /** JVM heap of the single node (-Xms/-Xmx), about half of the memory request. */
+    heapMb: z.number().int().min(256).max(31744).default(1024),
+    requests: RequestsSchema.prefault({ cpu: "500m", memory: "2Gi" }),
+});
+
+const OpenSearchAmazonSchema = z.strictObject({
+    mode: z.literal("amazon"),
+    engineVersion: z.string().regex(/^OpenSearch_\d+\.\d+$/, "an Amazon OpenSearch engine version such as \"OpenSearch_2.19\"").default("OpenSearch_2.19"),
+    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, "an OpenSearch instance type such as r6g.large.search").default("r6g.large.search"),
+    /** Data nodes, spread over as many AZs as the count allows (2 or 3). */
+    instanceCount: z.number().int().min(1).max(80).default(3),
+    volumeGb: z.number().int().min(10).max(16384).default(100),
+});
+
+/**
+ * Log shipping (SPEC §3 Logging): Fluent Bit on every node → OpenSearch (hot, searchable for
+ * `retentionDays`) and → the S3 log archive (cold; its expiry is storage.logArchiveExpirationDays).
+ */
+export const LoggingSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    fluentBitChartVersion: CHART_VERSION.default("0.58.1"),
+    fluentBitRequests: RequestsSchema.prefault({ cpu: "100m", memory: "128Mi" }),
+    /** Days an index stays in OpenSearch before the ISM policy deletes it. */
+    retentionDays: z.number().int().min(1).max(3650).default(14),
+    opensearch: z.discriminatedUnion("mode", [OpenSearchInClusterSchema, OpenSearchAmazonSchema]).prefault({ mode: "in-cluster" }),
+});
+
+/** Tracing (SPEC §3): Jaeger v2 all-in-one with Badger on a persistent volume; spans expire after `retentionHours`. */
+export const TracingSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    chartVersion: CHART_VERSION.default("4.11.1"),
+    retentionHours: z.number().int().min(1).max(24 * 90).default(72),
+    storageGb: z.number().int().min(1).max(4096).default(10),
+    requests: RequestsSchema.prefault({ cpu: "100m", memory: "256Mi" }),
+});
+
+export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
+export type LoggingConfig = z.infer<typeof LoggingSchema>;
+export type OpenSearchConfig = LoggingConfig["opensearch"];
+export type TracingConfig = z.infer<typeof TracingSchema>;

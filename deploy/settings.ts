@@ -1,0 +1,80 @@
+/**
+ * What Pulumi Cloud runs for each of the platform's stacks, as plain values: the Deployments
+ * settings (source, triggers, pre-run commands, OIDC credentials) and the policy group that
+ * enforces the pack with that stack's policy config on every preview and update.
+ */
+import type * as service from "@pulumi/pulumiservice";
+import { z } from "zod";
+
+/** The platform's stacks Pulumi Cloud deploys; `local` runs against any kubeconfig cluster from a workstation. */
+export const DEPLOYED_STACKS = ["staging", "production"] as const;
+export type DeployedStack = (typeof DEPLOYED_STACKS)[number];
+
+export const StackDeploymentSchema = z.strictObject({
+    /** The branch this stack follows: pushes to it run `pulumi up`, pull requests against it run previews. */
+    branch: z.string().regex(/^[\w./-]+$/, "a git branch name such as main"),
+    /** Whether a push to the branch deploys; false leaves updates to manual runs (Pulumi Cloud UI, API or CLI). */
+    deployCommits: z.boolean(),
+    previewPullRequests: z.boolean().default(true),
+    /** IAM role the deployment assumes with its Pulumi OIDC token (trust policy: api.pulumi.com/oidc). */
+    awsRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments"),
+    /** Lifetime of the assumed-role session, in Pulumi's XhYmZs form. */
+    sessionDuration: z.string().regex(/^\d+h\d+m\d+s$/, "a duration such as 1h0m0s").default("2h0m0s"),
+});
+
+export const DeploymentsSchema = z.strictObject({
+    organization: z.string().regex(/^[\w.-]+$/, "a Pulumi Cloud organization name"),
+    /** The platform's Pulumi project (Pulumi.yaml `name`). */
+    project: z.string().min(1).default("claude-enhancer"),
+    repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "a GitHub repository as owner/name"),
+    stacks: z.strictObject({ staging: StackDeploymentSchema, production: StackDeploymentSchema }),
+    /** preventative blocks an update on a mandatory violation; audit only reports. */
+    policyMode: z.enum(["preventative", "audit"]).default("preventative"),
+});
+
+export type DeploymentsConfig = z.infer<typeof DeploymentsSchema>;
+export type StackDeploymentConfig = z.infer<typeof StackDeploymentSchema>;
+
+export const POLICY_PACK_NAME = "claude-enhancer";
+
+/** The dependencies are installed from the lockfile (reproducible) instead of Deployments' default `npm install`. */
+export const PRE_RUN_COMMANDS = ["npm ci --no-audit --no-fund"];
+
+export function deploymentSettingsArgs(config: DeploymentsConfig, stack: DeployedStack): service.DeploymentSettingsArgs {
+    const settings = config.stacks[stack];
+    return {
+        organization: config.organization,
+        project: config.project,
+        stack,
+        vcs: {
+            provider: "github",
+            repository: config.repository,
+            deployCommits: settings.deployCommits,
+            previewPullRequests: settings.previewPullRequests,
+            pullRequestTemplate: false,
+        },
+        sourceContext: { git: { branch: `refs/heads/${settings.branch}`, repoDir: "." } },
+        operationContext: {
+            preRunCommands: PRE_RUN_COMMANDS,
+            options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
+            oidc: { aws: { roleARN: settings.awsRoleArn, sessionName: `pulumi-deployments-${stack}`, duration: settings.sessionDuration } },
+        },
+        cacheOptions: { enable: true },
+    };
+}
+
+/**
+ * The policy group that applies the pack to one stack with that stack's policy config, so every
+ * preview (pull requests) and update (pushes, manual runs) of the stack is checked: Deployments
+ * has no `--policy-pack` argument; Pulumi Cloud enforces the groups a stack belongs to.
+ */
+export function policyGroupArgs(config: DeploymentsConfig, stack: DeployedStack, packVersion: string, policyConfig: Record<string, unknown>): service.PolicyGroupArgs {
+    return {
+        name: `${config.project}-${stack}`,
+        organizationName: config.organization,
+        entityType: "stacks",
+        mode: config.policyMode,
+        stacks: [{ name: stack, routingProject: config.project }],
+        policyPacks: [{ name: POLICY_PACK_NAME, versionTag: packVersion, config: policyConfig }],
+    };
+}

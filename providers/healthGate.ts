@@ -1,0 +1,167 @@
+import * as pulumi from "@pulumi/pulumi";
+import { GateDefinition, gateDefinitionIssues } from "../rollout/gates";
+import { LiveGateInputs, runLiveGate } from "../rollout/gateRun";
+import type { PrometheusEndpoint } from "../rollout/gates";
+import type { TrafficCutTarget } from "../rollout/trafficCut";
+import type { CheckResult, Verdict } from "../rollout/verdict";
+
+export type { GateDefinition } from "../rollout/gates";
+export type { TrafficCutTarget } from "../rollout/trafficCut";
+
+/**
+ * How the gate reaches Prometheus: a URL, or an in-cluster Service through the API server's service
+ * proxy with a kubeconfig (stored as a secret; changing only the kubeconfig never re-runs the gate).
+ */
+export type HealthGatePrometheus =
+    | { url: pulumi.Input<string> }
+    | { service: Extract<PrometheusEndpoint, { service: unknown }>["service"]; kubeconfig: pulumi.Input<string>; context?: string };
+
+/** The router the fast traffic cut patches (the TrafficSplit's `trafficCut` output) and the credentials to do it. */
+export interface HealthGateTrafficCut {
+    kubeconfig: pulumi.Input<string>;
+    context?: string;
+    target: pulumi.Input<TrafficCutTarget>;
+}
+
+export interface HealthGateArgs {
+    /** The rollout stage being gated. */
+    stage: pulumi.Input<string>;
+    candidateVersion: pulumi.Input<string>;
+    stableVersion: pulumi.Input<string>;
+    prometheus: HealthGatePrometheus;
+    /** From `gateForStage(config.gates, config.metrics, stage, bakeSeconds)`. */
+    gate: pulumi.Input<GateDefinition>;
+    /** Where to send all traffic back to stable when a rollback trigger fires (with `gate.fastAbort`). */
+    trafficCut?: HealthGateTrafficCut;
+}
+
+/** The last value of a check, as the resource outputs it. */
+export interface HealthGateCheckOutput {
+    status: CheckResult["status"];
+    canary: number | null;
+    stable: number | null;
+    unit: string;
+    threshold: string;
+    finding?: string;
+    note?: string;
+}
+
+/** What identifies a gate run: any change here runs the gate again; nothing else does. */
+const RERUN_KEYS = ["stage", "candidateVersion", "stableVersion"] as const;
+
+/**
+ * The dynamic provider. Pulumi serialises this object with its closure into the resource's state,
+ * and the dynamic-provider host evaluates that text in a fresh process: the rollout/ modules it
+ * calls are captured by value (they are pure, hold no clients or agents, and import only Node
+ * built-ins and `yaml`, which become `require` calls resolved from the project's node_modules).
+ * Nothing here reads pulumi.Config or captures anything created at deployment time.
+ */
+const healthGateProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        const failures = gateDefinitionIssues(news.gate);
+        for (const key of RERUN_KEYS) {
+            if (typeof news[key] !== "string" || news[key] === "") failures.push({ property: key, reason: "a non-empty string" });
+        }
+        const p = news.prometheus;
+        if (!p || (typeof p.url !== "string" && (typeof p.service !== "object" || typeof p.kubeconfig !== "string"))) {
+            failures.push({ property: "prometheus", reason: "{ url } or { service: {namespace, name, port, scheme}, kubeconfig }" });
+        }
+        return { inputs: news, failures };
+    },
+
+    async diff(_id, olds, news) {
+        // Stable, key-sorted JSON: the gate definition goes through protobuf Structs, which do not keep key order.
+        const canonical = (value: unknown): string =>
+            JSON.stringify(value, (_key, v) =>
+                v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+            );
+        const replaces = RERUN_KEYS.filter((key) => olds[key] !== news[key]);
+        const gateChanged = canonical(olds.gate) !== canonical(news.gate);
+        return { changes: replaces.length > 0 || gateChanged, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(inputs) {
+        const outs = await evaluate(inputs);
+        return { id: `${inputs.stage}-${inputs.candidateVersion}-${outs.evaluatedAt}`, outs };
+    },
+
+    async update(_id, _olds, news) {
+        return { outs: await evaluate(news) };
+    },
+};
+
+/** Runs the gate for the inputs; resolves with the outputs when it passes, throws the gate's report when it fails. */
+async function evaluate(inputs: pulumi.Inputs): Promise<pulumi.Inputs> {
+    const p = inputs.prometheus;
+    const live: LiveGateInputs = {
+        gate: inputs.gate,
+        versions: { candidate: inputs.candidateVersion, stable: inputs.stableVersion },
+        prometheus: typeof p.url === "string" ? { url: p.url } : { service: p.service, kubeconfig: p.kubeconfig, context: p.context },
+        trafficCut: inputs.trafficCut ? { kubeconfig: inputs.trafficCut.kubeconfig, context: inputs.trafficCut.context, target: inputs.trafficCut.target } : undefined,
+    };
+    // The engine shows the provider's stdout as info diagnostics: the operator sees every evaluation.
+    const result = await runLiveGate(live, (line) => console.log(line));
+    if (result.verdict === "fail") throw new Error(result.message);
+    const checks: Record<string, HealthGateCheckOutput> = {};
+    for (const r of [result.evaluation.traffic, ...result.evaluation.checks]) {
+        // Outputs carry finite numbers only; +Inf latency stays visible in the finding.
+        const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+        checks[r.id] = { status: r.status, canary: finite(r.canary), stable: finite(r.stable), unit: r.unit, threshold: r.threshold };
+        if (r.finding) checks[r.id].finding = r.finding;
+        if (r.note) checks[r.id].note = r.note;
+    }
+    return {
+        stage: inputs.stage,
+        candidateVersion: inputs.candidateVersion,
+        stableVersion: inputs.stableVersion,
+        gate: inputs.gate,
+        verdict: result.verdict,
+        checks,
+        evaluatedAt: new Date(result.evaluatedAt).toISOString(),
+        evaluations: result.evaluations,
+        report: result.message,
+    };
+}
+
+/**
+ * A stage's health gate (SPEC §4): creating it blocks the stack update for the bake while it
+ * evaluates Prometheus every interval. A rollback trigger fails it at once (after cutting traffic to
+ * stable when `fastAbort` is on), unmet success criteria fail it when the bake ends, and missing data
+ * is judged by each check's no-data policy. It runs again only when the stage, a version or the gate
+ * definition changes, so a no-op `pulumi up` does not re-run it.
+ */
+export class HealthGate extends pulumi.dynamic.Resource {
+    declare readonly verdict: pulumi.Output<Exclude<Verdict, "pending">>;
+    /** The last value of every check, by check id (plus `traffic`, the minimum-traffic guard). */
+    declare readonly checks: pulumi.Output<Record<string, HealthGateCheckOutput>>;
+    /** ISO time of the evaluation that decided. */
+    declare readonly evaluatedAt: pulumi.Output<string>;
+    declare readonly evaluations: pulumi.Output<number>;
+
+    constructor(name: string, args: HealthGateArgs, opts?: pulumi.CustomResourceOptions) {
+        const prometheus =
+            "url" in args.prometheus
+                ? { url: args.prometheus.url }
+                : { service: args.prometheus.service, kubeconfig: pulumi.secret(args.prometheus.kubeconfig), context: args.prometheus.context };
+        const trafficCut = args.trafficCut && { kubeconfig: pulumi.secret(args.trafficCut.kubeconfig), context: args.trafficCut.context, target: args.trafficCut.target };
+        super(
+            healthGateProvider,
+            name,
+            {
+                stage: args.stage,
+                candidateVersion: args.candidateVersion,
+                stableVersion: args.stableVersion,
+                prometheus,
+                gate: args.gate,
+                trafficCut,
+                verdict: undefined,
+                checks: undefined,
+                evaluatedAt: undefined,
+                evaluations: undefined,
+            },
+            opts,
+            "healthGate",
+            "HealthGate",
+        );
+    }
+}

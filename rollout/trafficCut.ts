@@ -1,0 +1,130 @@
+import type { KubeClient } from "./kubeApi";
+
+/**
+ * The fast traffic cut: when a rollback trigger fires, the health gate sends all traffic back to the
+ * stable version through the Kubernetes API at once, instead of waiting for the rollback stack update.
+ * The rollback update then writes the same weights, so Pulumi's state converges to what the cluster runs.
+ */
+
+/** What the cut patches; the TrafficSplit component exposes this for its router. */
+export type TrafficCutTarget =
+    | { router: "istio"; namespace: string; virtualService: string; route: string; stableSubset: string; canarySubset: string }
+    | { router: "nginx"; namespace: string; canaryIngress: string };
+
+const NGINX = "nginx.ingress.kubernetes.io";
+
+interface Destination {
+    destination?: { subset?: string };
+    weight?: number;
+}
+
+interface VirtualServiceLike {
+    metadata?: { resourceVersion?: string };
+    spec?: { http?: { name?: string; route?: Destination[] }[] };
+}
+
+export type JsonPatchOp = { op: "test" | "replace" | "add"; path: string; value: unknown };
+
+/**
+ * JSON Patch that sends every request of the VirtualService to the stable subset: in routes that
+ * split between subsets the stable destination gets weight 100 and the others 0; a route that only
+ * reaches the canary (the `x-canary-user` header route) is pointed at stable. The `test` of the
+ * resourceVersion makes a concurrent change fail the patch instead of being overwritten.
+ */
+export function istioCutPatch(vs: VirtualServiceLike, stableSubset: string, canarySubset: string): JsonPatchOp[] {
+    const ops: JsonPatchOp[] = [];
+    if (vs.metadata?.resourceVersion) ops.push({ op: "test", path: "/metadata/resourceVersion", value: vs.metadata.resourceVersion });
+    (vs.spec?.http ?? []).forEach((route, i) => {
+        const destinations = route.route ?? [];
+        if (destinations.length === 1) {
+            if (destinations[0].destination?.subset === canarySubset) {
+                ops.push({ op: "replace", path: `/spec/http/${i}/route/0/destination/subset`, value: stableSubset });
+            }
+            return;
+        }
+        destinations.forEach((d, j) => {
+            const weight = d.destination?.subset === stableSubset ? 100 : 0;
+            ops.push({ op: d.weight === undefined ? "add" : "replace", path: `/spec/http/${i}/route/${j}/weight`, value: weight });
+        });
+    });
+    return ops;
+}
+
+/** Whether a VirtualService sends everything to the stable subset (what the cut must leave behind). */
+export function istioAllStable(vs: VirtualServiceLike, stableSubset: string): boolean {
+    return (vs.spec?.http ?? []).every((route) => {
+        const destinations = route.route ?? [];
+        if (destinations.length === 1) return destinations[0].destination?.subset === stableSubset;
+        return destinations.every((d) => (d.destination?.subset === stableSubset ? d.weight === 100 : (d.weight ?? 0) === 0));
+    });
+}
+
+/** Merge patch of the canary Ingress: weight 0 and no header route, so ingress-nginx sends nothing to the candidate. */
+export function nginxCutPatch(): { metadata: { annotations: Record<string, string | null> } } {
+    return {
+        metadata: {
+            annotations: {
+                [`${NGINX}/canary-weight`]: "0",
+                [`${NGINX}/canary-by-header`]: null,
+                [`${NGINX}/canary-by-header-value`]: null,
+            },
+        },
+    };
+}
+
+export function objectPath(target: TrafficCutTarget): string {
+    const ns = encodeURIComponent(target.namespace);
+    return target.router === "istio"
+        ? `/apis/networking.istio.io/v1/namespaces/${ns}/virtualservices/${encodeURIComponent(target.virtualService)}`
+        : `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${encodeURIComponent(target.canaryIngress)}`;
+}
+
+function describe(target: TrafficCutTarget): string {
+    return target.router === "istio" ? `VirtualService ${target.namespace}/${target.virtualService}` : `Ingress ${target.namespace}/${target.canaryIngress}`;
+}
+
+function apiError(what: string, status: number, body: string): Error {
+    let message = body.slice(0, 300);
+    try {
+        message = (JSON.parse(body) as { message?: string }).message ?? message;
+    } catch {
+        // not a Status object; keep the raw text
+    }
+    return new Error(`${what}: HTTP ${status}: ${message}`);
+}
+
+/**
+ * Sends all traffic to stable through the Kubernetes API and returns what it did, in words. The
+ * Istio cut reads the VirtualService and patches it with a resourceVersion test, retrying on a
+ * concurrent change; the nginx cut is a single merge patch.
+ */
+export async function cutTrafficToStable(client: KubeClient, target: TrafficCutTarget, timeoutMs: number): Promise<string> {
+    const path = objectPath(target);
+    const what = describe(target);
+    if (target.router === "nginx") {
+        const res = await client.request(path, {
+            method: "PATCH",
+            headers: { "Content-Type": "application/merge-patch+json" },
+            body: JSON.stringify(nginxCutPatch()),
+            timeoutMs,
+        });
+        if (res.status !== 200) throw apiError(`patching ${what}`, res.status, res.body);
+        return `${what}: canary-weight 0, header route removed`;
+    }
+    for (let attempt = 1; ; attempt++) {
+        const got = await client.request(path, { method: "GET", timeoutMs });
+        if (got.status !== 200) throw apiError(`reading ${what}`, got.status, got.body);
+        const vs = JSON.parse(got.body) as VirtualServiceLike;
+        if (istioAllStable(vs, target.stableSubset)) return `${what}: already 100 % ${target.stableSubset}`;
+        const res = await client.request(path, {
+            method: "PATCH",
+            headers: { "Content-Type": "application/json-patch+json" },
+            body: JSON.stringify(istioCutPatch(vs, target.stableSubset, target.canarySubset)),
+            timeoutMs,
+        });
+        if (res.status === 200) return `${what}: all routes 100 % ${target.stableSubset}`;
+        // 409/422: the object changed between read and patch (the resourceVersion test failed); read again.
+        if ((res.status === 409 || res.status === 422) && attempt < 3) continue;
+        throw apiError(`patching ${what}`, res.status, res.body);
+    }
+}

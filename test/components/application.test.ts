@@ -1,0 +1,333 @@
+import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Application, ApplicationArgs, dnsLabel, selectorLabels, versionLabel } from "../../components/application";
+import { loadStackConfig } from "../../config/stackFile";
+import { STAGE_NAMES, StageName, resolveStageTable } from "../../rollout/stages";
+import { installMocks } from "../harness/program";
+import { RecordedResource, RecordingMocks } from "../harness/recorder";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+/** How the engine marks a secret value on the wire (what the mock monitor records). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
+
+const APP = loadStackConfig("production").app;
+const TABLE = resolveStageTable({}, APP.autoscaling);
+
+function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): ApplicationArgs {
+    return {
+        app: APP,
+        namespace: "claude-enhancer",
+        stage: TABLE[stage],
+        stableVersion: "5.0.0",
+        candidateVersion: stage === "stable" ? undefined : "5.1.0+build.7",
+        database: {
+            host: "db.abc123.us-east-1.rds.amazonaws.com",
+            port: 5432,
+            name: "claude_enhancer",
+            username: "claude_admin",
+            password: pulumi.secret("db-password"),
+            tls: true,
+            network: { cidrs: ["10.20.0.0/16"] },
+        },
+        cache: {
+            host: "master.cache.abc123.use1.cache.amazonaws.com",
+            port: 6379,
+            authToken: pulumi.secret("redis-token"),
+            tls: true,
+            network: { cidrs: ["10.20.0.0/16"] },
+        },
+        router: "istio",
+        ingressNamespaces: ["istio-ingress"],
+        istioNamespace: "istio-system",
+        ...overrides,
+    };
+}
+
+async function appFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): Promise<RecordingMocks> {
+    const mocks = await installMocks("production");
+    const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    new Application("app", argsFor(stage, overrides), { providers: [provider] });
+    await settings.waitForRPCs();
+    return mocks;
+}
+
+const deployment = (m: RecordingMocks, track: string) =>
+    m.ofType("kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata.name === `claude-enhancer-${track}`);
+const byName = (m: RecordingMocks, type: string, name: string): RecordedResource => {
+    const found = m.ofType(type).filter((r) => r.inputs.metadata.name === name);
+    assert.strictEqual(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
+    return found[0];
+};
+const envOf = (d: RecordedResource) => Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+
+describe("Application component", function () {
+    this.timeout(60_000);
+
+    describe("stable stage (no rollout)", () => {
+        let mocks: RecordingMocks;
+        before(async () => {
+            mocks = await appFor("stable");
+        });
+
+        it("runs only the stable track, sized by its autoscaler", () => {
+            const stable = deployment(mocks, "stable")!;
+            assert.strictEqual(deployment(mocks, "candidate"), undefined);
+            assert.strictEqual(stable.inputs.spec.replicas, undefined);
+            assert.deepStrictEqual(stable.inputs.spec.selector, {
+                matchLabels: { "app.kubernetes.io/name": "claude-enhancer", "app.kubernetes.io/component": "api", "claude-enhancer.io/track": "stable" },
+            });
+            assert.strictEqual(stable.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
+            assert.deepStrictEqual(stable.inputs.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        });
+
+        it("labels pods with the recommended labels and the version", () => {
+            assert.deepStrictEqual(deployment(mocks, "stable")!.inputs.spec.template.metadata, {
+                labels: {
+                    "app.kubernetes.io/name": "claude-enhancer",
+                    "app.kubernetes.io/component": "api",
+                    "claude-enhancer.io/track": "stable",
+                    "app.kubernetes.io/version": "5.0.0",
+                    "app.kubernetes.io/part-of": "claude-enhancer",
+                    "app.kubernetes.io/managed-by": "pulumi",
+                    version: "5.0.0",
+                },
+                annotations: {
+                    "prometheus.io/scrape": "true",
+                    "prometheus.io/port": "8080",
+                    "prometheus.io/path": "/metrics",
+                    "kubectl.kubernetes.io/default-container": "claude-enhancer",
+                },
+            });
+        });
+
+        it("autoscales 3-20 on CPU 70 % and memory 80 %", () => {
+            const hpa = byName(mocks, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable");
+            assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "claude-enhancer-stable" });
+            assert.strictEqual(hpa.inputs.spec.minReplicas, 3);
+            assert.strictEqual(hpa.inputs.spec.maxReplicas, 20);
+            assert.deepStrictEqual(
+                hpa.inputs.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]),
+                [
+                    ["cpu", 70],
+                    ["memory", 80],
+                ],
+            );
+        });
+
+        it("keeps at least 2 stable pods through voluntary disruptions", () => {
+            const pdb = byName(mocks, "kubernetes:policy/v1:PodDisruptionBudget", "claude-enhancer-stable");
+            assert.deepStrictEqual(pdb.inputs.spec, { minAvailable: 2, selector: { matchLabels: selectorLabels("stable") }, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+            assert.strictEqual(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 1);
+        });
+
+        it("hardens the pod per SPEC §3 with a writable /tmp", () => {
+            const pod = deployment(mocks, "stable")!.inputs.spec.template.spec;
+            const container = pod.containers[0];
+            assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+            assert.deepStrictEqual(container.securityContext, {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+            });
+            assert.deepStrictEqual(container.volumeMounts.find((m: any) => m.mountPath === "/tmp"), { name: "tmp", mountPath: "/tmp" });
+            assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "tmp"), { name: "tmp", emptyDir: { sizeLimit: "100Mi" } });
+            assert.strictEqual(pod.automountServiceAccountToken, false);
+            assert.strictEqual(pod.serviceAccountName, "claude-enhancer");
+        });
+
+        it("requests 1 CPU / 2Gi and is limited to 2 CPU / 4Gi", () => {
+            assert.deepStrictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].resources, {
+                requests: { cpu: "1", memory: "2Gi" },
+                limits: { cpu: "2", memory: "4Gi" },
+            });
+        });
+
+        it("probes /health/startup, /health/ready and /health/live on 8080", () => {
+            const c = deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0];
+            const header = [{ name: "X-Health-Check", value: "kubernetes" }];
+            assert.deepStrictEqual(c.startupProbe, { httpGet: { path: "/health/startup", port: 8080, httpHeaders: header }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 10 });
+            assert.deepStrictEqual(c.readinessProbe, { httpGet: { path: "/health/ready", port: 8080, httpHeaders: header }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 });
+            assert.deepStrictEqual(c.livenessProbe, { httpGet: { path: "/health/live", port: 8080, httpHeaders: header }, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 });
+            assert.deepStrictEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        });
+
+        it("spreads pods of a track over nodes", () => {
+            const affinity = deployment(mocks, "stable")!.inputs.spec.template.spec.affinity;
+            assert.deepStrictEqual(affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution, [
+                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selectorLabels("stable") }, topologyKey: "kubernetes.io/hostname" } },
+            ]);
+        });
+
+        it("wires the data stores into the environment, credentials only by Secret reference", () => {
+            const env = envOf(deployment(mocks, "stable")!);
+            const ref = (key: string) => ({ secretKeyRef: { name: "claude-enhancer-credentials", key } });
+            assert.deepStrictEqual(env, {
+                APP_VERSION: "5.0.0",
+                APP_TRACK: "stable",
+                POD_NAME: { fieldRef: { fieldPath: "metadata.name" } },
+                POD_NAMESPACE: { fieldRef: { fieldPath: "metadata.namespace" } },
+                DATABASE_HOST: "db.abc123.us-east-1.rds.amazonaws.com",
+                DATABASE_PORT: "5432",
+                DATABASE_NAME: "claude_enhancer",
+                DATABASE_SSLMODE: "require",
+                DATABASE_USER: ref("DATABASE_USER"),
+                DATABASE_PASSWORD: ref("DATABASE_PASSWORD"),
+                REDIS_HOST: "master.cache.abc123.use1.cache.amazonaws.com",
+                REDIS_PORT: "6379",
+                REDIS_TLS: "true",
+                REDIS_PASSWORD: ref("REDIS_PASSWORD"),
+            });
+        });
+
+        it("hands the credentials to Kubernetes as a Pulumi secret", () => {
+            const secret = byName(mocks, "kubernetes:core/v1:Secret", "claude-enhancer-credentials");
+            assert.deepStrictEqual(secret.inputs.stringData, {
+                [SECRET_SIG_KEY]: SECRET_SIG,
+                value: { DATABASE_USER: "claude_admin", DATABASE_PASSWORD: "db-password", REDIS_PASSWORD: "redis-token" },
+            });
+            assert.strictEqual(secret.inputs.type, "Opaque");
+        });
+
+        it("fronts the tracks with a main Service for Istio and one per track for nginx", () => {
+            const selectors = Object.fromEntries(mocks.ofType("kubernetes:core/v1:Service").map((s) => [s.inputs.metadata.name, s.inputs.spec.selector]));
+            assert.deepStrictEqual(selectors, {
+                "claude-enhancer": { "app.kubernetes.io/name": "claude-enhancer", "app.kubernetes.io/component": "api" },
+                "claude-enhancer-stable": selectorLabels("stable"),
+                "claude-enhancer-candidate": selectorLabels("candidate"),
+            });
+            const main = byName(mocks, "kubernetes:core/v1:Service", "claude-enhancer");
+            assert.deepStrictEqual(main.inputs.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP", appProtocol: "http" }]);
+        });
+
+        it("admits only the mesh gateway and monitoring, and reaches only the data stores, DNS and istiod", () => {
+            const np = byName(mocks, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
+            const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+            assert.deepStrictEqual(np.inputs.spec, {
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "claude-enhancer" } },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    { from: [ns("istio-ingress")], ports: [{ protocol: "TCP", port: 8080 }] },
+                    { from: [ns("monitoring")], ports: [{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 15020 }] },
+                ],
+                egress: [
+                    { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] },
+                    { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 6379 }] },
+                    { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+                    { to: [ns("istio-system")], ports: [{ protocol: "TCP", port: 15012 }] },
+                ],
+            });
+        });
+
+        it("emits objects the Kubernetes schemas accept", async () => {
+            const models = {
+                "kubernetes:apps/v1:Deployment": (await importEsm("kubernetes-models/apps/v1")).Deployment,
+                "kubernetes:core/v1:Service": (await importEsm("kubernetes-models/v1")).Service,
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": (await importEsm("kubernetes-models/autoscaling/v2")).HorizontalPodAutoscaler,
+                "kubernetes:policy/v1:PodDisruptionBudget": (await importEsm("kubernetes-models/policy/v1")).PodDisruptionBudget,
+                "kubernetes:networking.k8s.io/v1:NetworkPolicy": (await importEsm("kubernetes-models/networking.k8s.io/v1")).NetworkPolicy,
+            };
+            const canary = await appFor("canary");
+            let validated = 0;
+            for (const r of [...mocks.resources, ...canary.resources]) {
+                const Model = (models as Record<string, any>)[r.type];
+                if (!Model) continue;
+                new Model({ metadata: r.inputs.metadata, spec: r.inputs.spec }).validate();
+                validated++;
+            }
+            assert.strictEqual(validated, 7 + 9);
+        });
+    });
+
+    describe("rollout stages", () => {
+        it("runs a 1-replica canary of the candidate version beside blue, with its own disruption budget", async () => {
+            const mocks = await appFor("canary");
+            const candidate = deployment(mocks, "candidate")!;
+            assert.strictEqual(candidate.inputs.spec.replicas, 1);
+            assert.strictEqual(candidate.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.1.0+build.7");
+            assert.strictEqual(candidate.inputs.spec.template.metadata.labels.version, "5.1.0-build.7");
+            assert.strictEqual(envOf(candidate).APP_TRACK, "candidate");
+            const pdb = byName(mocks, "kubernetes:policy/v1:PodDisruptionBudget", "claude-enhancer-candidate");
+            assert.deepStrictEqual(pdb.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: selectorLabels("candidate") }, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+            assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
+        });
+
+        it("pre-warms green and keeps blue as a hot standby of green's size in full-switch", async () => {
+            const prep = await appFor("blue-green-prep");
+            assert.strictEqual(deployment(prep, "candidate")!.inputs.spec.replicas, 10);
+            assert.strictEqual(byName(prep, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas, 3);
+            const full = await appFor("full-switch");
+            assert.strictEqual(deployment(full, "candidate")!.inputs.spec.replicas, 10);
+            assert.strictEqual(byName(full, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas, 10);
+        });
+
+        it("removes the candidate in rollback", async () => {
+            const mocks = await appFor("rollback");
+            assert.strictEqual(deployment(mocks, "candidate"), undefined);
+            assert.strictEqual(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 1);
+            assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
+        });
+
+        it("never changes a Deployment's selector or name between stages", async () => {
+            const seen: Record<string, Set<string>> = { stable: new Set(), candidate: new Set() };
+            for (const stage of STAGE_NAMES) {
+                const mocks = await appFor(stage);
+                for (const track of ["stable", "candidate"]) {
+                    const d = deployment(mocks, track);
+                    if (d) seen[track].add(JSON.stringify([d.name, d.inputs.metadata.name, d.inputs.spec.selector]));
+                }
+            }
+            assert.strictEqual(seen.stable.size, 1);
+            assert.strictEqual(seen.candidate.size, 1);
+        });
+
+        it("refuses a stage with a candidate but no candidate version", async () => {
+            await installMocks("production");
+            assert.throws(() => new Application("app", argsFor("canary", { candidateVersion: undefined })), /stage canary runs a candidate but no candidateVersion was given/);
+        });
+    });
+
+    describe("with in-cluster data stores and the nginx router", () => {
+        it("reaches the data namespace and admits the ingress-nginx namespace, without istiod", async () => {
+            const mocks = await appFor("stable", {
+                router: "nginx",
+                ingressNamespaces: ["ingress-nginx"],
+                database: { ...argsFor("stable").database, tls: false, network: { namespace: "claude-enhancer-data" } },
+                cache: { host: "redis.claude-enhancer-data.svc", port: 6379, tls: false, network: { namespace: "claude-enhancer-data" } },
+            });
+            const np = byName(mocks, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
+            const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+            assert.deepStrictEqual(np.inputs.spec.ingress, [
+                { from: [ns("ingress-nginx")], ports: [{ protocol: "TCP", port: 8080 }] },
+                { from: [ns("monitoring")], ports: [{ protocol: "TCP", port: 8080 }] },
+            ]);
+            assert.deepStrictEqual(np.inputs.spec.egress.map((e: any) => e.to), [[ns("claude-enhancer-data")], [ns("claude-enhancer-data")], undefined]);
+            const env = envOf(deployment(mocks, "stable")!);
+            assert.strictEqual(env.DATABASE_SSLMODE, "prefer");
+            assert.strictEqual(env.REDIS_TLS, "false");
+            assert.strictEqual(env.REDIS_PASSWORD, undefined);
+            assert.deepStrictEqual(Object.keys(byName(mocks, "kubernetes:core/v1:Secret", "claude-enhancer-credentials").inputs.stringData.value).sort(), ["DATABASE_PASSWORD", "DATABASE_USER"]);
+        });
+    });
+
+    describe("label and name helpers", () => {
+        it("turns a version into a label value", () => {
+            assert.strictEqual(versionLabel("5.1.0"), "5.1.0");
+            assert.strictEqual(versionLabel("5.1.0+build.7"), "5.1.0-build.7");
+            assert.strictEqual(versionLabel("_rc1_"), "rc1");
+            assert.strictEqual(versionLabel("v".repeat(80)).length, 63);
+            assert.throws(() => versionLabel("___"), /version "___" has no characters usable in a label value/);
+        });
+
+        it("turns text into a DNS label", () => {
+            assert.strictEqual(dnsLabel("claude-enhancer-migrate-5.1.0_RC1"), "claude-enhancer-migrate-5-1-0-rc1");
+            assert.strictEqual(dnsLabel(`x-${"9".repeat(80)}`).length, 63);
+        });
+    });
+});

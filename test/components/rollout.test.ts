@@ -1,0 +1,185 @@
+import * as assert from "assert";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Application } from "../../components/application";
+import { Rollout, RolloutArgs } from "../../components/rollout";
+import { loadStackConfig } from "../../config/stackFile";
+import { StageName, resolveStageTable } from "../../rollout/stages";
+import { installMocks } from "../harness/program";
+import { RecordedResource, RecordingMocks } from "../harness/recorder";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+const CONFIG = loadStackConfig("production");
+const TABLE = resolveStageTable({}, CONFIG.app.autoscaling);
+
+interface Run {
+    mocks: RecordingMocks;
+    rollout: Rollout;
+    /** URNs registered with retainOnDelete. */
+    retained: Set<string>;
+}
+
+async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?: boolean } = {}): Promise<Run> {
+    const mocks = await installMocks("production");
+    const retained = new Set<string>();
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource(req: { getRetainondelete(): boolean | undefined }, cb: (err: unknown, resp?: { getUrn(): string }) => void): Promise<void>;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, resp) => {
+            if (resp && req.getRetainondelete()) retained.add(resp.getUrn());
+            cb(err, resp);
+        });
+
+    const awsProvider = new aws.Provider("aws", { region: "us-east-1" });
+    const k8sProvider = new k8s.Provider("k8s", { kubeconfig: "{}" });
+    const candidateVersion = stage === "stable" ? undefined : "5.1.0";
+    const application = new Application(
+        "app",
+        {
+            app: CONFIG.app,
+            namespace: "claude-enhancer",
+            stage: TABLE[stage],
+            stableVersion: "5.0.0",
+            candidateVersion,
+            database: { host: "db", port: 5432, name: "claude_enhancer", username: "u", password: pulumi.secret("p"), tls: true, network: { cidrs: ["10.20.0.0/16"] } },
+            cache: { host: "redis", port: 6379, tls: true, network: { cidrs: ["10.20.0.0/16"] } },
+            router: "istio",
+            ingressNamespaces: ["istio-system"],
+        },
+        { providers: [k8sProvider] },
+    );
+    const args: RolloutArgs = {
+        environment: "production",
+        stage: TABLE[stage],
+        rollout: { ...CONFIG.rollout, candidateVersion, migration: { ...CONFIG.rollout.migration, enabled: options.migration ?? true } },
+        application,
+        traffic: {
+            router: "istio",
+            entry: { ...CONFIG.app.ingress },
+            istioGateways: ["istio-system/claude-enhancer"],
+        },
+        rdsInstanceIdentifier: options.rds === false ? undefined : "claude-enhancer-production",
+    };
+    const rollout = new Rollout("rollout", args, { providers: [awsProvider, k8sProvider] });
+    await settings.waitForRPCs();
+    return { mocks, rollout, retained };
+}
+
+const SNAPSHOT = "aws:rds/snapshot:Snapshot";
+const JOB = "kubernetes:batch/v1:Job";
+const VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService";
+const urnsOf = (resources: RecordedResource[]) => resources.map((r) => r.urn);
+
+describe("Rollout component", function () {
+    this.timeout(60_000);
+
+    describe("entering canary (stage 1)", () => {
+        let run: Run;
+        before(async () => {
+            run = await rolloutFor("canary");
+        });
+
+        it("takes an RDS snapshot named after the candidate version and keeps it when the rollout ends", () => {
+            const snapshot = run.mocks.one(SNAPSHOT);
+            const suffix = run.mocks.one("random:index/randomId:RandomId");
+            assert.strictEqual(snapshot.name, "rollout-pre-rollout-5.1.0");
+            assert.strictEqual(snapshot.inputs.dbInstanceIdentifier, "claude-enhancer-production");
+            assert.match(snapshot.inputs.dbSnapshotIdentifier, /^claude-enhancer-production-pre-rollout-5-1-0-[0-9a-f]{6}$/);
+            assert.deepStrictEqual(suffix.inputs.keepers, { version: "5.1.0" });
+            assert.deepStrictEqual(snapshot.inputs.tags, { Purpose: "pre-rollout", CandidateVersion: "5.1.0" });
+            assert.ok(run.retained.has(snapshot.urn), "the snapshot is registered with retainOnDelete");
+            assert.ok(snapshot.provider?.includes("pulumi:providers:aws::aws"));
+        });
+
+        it("runs the migration with the candidate image after the snapshot, outside the mesh", () => {
+            const job = run.mocks.one(JOB);
+            assert.strictEqual(job.inputs.metadata.name, "claude-enhancer-migrate-5-1-0");
+            assert.strictEqual(job.inputs.spec.backoffLimit, 0);
+            assert.strictEqual(job.inputs.spec.activeDeadlineSeconds, 900);
+            const pod = job.inputs.spec.template;
+            assert.deepStrictEqual(pod.metadata.annotations, { "sidecar.istio.io/inject": "false" });
+            assert.strictEqual(pod.metadata.labels["app.kubernetes.io/component"], "migration");
+            assert.strictEqual(pod.metadata.labels.version, "5.1.0");
+            assert.strictEqual(pod.spec.restartPolicy, "Never");
+            const container = pod.spec.containers[0];
+            assert.strictEqual(container.image, "claude-enhancer:5.1.0");
+            assert.deepStrictEqual(container.command, ["alembic", "upgrade", "head"]);
+            assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"] });
+            assert.ok(container.env.some((e: any) => e.name === "DATABASE_PASSWORD" && e.valueFrom?.secretKeyRef?.key === "DATABASE_PASSWORD"));
+            // After the snapshot (explicitly) and the credentials it reads (through its inputs).
+            assert.ok(job.dependsOn.includes(run.mocks.one(SNAPSHOT).urn));
+            assert.ok(job.dependsOn.includes(run.mocks.one("kubernetes:core/v1:Secret").urn));
+        });
+
+        it("moves traffic only after the migration, the snapshot and both tracks", () => {
+            const split = run.mocks.one("claude-enhancer:mesh:TrafficSplit");
+            const deployments = urnsOf(run.mocks.ofType("kubernetes:apps/v1:Deployment"));
+            assert.strictEqual(deployments.length, 2);
+            for (const urn of [run.mocks.one(JOB).urn, run.mocks.one(SNAPSHOT).urn, ...deployments]) {
+                assert.ok(split.dependsOn.includes(urn), `the traffic split waits for ${urn}`);
+            }
+            const vs = run.mocks.one(VIRTUAL_SERVICE);
+            assert.deepStrictEqual(
+                vs.inputs.spec.http.at(-1).route.map((r: any) => [r.destination.subset, r.weight]),
+                [
+                    ["stable", 95],
+                    ["canary", 5],
+                ],
+            );
+            assert.strictEqual(split.parentUrn, run.mocks.one("claude-enhancer:rollout:Rollout").urn);
+            assert.deepStrictEqual(run.rollout.weights, { stable: 95, candidate: 5 });
+        });
+    });
+
+    it("skips the snapshot without RDS and the Job when migrations are off", async () => {
+        const noRds = await rolloutFor("canary", { rds: false });
+        assert.strictEqual(noRds.mocks.ofType(SNAPSHOT).length, 0);
+        assert.strictEqual(noRds.mocks.ofType(JOB).length, 1);
+        assert.ok(!noRds.mocks.one(JOB).dependsOn.some((urn) => urn.includes("Snapshot")));
+        const noMigration = await rolloutFor("canary", { migration: false });
+        assert.strictEqual(noMigration.mocks.ofType(JOB).length, 0);
+        assert.strictEqual(noMigration.mocks.ofType(SNAPSHOT).length, 1);
+    });
+
+    it("keeps the same snapshot and Job through the later forward stages", async () => {
+        const first = await rolloutFor("canary");
+        const later = await rolloutFor("blue-green-prep");
+        assert.deepStrictEqual(
+            [later.mocks.one(SNAPSHOT).urn, later.mocks.one(JOB).urn, later.mocks.one(JOB).inputs.metadata.name],
+            [first.mocks.one(SNAPSHOT).urn, first.mocks.one(JOB).urn, first.mocks.one(JOB).inputs.metadata.name],
+        );
+    });
+
+    it("stable (stage 0): no snapshot, no migration, all traffic on stable", async () => {
+        const run = await rolloutFor("stable");
+        assert.strictEqual(run.mocks.ofType(SNAPSHOT).length, 0);
+        assert.strictEqual(run.mocks.ofType(JOB).length, 0);
+        assert.deepStrictEqual(run.rollout.weights, { stable: 100, candidate: 0 });
+        assert.strictEqual(run.mocks.one(VIRTUAL_SERVICE).inputs.spec.http.length, 1);
+    });
+
+    it("rollback: no candidate traffic, no header route, the candidate and the data safety steps gone", async () => {
+        const run = await rolloutFor("rollback");
+        assert.deepStrictEqual(run.rollout.weights, { stable: 100, candidate: 0 });
+        assert.deepStrictEqual(run.mocks.one(VIRTUAL_SERVICE).inputs.spec.http, [
+            {
+                name: "weighted",
+                route: [
+                    { destination: { host: "claude-enhancer.claude-enhancer.svc.cluster.local", subset: "stable", port: { number: 80 } }, weight: 100 },
+                    { destination: { host: "claude-enhancer.claude-enhancer.svc.cluster.local", subset: "canary", port: { number: 80 } }, weight: 0 },
+                ],
+            },
+        ]);
+        assert.deepStrictEqual(
+            run.mocks.ofType("kubernetes:apps/v1:Deployment").map((d) => d.inputs.metadata.name),
+            ["claude-enhancer-stable"],
+        );
+        assert.strictEqual(run.mocks.ofType(SNAPSHOT).length, 0);
+        assert.strictEqual(run.mocks.ofType(JOB).length, 0);
+    });
+});

@@ -1,0 +1,46 @@
+import * as assert from "assert";
+import { instanceArchitecture } from "../../config/cluster";
+import { ConfigError, parsePlatformConfig } from "../../config";
+import { readStackSettings } from "../../config/stackFile";
+
+function issuesOf(overrides: (settings: Record<string, any>) => void): string[] {
+    const settings = structuredClone(readStackSettings("staging")) as Record<string, any>;
+    overrides(settings);
+    try {
+        parsePlatformConfig(settings);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return (err as ConfigError).problems;
+    }
+    return [];
+}
+
+describe("cluster config", () => {
+    it("tells Graviton instance types from x86 ones", () => {
+        assert.deepStrictEqual(
+            ["m6g.large", "c7gn.xlarge", "t4g.medium", "r6gd.2xlarge", "m5.large", "t3.medium", "g5.xlarge", "m5dn.large"].map(instanceArchitecture),
+            ["arm64", "arm64", "arm64", "arm64", "x86_64", "x86_64", "x86_64", "x86_64"],
+        );
+    });
+
+    it("rejects a node group mixing CPU architectures", () => {
+        assert.deepStrictEqual(
+            issuesOf((s) => (s.cluster.nodeGroups[1].instanceTypes = ["m5.large", "m6g.large"])),
+            ['claude-enhancer:cluster.nodeGroups[1].instanceTypes: got ["m5.large","m6g.large"]; expected instance types of one CPU architecture (all Graviton or all x86)'],
+        );
+    });
+
+    it("rejects a public endpoint without CIDRs (EKS would open it to the internet)", () => {
+        assert.deepStrictEqual(
+            issuesOf((s) => (s.cluster.publicAccessCidrs = [])),
+            ["claude-enhancer:cluster.publicAccessCidrs: got []; expected at least one CIDR when endpointPublicAccess is true"],
+        );
+    });
+
+    it("accepts CloudWatch retention periods only for the control-plane logs, defaulting to 30 days", () => {
+        const [issue] = issuesOf((s) => (s.cluster.logRetentionDays = 45));
+        assert.match(issue, /^claude-enhancer:cluster\.logRetentionDays: got 45; expected a CloudWatch Logs retention period: one of 1, 3, 5,/);
+        const config = parsePlatformConfig(readStackSettings("staging"));
+        assert.strictEqual(config.cluster.mode === "eks" && config.cluster.logRetentionDays, 30);
+    });
+});

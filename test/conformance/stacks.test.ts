@@ -1,0 +1,106 @@
+import * as assert from "assert";
+import { parsePlatformConfig } from "../../config";
+import { STACKS, readStackSettings } from "../../config/stackFile";
+import { podSecurityLabels } from "../../components/namespaces";
+import { APP_NAMESPACE, platformNamespaces } from "../../components/platformNamespaces";
+import { ApiServer } from "../harness/apiserver";
+import { runProgram } from "../harness/program";
+import { DeclaredStack, UpResult, builtinGroups } from "./cluster";
+import { Manifest, Uncovered, kubernetesObjects, unfilledPlaceholders } from "./manifests";
+import { POD_SECURITY_WARNING, ProbeResult, podTemplates, probePods } from "./podSecurity";
+import { START_TIMEOUT_MS, conformanceServer } from "./server";
+
+/** Every Kubernetes object each stack's program declares, server-side applied to a real API server. */
+describe("conformance: every stack's Kubernetes objects on a real API server", function () {
+    let server: ApiServer;
+    let builtin: Set<string>;
+
+    before(async function () {
+        this.timeout(START_TIMEOUT_MS);
+        server = await conformanceServer();
+        builtin = await builtinGroups(server.client);
+    });
+
+    for (const stack of STACKS) {
+        describe(`stack ${stack}`, function () {
+            this.timeout(120_000);
+            let declared: DeclaredStack;
+            let manifests: Manifest[];
+            let uncovered: Uncovered[];
+            let up: UpResult;
+            let probes: ProbeResult[];
+
+            before(async function () {
+                this.timeout(180_000);
+                const run = await runProgram(stack);
+                ({ manifests, uncovered } = kubernetesObjects(run.resources, builtin));
+                declared = new DeclaredStack(server.client, builtin);
+                up = await declared.up(manifests);
+                probes = await probePods(declared, podTemplates(declared.objects()));
+            });
+
+            after(async function () {
+                if (!declared) return;
+                const destroyed = await declared.destroy();
+                assert.deepStrictEqual(destroyed.rejections, [], "pulumi destroy would fail on these");
+            });
+
+            it("declares Kubernetes objects, each sent as the provider would (no unresolved value left)", () => {
+                assert.ok(manifests.length > 0, "the program declares no Kubernetes object");
+                assert.deepStrictEqual(unfilledPlaceholders(manifests), []);
+            });
+
+            it("has every object accepted by server-side apply: zero rejections", () => {
+                assert.deepStrictEqual(up.rejections, []);
+                assert.strictEqual(up.applied.length, manifests.length);
+            });
+
+            it("draws no warning from the API server (deprecated APIs, unknown fields, Pod Security)", () => {
+                assert.deepStrictEqual(up.warnings, []);
+            });
+
+            it("lists the objects this tier cannot validate, each with its reason", () => {
+                const lines = uncovered.map((u) => `${u.type} ${u.name}: ${u.reason}`);
+                console.log(`      ${stack}: ${manifests.length} objects applied; ${uncovered.length} not covered${lines.length ? `:\n        ${lines.join("\n        ")}` : ""}`);
+                for (const u of uncovered) {
+                    assert.match(u.type, /^kubernetes:(helm\.sh\/|[a-z0-9.-]+\.[a-z]+\/)/, `${u.type} ${u.name} is neither a Helm resource nor a third-party custom resource`);
+                }
+            });
+
+            describe("Pod Security", () => {
+                it("labels every platform namespace with its level; only the documented exceptions are not restricted", async () => {
+                    const config = parsePlatformConfig(readStackSettings(stack));
+                    const expected = platformNamespaces(config);
+                    assert.strictEqual(expected.find((ns) => ns.name === APP_NAMESPACE)?.podSecurity, "restricted", "the application namespace must enforce restricted");
+                    for (const spec of expected) {
+                        const live = await server.client.get("v1", "Namespace", spec.name);
+                        const labels = live.metadata.labels ?? {};
+                        for (const [key, value] of Object.entries(podSecurityLabels(spec.podSecurity))) assert.strictEqual(labels[key], value, `${spec.name} ${key}`);
+                        const exception = live.metadata.annotations?.["claude-enhancer.io/pod-security-exception"];
+                        if (spec.podSecurity === "restricted") assert.strictEqual(exception, undefined, `${spec.name} is restricted but carries an exception`);
+                        else assert.ok(exception && exception === spec.exception, `${spec.name} (${spec.podSecurity}) says why on the cluster`);
+                    }
+                });
+
+                it("admits a pod from every pod template, without a Pod Security warning or denial", () => {
+                    assert.ok(probes.length > 0, "the program declares no pod template");
+                    const refused = probes.filter((p) => p.refusal).map((p) => `${p.owner}: ${p.refusal}`);
+                    assert.deepStrictEqual(refused, []);
+                    const warned = probes.flatMap((p) => p.warnings.filter((w) => POD_SECURITY_WARNING.test(w)).map((w) => `${p.owner}: ${w}`));
+                    assert.deepStrictEqual(warned, []);
+                });
+
+                it("runs every pod in a namespace the program declares, restricted unless it is a documented exception", async () => {
+                    const config = parsePlatformConfig(readStackSettings(stack));
+                    const levels = new Map(platformNamespaces(config).map((ns) => [ns.name, ns.podSecurity]));
+                    const declaredNamespaces = new Set(declared.objects().filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
+                    const outside = probes.filter((p) => !declaredNamespaces.has(p.namespace) || !levels.has(p.namespace)).map((p) => `${p.owner} in ${p.namespace}`);
+                    assert.deepStrictEqual(outside, []);
+                    const exempt = probes.filter((p) => levels.get(p.namespace) !== "restricted").map((p) => `${p.owner} (${levels.get(p.namespace)})`);
+                    if (exempt.length > 0) console.log(`      ${stack}: pod templates in exception namespaces: ${exempt.join(", ")}`);
+                });
+            });
+
+        });
+    }
+});
