@@ -2,17 +2,36 @@
  * Composition root: read the validated stack configuration, compose the platform's components.
  * Network → Cluster → Database/Cache/Storage → Observability → Application → Rollout.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config";
 import { AwsProviders } from "./components/awsProviders";
+import { Backup } from "./components/backup";
 import { Budget } from "./components/budget";
 import { Cache } from "./components/cache";
 import { Cluster } from "./components/cluster";
 import { Database } from "./components/database";
+import { DisasterRecovery } from "./components/dr";
 import { Namespaces } from "./components/namespaces";
 import { Network } from "./components/network";
-import { DATA_NAMESPACE, platformNamespaces } from "./components/platformNamespaces";
+import { OffHoursSchedule } from "./components/offHoursSchedule";
+import {
+    APP_NAMESPACE,
+    DATA_NAMESPACE,
+    INGRESS_NGINX_NAMESPACE,
+    ISTIO_NAMESPACE,
+    LOGGING_NAMESPACE,
+    MONITORING_NAMESPACE,
+    TRACING_NAMESPACE,
+    platformNamespaces,
+} from "./components/platformNamespaces";
 import { Storage } from "./components/storage";
+import { BACKUP_SELECTION_TAG } from "./components/backup";
+import { IngressNginx } from "./components/ingressNginx";
+import { Logging } from "./components/logging";
+import { Mesh } from "./components/mesh";
+import { Monitoring, SERVICE_NAME } from "./components/monitoring";
+import { Gp3StorageClass } from "./components/storageClass";
+import { costTags } from "./components/tags";
+import { Tracing } from "./components/tracing";
 
 export = async () => {
     const config = loadPlatformConfig();
@@ -60,20 +79,154 @@ export = async () => {
     if (aws && config.budget) {
         new Budget("budget", { budget: config.budget, environment: config.environment }, { providers: awsProviders });
     }
+    if (aws && config.cluster.mode === "eks" && config.offHours.enabled) {
+        new OffHoursSchedule(
+            "off-hours",
+            { offHours: config.offHours, nodeGroupConfigs: config.cluster.nodeGroups, nodeGroups: cluster.nodeGroups },
+            { providers: awsProviders },
+        );
+    }
+
+    // Backup & DR: the daily AWS Backup plan on every AWS stack; with `dr.enabled`, copies, replica and replicated bucket in the DR region.
+    const backup = aws
+        ? new Backup(
+              "backup",
+              { backup: config.backup, environment: config.environment, drProvider: config.dr.enabled ? aws.dr : undefined },
+              { providers: awsProviders, ...stateful },
+          )
+        : undefined;
+    let dr: DisasterRecovery | undefined;
+    if (aws && config.aws && config.dr.enabled) {
+        if (config.database.mode !== "rds" || !database.primary || !database.parameters || !network || !storage) {
+            throw new Error("dr.enabled needs the stack's RDS database, network and storage");
+        }
+        dr = new DisasterRecovery(
+            "dr",
+            {
+                dr: config.dr,
+                primaryRegion: config.aws.region,
+                drRegion: config.aws.drRegion,
+                drProvider: aws.dr,
+                database: config.database,
+                primaryDatabase: database.primary,
+                databaseParameters: database.parameters,
+                primaryNetwork: network,
+                backupBucket: storage,
+                storage: config.storage,
+                flowLogRetentionDays: config.network.flowLogRetentionDays,
+            },
+            { providers: awsProviders, ...stateful },
+        );
+    }
+    // `dr.activeDatabase: dr` is the failover switch: the promoted DR instance becomes the stack's database.
+    const activeDatabase =
+        dr && config.dr.activeDatabase === "dr"
+            ? { host: dr.replicaAddress, port: dr.replicaPort, credentialsSecretArn: dr.credentialsSecretArn }
+            : { host: database.host, port: database.port, credentialsSecretArn: database.credentialsSecretArn };
+
+    // Observability, then the mesh / ingress controller the service's traffic enters through.
+    const gp3 =
+        config.cluster.mode === "eks"
+            ? new Gp3StorageClass(
+                  "gp3",
+                  {
+                      volumeTags: {
+                          ...costTags({ environment: config.environment, costCenter: config.tags.costCenter, extra: config.tags.extra }),
+                          [BACKUP_SELECTION_TAG.key]: BACKUP_SELECTION_TAG.value,
+                      },
+                  },
+                  { providers: k8sProviders },
+              )
+            : undefined;
+    const storageClassName = gp3?.storageClassName;
+    const appNamespace = namespaces.nameOf(APP_NAMESPACE);
+    const monitoring = new Monitoring(
+        "monitoring",
+        {
+            monitoring: config.monitoring,
+            metrics: config.metrics,
+            environment: config.environment,
+            namespace: namespaces.nameOf(MONITORING_NAMESPACE),
+            appNamespace,
+            router: config.mesh.router,
+            appPort: config.app.containerPort,
+            storageClassName,
+        },
+        { providers: k8sProviders },
+    );
+    const mesh =
+        config.mesh.router === "istio"
+            ? new Mesh(
+                  "mesh",
+                  {
+                      istio: config.mesh.istio,
+                      istioNamespace: namespaces.nameOf(ISTIO_NAMESPACE),
+                      appNamespace,
+                      monitoringNamespace: MONITORING_NAMESPACE,
+                      serviceSelector: { "app.kubernetes.io/name": SERVICE_NAME },
+                      host: config.app.ingress.host,
+                  },
+                  { providers: k8sProviders },
+              )
+            : undefined;
+    const ingressNginx =
+        config.mesh.router === "nginx"
+            ? new IngressNginx(
+                  "ingress-nginx",
+                  { ingressNginx: config.mesh.ingressNginx, namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE), monitoringRelease: monitoring.release },
+                  { providers: k8sProviders },
+              )
+            : undefined;
+    const logging = config.logging.enabled
+        ? new Logging(
+              "logging",
+              {
+                  logging: config.logging,
+                  environment: config.environment,
+                  namespace: namespaces.nameOf(LOGGING_NAMESPACE),
+                  storageClassName,
+                  cluster: cluster.oidcProviderArn && cluster.oidcProviderUrl ? { oidcProviderArn: cluster.oidcProviderArn, oidcProviderUrl: cluster.oidcProviderUrl } : undefined,
+                  archive:
+                      storage && config.aws
+                          ? { bucketName: storage.logArchiveBucketName, bucketArn: storage.logArchiveBucketArn, kmsKeyArn: storage.kmsKeyArn, region: config.aws.region }
+                          : undefined,
+                  network: network ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds } : undefined,
+                  protectDomain: production,
+              },
+              { providers: [...awsProviders, ...k8sProviders] },
+          )
+        : undefined;
+    const tracing = config.tracing.enabled
+        ? new Tracing("tracing", { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName }, { providers: k8sProviders })
+        : undefined;
 
     return {
         environment: config.environment,
         vpcId: network?.vpcId,
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
-        databaseHost: database.host,
-        databasePort: database.port,
+        databaseHost: activeDatabase.host,
+        databasePort: activeDatabase.port,
         databaseName: database.databaseName,
-        databaseCredentialsSecretArn: database.credentialsSecretArn,
+        databaseCredentialsSecretArn: activeDatabase.credentialsSecretArn,
         redisHost: cache.host,
         redisPort: cache.port,
         redisAuthToken: cache.authToken,
         backupBucket: storage?.backupBucketName,
         logArchiveBucket: storage?.logArchiveBucketName,
+        backupVault: backup?.vaultName,
+        drRegion: dr ? config.aws?.drRegion : undefined,
+        drBackupVault: backup?.drVaultName,
+        drReplicaIdentifier: dr?.replicaIdentifier,
+        drReplicaArn: dr?.replicaArn,
+        drReplicaUrn: dr?.replicaUrn,
+        drBucket: dr?.bucketName,
+        prometheusUrl: monitoring.prometheusUrl,
+        grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        alertReceivers: monitoring.alertReceivers,
+        opensearchUrl: logging?.opensearchUrl,
+        otlpGrpcEndpoint: tracing?.otlpGrpcEndpoint,
+        istioGateways: mesh?.gateways,
+        ingressClassName: ingressNginx?.ingressClassName,
     };
 };

@@ -70,7 +70,7 @@ export interface ApplicationArgs {
     cache: CacheConnection;
     router: Router;
     /** Namespaces whose pods send user traffic to the service (the ingress controller or mesh gateway). */
-    ingressNamespaces: string[];
+    ingressNamespaces: pulumi.Input<string[]>;
     /** Namespace of istiod (router "istio"). */
     istioNamespace?: string;
 }
@@ -92,9 +92,12 @@ export function dnsLabel(text: string, max = 63): string {
         .replace(/^-+|-+$/g, "");
 }
 
+/** Selects the service's pods of both tracks (the main Service; the mesh's authorization policy). */
+export const SERVICE_SELECTOR: Readonly<Record<string, string>> = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api" };
+
 /** The labels a track's Deployment selects on; they never change, so no stage ever needs to replace a Deployment. */
 export function selectorLabels(track: Track): Record<string, string> {
-    return { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api", [TRACK_LABEL]: track };
+    return { ...SERVICE_SELECTOR, [TRACK_LABEL]: track };
 }
 
 /** Recommended labels plus `version` (what Prometheus and Istio telemetry group by). */
@@ -245,8 +248,7 @@ export class Application extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-        const bothTracks = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api" };
-        service(`${name}-service`, APP_NAME, bothTracks, "both tracks; Istio splits by subset");
+        service(`${name}-service`, APP_NAME, { ...SERVICE_SELECTOR }, "both tracks; Istio splits by subset");
         service(`${name}-stable-service`, `${APP_NAME}-stable`, selectorLabels("stable"), "stable track only (nginx main Ingress)");
         service(`${name}-candidate-service`, `${APP_NAME}-candidate`, selectorLabels("candidate"), "candidate track only (nginx canary Ingress)");
         this.services = { main: APP_NAME, stable: `${APP_NAME}-stable`, candidate: `${APP_NAME}-candidate`, port: app.servicePort };
@@ -506,7 +508,7 @@ export class Application extends pulumi.ComponentResource {
                     podSelector: { matchLabels: { "app.kubernetes.io/name": APP_NAME } },
                     policyTypes: ["Ingress", "Egress"],
                     ingress: [
-                        { from: this.args.ingressNamespaces.map(namespacePeer), ports: [tcp(app.containerPort)] },
+                        { from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map(namespacePeer)), ports: [tcp(app.containerPort)] },
                         // With Istio, Prometheus scrapes the sidecar's merged metrics port instead of the app's.
                         { from: [namespacePeer(MONITORING_NAMESPACE)], ports: istio ? [tcp(app.containerPort), tcp(ISTIO_MERGED_METRICS_PORT)] : [tcp(app.containerPort)] },
                     ],

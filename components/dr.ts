@@ -8,6 +8,7 @@ import { checkedIdentifier, currentStackPrefix } from "./dataStores";
 import { POSTGRES_PORT } from "./database";
 import { EncryptedLogGroup } from "./encryptedLogGroup";
 import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy } from "./iamDocuments";
+import { bucketName, lifecycleRules, tlsOnlyBucketPolicy } from "./storage";
 
 /** The primary VPC the application runs in (the Network component); peered with the DR VPC so it can reach a promoted replica. */
 export interface PrimaryNetwork {
@@ -257,57 +258,34 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         }
 
         // Backup bucket replica: versioned (replication requires it), SSE-KMS with the DR key, no public access, TLS only.
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, {}, dr);
+        // Hardened like the Storage component's buckets (same helpers), in the DR region, with the DR key.
+        const accountId = accountScope(this).apply((scope) => scope.accountId);
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: accountId.apply((id) => bucketName(prefix, "backups-dr", id)), tags: { Name: `${prefix}-backups-dr`, Purpose: "backups-dr" } },
+            dr,
+        );
+        new aws.s3.BucketOwnershipControls(`${name}-bucket`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, dr);
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-bucket`,
+            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            dr,
+        );
         const versioning = new aws.s3.BucketVersioning(`${name}-bucket`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, dr);
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-bucket`,
             { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
             dr,
         );
-        new aws.s3.BucketPublicAccessBlock(
-            `${name}-bucket`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            dr,
-        );
         new aws.s3.BucketPolicy(
             `${name}-bucket`,
-            {
-                bucket: bucket.id,
-                policy: {
-                    Version: "2012-10-17",
-                    Statement: [
-                        {
-                            Sid: "DenyInsecureTransport",
-                            Effect: "Deny",
-                            Principal: "*",
-                            Action: "s3:*",
-                            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-                            Condition: { Bool: { "aws:SecureTransport": "false" } },
-                        },
-                    ],
-                },
-            },
-            dr,
+            { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
+            { ...dr, dependsOn: [publicAccessBlock] },
         );
+        // Lifecycle rules are not replicated: the DR copies tier and expire like the originals.
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-bucket`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        id: "tiering-and-expiry",
-                        status: "Enabled",
-                        filter: {},
-                        transitions: [
-                            { days: args.storage.transitionToIaDays, storageClass: "STANDARD_IA" },
-                            { days: args.storage.transitionToGlacierDays, storageClass: "GLACIER" },
-                        ],
-                        expiration: { days: args.storage.backupExpirationDays },
-                        noncurrentVersionExpiration: { noncurrentDays: args.storage.backupExpirationDays },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                    },
-                ],
-            },
+            { bucket: bucket.id, rules: lifecycleRules(args.storage, args.storage.backupExpirationDays) },
             { ...dr, dependsOn: [versioning] },
         );
 

@@ -6,7 +6,7 @@ import { CONFIG_NAMESPACE } from "../config/errors";
 import type { MetricsConfig } from "../config/metrics";
 import type { MonitoringConfig } from "../config/observability";
 import { RECEIVER_SECRET_KEYS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../observability/alertmanager";
-import { dashboards } from "../observability/dashboards";
+import { DASHBOARD_FILES, dashboards } from "../observability/dashboards";
 import {
     GRAFANA_ADMIN_KEYS,
     GRAFANA_DASHBOARD_LABEL,
@@ -30,6 +30,8 @@ export interface MonitoringArgs {
     /** Namespace of the service (APP_NAMESPACE): its metrics Service goes there. */
     appNamespace: pulumi.Input<string>;
     router: ScrapeRouter;
+    /** The service's container port (app.containerPort): API, /metrics and health. */
+    appPort: number;
     /** StorageClass of Prometheus', Alertmanager's and Grafana's volumes; the cluster default when undefined. */
     storageClassName?: pulumi.Input<string>;
 }
@@ -40,6 +42,8 @@ export interface MonitoringArgs {
  * the Alertmanager routing and the Grafana dashboards.
  */
 export class Monitoring extends pulumi.ComponentResource {
+    /** The kube-prometheus-stack release: what installs the monitoring.coreos.com CRDs other charts' ServiceMonitors need. */
+    readonly release: k8s.helm.v3.Release;
     readonly releaseName: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
     /** In-cluster URL of Prometheus (what the health gates query). */
@@ -68,24 +72,20 @@ export class Monitoring extends pulumi.ComponentResource {
         const alertmanagerSecret = this.alertmanagerConfigSecret(name, args);
         this.alertReceivers = receiverPlan(monitoring.alertmanager, this.receiverPresence()).enabled;
 
-        const dashboardContext = { metrics, thresholds: monitoring.alerts, job: SERVICE_NAME, service: SERVICE_NAME, namespace: "", container: SERVICE_NAME };
-        const dashboardMaps = Object.entries(
-            dashboards({ ...dashboardContext, namespace: typeof args.appNamespace === "string" ? args.appNamespace : SERVICE_NAME }),
-        ).map(
-            ([file, dashboard]) =>
-                new k8s.core.v1.ConfigMap(
-                    `${name}-dashboard-${file.replace(/\.json$/, "")}`,
-                    {
-                        metadata: {
-                            name: `dashboard-${file.replace(/\.json$/, "")}`,
-                            namespace: args.namespace,
-                            labels: { ...LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value },
-                        },
-                        data: { [file]: JSON.stringify(dashboard, null, 2) },
-                    },
-                    { parent: this },
-                ),
-        );
+        const appNamespace = pulumi.output(args.appNamespace);
+        const dashboardsIn = (ns: string) =>
+            dashboards({ metrics, thresholds: monitoring.alerts, job: SERVICE_NAME, service: SERVICE_NAME, namespace: ns, container: SERVICE_NAME });
+        const dashboardMaps = DASHBOARD_FILES.map((file) => {
+            const base = file.replace(/\.json$/, "");
+            return new k8s.core.v1.ConfigMap(
+                `${name}-dashboard-${base}`,
+                {
+                    metadata: { name: `dashboard-${base}`, namespace: args.namespace, labels: { ...LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
+                    data: appNamespace.apply((ns) => ({ [file]: JSON.stringify(dashboardsIn(ns)[file], null, 2) })),
+                },
+                { parent: this },
+            );
+        });
 
         const values = pulumi
             .all([args.storageClassName, alertmanagerSecret.metadata.name, grafanaAdmin.metadata.name])
@@ -106,12 +106,12 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: dashboardMaps },
         );
+        this.release = release;
         this.releaseName = release.name;
         this.prometheusUrl = pulumi.interpolate`http://${MONITORING_RELEASE}-prometheus.${this.namespace}.svc.cluster.local:9090`;
 
         // The custom resources below need the CRDs the release installs.
         const afterRelease = { parent: this, dependsOn: [release] };
-        const appNamespace = pulumi.output(args.appNamespace);
         new k8s.apiextensions.CustomResource(
             `${name}-rules`,
             {
@@ -134,7 +134,7 @@ export class Monitoring extends pulumi.ComponentResource {
         );
 
         const metricsServiceLabels = { "app.kubernetes.io/name": SERVICE_NAME, "app.kubernetes.io/component": "metrics" };
-        const target = scrapeTarget(args.router);
+        const target = scrapeTarget(args.router, args.appPort);
         new k8s.core.v1.Service(
             `${name}-metrics-service`,
             {
@@ -143,7 +143,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     // Headless: Prometheus scrapes each pod's endpoint, never a load-balanced VIP.
                     clusterIP: "None",
                     selector: { "app.kubernetes.io/name": SERVICE_NAME, "app.kubernetes.io/component": "api" },
-                    ports: [{ name: METRICS_PORT_NAME, port: typeof target.targetPort === "number" ? target.targetPort : 8080, targetPort: target.targetPort, protocol: "TCP" }],
+                    ports: [{ name: METRICS_PORT_NAME, port: target.port, targetPort: target.port, protocol: "TCP" }],
                 },
             },
             { parent: this },
@@ -161,6 +161,7 @@ export class Monitoring extends pulumi.ComponentResource {
                         serviceLabels: metricsServiceLabels,
                         jobLabel: "app.kubernetes.io/name",
                         appNamespace: ns,
+                        appPort: args.appPort,
                         scrapeInterval: monitoring.prometheus.scrapeInterval,
                     }),
                 ),

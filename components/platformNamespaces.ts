@@ -7,6 +7,7 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const LOGGING_NAMESPACE = "logging";
 export const TRACING_NAMESPACE = "tracing";
 export const ISTIO_NAMESPACE = "istio-system";
+export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 
 /**
  * The namespaces a stack needs and the Pod Security level each enforces. Everything runs under
@@ -20,6 +21,9 @@ export function platformNamespaces(config: PlatformConfig): NamespaceSpec[] {
         { name: TRACING_NAMESPACE, podSecurity: "restricted" },
         { name: ISTIO_NAMESPACE, podSecurity: "privileged", exception: "the istio-cni node agent installs the CNI plugin on every node, so application pods need no NET_ADMIN init container" },
     ];
+    if (config.mesh.router === "nginx") {
+        namespaces.push({ name: INGRESS_NGINX_NAMESPACE, podSecurity: "restricted" });
+    }
     if (config.database.mode === "in-cluster" || config.cache.mode === "in-cluster") {
         namespaces.push({ name: DATA_NAMESPACE, podSecurity: "restricted" });
     }

@@ -2,10 +2,31 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { GatesConfig } from "../config/gates";
+import type { MetricsConfig } from "../config/metrics";
 import type { RolloutConfig } from "../config/rollout";
+import { HealthGate, HealthGateCheckOutput, HealthGatePrometheus } from "../providers/healthGate";
+import { gateForStage } from "../rollout/gates";
 import { Stage, stageWeights } from "../rollout/stages";
 import { APP_NAME, Application, TRACK_LABEL, dnsLabel } from "./application";
 import { TrafficSplit, TrafficSplitArgs } from "./trafficSplit";
+
+export interface RolloutGateArgs {
+    gates: GatesConfig;
+    metrics: MetricsConfig;
+    /** Kubeconfig (a secret) for the API server's service proxy to Prometheus and for the fast traffic cut. */
+    kubeconfig: pulumi.Input<string>;
+    context?: string;
+}
+
+/** The `gateVerdict` stack output: how the stage's gate decided, and the last value of every check. */
+export interface GateVerdict {
+    stage: string;
+    verdict: string;
+    evaluatedAt: string;
+    evaluations: number;
+    checks: Record<string, HealthGateCheckOutput>;
+}
 
 export interface RolloutArgs {
     environment: string;
@@ -17,12 +38,15 @@ export interface RolloutArgs {
     traffic: Omit<TrafficSplitArgs, "stage" | "services" | "trackLabel" | "namespace">;
     /** The RDS instance to snapshot when a rollout starts; absent when the database is not RDS. */
     rdsInstanceIdentifier?: pulumi.Input<string>;
+    gate: RolloutGateArgs;
 }
 
 /**
  * One stage of the rollout as a stack update (SPEC §4): the data safety steps of a rollout (a
  * pre-rollout RDS snapshot, the candidate's schema migration), then the traffic split with the
- * stage's weights — only after the migration succeeded and both tracks are ready.
+ * stage's weights — only after the migration succeeded and both tracks are ready — and, in every
+ * traffic-raising stage, the HealthGate that holds the update for the bake once the weights and
+ * replicas are applied. `stable` and `rollback` raise no traffic and have no gate.
  *
  * The snapshot and migration Job carry the candidate version in their names and stay declared
  * through the forward stages, so they run once per rollout, when it starts. Rollback and stable
@@ -34,6 +58,9 @@ export class Rollout extends pulumi.ComponentResource {
     readonly trafficSplit: TrafficSplit;
     readonly snapshotIdentifier?: pulumi.Output<string>;
     readonly migrationJobName?: pulumi.Output<string>;
+    readonly gate?: HealthGate;
+    /** Undefined in stages without a gate. */
+    readonly gateVerdict?: pulumi.Output<GateVerdict>;
 
     constructor(name: string, args: RolloutArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-enhancer:rollout:Rollout", name, {}, opts);
@@ -90,12 +117,44 @@ export class Rollout extends pulumi.ComponentResource {
             { parent: this, dependsOn: [application, ...dataSafety] },
         );
 
+        if (stage.forward) {
+            const gate = this.healthGate(name, args, candidate!);
+            this.gate = gate;
+            this.gateVerdict = pulumi
+                .all([gate.verdict, gate.evaluatedAt, gate.evaluations, gate.checks])
+                .apply(([verdict, evaluatedAt, evaluations, checks]) => ({ stage: stage.name, verdict, evaluatedAt, evaluations, checks }));
+        }
+
         this.registerOutputs({
             stage: this.stage,
+            gateVerdict: this.gateVerdict,
             weights: this.weights,
             snapshotIdentifier: this.snapshotIdentifier,
             migrationJobName: this.migrationJobName,
         });
+    }
+
+    /**
+     * The stage's gate (SPEC §4): the definition the stack's gate config gives for this stage and its
+     * bake, Prometheus by URL or through the API server's service proxy, and the router objects the
+     * fast traffic cut patches. It waits for the weights and both tracks to be applied.
+     */
+    private healthGate(name: string, args: RolloutArgs, candidate: string): HealthGate {
+        const { gates, metrics, kubeconfig, context } = args.gate;
+        const endpoint = gates.prometheus;
+        const prometheus: HealthGatePrometheus = "url" in endpoint ? { url: endpoint.url } : { service: endpoint.service, kubeconfig, context };
+        return new HealthGate(
+            `${name}-gate`,
+            {
+                stage: args.stage.name,
+                candidateVersion: candidate,
+                stableVersion: args.rollout.stableVersion,
+                prometheus,
+                gate: gateForStage(gates, metrics, args.stage.name, args.stage.bakeMinutes * 60),
+                trafficCut: { kubeconfig, context, target: this.trafficSplit.trafficCut },
+            },
+            { parent: this, dependsOn: [this.trafficSplit, args.application] },
+        );
     }
 
     /**

@@ -43,8 +43,8 @@ export interface TrafficSplitArgs {
     /** Pod label that tells the tracks apart, and its values. */
     trackLabel: { key: string; stable: string; candidate: string };
     entry: PublicEntry;
-    /** Istio Gateways ("namespace/name") that expose the host; empty routes only in-mesh traffic. */
-    istioGateways?: string[];
+    /** Istio Gateways ("namespace/name") that expose the host; none routes only in-mesh traffic. */
+    istioGateways?: pulumi.Input<string[]>;
     /** IngressClass of ingress-nginx. */
     ingressClassName?: string;
 }
@@ -73,11 +73,14 @@ export function destinationRuleSpec(args: Pick<TrafficSplitArgs, "services" | "t
  * VirtualService spec: requests with `x-canary-user: true` go to the canary subset first (while the
  * stage has the header route), everything else is split by the stage's weights (summing to 100).
  */
-export function virtualServiceSpec(args: Omit<TrafficSplitArgs, "namespace" | "router" | "ingressClassName">, namespace: string): Record<string, unknown> {
+export function virtualServiceSpec(
+    args: Pick<TrafficSplitArgs, "stage" | "services" | "entry">,
+    namespace: string,
+    gateways: string[],
+): Record<string, unknown> {
     const weights = stageWeights(args.stage);
     const host = serviceHost(args.services.main, namespace);
     const destination = (subset: string) => ({ host, subset, port: { number: args.services.port } });
-    const gateways = args.istioGateways ?? [];
     const http: Record<string, unknown>[] = [];
     if (args.stage.headerRoute) {
         http.push({
@@ -182,7 +185,7 @@ export class TrafficSplit extends pulumi.ComponentResource {
                     apiVersion: "networking.istio.io/v1",
                     kind: "VirtualService",
                     metadata: { name: objectName, namespace: args.namespace, labels },
-                    spec: namespace.apply((ns) => virtualServiceSpec(args, ns)),
+                    spec: pulumi.all([namespace, args.istioGateways ?? []]).apply(([ns, gateways]) => virtualServiceSpec(args, ns, gateways)),
                 },
                 { parent: this },
             );

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 
 /** The Pulumi config namespace every stack key lives under. */
@@ -6,9 +7,10 @@ export const CONFIG_NAMESPACE = "claude-enhancer";
 /**
  * Raised when stack configuration does not match the schema. Its message lists every problem as
  * `claude-enhancer:<key.path>: got <value>; expected <what>` so `pulumi preview` fails at once with
- * something a platform engineer can act on, not a stack trace from inside a component.
+ * something a platform engineer can act on, not a stack trace from inside a component (a RunError is
+ * printed by the Pulumi language host without its stack).
  */
-export class ConfigError extends Error {
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: string[]) {
         super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";

@@ -35,8 +35,6 @@ export const IngressNginxSchema = z.strictObject({
     requests: RequestsSchema.prefault({ cpu: "100m", memory: "90Mi" }),
     ingressClassName: K8S_NAME.default("nginx"),
     serviceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer"),
-    /** Controller-wide ceiling on concurrent connections per client IP (per-Ingress rps limits are app.ingress.rateLimitRps). */
-    limitConnectionsPerClient: z.number().int().min(1).max(100000).default(50),
 });
 
 /**

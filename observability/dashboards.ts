@@ -295,8 +295,11 @@ export function serviceOverviewDashboard(ctx: DashboardContext): Dashboard {
     ]);
 }
 
+export const DASHBOARD_FILES = ["claude-enhancer-rollout.json", "claude-enhancer-overview.json"] as const;
+export type DashboardFile = (typeof DASHBOARD_FILES)[number];
+
 /** Every dashboard the Monitoring component ships, keyed by the ConfigMap file name. */
-export function dashboards(ctx: DashboardContext): Record<string, Dashboard> {
+export function dashboards(ctx: DashboardContext): Record<DashboardFile, Dashboard> {
     return { "claude-enhancer-rollout.json": rolloutDashboard(ctx), "claude-enhancer-overview.json": serviceOverviewDashboard(ctx) };
 }
 

@@ -11,18 +11,18 @@ export type ScrapeRouter = "istio" | "nginx";
 export const METRICS_PORT_NAME = "metrics";
 export const ISTIO_MERGED_METRICS_PORT = 15020;
 export const ISTIO_MERGED_METRICS_PATH = "/stats/prometheus";
-/** Name of the application container's port (Application component). */
-export const APP_HTTP_PORT_NAME = "http";
 /** The pod label the Application puts each track's version in. */
 export const POD_VERSION_LABEL = "version";
 
 export interface ScrapeTarget {
-    targetPort: number | string;
+    /** Pod port Prometheus scrapes. */
+    port: number;
     path: string;
 }
 
-export function scrapeTarget(router: ScrapeRouter): ScrapeTarget {
-    return router === "istio" ? { targetPort: ISTIO_MERGED_METRICS_PORT, path: ISTIO_MERGED_METRICS_PATH } : { targetPort: APP_HTTP_PORT_NAME, path: "/metrics" };
+/** Where a pod's metrics are scraped; `appPort` is the service's container port (API, /metrics, /health). */
+export function scrapeTarget(router: ScrapeRouter, appPort: number): ScrapeTarget {
+    return router === "istio" ? { port: ISTIO_MERGED_METRICS_PORT, path: ISTIO_MERGED_METRICS_PATH } : { port: appPort, path: "/metrics" };
 }
 
 export interface ServiceMonitorArgs {
@@ -33,6 +33,7 @@ export interface ServiceMonitorArgs {
     /** Label of the metrics Service whose value becomes the targets' `job` label. */
     jobLabel: string;
     appNamespace: string;
+    appPort: number;
     scrapeInterval: string;
 }
 
@@ -45,7 +46,7 @@ export function serviceMonitorSpec(args: ServiceMonitorArgs): Record<string, unk
         endpoints: [
             {
                 port: METRICS_PORT_NAME,
-                path: scrapeTarget(args.router).path,
+                path: scrapeTarget(args.router, args.appPort).path,
                 interval: args.scrapeInterval,
                 scheme: "http",
                 relabelings: [

@@ -16,7 +16,7 @@ import * as k8sAutoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as storage from "@pulumi/kubernetes/storage/v1";
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { bucketsWithout } from "./buckets";
-import { ConfigProperties, UNKNOWN, configOf, describe, hasAwsResources, integer, list, ofType, peek, perType, stringList, typed, whenKnown } from "./lib";
+import { ConfigProperties, UNKNOWN, configOf, describe, hasAwsResources, integer, list, ofType, peek, perType, stringList, typed, validateResourceOfTypeToken, whenKnown } from "./lib";
 import { workloads } from "./workloads";
 
 const instanceTypeSchema: ConfigProperties = {
@@ -174,15 +174,14 @@ export const providerDefaultTags: ResourceValidationPolicy = {
     severity: "medium",
     enforcementLevel: "mandatory",
     configSchema: { properties: costTagSchema },
-    validateResource: (args, report) => {
-        if (args.type !== "pulumi:providers:aws") return;
+    validateResource: validateResourceOfTypeToken("pulumi:providers:aws", (args, report) =>
         whenKnown<Record<string, any>>((props, a, r) => {
             const { requiredTags } = configOf<{ requiredTags: string[] }>(a, costTagSchema);
             const defaults = parseTags(props.defaultTags)?.tags ?? {};
             const missing = requiredTags.filter((t) => !defaults[t]);
             if (missing.length > 0) r(`defaultTags lack ${list(missing)}.`);
-        })(args.props, args, report);
-    },
+        })(args.props, args, report),
+    ),
 };
 
 /** Provider inputs arrive as strings when set through stack config, as objects when set in code. */

@@ -4,8 +4,9 @@
  * namespaces or paths), resources, pinned images, probes, and Istio mTLS STRICT.
  */
 import * as core from "@pulumi/kubernetes/core/v1";
+import * as helm from "@pulumi/kubernetes/helm/v3";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { ConfigProperties, configOf, describe, list, ofType, peek, stringList, whenKnown } from "./lib";
+import { ConfigProperties, configOf, describe, list, ofType, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
 import { Container, LabelSelector, containersOf, exemptionSchema, selectorMatches, validateWorkloads } from "./workloads";
 
 const restricted = { properties: exemptionSchema };
@@ -181,6 +182,24 @@ export const probes: ResourceValidationPolicy = {
     }),
 };
 
+/** An exact chart version (semver), not a range or a floating tag. */
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+export const helmChartPinned: ResourceValidationPolicy = {
+    name: "k8s-helm-chart-pinned",
+    description: "Helm releases install an exact chart version from an HTTPS (or OCI) repository, so a preview shows what an update installs.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        helm.Release,
+        whenKnown((release, _args, report) => {
+            if (!release.version || !EXACT_VERSION.test(release.version)) report(`chart ${release.chart} has version ${release.version ?? "unset (latest)"}; pin an exact version.`);
+            const repo = release.repositoryOpts?.repo;
+            if (repo && !/^(https|oci):\/\//.test(repo)) report(`chart repository ${repo} is not HTTPS or OCI.`);
+        }),
+    ),
+};
+
 const ISTIO_PEER_AUTHENTICATION = ["kubernetes:security.istio.io/v1:PeerAuthentication", "kubernetes:security.istio.io/v1beta1:PeerAuthentication"];
 
 export const istioMtlsStrict: ResourceValidationPolicy = {
@@ -188,16 +207,16 @@ export const istioMtlsStrict: ResourceValidationPolicy = {
     description: "Istio PeerAuthentications require mutual TLS (mode STRICT), including per-port overrides.",
     severity: "high",
     enforcementLevel: "mandatory",
-    validateResource: (args, report) => {
-        if (!ISTIO_PEER_AUTHENTICATION.includes(args.type)) return;
+    // The program writes security.istio.io/v1 (Istio >= 1.22), so the pack server can filter on that one type.
+    validateResource: validateResourceOfTypeToken(ISTIO_PEER_AUTHENTICATION[0], (args, report) =>
         whenKnown<Record<string, any>>((props, _args, r) => {
             const mode = props.spec?.mtls?.mode;
             if (mode !== "STRICT") r(`spec.mtls.mode is ${mode ?? "unset (inherits, PERMISSIVE by default)"}; expected STRICT.`);
             for (const [port, setting] of Object.entries((props.spec?.portLevelMtls ?? {}) as Record<string, { mode?: string }>)) {
                 if (setting.mode !== "STRICT") r(`port ${port} overrides mTLS to ${setting.mode ?? "unset"}.`);
             }
-        })(args.props, args, report);
-    },
+        })(args.props, args, report),
+    ),
 };
 
 const ISTIO_ROUTING = ["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1beta1:VirtualService", "kubernetes:networking.istio.io/v1:DestinationRule", "kubernetes:networking.istio.io/v1beta1:DestinationRule"];
@@ -328,6 +347,7 @@ export const kubernetesSecurityPolicies = [
     noHostPath,
     resourceRequestsLimits,
     pinnedImages,
+    helmChartPinned,
     probes,
     istioMtlsStrict,
     istioMtlsRequired,

@@ -113,6 +113,17 @@ export function list(values: readonly unknown[]): string {
     return values.map((v) => String(v)).join(", ");
 }
 
+/**
+ * A validation of one type token that has no SDK class (providers, dynamic resources, custom
+ * resources). validateResourceOfType marks its validation with the class's type token, and the pack
+ * server then skips every other resource before deserializing its properties; this marks ours the
+ * same way (on a large stack that is most of the pack's cost).
+ */
+export function validateResourceOfTypeToken(type: string, validate: ResourceValidation): ResourceValidation {
+    const validation: ResourceValidation = (args, report) => (args.type === type ? validate(args, report) : undefined);
+    return Object.assign(validation, { __pulumiType: type });
+}
+
 /** A validation limited to some resources, for policies that check several types. */
 export interface TypedValidation {
     label: string;

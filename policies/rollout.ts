@@ -3,8 +3,9 @@
  * by a HealthGate with rollback triggers and a minimum-traffic guard, and traffic moves in capped,
  * well-formed steps.
  */
-import { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ConfigProperties, configOf, describe, integer, isSet, list, peek, stringList, whenKnown } from "./lib";
+import { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import * as networking from "@pulumi/kubernetes/networking/v1";
+import { ConfigProperties, configOf, describe, integer, isSet, list, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
 
 /**
  * The HealthGate's inputs (providers/healthGate.ts HealthGateArgs, rollout/gates.ts GateDefinition),
@@ -47,12 +48,12 @@ function isHealthGate(resource: { type: string; props: Record<string, any> }): b
     return resource.type === DYNAMIC_RESOURCE && peek(() => typeof resource.props.gate === "object" && resource.props.gate !== null) !== false;
 }
 
-/** A validation of HealthGate resources; every other resource is passed over. */
+/** A validation of HealthGate resources; every other resource (dynamic ones included) is passed over. */
 function validateHealthGates(check: (gate: HealthGateInputs, report: ReportViolation, args: ResourceValidationArgs) => void): ResourceValidation {
-    return (args, report) => {
+    return validateResourceOfTypeToken(DYNAMIC_RESOURCE, (args, report) => {
         if (!isHealthGate(args)) return;
         whenKnown<HealthGateInputs>((props, a, r) => check(props, r, a))(args.props as HealthGateInputs, args, report);
-    };
+    });
 }
 
 export const VIRTUAL_SERVICE_TYPES = ["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1beta1:VirtualService"];
@@ -108,31 +109,40 @@ function trafficToCandidates(resources: PolicyResource[], stableSubset: string):
 
 export const trafficWeights: ResourceValidationPolicy = {
     name: "rollout-traffic-weights",
-    description: "Weighted routes split traffic in integer percentages that sum to 100, and canary Ingress weights lie between 0 and 100.",
+    description: "VirtualService routes split traffic in integer percentages that sum to 100.",
     severity: "high",
     enforcementLevel: "mandatory",
-    validateResource: (args, report) => {
-        if (VIRTUAL_SERVICE_TYPES.includes(args.type)) {
+    validateResource: validateResourceOfTypeToken(
+        VIRTUAL_SERVICE_TYPES[0],
+        (args, report) =>
             whenKnown<{ spec?: { http?: HttpRoute[] } }>((props, _a, r) => {
                 for (const route of props.spec?.http ?? []) {
                     const weights = (route.route ?? []).map((d) => d.weight);
                     if (weights.length < 2) continue;
                     const bad = weights.filter((w) => w === undefined || !Number.isInteger(w) || w < 0 || w > 100);
-                    const sum = weights.reduce<number>((s, w) => s + (w ?? 0), 0);
+                    const sum = weights.reduce<number>((total, w) => total + (w ?? 0), 0);
                     if (bad.length > 0) r(`route ${route.name ?? "(unnamed)"}: weights ${list(weights)} are not all integers between 0 and 100.`);
                     else if (sum !== 100) r(`route ${route.name ?? "(unnamed)"}: weights ${list(weights)} sum to ${sum}, not 100.`);
                 }
-            })(args.props, args, report);
-        } else if (args.type === INGRESS_TYPE) {
-            whenKnown<{ metadata?: { annotations?: Record<string, string> } }>((props, _a, r) => {
-                const annotations = props.metadata?.annotations;
-                if (annotations?.[`${NGINX}/canary`] !== "true") return;
-                const raw = annotations[`${NGINX}/canary-weight`];
-                const weight = Number(raw);
-                if (raw === undefined || !Number.isInteger(weight) || weight < 0 || weight > 100) r(`canary-weight is ${raw ?? "unset"}; expected an integer between 0 and 100.`);
-            })(args.props, args, report);
-        }
-    },
+            })(args.props, args, report),
+    ),
+};
+
+export const canaryIngressWeight: ResourceValidationPolicy = {
+    name: "rollout-canary-ingress-weight",
+    description: "Canary Ingresses (ingress-nginx) carry a canary-weight that is an integer percentage.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        networking.Ingress,
+        whenKnown((ingress, _args, report) => {
+            const annotations = ingress.metadata?.annotations;
+            if (annotations?.[`${NGINX}/canary`] !== "true") return;
+            const raw = annotations[`${NGINX}/canary-weight`];
+            const weight = Number(raw);
+            if (raw === undefined || !Number.isInteger(weight) || weight < 0 || weight > 100) report(`canary-weight is ${raw ?? "unset"}; expected an integer between 0 and 100.`);
+        }),
+    ),
 };
 
 export const healthGatePerStage: StackValidationPolicy = {
@@ -290,6 +300,7 @@ export const maxTrafficStep: StackValidationPolicy = {
 
 export const rolloutPolicies = [
     trafficWeights,
+    canaryIngressWeight,
     healthGatePerStage,
     gateRollbackTriggers,
     gateMinimumTraffic,

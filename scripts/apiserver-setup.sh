@@ -8,21 +8,27 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 module="$root/tools/apiserver"
 bin="$root/.tools/bin"
 
-command -v go >/dev/null || { echo "apiserver-setup: 'go' is not on PATH (needs Go >= 1.24)" >&2; exit 1; }
-
 pinned() { awk -v m="$1" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$module/go.mod"; }
 kube_version="$(pinned k8s.io/kubernetes)"
 etcd_version="$(pinned go.etcd.io/etcd/server/v3)"
 [[ -n "$kube_version" && -n "$etcd_version" ]] || { echo "apiserver-setup: versions not found in $module/go.mod" >&2; exit 1; }
 
 # `kube-apiserver --version` prints "Kubernetes v1.34.4"; `etcd --version` starts "etcd Version: 3.6.4".
-reports() { [[ -x "$1" ]] && "$1" --version 2>/dev/null | head -n1 | grep -qxF "$2"; }
+reports() {
+  local out
+  [[ -x "$1" ]] && out="$("$1" --version 2>/dev/null)" && [[ "${out%%$'\n'*}" == "$2" ]]
+}
 
 cd "$module"
 mkdir -p "$bin"
 # Static, stripped binaries without file paths: smaller and quicker to link; the tests need no debugger.
 export CGO_ENABLED=0
-build_flags=(-trimpath)
+# build OUTPUT LDFLAGS PACKAGE: writes beside OUTPUT, then renames, so an interrupted build leaves no half binary.
+build() {
+  command -v go >/dev/null || { echo "apiserver-setup: 'go' is not on PATH (Go >= 1.24 builds the binaries)" >&2; exit 1; }
+  go build -trimpath -ldflags "$2" -o "$1.partial" "$3"
+  mv -f "$1.partial" "$1"
+}
 
 if reports "$bin/kube-apiserver" "Kubernetes $kube_version"; then
   echo "apiserver-setup: kube-apiserver $kube_version up to date"
@@ -34,12 +40,12 @@ else
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     stamp+=" -X $pkg.gitVersion=$kube_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
-  go build "${build_flags[@]}" -ldflags "-s -w$stamp" -o "$bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+  build "$bin/kube-apiserver" "-s -w$stamp" k8s.io/kubernetes/cmd/kube-apiserver
 fi
 
 if reports "$bin/etcd" "etcd Version: ${etcd_version#v}"; then
   echo "apiserver-setup: etcd $etcd_version up to date"
 else
   echo "apiserver-setup: building etcd $etcd_version"
-  go build "${build_flags[@]}" -ldflags "-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3
+  build "$bin/etcd" "-s -w" go.etcd.io/etcd/server/v3
 fi

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Application, ApplicationArgs, dnsLabel, selectorLabels, versionLabel } from "../../components/application";
@@ -15,6 +16,9 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;
 
 const APP = loadStackConfig("production").app;
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-abc";
+const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/db";
+const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC";
 const TABLE = resolveStageTable({}, APP.autoscaling);
 
 function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): ApplicationArgs {
@@ -28,8 +32,13 @@ function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): Ap
             host: "db.abc123.us-east-1.rds.amazonaws.com",
             port: 5432,
             name: "claude_enhancer",
-            username: "claude_admin",
-            password: pulumi.secret("db-password"),
+            credentials: {
+                kind: "secretsManager",
+                username: "claude_admin",
+                secretArn: SECRET_ARN,
+                kmsKeyArn: KEY_ARN,
+                irsa: { oidcProviderArn: OIDC_ARN, issuerHostPath: "oidc.eks.us-east-1.amazonaws.com/id/ABC" },
+            },
             tls: true,
             network: { cidrs: ["10.20.0.0/16"] },
         },
@@ -50,7 +59,8 @@ function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): Ap
 async function appFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): Promise<RecordingMocks> {
     const mocks = await installMocks("production");
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
-    new Application("app", argsFor(stage, overrides), { providers: [provider] });
+    const awsProvider = new aws.Provider("aws", { region: "us-east-1" });
+    new Application("app", argsFor(stage, overrides), { providers: [provider, awsProvider] });
     await settings.waitForRPCs();
     return mocks;
 }
@@ -165,7 +175,7 @@ describe("Application component", function () {
             ]);
         });
 
-        it("wires the data stores into the environment, credentials only by Secret reference", () => {
+        it("wires the data stores into the environment, credentials only by reference", () => {
             const env = envOf(deployment(mocks, "stable")!);
             const ref = (key: string) => ({ secretKeyRef: { name: "claude-enhancer-credentials", key } });
             assert.deepStrictEqual(env, {
@@ -177,8 +187,8 @@ describe("Application component", function () {
                 DATABASE_PORT: "5432",
                 DATABASE_NAME: "claude_enhancer",
                 DATABASE_SSLMODE: "require",
-                DATABASE_USER: ref("DATABASE_USER"),
-                DATABASE_PASSWORD: ref("DATABASE_PASSWORD"),
+                DATABASE_USER: "claude_admin",
+                DATABASE_CREDENTIALS_SECRET_ARN: SECRET_ARN,
                 REDIS_HOST: "master.cache.abc123.use1.cache.amazonaws.com",
                 REDIS_PORT: "6379",
                 REDIS_TLS: "true",
@@ -186,13 +196,39 @@ describe("Application component", function () {
             });
         });
 
-        it("hands the credentials to Kubernetes as a Pulumi secret", () => {
+        it("hands the Redis token to Kubernetes as a Pulumi secret", () => {
             const secret = byName(mocks, "kubernetes:core/v1:Secret", "claude-enhancer-credentials");
-            assert.deepStrictEqual(secret.inputs.stringData, {
-                [SECRET_SIG_KEY]: SECRET_SIG,
-                value: { DATABASE_USER: "claude_admin", DATABASE_PASSWORD: "db-password", REDIS_PASSWORD: "redis-token" },
-            });
+            assert.deepStrictEqual(secret.inputs.stringData, { [SECRET_SIG_KEY]: SECRET_SIG, value: { REDIS_PASSWORD: "redis-token" } });
             assert.strictEqual(secret.inputs.type, "Opaque");
+        });
+
+        it("lets only its service account read the RDS-managed credentials, through IRSA", () => {
+            const role = mocks.one("aws:iam/role:Role");
+            assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy), {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: OIDC_ARN },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: {
+                                "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub": "system:serviceaccount:claude-enhancer:claude-enhancer",
+                                "oidc.eks.us-east-1.amazonaws.com/id/ABC:aud": "sts.amazonaws.com",
+                            },
+                        },
+                    },
+                ],
+            });
+            const policy = mocks.one("aws:iam/rolePolicy:RolePolicy");
+            assert.strictEqual(policy.inputs.role, role.state.name);
+            assert.deepStrictEqual(JSON.parse(policy.inputs.policy).Statement, [
+                { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: SECRET_ARN },
+                { Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN },
+            ]);
+            const sa = byName(mocks, "kubernetes:core/v1:ServiceAccount", "claude-enhancer");
+            assert.deepStrictEqual(sa.inputs.metadata.annotations, { "eks.amazonaws.com/role-arn": role.state.arn });
+            assert.strictEqual(sa.inputs.automountServiceAccountToken, false);
         });
 
         it("fronts the tracks with a main Service for Istio and one per track for nginx", () => {
@@ -206,7 +242,7 @@ describe("Application component", function () {
             assert.deepStrictEqual(main.inputs.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP", appProtocol: "http" }]);
         });
 
-        it("admits only the mesh gateway and monitoring, and reaches only the data stores, DNS and istiod", () => {
+        it("admits only the mesh gateway and monitoring, and reaches only the data stores, DNS, Secrets Manager and istiod", () => {
             const np = byName(mocks, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
             const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
             assert.deepStrictEqual(np.inputs.spec, {
@@ -220,6 +256,7 @@ describe("Application component", function () {
                     { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] },
                     { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 6379 }] },
                     { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+                    { ports: [{ protocol: "TCP", port: 443 }] },
                     { to: [ns("istio-system")], ports: [{ protocol: "TCP", port: 15012 }] },
                 ],
             });
@@ -298,7 +335,12 @@ describe("Application component", function () {
             const mocks = await appFor("stable", {
                 router: "nginx",
                 ingressNamespaces: ["ingress-nginx"],
-                database: { ...argsFor("stable").database, tls: false, network: { namespace: "claude-enhancer-data" } },
+                database: {
+                    ...argsFor("stable").database,
+                    credentials: { kind: "password", username: "claude_enhancer", password: pulumi.secret("db-password") },
+                    tls: false,
+                    network: { namespace: "claude-enhancer-data" },
+                },
                 cache: { host: "redis.claude-enhancer-data.svc", port: 6379, tls: false, network: { namespace: "claude-enhancer-data" } },
             });
             const np = byName(mocks, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
@@ -312,7 +354,14 @@ describe("Application component", function () {
             assert.strictEqual(env.DATABASE_SSLMODE, "prefer");
             assert.strictEqual(env.REDIS_TLS, "false");
             assert.strictEqual(env.REDIS_PASSWORD, undefined);
-            assert.deepStrictEqual(Object.keys(byName(mocks, "kubernetes:core/v1:Secret", "claude-enhancer-credentials").inputs.stringData.value).sort(), ["DATABASE_PASSWORD", "DATABASE_USER"]);
+            assert.strictEqual(env.DATABASE_USER, "claude_enhancer");
+            assert.deepStrictEqual(env.DATABASE_PASSWORD, { secretKeyRef: { name: "claude-enhancer-credentials", key: "DATABASE_PASSWORD" } });
+            assert.deepStrictEqual(byName(mocks, "kubernetes:core/v1:Secret", "claude-enhancer-credentials").inputs.stringData, {
+                [SECRET_SIG_KEY]: SECRET_SIG,
+                value: { DATABASE_PASSWORD: "db-password" },
+            });
+            assert.strictEqual(mocks.ofType("aws:iam/role:Role").length, 0);
+            assert.strictEqual(byName(mocks, "kubernetes:core/v1:ServiceAccount", "claude-enhancer").inputs.metadata.annotations, undefined);
         });
     });
 

@@ -148,8 +148,9 @@ describe("DisasterRecovery component", function () {
             ]);
             const block = mocks.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
             assert.deepStrictEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
-            const [tlsOnly] = mocks.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy.Statement;
-            assert.deepStrictEqual([tlsOnly.Effect, tlsOnly.Condition], ["Deny", { Bool: { "aws:SecureTransport": "false" } }]);
+            assert.strictEqual(bucket.inputs.bucket, "claude-enhancer-production-backups-dr-123456789012");
+            const [tlsOnly] = JSON.parse(mocks.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement;
+            assert.deepStrictEqual([tlsOnly.Effect, tlsOnly.Resource, tlsOnly.Condition], ["Deny", [bucket.state.arn, `${bucket.state.arn}/*`], { Bool: { "aws:SecureTransport": "false" } }]);
             const [lifecycle] = mocks.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
             assert.deepStrictEqual(lifecycle.transitions, [
                 { days: 30, storageClass: "STANDARD_IA" },

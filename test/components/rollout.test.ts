@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Application } from "../../components/application";
 import { Rollout, RolloutArgs } from "../../components/rollout";
 import { loadStackConfig } from "../../config/stackFile";
-import { StageName, resolveStageTable } from "../../rollout/stages";
+import { gateForStage } from "../../rollout/gates";
+import { FORWARD_STAGES, StageName, resolveStageTable } from "../../rollout/stages";
 import { installMocks } from "../harness/program";
 import { RecordedResource, RecordingMocks } from "../harness/recorder";
 
@@ -13,6 +14,11 @@ import { RecordedResource, RecordingMocks } from "../harness/recorder";
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 const CONFIG = loadStackConfig("production");
+const KUBECONFIG = "apiVersion: v1\nkind: Config\n";
+const GATE = "pulumi-nodejs:dynamic/healthGate:HealthGate";
+/** How the engine marks a secret value on the wire (what the mock monitor records). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const TABLE = resolveStageTable({}, CONFIG.app.autoscaling);
 
 interface Run {
@@ -46,7 +52,14 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
             stage: TABLE[stage],
             stableVersion: "5.0.0",
             candidateVersion,
-            database: { host: "db", port: 5432, name: "claude_enhancer", username: "u", password: pulumi.secret("p"), tls: true, network: { cidrs: ["10.20.0.0/16"] } },
+            database: {
+                host: "db",
+                port: 5432,
+                name: "claude_enhancer",
+                credentials: { kind: "password", username: "u", password: pulumi.secret("p") },
+                tls: true,
+                network: { cidrs: ["10.20.0.0/16"] },
+            },
             cache: { host: "redis", port: 6379, tls: true, network: { cidrs: ["10.20.0.0/16"] } },
             router: "istio",
             ingressNamespaces: ["istio-system"],
@@ -64,6 +77,7 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
             istioGateways: ["istio-system/claude-enhancer"],
         },
         rdsInstanceIdentifier: options.rds === false ? undefined : "claude-enhancer-production",
+        gate: { gates: CONFIG.gates, metrics: CONFIG.metrics, kubeconfig: pulumi.secret(KUBECONFIG) },
     };
     const rollout = new Rollout("rollout", args, { providers: [awsProvider, k8sProvider] });
     await settings.waitForRPCs();
@@ -78,7 +92,7 @@ const urnsOf = (resources: RecordedResource[]) => resources.map((r) => r.urn);
 describe("Rollout component", function () {
     this.timeout(60_000);
 
-    describe("entering canary (stage 1)", () => {
+    describe("entering canary (stage 1): snapshot, migration, then traffic", () => {
         let run: Run;
         before(async () => {
             run = await rolloutFor("canary");
@@ -136,6 +150,67 @@ describe("Rollout component", function () {
         });
     });
 
+    describe("health gate", () => {
+        let run: Run;
+        before(async () => {
+            run = await rolloutFor("canary");
+        });
+
+        it("gates the canary with the stage's definition: seed triggers, p95 < 200 ms, a 30-minute bake", () => {
+            const gate = run.mocks.one(GATE);
+            assert.strictEqual(gate.name, "rollout-gate");
+            assert.strictEqual(gate.inputs.stage, "canary");
+            assert.strictEqual(gate.inputs.candidateVersion, "5.1.0");
+            assert.strictEqual(gate.inputs.stableVersion, "5.0.0");
+            const expected = gateForStage(CONFIG.gates, CONFIG.metrics, "canary", 1800);
+            assert.deepStrictEqual(gate.inputs.gate, JSON.parse(JSON.stringify(expected)));
+            const latency = gate.inputs.gate.checks.find((c: any) => c.id === "latency-p95");
+            assert.deepStrictEqual([latency.triggerAbove, latency.criterionBelow], [1000, 200]);
+            assert.strictEqual(gate.inputs.gate.bakeSeconds, 1800);
+        });
+
+        it("reaches Prometheus through the service proxy and cuts traffic on the VirtualService, the kubeconfig kept secret", () => {
+            const gate = run.mocks.one(GATE);
+            // The kubeconfig makes each object holding it a secret as a whole.
+            assert.deepStrictEqual(gate.inputs.prometheus, {
+                [SECRET_SIG_KEY]: SECRET_SIG,
+                value: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: KUBECONFIG },
+            });
+            assert.deepStrictEqual(gate.inputs.trafficCut, {
+                [SECRET_SIG_KEY]: SECRET_SIG,
+                value: {
+                    kubeconfig: KUBECONFIG,
+                    target: { router: "istio", namespace: "claude-enhancer", virtualService: "claude-enhancer", route: "weighted", stableSubset: "stable", canarySubset: "canary" },
+                },
+            });
+        });
+
+        it("waits for the applied weights and both tracks", () => {
+            const gate = run.mocks.one(GATE);
+            const awaited = [
+                run.mocks.one(VIRTUAL_SERVICE),
+                run.mocks.one("kubernetes:networking.istio.io/v1:DestinationRule"),
+                ...run.mocks.ofType("kubernetes:apps/v1:Deployment"),
+                run.mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"),
+            ];
+            for (const r of awaited) assert.ok(gate.dependsOn.includes(r.urn), `the gate waits for ${r.type} ${r.name}`);
+        });
+
+        it("reports its verdict", async () => {
+            const verdict = await new Promise((resolve) => run.rollout.gateVerdict!.apply(resolve));
+            assert.deepStrictEqual(verdict, { stage: "canary", verdict: "pass", evaluatedAt: "2025-01-01T00:00:00.000Z", evaluations: 1, checks: {} });
+        });
+
+        it("gates every traffic-raising stage with its own bake", async () => {
+            const bakes: Record<string, number> = {};
+            for (const stage of FORWARD_STAGES) {
+                const r = await rolloutFor(stage);
+                bakes[stage] = r.mocks.one(GATE).inputs.gate.bakeSeconds;
+            }
+            assert.deepStrictEqual(bakes, { canary: 1800, "canary-expand": 2700, "blue-green-prep": 1800, "full-switch": 900 });
+        });
+    });
+
     it("skips the snapshot without RDS and the Job when migrations are off", async () => {
         const noRds = await rolloutFor("canary", { rds: false });
         assert.strictEqual(noRds.mocks.ofType(SNAPSHOT).length, 0);
@@ -159,6 +234,8 @@ describe("Rollout component", function () {
         const run = await rolloutFor("stable");
         assert.strictEqual(run.mocks.ofType(SNAPSHOT).length, 0);
         assert.strictEqual(run.mocks.ofType(JOB).length, 0);
+        assert.strictEqual(run.mocks.ofType(GATE).length, 0);
+        assert.strictEqual(run.rollout.gateVerdict, undefined);
         assert.deepStrictEqual(run.rollout.weights, { stable: 100, candidate: 0 });
         assert.strictEqual(run.mocks.one(VIRTUAL_SERVICE).inputs.spec.http.length, 1);
     });
@@ -181,5 +258,6 @@ describe("Rollout component", function () {
         );
         assert.strictEqual(run.mocks.ofType(SNAPSHOT).length, 0);
         assert.strictEqual(run.mocks.ofType(JOB).length, 0);
+        assert.strictEqual(run.mocks.ofType(GATE).length, 0);
     });
 });

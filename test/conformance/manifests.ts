@@ -29,13 +29,13 @@ export interface Uncovered {
     reason: string;
 }
 
-/** Pulumi's "not known until deploy" marker, and what interpolating an Output into a string produces. */
+/** What interpolating a pulumi.Output into a string produces (instead of its value). */
 const OUTPUT_TO_STRING = "Calling [toString] on an [Output<T>]";
 
 /** API groups the API server serves itself (core is ""), read from its discovery; see builtinGroups(). */
 export type GroupSet = ReadonlySet<string>;
 
-/** `group/version` of an apiVersion ("v1" → core group ""). */
+/** The API group of an apiVersion ("apps/v1" → "apps"; "v1" → core, ""). */
 export function groupOf(apiVersion: string): string {
     return apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
 }
@@ -105,11 +105,6 @@ export function resolveInputs(inputs: unknown, state: unknown, at = ""): { value
 /** Helm releases and charts: Helm renders their objects at deploy time, from a chart this program does not hold. */
 const HELM_TYPES = /^kubernetes:helm\.sh\//;
 
-/** Resource names per type token, for messages. */
-function label(r: RecordedResource): string {
-    return `${r.type} ${r.name}`;
-}
-
 /**
  * Splits the program's `kubernetes:*` resources into objects to apply and resources the tier
  * cannot validate: Helm releases/charts, objects whose CRD is neither built in nor defined by the
@@ -176,5 +171,3 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
 export function unfilledPlaceholders(manifests: Manifest[]): string[] {
     return manifests.flatMap((m) => m.placeholders.filter((p) => !p.includes("filled from") && !p.startsWith("metadata.name: autonamed")).map((p) => `${m.type} ${objectKey(m.object)}: ${p}`));
 }
-
-export { label as resourceLabel };

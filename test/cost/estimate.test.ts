@@ -2,22 +2,25 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { parsePlatformConfig } from "../../config";
-import { loadStackConfig, PROJECT_ROOT } from "../../config/stackFile";
+import { loadStackConfig, PROJECT_ROOT, readStackSettings } from "../../config/stackFile";
 import { CostEstimate, estimateMonthlyCost, formatMarkdown, formatText } from "../../cost/estimate";
 import { LIST_PRICES } from "../../cost/prices";
 
-/** A small AWS stack whose arithmetic is easy to redo by hand. */
+/**
+ * A small AWS stack whose arithmetic is easy to redo by hand: staging's stack file (for the keys the
+ * estimate does not read) with the priced parts replaced.
+ */
 function smallStack(overrides: Record<string, unknown> = {}): Record<string, unknown> {
     return {
-        environment: "staging",
-        aws: { region: "us-east-1", drRegion: "us-west-2" },
+        ...readStackSettings("staging"),
+        network: { natGateways: 1 },
+        offHours: { enabled: false },
         cluster: {
             mode: "eks",
             nodeGroups: [{ name: "app", role: "app", instanceTypes: ["m5.large"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 2, maxSize: 4, diskSizeGb: 20 }],
         },
         database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: 40 },
         cache: { mode: "elasticache", nodeType: "cache.t4g.micro", shards: 1, replicasPerShard: 1 },
-        budget: { monthlyLimitUsd: 500 },
         ...overrides,
     };
 }

@@ -425,11 +425,6 @@ export class ApiServer {
         }
     }
 
-    /** Log of the API server so far (for a failing test's message). */
-    log(): string {
-        return tail(path.join(this.dir, "kube-apiserver.log"), 200);
-    }
-
     async stop(): Promise<void> {
         this.client.close();
         // The API server first, so it does not log etcd going away.

@@ -6,7 +6,9 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
+import { parse } from "yaml";
 import { MockResourceArgs } from "@pulumi/pulumi/runtime";
 import { CONFIG_NAMESPACE } from "../../config";
 import { PROJECT_ROOT } from "../../config/stackFile";
@@ -93,6 +95,7 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
     server.addService(engrpc.EngineService, {
         log: (call: Call, cb: Callback) => {
             logs.push({ severity: call.request.getSeverity(), message: call.request.getMessage() });
+            if (process.env.HOST_DEBUG) process.stderr.write(`LOG ${call.request.getMessage()}\n`);
             cb(null, new Empty());
         },
         getRootResource: (_call: Call, cb: Callback) => {
@@ -113,14 +116,21 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
     );
 }
 
+/** The nodejs runtime options of Pulumi.yaml, which pulumi-language-nodejs turns into environment variables. */
+export function runtimeOptions(): { typescript?: boolean; tsconfig?: string } {
+    const project = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean; tsconfig?: string } } };
+    return project.runtime.options ?? {};
+}
+
 /**
  * Runs `index.ts` under the real language host for `stack` with the given stack settings (keys without
- * namespace) and returns what it registered. `tsconfig` is the runtime option of Pulumi.yaml.
+ * namespace) and returns what it registered. Arguments and environment are built as
+ * pulumi-language-nodejs builds them (constructArguments/constructEnv in its main.go), from Pulumi.yaml.
  */
 export async function runLanguageHost(
     stack: string,
     settings: Record<string, unknown>,
-    options: { tsconfig?: string; preview?: boolean; env?: Record<string, string> } = {},
+    options: { preview?: boolean; env?: Record<string, string> } = {},
 ): Promise<HostRun> {
     const project = "claude-enhancer";
     const mocks = new RecordingMocks();
@@ -128,33 +138,35 @@ export async function runLanguageHost(
     const { server, address } = await startServer(mocks, logs, project, stack);
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(settings)) {
-        config[`${CONFIG_NAMESPACE}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+        // The language host passes keys in the legacy `<namespace>:config:<name>` form; the SDK normalises them.
+        config[`${CONFIG_NAMESPACE}:config:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
     }
     const started = Date.now();
     try {
-        const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/cmd/run"), "."], {
+        const runtime = runtimeOptions();
+        const preview = options.preview ?? true;
+        const args = [
+            path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/cmd/run"),
+            ...["--monitor", address, "--engine", address, "--organization", "organization", "--project", project],
+            ...["--root-directory", PROJECT_ROOT, "--stack", stack, "--pwd", PROJECT_ROOT],
+            ...(preview ? ["--dry-run"] : []),
+            ...["--parallel", "16", "."],
+        ];
+        const child = spawn(process.execPath, args, {
             cwd: PROJECT_ROOT,
             env: {
                 ...process.env,
                 ...options.env,
-                PULUMI_NODEJS_MONITOR: address,
-                PULUMI_NODEJS_ENGINE: address,
-                PULUMI_NODEJS_PROJECT: project,
-                PULUMI_NODEJS_STACK: stack,
-                PULUMI_NODEJS_ORGANIZATION: "organization",
-                PULUMI_NODEJS_ROOT_DIRECTORY: PROJECT_ROOT,
-                PULUMI_NODEJS_DRY_RUN: String(options.preview ?? true),
-                PULUMI_NODEJS_PARALLEL: "16",
-                PULUMI_NODEJS_TYPESCRIPT: "true",
-                PULUMI_NODEJS_TSCONFIG_PATH: options.tsconfig ?? "tsconfig.pulumi.json",
                 PULUMI_CONFIG: JSON.stringify(config),
                 PULUMI_CONFIG_SECRET_KEYS: "[]",
+                ...(runtime.typescript !== false ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
+                ...(runtime.tsconfig ? { PULUMI_NODEJS_TSCONFIG_PATH: runtime.tsconfig } : {}),
             },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let stderr = "";
-        child.stdout.on("data", () => undefined);
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stdout.on("data", (d: Buffer) => process.env.HOST_DEBUG && process.stderr.write(d));
+        child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); if (process.env.HOST_DEBUG) process.stderr.write(d); });
         const exitCode = await new Promise<number | null>((resolve) => child.on("exit", resolve));
         return { exitCode, mocks, logs, stderr, wallMs: Date.now() - started };
     } finally {

@@ -14,6 +14,8 @@ type Extra = (args: MockResourceArgs) => Record<string, unknown>;
 export const resourceOutputs: Record<string, Extra> = {
     "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32) }),
     "random:index/randomId:RandomId": (a) => ({ hex: Buffer.from(a.name).toString("hex").slice(0, 2 * (a.inputs.byteLength ?? 8)) }),
+    // A gate that passed at its first evaluation, with no check values (mocks reach no Prometheus).
+    "pulumi-nodejs:dynamic/healthGate:HealthGate": () => ({ verdict: "pass", evaluatedAt: "2025-01-01T00:00:00.000Z", evaluations: 1, checks: {} }),
     "aws:eks/cluster:Cluster": (a) => ({
         endpoint: `https://${a.name}.gr7.${MOCK_REGION}.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from("mock-ca").toString("base64") },

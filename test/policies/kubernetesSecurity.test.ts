@@ -35,6 +35,16 @@ const statefulSet = () =>
 const withInit = () =>
     changed(f.deployment(), [...POD, "initContainers"], [{ ...f.appContainer("migrate"), livenessProbe: undefined, readinessProbe: undefined, securityContext: { ...f.appContainer().securityContext, allowPrivilegeEscalation: true } }]);
 
+const helmRelease = () =>
+    resource("kubernetes:helm.sh/v3:Release", "monitoring-stack", {
+        name: "kube-prometheus-stack",
+        chart: "kube-prometheus-stack",
+        version: "65.1.1",
+        repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+        namespace: "monitoring",
+        values: { prometheus: { prometheusSpec: { retention: "90d" } } },
+    });
+
 const appStack = () => [f.deployment(), f.networkPolicy(), f.podDisruptionBudget(), f.hpa()];
 
 const cases: PolicyCases = {
@@ -89,6 +99,13 @@ const cases: PolicyCases = {
         { title: "digest", resource: inContainer(["image"], "registry.example.com:5000/claude-enhancer@sha256:" + "a".repeat(64)) },
         { title: "latest", resource: inContainer(["image"], "claude-enhancer:latest"), violation: "image claude-enhancer:latest uses the latest tag." },
         { title: "no tag (registry with a port)", resource: inContainer(["image"], "registry.example.com:5000/claude-enhancer"), violation: "has no tag (defaults to latest)" },
+    ],
+    "k8s-helm-chart-pinned": [
+        { title: "exact version from HTTPS", resource: helmRelease },
+        { title: "OCI chart with a pre-release version", resource: () => changed(changed(helmRelease(), ["version"], "1.24.0-rc.1"), ["repositoryOpts", "repo"], "oci://registry.example.com/charts") },
+        { title: "version range", resource: () => changed(helmRelease(), ["version"], "^65.0.0"), violation: "chart kube-prometheus-stack has version ^65.0.0; pin an exact version." },
+        { title: "no version", resource: () => changed(helmRelease(), ["version"], undefined), violation: "has version unset (latest)" },
+        { title: "plain HTTP repository", resource: () => changed(helmRelease(), ["repositoryOpts", "repo"], "http://charts.example.com"), violation: "chart repository http://charts.example.com is not HTTPS or OCI." },
     ],
     "k8s-probes": [
         { title: "liveness and readiness", resource: f.deployment },

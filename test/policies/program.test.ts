@@ -24,7 +24,23 @@ export interface AcceptedAdvisory {
 
 /** Advisory violations each stack carries on purpose. */
 export const ACCEPTED_ADVISORIES: Record<Stack, AcceptedAdvisory[]> = {
-    staging: [],
+    staging: [
+        {
+            policy: "aws-eks-private-endpoint",
+            resource: "cluster-eks",
+            reason: "Staging keeps the API endpoint public for CI and operators, limited to the listed CIDRs (aws-eks-public-endpoint-restricted stays mandatory); production's is private.",
+        },
+        {
+            policy: "aws-rds-deletion-protection",
+            resource: "database-primary",
+            reason: "The staging database is disposable test data, recreated from migrations; deletion protection and the final snapshot would block tearing the stack down. Production has both.",
+        },
+        {
+            policy: "aws-rds-multi-az",
+            resource: "database-primary",
+            reason: "A standby doubles the staging database's cost; staging tolerates an AZ outage (the read replica remains). Production runs Multi-AZ.",
+        },
+    ],
     production: [],
     local: [],
 };

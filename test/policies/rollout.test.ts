@@ -16,10 +16,14 @@ function stage(name: string, weight: number, router: "istio" | "nginx" = "istio"
 const cases: PolicyCases = {
     "rollout-traffic-weights": [
         { title: "95/5 split", resource: () => f.virtualService() },
-        { title: "canary ingress at 20", resource: () => f.canaryIngress("20") },
         { title: "split summing to 90", resource: () => f.virtualService({ stable: 85, canary: 5 }), violation: "route weighted: weights 85, 5 sum to 90, not 100." },
         { title: "fractional weight", resource: () => changed(f.virtualService(), ["spec", "http", 1, "route", 1, "weight"], 4.5), violation: "are not all integers between 0 and 100" },
+    ],
+    "rollout-canary-ingress-weight": [
+        { title: "canary ingress at 20", resource: () => f.canaryIngress("20") },
+        { title: "main (non-canary) ingress", resource: () => changed(f.canaryIngress(), ["metadata", "annotations"], { "nginx.ingress.kubernetes.io/ssl-redirect": "true" }) },
         { title: "canary ingress at 150", resource: () => f.canaryIngress("150"), violation: "canary-weight is 150; expected an integer between 0 and 100." },
+        { title: "canary ingress without a weight", resource: () => changed(f.canaryIngress(), ["metadata", "annotations", "nginx.ingress.kubernetes.io/canary-weight"], undefined), violation: "canary-weight is unset" },
     ],
     "rollout-health-gate": [
         { title: "canary with its gate (istio)", resources: stage("canary", 5) },

@@ -1,0 +1,33 @@
+import * as assert from "assert";
+import { readStackSettings, STACKS } from "../config/stackFile";
+import { runLanguageHost } from "./harness/languageHost";
+import { runProgram } from "./harness/program";
+
+/**
+ * The program as `pulumi preview` runs it: Pulumi's Node.js language host (`@pulumi/pulumi/cmd/run`)
+ * loads index.ts through ts-node with the tsconfig Pulumi.yaml names, from a cold process, and
+ * registers over gRPC with an engine served by the test.
+ */
+describe("the program under the real language host", function () {
+    this.timeout(180_000);
+
+    for (const stack of STACKS) {
+        it(`${stack}: loads with tsconfig.pulumi.json and registers what the mock runtime registers`, async () => {
+            const host = await runLanguageHost(stack, readStackSettings(stack));
+            assert.strictEqual(host.exitCode, 0, `language host failed:\n${host.stderr}\n${host.logs.map((l) => l.message).join("\n")}`);
+            const inProcess = await runProgram(stack);
+            const names = (rs: { type: string; name: string }[]) => rs.map((r) => `${r.type}::${r.name}`).sort();
+            assert.deepStrictEqual(names(host.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")), names(inProcess.resources));
+            assert.ok(host.mocks.resources.some((r) => r.type === "pulumi:pulumi:Stack"), "no root stack resource");
+        });
+    }
+
+    it("fails the preview at once with the key path, value and expectation on bad config", async () => {
+        const settings = readStackSettings("staging");
+        const host = await runLanguageHost("staging", { ...settings, network: { ...(settings.network as object), natGateways: 4 } });
+        assert.notStrictEqual(host.exitCode, 0);
+        const logged = host.logs.map((l) => l.message).join("\n") + host.stderr;
+        assert.match(logged, /claude-enhancer:network\.natGateways: got 4; expected natGateways <= azCount/);
+        assert.strictEqual(host.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length, 0);
+    });
+});

@@ -1,0 +1,308 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import { GatesSchema } from "../../config/gates";
+import { MetricsSchema } from "../../config/metrics";
+import { canaryIngressAnnotations, virtualServiceSpec } from "../../components/trafficSplit";
+import { GateDefinition, gateForStage } from "../../rollout/gates";
+import { GateRunResult, LiveGateInputs, runLiveGate } from "../../rollout/gateRun";
+import { TrafficCutTarget } from "../../rollout/trafficCut";
+import { ApiServer, KubeObject } from "../harness/apiserver";
+import { FixtureInstance, LoadGenerator, startFixture } from "../fixtures/fixtureService";
+import { PrometheusServer } from "../fixtures/prometheus";
+
+/**
+ * The health gate against a real Prometheus (Debian's) scraping the fixture service every second,
+ * with the error rate and latency of the stable and candidate instances set by each test. Every
+ * test deploys fresh version labels, so no test's errors sit in another's window. The fast traffic
+ * cut patches a real kube-apiserver.
+ */
+
+const WINDOW = "10s";
+const metrics = MetricsSchema.parse({});
+
+/** A gate with test-sized windows: 1 s interval, 10 s window, 20 requests minimum, 3 s grace. */
+function gate(stage: string, bakeSeconds: number, overrides: Record<string, unknown> = {}): GateDefinition {
+    const gates = GatesSchema.parse({ intervalSeconds: 1, window: WINDOW, minRequests: 20, graceSeconds: 3, queryTimeoutSeconds: 2, ...overrides });
+    return gateForStage(gates, metrics, stage, bakeSeconds);
+}
+
+const later = (ms: number, action: () => void) => setTimeout(action, ms);
+
+describe("HealthGate against a real Prometheus", function () {
+    this.timeout(120_000);
+    let prometheus: PrometheusServer;
+    let fixture: Awaited<ReturnType<typeof startFixture>>;
+    let load: LoadGenerator;
+    let apiServer: ApiServer;
+    let deployment = 0;
+    let stable: FixtureInstance;
+    let candidate: FixtureInstance;
+    let versions: { candidate: string; stable: string };
+
+    before(async function () {
+        // The API server starts while Prometheus and the fixture come up; both are needed by the fast-cut tests only.
+        const apiServerStarting = ApiServer.start();
+        fixture = await startFixture("5.0", "5.1");
+        stable = fixture.stable;
+        candidate = fixture.candidate;
+        load = new LoadGenerator();
+        load.setRate(stable, 20);
+        load.setRate(candidate, 10);
+        load.start();
+        prometheus = await PrometheusServer.start({ targets: [stable.target, candidate.target], scrapeIntervalSeconds: 1 });
+        await prometheus.waitForTargetsUp(2);
+        apiServer = await apiServerStarting;
+    });
+
+    after(async function () {
+        load?.stop();
+        await prometheus?.stop();
+        await fixture?.stop();
+        await apiServer?.stop();
+    });
+
+    beforeEach(function () {
+        deployment++;
+        versions = { stable: `5.0-t${deployment}`, candidate: `5.1-t${deployment}` };
+        stable.redeploy(versions.stable);
+        candidate.redeploy(versions.candidate);
+        load.setRate(stable, 20);
+        load.setRate(candidate, 10);
+    });
+
+    function run(def: GateDefinition, extra: Partial<LiveGateInputs> = {}, log: string[] = []): Promise<GateRunResult> {
+        return runLiveGate({ gate: def, versions, prometheus: { url: prometheus.url }, ...extra }, (line) => log.push(line));
+    }
+
+    it("passes a healthy canary and reports every check's last value", async function () {
+        const result = await run(gate("canary", 5));
+        assert.strictEqual(result.verdict, "pass", result.message);
+        const byId = Object.fromEntries(result.evaluation.checks.map((c) => [c.id, c]));
+        assert.strictEqual(byId["error-rate"].canary, 0);
+        assert.strictEqual(byId["error-rate"].status, "pass");
+        const p95 = byId["latency-p95"].canary;
+        assert.ok(p95 !== null && p95 > 10 && p95 < 200, `canary p95 ${p95} ms`);
+        assert.strictEqual(byId["agent-availability"].canary, 100);
+        assert.strictEqual(byId["workflow-success"].canary, 100);
+        assert.ok(Math.abs((byId.memory.canary ?? 0) - 40) < 0.5, `memory ${byId.memory.canary}`);
+        // rate() divides by the whole 10 s window, so a pod younger than the window reads below its 30 %.
+        assert.ok((byId.cpu.canary ?? 0) > 10 && (byId.cpu.canary ?? 0) < 31, `cpu ${byId.cpu.canary}`);
+        assert.ok((result.evaluation.traffic.canary ?? 0) >= 20, `canary requests ${result.evaluation.traffic.canary}`);
+        assert.ok(result.evaluations >= 5, `${result.evaluations} evaluations`);
+        assert.match(result.message, /^gate "canary" passed after \d+ evaluations over [56] s$/);
+    });
+
+    it("fails at once on an error spike, naming check, value, threshold, window and both versions", async function () {
+        later(2000, () => candidate.set({ errorRate: 0.2 }));
+        const started = Date.now();
+        const result = await run(gate("canary-expand", 30));
+        assert.strictEqual(result.verdict, "fail");
+        assert.match(
+            result.message,
+            new RegExp(`^gate "canary-expand" failed: error-rate (\\d+\\.\\d\\d)% > 0\\.5% \\(rollback trigger\\) over 10s; canary v5\\.1-t\\d+=\\1%, stable v5\\.0-t\\d+=0\\.00%$`),
+        );
+        assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms for a 30 s bake`);
+        assert.strictEqual(result.evaluation.breached, true);
+    });
+
+    it("fails a latency regression against stable even under the absolute ceiling", async function () {
+        stable.set({ latencyMs: 20 });
+        candidate.set({ latencyMs: 120 });
+        const result = await run(gate("canary-expand", 6));
+        assert.strictEqual(result.verdict, "fail");
+        const latency = result.evaluation.checks.find((c) => c.id === "latency-p95")!;
+        assert.ok(latency.canary! < 500, `canary p95 ${latency.canary} ms is under the 500 ms criterion`);
+        assert.match(
+            result.message,
+            /^gate "canary-expand" failed: latency-p95 \d+ms > stable × 1\.5 = \d+ms \(canary vs stable\) over 10s; canary v5\.1-t\d+=\d+ms, stable v5\.0-t\d+=\d+ms$/,
+        );
+        assert.ok(result.evaluations >= 6, "judged when the bake ended, not before");
+    });
+
+    describe("no traffic to the candidate", function () {
+        beforeEach(() => load.setRate(candidate, 0));
+
+        it('"wait": pending through the bake, fails when the grace is over', async function () {
+            const started = Date.now();
+            const result = await run(gate("canary", 2));
+            assert.strictEqual(result.verdict, "fail");
+            assert.match(result.message, /^gate "canary" failed: traffic has no data \(empty result \(no series in the window\)\) still 3 s after the bake \(no-data policy "wait"\) over 10s; canary v5\.1-t\d+=no data, stable v5\.0-t\d+=\d+(\.\d)? requests$/m);
+            assert.ok(Date.now() - started >= 5000, "waited for the bake and the grace");
+        });
+
+        it('"fail": fails at the first evaluation', async function () {
+            const result = await run(gate("canary", 30, { noData: { traffic: "fail" } }));
+            assert.strictEqual(result.verdict, "fail");
+            assert.strictEqual(result.evaluations, 1);
+            assert.match(result.message, /traffic has no data .* \(no-data policy "fail"\)/);
+        });
+
+        it('"pass": passes, reporting the traffic guard as no-data under policy pass', async function () {
+            const result = await run(gate("canary", 2, { noData: { traffic: "pass", "workflow-success": "pass", "workflow-errors": "pass" } }));
+            assert.strictEqual(result.verdict, "pass", result.message);
+            assert.strictEqual(result.evaluation.traffic.status, "no-data");
+            assert.strictEqual(result.evaluation.traffic.policy, "pass");
+        });
+
+        it("counts too little traffic as missing data (minimum-traffic guard)", async function () {
+            load.setRate(candidate, 1);
+            const result = await run(gate("canary", 3, { graceSeconds: 0 }));
+            assert.strictEqual(result.verdict, "fail");
+            assert.match(result.message, /^gate "canary" failed: traffic \d+(\.\d)? requests < 20 \(minimum-traffic guard\) still 0 s after the bake/);
+        });
+    });
+
+    it("fails closed when Prometheus stops in the middle of the bake", async function () {
+        const own = await PrometheusServer.start({ targets: [stable.target, candidate.target], scrapeIntervalSeconds: 1 });
+        try {
+            await own.waitForTargetsUp(2);
+            later(4000, () => void own.kill());
+            const log: string[] = [];
+            const started = Date.now();
+            const result = await runLiveGate({ gate: gate("canary", 6), versions, prometheus: { url: own.url } }, (line) => log.push(line));
+            assert.strictEqual(result.verdict, "fail");
+            assert.match(
+                result.message,
+                /^gate "canary" failed: traffic has no data \(Prometheus at http:\/\/127\.0\.0\.1:\d+ unavailable after \d+ attempts?: .*(ECONNREFUSED|timed out).*\) still 3 s after the bake \(no-data policy "wait"\)/,
+            );
+            assert.match(result.message, /^gate "canary" failed: memory has no data \(Prometheus at .* unavailable/m);
+            assert.ok(log.some((line) => / pending; traffic \d+(\.\d)? requests \(>= 20 requests\) pass/.test(line)), "judged on data before the outage");
+            assert.ok(Date.now() - started < 6000 + 3000 + 2000, `decided in ${Date.now() - started} ms: bake + grace + one interval`);
+        } finally {
+            await own.stop();
+        }
+    });
+
+    it("passes when the candidate recovers within the bake where only criteria were missed", async function () {
+        // 20 % errors: over the 0.1 % criterion, under this test's 50 % trigger; the 10 s window forgets them before the bake ends.
+        candidate.set({ errorRate: 0.2 });
+        later(4000, () => candidate.set({ errorRate: 0 }));
+        const log: string[] = [];
+        const result = await run(gate("canary-expand", 16, { triggers: { errorRatePercent: 50 } }), {}, log);
+        assert.strictEqual(result.verdict, "pass", result.message);
+        assert.ok(log.some((line) => /error-rate [1-9]\d*\.\d\d% \([^)]*\) fail/.test(line)), `an evaluation saw the criterion missed:\n${log.join("\n")}`);
+        assert.strictEqual(result.evaluation.checks.find((c) => c.id === "error-rate")!.canary, 0);
+    });
+
+    describe("fast traffic cut on a real kube-apiserver", function () {
+        const namespace = "claude-enhancer";
+        const entry = { host: "api.example.com", tlsSecretName: "tls", rateLimitRps: 50, sessionCookieName: "ce", sessionCookieMaxAgeSeconds: 3600 };
+        const services = { main: "claude-enhancer", stable: "claude-enhancer-stable", candidate: "claude-enhancer-candidate", port: 80 };
+
+        before(async function () {
+            const c = apiServer.client;
+            await c.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
+            // Istio's VirtualService CRD, reduced to what the API server needs to store it.
+            await c.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+                apiVersion: "apiextensions.k8s.io/v1",
+                kind: "CustomResourceDefinition",
+                metadata: { name: "virtualservices.networking.istio.io" },
+                spec: {
+                    group: "networking.istio.io",
+                    names: { kind: "VirtualService", plural: "virtualservices", singular: "virtualservice", listKind: "VirtualServiceList" },
+                    scope: "Namespaced",
+                    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+                },
+            });
+            for (let i = 0; ; i++) {
+                try {
+                    await c.request("GET", `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices`);
+                    break;
+                } catch (err) {
+                    if (i > 100) throw err;
+                    await new Promise((r) => setTimeout(r, 100));
+                }
+            }
+        });
+
+        function kubeconfig(): string {
+            return fs.readFileSync(apiServer.kubeconfigPath, "utf8");
+        }
+
+        it("istio: sets the VirtualService to 100 % stable before failing", async function () {
+            const stage = { name: "canary" as const, weight: 5, headerRoute: true };
+            const spec = virtualServiceSpec({ stage, services, entry }, namespace, ["mesh"]);
+            await apiServer.client.request("POST", `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices`, {
+                apiVersion: "networking.istio.io/v1",
+                kind: "VirtualService",
+                metadata: { name: services.main, namespace },
+                spec,
+            });
+            const target: TrafficCutTarget = { router: "istio", namespace, virtualService: services.main, route: "weighted", stableSubset: "stable", canarySubset: "canary" };
+            later(1500, () => candidate.set({ errorRate: 0.5 }));
+            const result = await run(gate("canary", 30), { trafficCut: { kubeconfig: kubeconfig(), target } });
+            assert.strictEqual(result.verdict, "fail");
+            assert.match(result.message, /\ntraffic cut to 100 % stable: VirtualService claude-enhancer\/claude-enhancer: all routes 100 % stable$/);
+            const vs = (await apiServer.client.request<KubeObject & { spec: { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] } }>(
+                "GET",
+                `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices/${services.main}`,
+            )).body;
+            const routes = Object.fromEntries(vs.spec.http.map((r) => [r.name, r.route.map((d) => [d.destination.subset, d.weight])]));
+            assert.deepStrictEqual(routes, { "canary-header": [["stable", undefined]], weighted: [["stable", 100], ["canary", 0]] });
+        });
+
+        it("nginx: sets the canary Ingress weight to 0 and drops the header route", async function () {
+            await apiServer.client.request("POST", `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
+                apiVersion: "networking.k8s.io/v1",
+                kind: "Ingress",
+                metadata: { name: "claude-enhancer-canary", namespace, annotations: canaryIngressAnnotations({ name: "canary-expand", weight: 20, headerRoute: true }) },
+                spec: { ingressClassName: "nginx", rules: [{ host: entry.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: services.candidate, port: { number: 80 } } } }] } }] },
+            });
+            const target: TrafficCutTarget = { router: "nginx", namespace, canaryIngress: "claude-enhancer-canary" };
+            later(1500, () => candidate.set({ errorRate: 0.5 }));
+            const result = await run(gate("canary-expand", 30), { trafficCut: { kubeconfig: kubeconfig(), target } });
+            assert.strictEqual(result.verdict, "fail");
+            assert.match(result.trafficCut ?? "", /^traffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/);
+            const ingress = (await apiServer.client.request("GET", `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/claude-enhancer-canary`)).body;
+            const annotations = ingress.metadata.annotations ?? {};
+            assert.strictEqual(annotations["nginx.ingress.kubernetes.io/canary-weight"], "0");
+            assert.strictEqual(annotations["nginx.ingress.kubernetes.io/canary"], "true");
+            assert.strictEqual(annotations["nginx.ingress.kubernetes.io/canary-by-header"], undefined);
+        });
+    });
+
+    it("reaches Prometheus through the API server's service proxy path with the kubeconfig's token", async function () {
+        // A stand-in API server: kube-apiserver cannot proxy to a loopback endpoint, so this one checks
+        // the proxy path and the bearer token and forwards the query to the real Prometheus.
+        const seen: string[] = [];
+        const proxy = http.createServer((req, res) => {
+            const prefix = "/api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy";
+            seen.push(`${req.headers.authorization} ${req.url?.split("?")[0]}`);
+            if (req.headers.authorization !== "Bearer gate-token" || !req.url?.startsWith(`${prefix}/api/v1/query?`)) {
+                res.writeHead(403).end(JSON.stringify({ kind: "Status", message: "forbidden" }));
+                return;
+            }
+            http.get(`${prometheus.url}${req.url.slice(prefix.length)}`, (upstream) => {
+                res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+                upstream.pipe(res);
+            });
+        });
+        await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+        const port = (proxy.address() as net.AddressInfo).port;
+        const kubeconfigText = JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": "test",
+            clusters: [{ name: "test", cluster: { server: `http://127.0.0.1:${port}` } }],
+            users: [{ name: "gate", user: { token: "gate-token" } }],
+            contexts: [{ name: "test", context: { cluster: "test", user: "gate" } }],
+        });
+        try {
+            const result = await runLiveGate(
+                {
+                    gate: gate("canary", 3),
+                    versions,
+                    prometheus: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: kubeconfigText },
+                },
+                () => undefined,
+            );
+            assert.strictEqual(result.verdict, "pass", result.message);
+            assert.ok(seen.length > 0 && seen.every((s) => s === "Bearer gate-token /api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy/api/v1/query"), seen.slice(0, 3).join("\n"));
+        } finally {
+            proxy.closeAllConnections();
+            await new Promise((r) => proxy.close(r));
+        }
+    });
+});
