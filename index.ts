@@ -2,6 +2,7 @@
  * Composition root: read the validated stack configuration, compose the platform's components.
  * Network → Cluster → Database/Cache/Storage → Observability → Application → Rollout.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config";
 import { AwsProviders } from "./components/awsProviders";
 import { Backup } from "./components/backup";
@@ -32,6 +33,10 @@ import { Monitoring, SERVICE_NAME } from "./components/monitoring";
 import { Gp3StorageClass } from "./components/storageClass";
 import { costTags } from "./components/tags";
 import { Tracing } from "./components/tracing";
+import { Application, DataStoreNetwork, DatabaseCredentials } from "./components/application";
+import { Rollout } from "./components/rollout";
+import { stageOverridesOf } from "./config/rollout";
+import { resolveStageTable } from "./rollout/stages";
 
 export = async () => {
     const config = loadPlatformConfig();
@@ -200,6 +205,73 @@ export = async () => {
         ? new Tracing("tracing", { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName }, { providers: k8sProviders })
         : undefined;
 
+    // The service and the rollout stage this update converges to (SPEC §4).
+    const stage = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling)[config.rollout.stage];
+    const dataNetwork = (inCluster: boolean): DataStoreNetwork =>
+        inCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
+    const databaseCredentials: DatabaseCredentials =
+        activeDatabase.credentialsSecretArn && cluster.oidcProviderArn && cluster.oidcProviderUrl
+            ? {
+                  kind: "secretsManager",
+                  username: database.username,
+                  secretArn: pulumi.output(activeDatabase.credentialsSecretArn).apply((arn) => {
+                      // A replica has no master secret of its own; RDS creates one when it is promoted.
+                      if (!arn) throw new pulumi.RunError("claude-enhancer:dr.activeDatabase: the DR instance has no RDS-managed master secret yet; promote it (runbook step 1) before switching");
+                      return arn;
+                  }),
+                  kmsKeyArn: dr && config.dr.activeDatabase === "dr" ? dr.kmsKeyArn : database.kmsKeyArn,
+                  irsa: { oidcProviderArn: cluster.oidcProviderArn, issuerHostPath: cluster.oidcProviderUrl.apply((url) => url.replace(/^https:\/\//, "")) },
+              }
+            : { kind: "password", username: database.username, password: database.password! };
+    const routerController = mesh ?? ingressNginx!;
+    const application = new Application(
+        "app",
+        {
+            app: config.app,
+            namespace: appNamespace,
+            stage,
+            stableVersion: config.rollout.stableVersion,
+            candidateVersion: config.rollout.candidateVersion,
+            database: {
+                host: activeDatabase.host,
+                port: activeDatabase.port,
+                name: database.databaseName,
+                credentials: databaseCredentials,
+                tls: database.tls,
+                network: dataNetwork(config.database.mode === "in-cluster"),
+            },
+            cache: { host: cache.host, port: cache.port, authToken: cache.authToken, tls: cache.tls, network: dataNetwork(config.cache.mode === "in-cluster") },
+            router: config.mesh.router,
+            ingressNamespaces: routerController.ingressNamespaces,
+            istioNamespace: mesh ? ISTIO_NAMESPACE : undefined,
+        },
+        // Pods start once the data stores answer and, with Istio, once istiod can inject their sidecar.
+        { providers: [...awsProviders, ...k8sProviders], dependsOn: [database, cache, routerController] },
+    );
+    const rollout = new Rollout(
+        "rollout",
+        {
+            environment: config.environment,
+            stage,
+            rollout: config.rollout,
+            application,
+            traffic: {
+                router: config.mesh.router,
+                entry: config.app.ingress,
+                istioGateways: mesh?.gateways,
+                ingressClassName: ingressNginx?.ingressClassName,
+            },
+            rdsInstanceIdentifier: config.dr.activeDatabase === "dr" ? undefined : database.primary?.identifier,
+            gate: {
+                gates: config.gates,
+                metrics: config.metrics,
+                kubeconfig: cluster.kubeconfig,
+                context: config.cluster.mode === "existing" ? config.cluster.context : undefined,
+            },
+        },
+        { providers: [...awsProviders, ...k8sProviders], dependsOn: [monitoring] },
+    );
+
     return {
         environment: config.environment,
         vpcId: network?.vpcId,
@@ -228,5 +300,11 @@ export = async () => {
         otlpGrpcEndpoint: tracing?.otlpGrpcEndpoint,
         istioGateways: mesh?.gateways,
         ingressClassName: ingressNginx?.ingressClassName,
+        rolloutStage: rollout.stage,
+        trafficWeights: rollout.weights,
+        stableVersion: config.rollout.stableVersion,
+        candidateVersion: stage.candidatePresent ? config.rollout.candidateVersion : undefined,
+        preRolloutSnapshot: rollout.snapshotIdentifier,
+        gateVerdict: rollout.gateVerdict,
     };
 };

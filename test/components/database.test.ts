@@ -41,7 +41,7 @@ describe("data store names", () => {
 
     it("refuses identifiers longer than the service allows", () => {
         assert.strictEqual(checkedIdentifier("claude-enhancer-staging", 40, "id"), "claude-enhancer-staging");
-        assert.throws(() => checkedIdentifier("claude-enhancer-a-much-longer-stack-name", 40, "ElastiCache replication group id"), /ElastiCache replication group id "claude-enhancer-a-much-longer-stack-name" is 41 characters; AWS allows 40/);
+        assert.throws(() => checkedIdentifier("claude-enhancer-a-much-longer-stack-names", 40, "ElastiCache replication group id"), /ElastiCache replication group id "claude-enhancer-a-much-longer-stack-names" is 41 characters; AWS allows 40/);
     });
 });
 

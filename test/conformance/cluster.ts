@@ -31,6 +31,8 @@ export interface UpResult {
 }
 
 const CRD = "CustomResourceDefinition";
+/** Finalizers kube-controller-manager removes: its garbage collector (dependents of a deleted Job) and storage protection. */
+const CONTROLLER_FINALIZERS = ["orphan", "foregroundDeletion", "kubernetes.io/pvc-protection", "kubernetes.io/pv-protection"];
 /** Objects that intercept or serve other objects' requests: applied last and deleted first, as they would otherwise act on the rest. */
 const INTERCEPTORS = new Set(["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService"]);
 
@@ -238,6 +240,15 @@ export class DeclaredStack {
         } catch (e) {
             if (e instanceof ApiError && e.status === 404) return;
             throw e;
+        }
+        const left = await this.client.find(apiVersion, kind, name, namespace);
+        const finalizers = (left?.metadata.finalizers as string[] | undefined) ?? [];
+        if (left && finalizers.some((f) => CONTROLLER_FINALIZERS.includes(f))) {
+            // No controller-manager runs here: release what its protection controllers would once nothing uses the object.
+            const remaining = finalizers.filter((f) => !CONTROLLER_FINALIZERS.includes(f));
+            const path = await this.client.pathOf(apiVersion, kind, name, namespace);
+            await this.client.request("PATCH", path, { metadata: { finalizers: remaining } }, "application/merge-patch+json");
+            await poll(`${kind} ${name} to be deleted`, 30_000, async () => (await this.client.find(apiVersion, kind, name, namespace)) === undefined);
         }
         if (kind === "Namespace") {
             // No namespace controller runs here: empty its finalizers as that controller would once the namespace is empty.

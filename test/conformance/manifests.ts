@@ -153,7 +153,7 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
             continue;
         }
         if (!object.metadata.name) {
-            object.metadata.name = autoname(r.name, r.urn);
+            object.metadata.name = (r.state.metadata as { name?: string } | undefined)?.name ?? autoname(r.name, r.urn);
             placeholders.push(`metadata.name: autonamed by the provider at deploy time; here ${object.metadata.name}`);
         }
         manifests.push({

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import { MockCallArgs, MockResourceArgs, MockResourceResult, Mocks } from "@pulumi/pulumi/runtime";
 import { invokeOutputs, mockArn, resourceOutputs } from "./mockOutputs";
 
@@ -43,7 +44,7 @@ export class RecordingMocks implements Mocks {
         const extra = resourceOutputs[args.type]?.(args) ?? {};
         // The engine sends an empty import id for ordinary registrations.
         const id = args.id || `${args.name}-id`;
-        const state = { ...(isAws ? { arn: mockArn(args.type, args.name) } : {}), ...args.inputs, ...extra };
+        const state = { ...(isAws ? { arn: mockArn(args.type, args.name) } : {}), ...args.inputs, ...kubernetesAutoname(args), ...extra };
         this.resources.push({
             type: args.type,
             name: args.name,
@@ -95,4 +96,17 @@ export class RecordingMocks implements Mocks {
         }
         return found[0];
     }
+}
+
+/**
+ * The Kubernetes provider names an object without `metadata.name` `<resource name>-<random suffix>`
+ * and returns it, so other resources can refer to it; the stand-in suffix is derived from the type
+ * and name, so successive runs (rollout stages) keep the name as Pulumi's state would.
+ */
+export function kubernetesAutoname(args: Pick<MockResourceArgs, "type" | "name" | "inputs">): Record<string, unknown> {
+    if (!args.type.startsWith("kubernetes:") || args.type.startsWith("kubernetes:helm") || args.type.endsWith("Patch")) return {};
+    const metadata = (args.inputs.metadata ?? {}) as Record<string, unknown>;
+    if (metadata.name !== undefined) return {};
+    const suffix = crypto.createHash("sha256").update(`${args.type}::${args.name}`).digest("hex").slice(0, 8);
+    return { metadata: { ...metadata, name: `${args.name}-${suffix}` } };
 }
