@@ -238,7 +238,8 @@ export = async () => {
                 name: database.databaseName,
                 credentials: databaseCredentials,
                 tls: database.tls,
-                network: dataNetwork(config.database.mode === "in-cluster"),
+                // After a failover the database is in the peered DR VPC, outside network.cidr.
+                network: dr && config.dr.activeDatabase === "dr" ? { cidrs: [config.dr.vpcCidr] } : dataNetwork(config.database.mode === "in-cluster"),
             },
             cache: { host: cache.host, port: cache.port, authToken: cache.authToken, tls: cache.tls, network: dataNetwork(config.cache.mode === "in-cluster") },
             router: config.mesh.router,

@@ -144,7 +144,8 @@ export const maxReplicas: ResourceValidationPolicy = {
 };
 
 const spotSchema: ConfigProperties = {
-    appLabelKey: { type: "string", default: "claude-enhancer.io/node-role", description: "Node label that marks an application node group." },
+    // The program's NODE_ROLE_LABEL (components/nodeGroupSettings.ts); the pack does not import the program, a test ties the two.
+    appLabelKey: { type: "string", default: "claude-enhancer.io/role", description: "Node label that marks an application node group." },
     appLabelValue: { type: "string", default: "app", description: "Value of that label on application node groups." },
 };
 

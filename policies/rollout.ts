@@ -9,10 +9,10 @@ import { ConfigProperties, configOf, describe, integer, isSet, list, peek, strin
 
 /**
  * The HealthGate's inputs (providers/healthGate.ts HealthGateArgs, rollout/gates.ts GateDefinition),
- * as far as the rules read them. A HealthGate is a dynamic-provider resource, so its type token is
- * the one every dynamic resource shares; its `gate` input tells it apart.
+ * as far as the rules read them. A HealthGate is a dynamic-provider resource registered with module
+ * "healthGate" and type "HealthGate", so the engine types it `pulumi-nodejs:dynamic/healthGate:HealthGate`.
  */
-export const DYNAMIC_RESOURCE = "pulumi-nodejs:dynamic:Resource";
+export const HEALTH_GATE = "pulumi-nodejs:dynamic/healthGate:HealthGate";
 
 export interface GateCheck {
     id: string;
@@ -44,16 +44,15 @@ export interface HealthGateInputs {
 /** The forward (traffic-raising) stages in rollout order (rollout/stages.ts FORWARD_STAGES). */
 export const FORWARD_STAGES = ["canary", "canary-expand", "blue-green-prep", "full-switch"];
 
-function isHealthGate(resource: { type: string; props: Record<string, any> }): boolean {
-    return resource.type === DYNAMIC_RESOURCE && peek(() => typeof resource.props.gate === "object" && resource.props.gate !== null) !== false;
+function isHealthGate(resource: { type: string }): boolean {
+    return resource.type === HEALTH_GATE;
 }
 
-/** A validation of HealthGate resources; every other resource (dynamic ones included) is passed over. */
+/** A validation of HealthGate resources; every other resource is passed over. */
 function validateHealthGates(check: (gate: HealthGateInputs, report: ReportViolation, args: ResourceValidationArgs) => void): ResourceValidation {
-    return validateResourceOfTypeToken(DYNAMIC_RESOURCE, (args, report) => {
-        if (!isHealthGate(args)) return;
-        whenKnown<HealthGateInputs>((props, a, r) => check(props, r, a))(args.props as HealthGateInputs, args, report);
-    });
+    return validateResourceOfTypeToken(HEALTH_GATE, (args, report) =>
+        whenKnown<HealthGateInputs>((props, a, r) => check(props, r, a))(args.props as HealthGateInputs, args, report),
+    );
 }
 
 export const VIRTUAL_SERVICE_TYPES = ["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1beta1:VirtualService"];

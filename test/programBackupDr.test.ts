@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { readStackSettings } from "../config/stackFile";
+import { loadStackConfig, readStackSettings } from "../config/stackFile";
 import { ProgramRun, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
 
@@ -10,6 +10,72 @@ function regionOf(run: ProgramRun, resource: RecordedResource): string | undefin
 }
 
 const inDrRegion = (run: ProgramRun) => run.resources.filter((r) => r.type.startsWith("aws:") && regionOf(run, r) === "us-west-2");
+
+const primaryInstance = (run: ProgramRun, stack: string): RecordedResource => {
+    const primary = run.mocks.ofType("aws:rds/instance:Instance").find((r) => r.inputs.identifier === `claude-enhancer-${stack}`);
+    assert.ok(primary, `no RDS primary claude-enhancer-${stack}`);
+    return primary;
+};
+
+/** The tags an AWS Backup selection requires (its stringEquals conditions), as key → value. */
+function requiredTags(selection: RecordedResource): Record<string, string> {
+    const conditions: { key: string; value: string }[] = selection.inputs.conditions.flatMap((c: { stringEquals: unknown[] }) => c.stringEquals);
+    return Object.fromEntries(conditions.map((c) => [c.key.replace(/^aws:ResourceTag\//, ""), c.value]));
+}
+
+/** The tags the EBS CSI driver puts on every volume of a StorageClass (its tagSpecification_<n> parameters). */
+function volumeTagsOf(storageClass: RecordedResource): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(storageClass.inputs.parameters as Record<string, string>)
+            .filter(([name]) => name.startsWith("tagSpecification_"))
+            .map(([, tag]) => tag.split("=") as [string, string]),
+    );
+}
+
+/** The application's container environment, by variable name (every Deployment of the service). */
+function appEnvironments(run: ProgramRun): Record<string, string>[] {
+    const deployments = run.mocks.ofType("kubernetes:apps/v1:Deployment").filter((d) => d.name.startsWith("app-"));
+    assert.ok(deployments.length > 0, "no application Deployment");
+    return deployments.flatMap((d) =>
+        d.inputs.spec.template.spec.containers.map((c: { env: { name: string; value?: string }[] }) =>
+            Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value])),
+        ),
+    );
+}
+
+/** Where the application's NetworkPolicy lets it reach PostgreSQL. */
+function postgresEgress(run: ProgramRun): unknown[] {
+    const policy = run.mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy");
+    return policy.inputs.spec.egress.filter((rule: { ports: { port: number }[] }) => rule.ports.some((p) => p.port === 5432)).flatMap((rule: { to: unknown[] }) => rule.to);
+}
+
+/** The policy of the IAM role the pods assume to read the database credentials. */
+function credentialsReaderPolicy(run: ProgramRun): { Statement: { Action: string | string[]; Resource: string }[] } {
+    return JSON.parse(run.mocks.one("aws:iam/rolePolicy:RolePolicy", "app-database-credentials-reader").inputs.policy);
+}
+
+/**
+ * The backup plan's tag selection picks up the monitoring stack's persistent volumes: Prometheus and
+ * Alertmanager claim their volumes from the gp3 StorageClass, which tags every EBS volume it
+ * provisions with each tag the selection requires.
+ */
+function assertMonitoringVolumesSelected(run: ProgramRun, stack: string): void {
+    const selection = run.mocks.one("aws:backup/selection:Selection");
+    assert.ok(selection.inputs.resources.includes("arn:aws:ec2:*:*:volume/*"), "the selection does not cover EBS volumes");
+    const required = requiredTags(selection);
+    assert.deepStrictEqual(required, { Backup: "daily", Environment: stack });
+    const storageClass = run.mocks.one("kubernetes:storage.k8s.io/v1:StorageClass", "gp3");
+    const volumeTags = volumeTagsOf(storageClass);
+    for (const [key, value] of Object.entries(required)) assert.strictEqual(volumeTags[key], value, `EBS volumes of the gp3 StorageClass: tag ${key}`);
+    const values = run.mocks.one("kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack").inputs.values;
+    assert.strictEqual(values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, storageClass.inputs.metadata.name);
+    assert.strictEqual(values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName, storageClass.inputs.metadata.name);
+    // The RDS primary matches the same conditions: Backup from the Database component, Environment from the provider's defaultTags.
+    const primary = primaryInstance(run, stack);
+    assert.strictEqual(primary.inputs.tags.Backup, required.Backup);
+    const provider = run.resources.find((r) => primary.provider === `${r.urn}::${r.id}`);
+    assert.strictEqual(JSON.parse(provider?.inputs.defaultTags).tags.Environment, required.Environment);
+}
 
 /** Backup, DR and off-hours scaling as the whole program composes them, per stack file. */
 describe("the whole program: backup, DR and off-hours scaling", function () {
@@ -34,6 +100,8 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             const drParameters = run.mocks.one("aws:rds/parameterGroup:ParameterGroup", "dr-database");
             assert.strictEqual(replica.inputs.parameterGroupName, drParameters.state.name);
             assert.deepStrictEqual(drParameters.inputs.parameters, primaryParameters(run));
+            const lag = run.mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "dr-replica-lag").inputs;
+            assert.deepStrictEqual([lag.metricName, lag.threshold, lag.dimensions], ["ReplicaLag", 60, { DBInstanceIdentifier: "claude-enhancer-production-dr" }]);
         });
 
         it("peers the DR VPC with the primary VPC's private route tables", () => {
@@ -89,16 +157,69 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
         it("schedules no off-hours scale-down", () => {
             assert.deepStrictEqual(run.mocks.ofType("aws:autoscaling/schedule:Schedule"), []);
         });
+
+        it("backs up the monitoring stack's EBS volumes through the gp3 StorageClass's tags", () => {
+            assertMonitoringVolumesSelected(run, "production");
+        });
+
+        it("runs the application against the primary database in the primary VPC", () => {
+            const primary = primaryInstance(run, "production");
+            for (const env of appEnvironments(run)) {
+                assert.strictEqual(env.DATABASE_HOST, primary.state.address);
+                assert.strictEqual(env.DATABASE_CREDENTIALS_SECRET_ARN, primary.state.masterUserSecrets[0].secretArn);
+            }
+            assert.deepStrictEqual(postgresEgress(run), [{ ipBlock: { cidr: loadStackConfig("production").network.cidr } }]);
+        });
+
+        it("notifies the configured e-mails at 80 % actual and 100 % forecast of the 6000 USD budget", () => {
+            const budget = run.mocks.one("aws:budgets/budget:Budget").inputs;
+            const emails = ["platform-team@example.com", "finance-alerts@example.com"];
+            assert.strictEqual(budget.limitAmount, "6000");
+            assert.deepStrictEqual(
+                budget.notifications.map((n: Record<string, unknown>) => [n.notificationType, n.threshold, n.subscriberEmailAddresses, n.subscriberSnsTopicArns]),
+                [
+                    ["ACTUAL", 80, emails, undefined],
+                    ["FORECASTED", 100, emails, undefined],
+                ],
+            );
+        });
     });
 
     describe("production after failover (dr.activeDatabase: dr)", () => {
-        it("points the stack's database endpoint and credentials at the promoted DR instance", async () => {
+        let run: ProgramRun;
+        let promoted: RecordedResource;
+        before(async () => {
             const dr = { ...(readStackSettings("production").dr as Record<string, unknown>), activeDatabase: "dr" };
-            const run = await runProgram("production", { overrides: { dr } });
-            const promoted = run.mocks.one("aws:rds/instance:Instance", "dr-replica");
+            run = await runProgram("production", { overrides: { dr } });
+            promoted = run.mocks.one("aws:rds/instance:Instance", "dr-replica");
+        });
+
+        it("points the stack's database endpoint and credentials at the promoted DR instance", () => {
             assert.strictEqual(promoted.inputs.replicateSourceDb, undefined);
             assert.strictEqual(run.outputs.databaseHost, promoted.state.address);
             assert.strictEqual(run.outputs.databaseCredentialsSecretArn, promoted.state.masterUserSecrets[0].secretArn);
+        });
+
+        it("hands the application the promoted instance's address and credentials secret", () => {
+            const primary = primaryInstance(run, "production");
+            assert.notStrictEqual(promoted.state.address, primary.state.address);
+            const environments = appEnvironments(run);
+            for (const env of environments) {
+                assert.strictEqual(env.DATABASE_HOST, promoted.state.address);
+                assert.strictEqual(env.DATABASE_PORT, "5432");
+                assert.strictEqual(env.DATABASE_CREDENTIALS_SECRET_ARN, promoted.state.masterUserSecrets[0].secretArn);
+            }
+            const [readSecret, decrypt] = credentialsReaderPolicy(run).Statement;
+            assert.strictEqual(readSecret.Resource, promoted.state.masterUserSecrets[0].secretArn);
+            assert.strictEqual(decrypt.Resource, run.mocks.one("aws:kms/key:Key", "dr-key").state.arn);
+        });
+
+        it("lets the application reach PostgreSQL in the DR VPC", () => {
+            assert.deepStrictEqual(postgresEgress(run), [{ ipBlock: { cidr: "10.250.0.0/16" } }]);
+        });
+
+        it("stops alarming on the lag of a replica that is no longer one", () => {
+            assert.deepStrictEqual(run.mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name === "dr-replica-lag"), []);
         });
     });
 
@@ -120,6 +241,16 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             assert.deepStrictEqual(schedules.filter((s) => s.recurrence === "0 8 * * 1-5").map((s) => s.desiredCapacity).sort(), [2, 3]);
         });
 
+        it("backs up the monitoring stack's EBS volumes through the gp3 StorageClass's tags", () => {
+            assertMonitoringVolumesSelected(run, "staging");
+        });
+
+        it("notifies the configured e-mail of the 500 USD budget", () => {
+            const budget = run.mocks.one("aws:budgets/budget:Budget").inputs;
+            assert.strictEqual(budget.limitAmount, "500");
+            for (const n of budget.notifications) assert.deepStrictEqual(n.subscriberEmailAddresses, ["platform-team@example.com"]);
+        });
+
         it("backs up for 7 days and has nothing in the DR region", () => {
             const [rule] = run.mocks.one("aws:backup/plan:Plan").inputs.rules;
             assert.deepStrictEqual([rule.lifecycle, rule.copyActions], [{ deleteAfter: 7 }, []]);
@@ -129,12 +260,41 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
         });
     });
 
+    describe("staging with its own off-hours times, zone, floor and budget subscribers", () => {
+        it("takes the schedule and the budget's subscribers from the stack config", async () => {
+            const topic = "arn:aws:sns:us-east-1:123456789012:finops";
+            const run = await runProgram("staging", {
+                overrides: {
+                    offHours: { enabled: true, timeZone: "Europe/Berlin", scaleDownCron: "30 19 * * 1-5", scaleUpCron: "45 6 * * 1-5", nodeGroups: ["app"], minNodes: 1 },
+                    budget: { monthlyLimitUsd: 350, notificationEmails: ["ops@example.com"], notificationTopicArns: [topic] },
+                },
+            });
+            const app = run.mocks.ofType("aws:eks/nodeGroup:NodeGroup").find((g) => g.name.endsWith("-app"));
+            assert.ok(app, "no app node group");
+            const asg = app.state.resources[0].autoscalingGroups[0].name;
+            const schedules = run.mocks.ofType("aws:autoscaling/schedule:Schedule").map((s) => s.inputs);
+            assert.deepStrictEqual(
+                schedules.map((s) => [s.autoscalingGroupName, s.recurrence, s.timeZone, s.minSize, s.desiredCapacity, s.maxSize]),
+                [
+                    [asg, "30 19 * * 1-5", "Europe/Berlin", 1, 1, 1],
+                    [asg, "45 6 * * 1-5", "Europe/Berlin", app.inputs.scalingConfig.minSize, app.inputs.scalingConfig.desiredSize, app.inputs.scalingConfig.maxSize],
+                ],
+            );
+            const budget = run.mocks.one("aws:budgets/budget:Budget").inputs;
+            assert.strictEqual(budget.limitAmount, "350");
+            for (const n of budget.notifications) assert.deepStrictEqual([n.subscriberEmailAddresses, n.subscriberSnsTopicArns], [["ops@example.com"], [topic]]);
+        });
+    });
+
     describe("local", () => {
-        it("has no backup, DR or schedule", async () => {
+        it("has none of the AWS parts: no backup, DR, schedule or budget", async () => {
             const run = await runProgram("local");
-            const types = ["aws:backup/plan:Plan", "aws:backup/vault:Vault", "aws:autoscaling/schedule:Schedule", "aws:s3/bucketReplicationConfig:BucketReplicationConfig"];
-            assert.deepStrictEqual(types.flatMap((t) => run.mocks.ofType(t)), []);
-            assert.deepStrictEqual([run.outputs.backupVault, run.outputs.drReplicaIdentifier], [undefined, undefined]);
+            assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws").map((r) => `${r.type} ${r.name}`), []);
+            assert.deepStrictEqual(
+                run.resources.filter((r) => /^claude-enhancer:(backup|dr|cost):/.test(r.type)).map((r) => r.type),
+                [],
+            );
+            assert.deepStrictEqual([run.outputs.backupVault, run.outputs.drReplicaIdentifier, run.outputs.drBucket], [undefined, undefined, undefined]);
         });
     });
 });

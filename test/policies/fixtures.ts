@@ -140,7 +140,7 @@ export function nodeGroup(role: "app" | "system" = "app"): AnalyzedResource {
         subnetIds: ["subnet-a", "subnet-b"],
         instanceTypes: role === "app" ? ["t3.medium", "t3.large", "m5.large"] : ["t3.medium"],
         capacityType: role === "app" ? "SPOT" : "ON_DEMAND",
-        labels: { "claude-enhancer.io/node-role": role },
+        labels: { "claude-enhancer.io/role": role },
         scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 },
     });
 }
@@ -387,7 +387,7 @@ export function canaryIngress(weight = "5"): AnalyzedResource {
 export function healthGate(stage = "canary", bakeSeconds = 1800, routing: AnalyzedResource = virtualService()): AnalyzedResource {
     const gate = gateForStage(GatesSchema.parse({}), MetricsSchema.parse({}), stage, bakeSeconds);
     return resource(
-        "pulumi-nodejs:dynamic:Resource",
+        "pulumi-nodejs:dynamic/healthGate:HealthGate",
         `rollout-gate-${stage}`,
         {
             __provider: "exports.handler = __f0;",

@@ -1,0 +1,248 @@
+import * as assert from "assert";
+import { ClusterIdentity, LogArchiveTarget, Logging, LoggingArgs, PrivateNetwork, archiveWriterPolicy, domainAzCount } from "../../components/logging";
+import { StackName } from "../../config/stackFile";
+import { REDACTION_SCRIPT, fluentBitPipeline } from "../../observability/loggingValues";
+import { LUA_FUNCTION, redactionLuaScript } from "../../observability/redaction";
+import { runProgram } from "../harness/program";
+import { RecordingMocks } from "../harness/recorder";
+import { providers, registered, resolved, secretInput } from "./dataStoreFixtures";
+import { dependsOn, stackConfig, withoutWarnings } from "../observability/fixtures";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const DOMAIN = "aws:opensearch/domain:Domain";
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE";
+const CLUSTER: ClusterIdentity = { oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${ISSUER}`, oidcProviderUrl: ISSUER };
+const ARCHIVE: LogArchiveTarget = {
+    bucketName: "ce-logs-archive",
+    bucketArn: "arn:aws:s3:::ce-logs-archive",
+    kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/archive",
+    region: "us-east-1",
+};
+const NETWORK: PrivateNetwork = { vpcId: "vpc-0test", vpcCidr: "10.0.0.0/16", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"] };
+
+function argsFor(stack: StackName): LoggingArgs {
+    const config = stackConfig(stack);
+    const onAws = config.cluster.mode === "eks";
+    return {
+        logging: config.logging,
+        environment: config.environment,
+        namespace: "logging",
+        storageClassName: onAws ? "gp3" : undefined,
+        cluster: onAws ? CLUSTER : undefined,
+        archive: onAws ? ARCHIVE : undefined,
+        network: onAws ? NETWORK : undefined,
+        protectDomain: stack === "production",
+    };
+}
+
+async function loggingFor(stack: StackName) {
+    const onAws = stackConfig(stack).cluster.mode === "eks";
+    return registered(stack, () => new Logging("logging", argsFor(stack), { providers: providers(stack, onAws) }));
+}
+
+const release = (mocks: RecordingMocks, name: string) => mocks.ofType(RELEASE).find((r) => r.inputs.name === name)!;
+const fluentBit = (mocks: RecordingMocks) => release(mocks, "fluent-bit");
+
+describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function () {
+    this.timeout(60_000);
+
+    it("Fluent Bit as a DaemonSet from its pinned chart, on every node, with its requests", async () => {
+        const { mocks } = await loggingFor("staging");
+        const fb = fluentBit(mocks).inputs;
+        assert.deepStrictEqual([fb.chart, fb.version, fb.repositoryOpts.repo, fb.namespace], ["fluent-bit", "0.58.1", "https://fluent.github.io/helm-charts", "logging"]);
+        assert.strictEqual(fb.values.kind, "DaemonSet");
+        assert.deepStrictEqual(fb.values.tolerations, [{ operator: "Exists" }]);
+        assert.deepStrictEqual(fb.values.resources, { requests: { cpu: "100m", memory: "128Mi" } });
+        assert.deepStrictEqual(stackConfig("local").logging.fluentBitRequests, { cpu: "50m", memory: "64Mi" });
+    });
+
+    it("runs the redaction filter after the Kubernetes filter, on every container log", async () => {
+        const { mocks } = await loggingFor("production");
+        const values = fluentBit(mocks).inputs.values;
+        assert.deepStrictEqual(values.luaScripts, { [REDACTION_SCRIPT]: redactionLuaScript() });
+        const filters: string = values.config.filters;
+        const kubernetes = filters.search(/Name +kubernetes\n/);
+        const lua = filters.search(/Name +lua\n/);
+        assert.ok(kubernetes >= 0 && lua > kubernetes, filters);
+        assert.match(filters.slice(lua), new RegExp(`script +/fluent-bit/scripts/${REDACTION_SCRIPT.replace(".", "\\.")}\\n +call +${LUA_FUNCTION}\\n`));
+        assert.match(values.config.inputs, /Path +\/var\/log\/containers\/\*\.log/);
+    });
+
+    describe("staging / local: OpenSearch in the cluster", () => {
+        it("one OpenSearch node with its pinned chart, volume and heap, plus OpenSearch Dashboards", async () => {
+            const { mocks } = await loggingFor("staging");
+            const os = release(mocks, "opensearch").inputs;
+            assert.deepStrictEqual([os.chart, os.version, os.repositoryOpts.repo, os.namespace], ["opensearch", "3.6.0", "https://opensearch-project.github.io/helm-charts", "logging"]);
+            assert.strictEqual(os.values.singleNode, true);
+            assert.deepStrictEqual(os.values.persistence, { enabled: true, size: "20Gi", storageClass: "gp3" });
+            assert.strictEqual(os.values.opensearchJavaOpts, "-Xms1024m -Xmx1024m");
+            assert.deepStrictEqual(os.values.extraEnvs, [
+                { name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "password" } } },
+            ]);
+            const dashboards = release(mocks, "opensearch-dashboards");
+            assert.strictEqual(dashboards.inputs.version, "3.6.0");
+            assert.deepStrictEqual(dashboards.inputs.values.opensearchAccount, { secret: "opensearch-credentials" });
+            assert.ok(dependsOn(dashboards, release(mocks, "opensearch")));
+            assert.strictEqual(mocks.ofType(DOMAIN).length, 0);
+        });
+
+        it("Fluent Bit ships to the in-cluster Service over TLS, as the admin from the Secret, daily indices per stack", async () => {
+            const { mocks, built } = await loggingFor("staging");
+            const outputs: string = fluentBit(mocks).inputs.values.config.outputs;
+            assert.match(outputs, /Name +opensearch\n/);
+            assert.match(outputs, /Host +opensearch-cluster-master\.logging\.svc\.cluster\.local\n/);
+            assert.match(outputs, /Port +9200\n/);
+            assert.match(outputs, /HTTP_Passwd +\$\{OPENSEARCH_PASSWORD\}\n/);
+            assert.match(outputs, /tls +On\n/);
+            assert.match(outputs, /Logstash_Prefix +logs-staging\n/);
+            assert.deepStrictEqual(fluentBit(mocks).inputs.values.env, [
+                { name: "OPENSEARCH_USERNAME", valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "username" } } },
+                { name: "OPENSEARCH_PASSWORD", valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "password" } } },
+            ]);
+            assert.strictEqual(await resolved(built.opensearchUrl), "https://opensearch-cluster-master.logging.svc.cluster.local:9200");
+        });
+
+        it("the OpenSearch password is a random secret, and never in the Helm values", async () => {
+            const { mocks } = await loggingFor("staging");
+            const password = mocks.ofType("random:index/randomPassword:RandomPassword").find((r) => r.name === "logging-opensearch-admin")!;
+            const secret = mocks.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === "opensearch-credentials")!;
+            assert.strictEqual((secretInput(secret.inputs.stringData) as Record<string, string>).password, password.state.result);
+            for (const r of mocks.ofType(RELEASE)) assert.ok(!JSON.stringify(r.inputs).includes(password.state.result), `${r.inputs.name} values carry the password`);
+        });
+
+        it("local: no S3 archive, no IRSA role, no AWS resource at all", async () => {
+            const { mocks } = await loggingFor("local");
+            assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type), []);
+            const fb = fluentBit(mocks).inputs.values;
+            assert.doesNotMatch(fb.config.outputs, /Name +s3/);
+            assert.deepStrictEqual(fb.serviceAccount.annotations, {});
+        });
+    });
+
+    describe("production: Amazon OpenSearch in the private subnets", () => {
+        it("a domain across 3 AZs of the private subnets, encrypted, HTTPS only, fine-grained access, protected", async () => {
+            const { mocks } = await loggingFor("production");
+            const domain = mocks.one(DOMAIN);
+            const d = domain.inputs;
+            assert.strictEqual(d.domainName, "ce-logs-production");
+            assert.strictEqual(d.engineVersion, "OpenSearch_2.19");
+            assert.deepStrictEqual(d.clusterConfig, { instanceType: "r6g.large.search", instanceCount: 3, zoneAwarenessEnabled: true, zoneAwarenessConfig: { availabilityZoneCount: 3 } });
+            assert.deepStrictEqual(d.ebsOptions, { ebsEnabled: true, volumeType: "gp3", volumeSize: 200 });
+            assert.deepStrictEqual(d.encryptAtRest, { enabled: true });
+            assert.deepStrictEqual(d.nodeToNodeEncryption, { enabled: true });
+            assert.strictEqual(d.domainEndpointOptions.enforceHttps, true);
+            assert.deepStrictEqual(d.vpcOptions.subnetIds, NETWORK.privateSubnetIds);
+            assert.strictEqual(d.advancedSecurityOptions.enabled, true);
+            assert.strictEqual(domain.protect, true);
+            assert.ok(domain.additionalSecretOutputs.includes("advancedSecurityOptions"));
+            const sg = mocks.one("aws:ec2/securityGroup:SecurityGroup").inputs;
+            assert.deepStrictEqual(sg.ingress.map((i: Record<string, unknown>) => [i.protocol, i.fromPort, i.toPort, i.cidrBlocks]), [["tcp", 443, 443, ["10.0.0.0/16"]]]);
+            const policy = JSON.parse(d.accessPolicies);
+            assert.strictEqual(policy.Statement[0].Resource, "arn:aws:es:us-east-1:123456789012:domain/ce-logs-production/*");
+            assert.strictEqual(mocks.ofType(RELEASE).filter((r) => r.inputs.chart === "opensearch").length, 0);
+        });
+
+        it("Fluent Bit ships to the domain's endpoint on 443 with certificate verification", async () => {
+            const { mocks } = await loggingFor("production");
+            const outputs: string = fluentBit(mocks).inputs.values.config.outputs;
+            const endpoint = mocks.one(DOMAIN).state.endpoint;
+            if (endpoint !== undefined) assert.match(outputs, new RegExp(`Host +${endpoint.replace(/\./g, "\\.")}\\n`));
+            assert.match(outputs, /Port +443\n/);
+            assert.match(outputs, /tls\.verify +On\n/);
+            assert.match(outputs, /Logstash_Prefix +logs-production\n/);
+        });
+
+        it("domain AZs follow the data-node count (zone awareness needs 2 or 3)", () => {
+            assert.deepStrictEqual([domainAzCount(1, 3), domainAzCount(2, 3), domainAzCount(3, 3), domainAzCount(4, 3), domainAzCount(6, 3), domainAzCount(3, 2)], [1, 2, 3, 2, 3, 2]);
+        });
+    });
+
+    describe("S3 log archive through IRSA", () => {
+        it("an IAM role only Fluent Bit's ServiceAccount can assume, allowed only to put objects into the archive bucket", async () => {
+            const { mocks } = await loggingFor("staging");
+            const role = mocks.one(ROLE);
+            assert.deepStrictEqual(JSON.parse(role.inputs.assumeRolePolicy), {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: CLUSTER.oidcProviderArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: { StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:logging:fluent-bit", [`${ISSUER}:aud`]: "sts.amazonaws.com" } },
+                    },
+                ],
+            });
+            const policy = JSON.parse(mocks.one(ROLE_POLICY).inputs.policy);
+            assert.deepStrictEqual(policy, archiveWriterPolicy(ARCHIVE.bucketArn as string, ARCHIVE.kmsKeyArn as string));
+            assert.deepStrictEqual(policy.Statement, [
+                { Sid: "WriteLogArchive", Effect: "Allow", Action: ["s3:PutObject"], Resource: "arn:aws:s3:::ce-logs-archive/*" },
+                { Sid: "EncryptArchiveObjects", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: ARCHIVE.kmsKeyArn },
+            ]);
+            const values = fluentBit(mocks).inputs.values;
+            assert.deepStrictEqual(values.serviceAccount, { create: true, name: "fluent-bit", annotations: { "eks.amazonaws.com/role-arn": role.state.arn } });
+            assert.match(values.config.outputs, /Name +s3\n/);
+            assert.match(values.config.outputs, /bucket +ce-logs-archive\n/);
+            assert.match(values.config.outputs, /s3_key_format +\/kubernetes\/staging\/%Y\/%m\/%d\/%H\/\$TAG-%M%S-\$UUID\.gz\n/);
+        });
+
+        it("refuses an archive without the cluster's OIDC provider", async () => {
+            await registered("staging", () => {
+                assert.throws(
+                    () => new Logging("logging", { ...argsFor("staging"), cluster: undefined }, { providers: providers("staging", true) }),
+                    /the S3 log archive needs the cluster's OIDC provider \(IRSA\) for Fluent Bit/,
+                );
+            });
+        });
+
+        it("in the whole program, the role trusts the EKS cluster's issuer and writes the Storage component's archive bucket", async () => {
+            const run = await withoutWarnings(() => runProgram("staging"));
+            const role = run.mocks.ofType(ROLE).find((r) => r.name === "logging-fluent-bit")!;
+            const statement = JSON.parse(role.inputs.assumeRolePolicy).Statement[0];
+            const [subKey] = Object.keys(statement.Condition.StringEquals);
+            assert.match(subKey, /^oidc\.eks\.us-east-1\.amazonaws\.com\/id\/[A-Z0-9-]+:sub$/);
+            const oidc = run.mocks.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
+            assert.strictEqual(statement.Principal.Federated, oidc.state.arn);
+            const policy = JSON.parse(run.mocks.ofType(ROLE_POLICY).find((r) => r.name === "logging-fluent-bit-archive")!.inputs.policy);
+            const bucketArns = run.mocks.resources.filter((r) => r.type.startsWith("aws:s3/bucket")).map((r) => `${r.state.arn}/*`);
+            assert.ok(bucketArns.includes(policy.Statement[0].Resource), `${policy.Statement[0].Resource} is none of ${bucketArns.join(", ")}`);
+            assert.match(policy.Statement[0].Resource, /log/);
+        });
+    });
+
+    describe("retention per stack", () => {
+        it("an ISM policy deletes indices after logging.retentionDays: 7 staging, 30 production, 3 local", async () => {
+            for (const [stack, days] of [["staging", 7], ["production", 30], ["local", 3]] as const) {
+                const { mocks } = await loggingFor(stack);
+                const map = mocks.ofType("kubernetes:core/v1:ConfigMap")[0];
+                const policy = JSON.parse(map.inputs.data["retention-policy.json"]).policy;
+                assert.deepStrictEqual(policy.states[0].transitions, [{ state_name: "delete", conditions: { min_index_age: `${days}d` } }], stack);
+                assert.deepStrictEqual(policy.states[1].actions, [{ delete: {} }]);
+                assert.deepStrictEqual(policy.ism_template, [{ index_patterns: [`logs-${stack}-*`], priority: 100 }]);
+                const template = JSON.parse(map.inputs.data["index-template.json"]);
+                assert.strictEqual(template.template.settings.number_of_replicas, stack === "production" ? 1 : 0, stack);
+            }
+        });
+
+        it("the setup Job applies them once the store is up, before Fluent Bit ships", async () => {
+            const { mocks } = await loggingFor("production");
+            const job = mocks.one("kubernetes:batch/v1:Job");
+            assert.ok(dependsOn(job, mocks.one(DOMAIN)));
+            assert.ok(dependsOn(fluentBit(mocks), job));
+            const container = job.inputs.spec.template.spec.containers[0];
+            assert.strictEqual(container.image, "curlimages/curl:8.11.1");
+            assert.deepStrictEqual(
+                container.env.find((e: { name: string }) => e.name === "OPENSEARCH_PASSWORD").valueFrom,
+                { secretKeyRef: { name: "opensearch-credentials", key: "password" } },
+            );
+            assert.strictEqual(container.env.find((e: { name: string }) => e.name === "CURL_TLS").value, "");
+        });
+    });
+
+    it("the pipeline has no S3 output without an archive", () => {
+        const pipeline = fluentBitPipeline({ opensearch: { host: "h", port: 9200, verifyTls: false }, credentialsSecret: "s", indexPrefix: "logs-x" });
+        assert.doesNotMatch(pipeline.outputs, /Name +s3/);
+        assert.match(pipeline.outputs, /tls\.verify +Off/);
+    });
+});

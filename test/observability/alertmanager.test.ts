@@ -1,0 +1,123 @@
+import * as assert from "assert";
+import { parse, stringify } from "yaml";
+import { MonitoringSchema } from "../../config/observability";
+import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../observability/alertmanager";
+import { checkAlertmanagerConfig, routeReceivers } from "./tools";
+
+const EMAIL = { to: "oncall@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", authUsername: "alertmanager" };
+const ALL_SECRETS: ReceiverSecrets = {
+    pagerdutyRoutingKey: "pd-routing-key-0123456789abcdef",
+    slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+    smtpPassword: "smtp-password",
+};
+
+function settings(raw: Record<string, unknown> = {}) {
+    return MonitoringSchema.parse({ alertmanager: raw }).alertmanager;
+}
+
+/** alertmanager.yaml exactly as the Monitoring component writes it into its Secret. */
+function configFile(raw: Record<string, unknown>, secrets: ReceiverSecrets): string {
+    return stringify(alertmanagerConfig(settings(raw), secrets));
+}
+
+describe("Alertmanager configuration (observability/alertmanager.ts)", function () {
+    this.timeout(60_000);
+
+    describe("with every receiver's secret set and e-mail configured", () => {
+        const file = configFile({ email: EMAIL }, ALL_SECRETS);
+
+        it("passes amtool check-config with the null receiver and four real receivers", () => {
+            const result = checkAlertmanagerConfig(file);
+            assert.strictEqual(result.status, 0, result.output);
+            assert.match(result.output, /SUCCESS/);
+            assert.match(result.output, /5 receivers/);
+            assert.match(result.output, /1 inhibit rules/);
+        });
+
+        it("routes severity=critical to PagerDuty and Slack #claude-critical (amtool config routes test)", () => {
+            assert.deepStrictEqual(routeReceivers(file, { severity: "critical", alertname: "ClaudeEnhancerHighErrorRate", service: "claude-enhancer" }), [
+                RECEIVERS.pagerdutyCritical,
+                RECEIVERS.slackCritical,
+            ]);
+            const config = parse(file);
+            const pagerduty = config.receivers.find((r: { name: string }) => r.name === RECEIVERS.pagerdutyCritical).pagerduty_configs[0];
+            assert.strictEqual(pagerduty.routing_key, ALL_SECRETS.pagerdutyRoutingKey);
+            const slack = config.receivers.find((r: { name: string }) => r.name === RECEIVERS.slackCritical).slack_configs[0];
+            assert.strictEqual(slack.channel, "#claude-critical");
+            assert.strictEqual(slack.api_url, ALL_SECRETS.slackWebhookUrl);
+        });
+
+        it("routes severity=warning to Slack #claude-alerts and e-mail", () => {
+            assert.deepStrictEqual(routeReceivers(file, { severity: "warning", alertname: "ClaudeEnhancerHighLatencyP95" }), [RECEIVERS.slackWarning, RECEIVERS.emailWarning]);
+            const config = parse(file);
+            assert.strictEqual(config.receivers.find((r: { name: string }) => r.name === RECEIVERS.slackWarning).slack_configs[0].channel, "#claude-alerts");
+            const email = config.receivers.find((r: { name: string }) => r.name === RECEIVERS.emailWarning).email_configs[0];
+            assert.deepStrictEqual(
+                [email.to, email.smarthost, email.auth_username, email.auth_password, email.require_tls],
+                [EMAIL.to, EMAIL.smarthost, EMAIL.authUsername, ALL_SECRETS.smtpPassword, true],
+            );
+        });
+
+        it("sends kube-prometheus-stack's Watchdog heartbeat and unknown severities nowhere", () => {
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "Watchdog", severity: "none" }), ["null"]);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "Watchdog", severity: "critical" }), ["null"]);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "Something", severity: "info" }), ["null"]);
+        });
+
+        it("groups by alertname, cluster and service, and lets a critical alert inhibit the same warning", () => {
+            const config = parse(file);
+            assert.deepStrictEqual(config.route.group_by, ["alertname", "cluster", "service"]);
+            assert.deepStrictEqual([...GROUP_BY], ["alertname", "cluster", "service"]);
+            assert.deepStrictEqual([config.route.group_wait, config.route.group_interval, config.route.repeat_interval], ["30s", "5m", "4h"]);
+            assert.deepStrictEqual(config.inhibit_rules, [
+                { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "cluster", "service"] },
+            ]);
+        });
+    });
+
+    describe("receivers whose secrets are not set", () => {
+        it("are left out, and the configuration stays valid: without any secret every alert stays in the UI", () => {
+            const file = configFile({}, {});
+            const result = checkAlertmanagerConfig(file);
+            assert.strictEqual(result.status, 0, result.output);
+            assert.match(result.output, /1 receivers/);
+            assert.deepStrictEqual(routeReceivers(file, { severity: "critical" }), ["null"]);
+            assert.deepStrictEqual(routeReceivers(file, { severity: "warning" }), ["null"]);
+            assert.deepStrictEqual(receiverPlan(settings(), { pagerdutyRoutingKey: false, slackWebhookUrl: false, smtpPassword: false }), {
+                enabled: [],
+                omitted: [
+                    "pagerduty-critical: secret alertmanagerPagerdutyRoutingKey is not set",
+                    "slack-critical: secret alertmanagerSlackWebhookUrl is not set",
+                    "slack-warning: secret alertmanagerSlackWebhookUrl is not set",
+                    "email-warning: monitoring.alertmanager.email is not set",
+                ],
+            });
+        });
+
+        it("with only the Slack webhook: critical → Slack #claude-critical alone, warning → Slack", () => {
+            const file = configFile({}, { slackWebhookUrl: ALL_SECRETS.slackWebhookUrl });
+            assert.strictEqual(checkAlertmanagerConfig(file).status, 0);
+            assert.deepStrictEqual(routeReceivers(file, { severity: "critical" }), [RECEIVERS.slackCritical]);
+            assert.deepStrictEqual(routeReceivers(file, { severity: "warning" }), [RECEIVERS.slackWarning]);
+        });
+
+        it("e-mail with an SMTP user but no password secret is left out, saying why", () => {
+            const plan = receiverPlan(settings({ email: EMAIL }), { pagerdutyRoutingKey: true, slackWebhookUrl: true, smtpPassword: false });
+            assert.deepStrictEqual(plan.enabled, [RECEIVERS.pagerdutyCritical, RECEIVERS.slackCritical, RECEIVERS.slackWarning]);
+            assert.deepStrictEqual(plan.omitted, ["email-warning: monitoring.alertmanager.email.authUsername is set but secret alertmanagerSmtpPassword is not"]);
+            const { authUsername: _, ...anonymous } = EMAIL;
+            const withoutAuth = configFile({ email: anonymous }, {});
+            assert.strictEqual(checkAlertmanagerConfig(withoutAuth).status, 0);
+            assert.deepStrictEqual(routeReceivers(withoutAuth, { severity: "warning" }), [RECEIVERS.emailWarning]);
+        });
+    });
+
+    it("amtool check-config rejects a configuration routing to an undefined receiver", () => {
+        const config = alertmanagerConfig(settings(), ALL_SECRETS) as { route: { routes: { receiver: string }[] } };
+        config.route.routes[1].receiver = "pagerduty-typo";
+        const result = checkAlertmanagerConfig(stringify(config));
+        assert.notStrictEqual(result.status, 0);
+        assert.match(result.output, /FAILED/);
+        assert.match(result.output, /undefined receiver "pagerduty-typo"/);
+    });
+});

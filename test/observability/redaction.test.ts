@@ -1,0 +1,93 @@
+import * as assert from "assert";
+import { LUA_FUNCTION, MAX_DEPTH, REDACTED, isSensitiveFieldName, redactRecord, redactionLuaScript } from "../../observability/redaction";
+import { runLuaFilter } from "./tools";
+
+const SCRIPT = redactionLuaScript();
+const filter = (records: Record<string, unknown>[]) => runLuaFilter(SCRIPT, LUA_FUNCTION, records);
+
+const SAMPLE = {
+    log: "GET /health/ready 200",
+    level: "info",
+    password: "hunter2",
+    DB_PASSWORD: "pg-secret",
+    "x-api-key": "k-123",
+    apiKey: "k-456",
+    api_key: "k-789",
+    auth_token: "t-1",
+    client_secret: "s-1",
+    status: 200,
+    kubernetes: { pod_name: "claude-enhancer-abc", labels: { app: "claude-enhancer", "secret-rotation": "weekly" } },
+    request: {
+        headers: { Authorization: "Bearer abc", "Content-Type": "application/json", Cookie: "claude-session=xyz" },
+        body: { user: "alice", credentials: { token: "deep" }, items: [{ name: "a", privateKey: "pk" }, { name: "b" }] },
+    },
+};
+
+const EXPECTED = {
+    log: "GET /health/ready 200",
+    level: "info",
+    password: REDACTED,
+    DB_PASSWORD: REDACTED,
+    "x-api-key": REDACTED,
+    apiKey: REDACTED,
+    api_key: REDACTED,
+    auth_token: REDACTED,
+    client_secret: REDACTED,
+    status: 200,
+    kubernetes: { pod_name: "claude-enhancer-abc", labels: { app: "claude-enhancer", "secret-rotation": REDACTED } },
+    request: {
+        headers: { Authorization: REDACTED, "Content-Type": "application/json", Cookie: REDACTED },
+        body: { user: "alice", credentials: REDACTED, items: [{ name: "a", privateKey: REDACTED }, { name: "b" }] },
+    },
+};
+
+describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit", function () {
+    this.timeout(30_000);
+
+    it("masks fields named like password/token/secret/api_key at any depth and leaves the others as they are", () => {
+        const [result] = filter([SAMPLE]);
+        assert.deepStrictEqual(result.record, EXPECTED);
+        // 2: record modified, timestamp kept (Fluent Bit's lua filter contract).
+        assert.strictEqual(result.code, 2);
+        assert.strictEqual(result.timestamp, 1700000000.5);
+    });
+
+    it("returns code 0 (record unchanged) for a record without sensitive fields, untouched", () => {
+        const clean = { log: "started", level: "info", kubernetes: { namespace_name: "claude-enhancer", labels: { version: "5.0.0" } }, latency_ms: 12.5 };
+        const [result] = filter([clean]);
+        assert.strictEqual(result.code, 0);
+        assert.deepStrictEqual(result.record, clean);
+    });
+
+    it("stops descending at the depth bound, as the TypeScript twin does", () => {
+        let nested: Record<string, unknown> = { password: "bottom" };
+        for (let i = 0; i < MAX_DEPTH + 2; i++) nested = { level: nested };
+        const record = { token: "top", nested };
+        const [result] = filter([record]);
+        assert.deepStrictEqual(result.record, redactRecord(record));
+        // The top-level token is masked; the password below the bound is not (bounded work per record).
+        assert.strictEqual((result.record as Record<string, unknown>).token, REDACTED);
+        assert.match(JSON.stringify(result.record), /"password":"bottom"/);
+    });
+
+    it("agrees with the TypeScript predicate and redactRecord on the sample records", () => {
+        const records = [SAMPLE, { Passwd: 1, PASSPHRASE: "x", accessKeyId: "AKIA", sessionCookie: "c", tokens: ["a", "b"], tokenizer: "bpe", note: "password in a value is kept" }];
+        const results = filter(records);
+        results.forEach((r, i) => assert.deepStrictEqual(r.record, redactRecord(records[i])));
+        assert.deepStrictEqual(results[1].record, {
+            Passwd: REDACTED,
+            PASSPHRASE: REDACTED,
+            accessKeyId: REDACTED,
+            sessionCookie: REDACTED,
+            tokens: REDACTED,
+            tokenizer: REDACTED,
+            note: "password in a value is kept",
+        });
+        for (const name of ["password", "DB_PASSWORD", "x-api-key", "api_key", "apiKey", "auth_token", "client_secret", "Authorization"]) assert.ok(isSensitiveFieldName(name), name);
+        for (const name of ["log", "level", "user", "status", "api", "key", "pod_name", "monkey"]) assert.ok(!isSensitiveFieldName(name), name);
+    });
+
+    it("luajit reports a broken filter (the test harness does not swallow Lua errors)", () => {
+        assert.throws(() => runLuaFilter(SCRIPT.replace("local function redact", "local function redact("), LUA_FUNCTION, [SAMPLE]), /luajit failed \(1\).*filter\.lua/s);
+    });
+});
