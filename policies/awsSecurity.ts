@@ -1,18 +1,27 @@
 /**
  * AWS security rules (SPEC §5): encryption at rest and in transit, nothing public, IMDSv2, KMS
  * rotation, no world-open ingress but web ports, EKS private endpoint and control-plane logs,
- * deletion protection and backup retention for stateful resources.
+ * deletion protection and backup retention for stateful resources; OpenSearch, IAM trust and
+ * least privilege, encrypted log groups and backup vaults for what the program adds.
  */
 import * as ec2 from "@pulumi/aws/ec2";
+import * as backup from "@pulumi/aws/backup";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as ebs from "@pulumi/aws/ebs";
 import * as eks from "@pulumi/aws/eks";
 import * as elasticache from "@pulumi/aws/elasticache";
+import * as iam from "@pulumi/aws/iam";
 import * as kms from "@pulumi/aws/kms";
+import * as opensearch from "@pulumi/aws/opensearch";
 import * as rds from "@pulumi/aws/rds";
 import * as vpc from "@pulumi/aws/vpc";
 import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { bucketsWithout } from "./buckets";
+import { PolicyStatement, deniesInsecureTransport, listOf, statementLabel, statementsOf, trustsEveryone } from "./policyDocuments";
 import { ConfigProperties, UNKNOWN, configOf, describe, integer, isSet, list, ofType, peek, perType, stringList, typed, whenKnown } from "./lib";
+
+// Other tests (components/storage) check the program's bucket policies with the pack's own predicate.
+export { deniesInsecureTransport };
 
 const WORLD = ["0.0.0.0/0", "::/0"];
 
@@ -219,23 +228,6 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
         reportBuckets(report, bucketsWithout(args, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", blocksAll), "public access block with all four settings true");
     },
 };
-
-interface PolicyStatement {
-    Effect?: string;
-    Condition?: Record<string, Record<string, unknown>>;
-}
-
-/** True when an IAM policy document denies requests that do not use TLS (aws:SecureTransport = false). */
-export function deniesInsecureTransport(document: unknown): boolean {
-    let parsed: { Statement?: PolicyStatement | PolicyStatement[] };
-    try {
-        parsed = typeof document === "string" ? JSON.parse(document) : (document as typeof parsed);
-    } catch {
-        return false;
-    }
-    const statements = parsed?.Statement === undefined ? [] : Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-    return statements.some((s) => s.Effect === "Deny" && ["false", false].includes(s.Condition?.Bool?.["aws:SecureTransport"] as string | boolean));
-}
 
 export const s3TlsOnly: StackValidationPolicy = {
     name: "aws-s3-tls-only",
@@ -497,6 +489,164 @@ export const backupPlanForDatabases: StackValidationPolicy = {
     },
 };
 
+export const opensearchEncryption: ResourceValidationPolicy = {
+    name: "aws-opensearch-encryption",
+    description: "OpenSearch domains encrypt data at rest and between nodes, and accept only HTTPS with TLS 1.2 or later.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        opensearch.Domain,
+        whenKnown((domain, _args, report) => {
+            if (domain.encryptAtRest?.enabled !== true) report("encryptAtRest.enabled is not true.");
+            if (domain.nodeToNodeEncryption?.enabled !== true) report("nodeToNodeEncryption.enabled is not true.");
+            const endpoint = domain.domainEndpointOptions;
+            if (endpoint?.enforceHttps !== true) report("domainEndpointOptions.enforceHttps is not true: the endpoint also answers plain HTTP.");
+            else if (!endpoint.tlsSecurityPolicy?.startsWith("Policy-Min-TLS-1-2")) report(`domainEndpointOptions.tlsSecurityPolicy is ${endpoint.tlsSecurityPolicy ?? "unset"}; expected a Policy-Min-TLS-1-2 policy.`);
+        }),
+    ),
+};
+
+export const opensearchPrivate: ResourceValidationPolicy = {
+    name: "aws-opensearch-private",
+    description: "OpenSearch domains live in the VPC (no public endpoint), and an access policy open to every principal is backed by fine-grained access control.",
+    severity: "critical",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        opensearch.Domain,
+        whenKnown((domain, _args, report) => {
+            if ((domain.vpcOptions?.subnetIds ?? []).length === 0) report("no vpcOptions.subnetIds: the domain gets a public endpoint.");
+            if (domain.accessPolicies === undefined) return;
+            const statements = statementsOf(domain.accessPolicies);
+            if (statements === undefined) return report("accessPolicies is not a policy document.");
+            const open = statements.filter((s) => s.Effect === "Allow" && trustsEveryone(s) && s.Condition === undefined);
+            if (open.length > 0 && domain.advancedSecurityOptions?.enabled !== true) {
+                report("accessPolicies allow every principal (*) while advancedSecurityOptions (fine-grained access control) is off: anyone reaching the endpoint can read the logs.");
+            }
+        }),
+    ),
+};
+
+const WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity";
+
+/** Why a web-identity (IRSA) trust statement is not pinned to one service account, or undefined when it is. */
+function webIdentityProblem(statement: PolicyStatement): string | undefined {
+    const equals = statement.Condition?.StringEquals ?? {};
+    const sub = Object.entries(equals).find(([key]) => key.endsWith(":sub"));
+    if (!sub) {
+        const pattern = Object.entries(statement.Condition?.StringLike ?? {}).find(([key]) => key.endsWith(":sub"));
+        return pattern ? `pins ${pattern[0]} with StringLike ${JSON.stringify(pattern[1])}; use StringEquals on one service account` : "has no StringEquals condition on the token's :sub (any service account of the cluster could assume the role)";
+    }
+    const subjects = Array.isArray(sub[1]) ? sub[1] : [sub[1]];
+    if (subjects.some((s) => typeof s !== "string" || /[*?]/.test(s))) return `pins ${sub[0]} to ${JSON.stringify(sub[1])}, a pattern`;
+    if (!Object.keys(equals).some((key) => key.endsWith(":aud"))) return "has no StringEquals condition on the token's :aud (sts.amazonaws.com)";
+    return undefined;
+}
+
+export const iamRoleTrustScoped: ResourceValidationPolicy = {
+    name: "aws-iam-role-trust-scoped",
+    description: "IAM role trust policies name their principals: never every principal, and web-identity (IRSA) trust pinned to one service account and audience.",
+    severity: "critical",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        iam.Role,
+        whenKnown((role, _args, report) => {
+            const statements = statementsOf(role.assumeRolePolicy);
+            if (statements === undefined) return report("assumeRolePolicy is not a policy document.");
+            statements.forEach((s, i) => {
+                if (s.Effect !== "Allow") return;
+                if (trustsEveryone(s)) report(`${statementLabel(s, i)} lets every principal (*) assume the role.`);
+                const federated = typeof s.Principal === "object" && s.Principal.Federated !== undefined;
+                if (federated && listOf(s.Action).includes(WEB_IDENTITY)) {
+                    const problem = webIdentityProblem(s);
+                    if (problem) report(`${statementLabel(s, i)} ${problem}.`);
+                }
+            });
+        }),
+    ),
+};
+
+const wildcardSchema: ConfigProperties = {
+    deniedManagedPolicies: stringList("Managed policies no role may have attached (by ARN suffix after :policy/).", ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"]),
+};
+
+/** Why an Allow statement grants too much, or undefined. */
+function wildcardProblem(statement: PolicyStatement): string | undefined {
+    if (statement.Effect !== "Allow") return undefined;
+    if (statement.NotAction !== undefined) return "allows NotAction (every action but the listed ones)";
+    const actions = listOf(statement.Action);
+    if (actions.includes("*")) return "allows every action (*)";
+    const resources = listOf(statement.Resource);
+    const serviceWide = actions.filter((a) => a.endsWith(":*"));
+    if (serviceWide.length > 0 && resources.includes("*")) return `allows ${serviceWide.join(", ")} on every resource (*)`;
+    return undefined;
+}
+
+export const iamNoWildcardPermissions: ResourceValidationPolicy = {
+    name: "aws-iam-least-privilege",
+    description: "IAM policies grant named actions: no Action \"*\", no service-wide \"<service>:*\" on every resource, no NotAction, and no administrator managed policies attached.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: wildcardSchema },
+    validateResource: perType(
+        typed(
+            iam.RolePolicy,
+            whenKnown((policy, _args, report) => {
+                const statements = statementsOf(policy.policy);
+                if (statements === undefined) return report("policy is not a policy document.");
+                statements.forEach((s, i) => {
+                    const problem = wildcardProblem(s);
+                    if (problem) report(`${statementLabel(s, i)} ${problem}.`);
+                });
+            }),
+        ),
+        typed(
+            iam.Policy,
+            whenKnown((policy, _args, report) => {
+                const statements = statementsOf(policy.policy);
+                if (statements === undefined) return report("policy is not a policy document.");
+                statements.forEach((s, i) => {
+                    const problem = wildcardProblem(s);
+                    if (problem) report(`${statementLabel(s, i)} ${problem}.`);
+                });
+            }),
+        ),
+        typed(
+            iam.RolePolicyAttachment,
+            whenKnown((attachment, args, report) => {
+                const { deniedManagedPolicies } = configOf<{ deniedManagedPolicies: string[] }>(args, wildcardSchema);
+                const name = attachment.policyArn.slice(attachment.policyArn.lastIndexOf("/") + 1);
+                if (attachment.policyArn.startsWith("arn:aws") && deniedManagedPolicies.includes(name)) report(`attaches ${attachment.policyArn}.`);
+            }),
+        ),
+    ),
+};
+
+export const logGroupEncryption: ResourceValidationPolicy = {
+    name: "aws-log-group-kms",
+    description: "CloudWatch log groups (flow logs, control-plane logs) encrypt their events with a customer-managed KMS key.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        cloudwatch.LogGroup,
+        whenKnown((group, _args, report) => {
+            if (!isSet(group, "kmsKeyId")) report("no kmsKeyId: events are encrypted with a key the account does not control.");
+        }),
+    ),
+};
+
+export const backupVaultEncryption: ResourceValidationPolicy = {
+    name: "aws-backup-vault-kms",
+    description: "AWS Backup vaults (primary and DR) encrypt recovery points with a customer-managed KMS key.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    validateResource: validateResourceOfType(
+        backup.Vault,
+        whenKnown((vault, _args, report) => {
+            if (!isSet(vault, "kmsKeyArn")) report("no kmsKeyArn: recovery points use the AWS-managed backup key.");
+        }),
+    ),
+};
+
 export const awsSecurityPolicies = [
     rdsStorageEncrypted,
     rdsNotPublic,
@@ -524,4 +674,10 @@ export const awsSecurityPolicies = [
     eksPublicEndpointRestricted,
     vpcFlowLogs,
     backupPlanForDatabases,
+    backupVaultEncryption,
+    logGroupEncryption,
+    opensearchEncryption,
+    opensearchPrivate,
+    iamRoleTrustScoped,
+    iamNoWildcardPermissions,
 ];

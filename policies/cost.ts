@@ -11,6 +11,7 @@ import * as ebs from "@pulumi/aws/ebs";
 import * as ec2 from "@pulumi/aws/ec2";
 import * as eks from "@pulumi/aws/eks";
 import * as elasticache from "@pulumi/aws/elasticache";
+import * as opensearch from "@pulumi/aws/opensearch";
 import * as rds from "@pulumi/aws/rds";
 import * as k8sAutoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as storage from "@pulumi/kubernetes/storage/v1";
@@ -93,6 +94,36 @@ export const allowedCacheNodeTypes: ResourceValidationPolicy = {
         whenKnown((group, args, report) => {
             const { allowedNodeTypes } = configOf<{ allowedNodeTypes: string[] }>(args, cacheNodeSchema);
             if (group.nodeType && !allowedNodeTypes.includes(group.nodeType)) report(`node type ${group.nodeType} is not allowed (allowed: ${list(allowedNodeTypes)}).`);
+        }),
+    ),
+};
+
+const searchInstanceSchema: ConfigProperties = {
+    allowedInstanceTypes: stringList("OpenSearch instance types data, master and warm nodes may use.", ["t3.medium.search", "r6g.large.search", "r6g.xlarge.search"]),
+    maxInstanceCount: integer("Most data nodes a domain may run.", 6, 1),
+};
+
+export const allowedSearchInstances: ResourceValidationPolicy = {
+    name: "cost-allowed-opensearch-instances",
+    description: "OpenSearch domains use only the stack's allowed instance types and stay within its data-node ceiling.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: searchInstanceSchema },
+    validateResource: validateResourceOfType(
+        opensearch.Domain,
+        whenKnown((domain, args, report) => {
+            const { allowedInstanceTypes, maxInstanceCount } = configOf<{ allowedInstanceTypes: string[]; maxInstanceCount: number }>(args, searchInstanceSchema);
+            const cluster = domain.clusterConfig;
+            const used = [
+                { role: "data", type: cluster?.instanceType },
+                { role: "dedicated master", type: cluster?.dedicatedMasterEnabled ? cluster.dedicatedMasterType : undefined },
+                { role: "warm", type: cluster?.warmEnabled ? cluster.warmType : undefined },
+            ];
+            for (const { role, type } of used) {
+                if (type && !allowedInstanceTypes.includes(type)) report(`${role} instance type ${type} is not allowed (allowed: ${list(allowedInstanceTypes)}).`);
+            }
+            const count = cluster?.instanceCount ?? 1;
+            if (count > maxInstanceCount) report(`clusterConfig.instanceCount is ${count}; the ceiling is ${maxInstanceCount}.`);
         }),
     ),
 };
@@ -484,6 +515,7 @@ export const costPolicies = [
     allowedInstanceTypes,
     allowedDbInstanceClasses,
     allowedCacheNodeTypes,
+    allowedSearchInstances,
     nodeGroupMaxSize,
     maxReplicas,
     spotAppNodes,

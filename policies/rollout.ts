@@ -1,11 +1,11 @@
 /**
  * Rollout-safety rules (SPEC §5): every stage that sends traffic to a candidate version is watched
  * by a HealthGate with rollback triggers and a minimum-traffic guard, and traffic moves in capped,
- * well-formed steps.
+ * well-formed steps, with a data rollback point (a pre-rollout RDS snapshot) where there is a database.
  */
 import { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import * as networking from "@pulumi/kubernetes/networking/v1";
-import { ConfigProperties, configOf, describe, integer, isSet, list, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
+import { ConfigProperties, UNKNOWN, configOf, describe, integer, isSet, list, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
 
 /**
  * The HealthGate's inputs (providers/healthGate.ts HealthGateArgs, rollout/gates.ts GateDefinition),
@@ -54,6 +54,9 @@ function validateHealthGates(check: (gate: HealthGateInputs, report: ReportViola
         whenKnown<HealthGateInputs>((props, a, r) => check(props, r, a))(args.props as HealthGateInputs, args, report),
     );
 }
+
+const RDS_INSTANCE = "aws:rds/instance:Instance";
+const RDS_SNAPSHOT = "aws:rds/snapshot:Snapshot";
 
 export const VIRTUAL_SERVICE_TYPES = ["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1beta1:VirtualService"];
 export const INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -297,6 +300,29 @@ export const maxTrafficStep: StackValidationPolicy = {
     },
 };
 
+export const preRolloutSnapshot: StackValidationPolicy = {
+    name: "rollout-pre-rollout-snapshot",
+    description: "A stack with RDS databases takes a manual RDS snapshot of one of them in every traffic-raising stage, the data rollback point of the rollout.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const forwardGates = args.resources.filter((r) => isHealthGate(r) && peek(() => FORWARD_STAGES.includes(r.props.stage)) !== false);
+        const databases = args.resources.filter((r) => r.type === RDS_INSTANCE);
+        if (forwardGates.length === 0 || databases.length === 0) args.notApplicable("no traffic-raising stage in a stack with RDS databases");
+        const identifiers = new Set(databases.map((db) => peek(() => db.props.identifier)));
+        const snapshotsOfDatabases = args.resources.filter((r) => {
+            if (r.type !== RDS_SNAPSHOT) return false;
+            const target = peek(() => r.props.dbInstanceIdentifier);
+            if (typeof target === "string" && !identifiers.has(UNKNOWN)) return identifiers.has(target);
+            return databases.some((db) => r.dependencies.includes(db));
+        });
+        if (snapshotsOfDatabases.length === 0) {
+            const stage = peek(() => forwardGates[0].props.stage);
+            report(`stage ${typeof stage === "string" ? stage : "(unknown)"} raises traffic to the candidate but no aws.rds.Snapshot of ${list(databases.map(describe))} exists to roll the data back to.`);
+        }
+    },
+};
+
 export const rolloutPolicies = [
     trafficWeights,
     canaryIngressWeight,
@@ -308,4 +334,5 @@ export const rolloutPolicies = [
     gateBake,
     gateFastAbort,
     maxTrafficStep,
+    preRolloutSnapshot,
 ];

@@ -17,6 +17,7 @@ export function awsProvider(tags: Record<string, string> = COST_TAGS): AnalyzedR
 
 export function rdsPrimary(): AnalyzedResource {
     return resource("aws:rds/instance:Instance", "database-primary", {
+        identifier: "claude-enhancer-production",
         engine: "postgres",
         engineVersion: "15",
         instanceClass: "db.r6g.large",
@@ -199,13 +200,117 @@ export function bucketSet(name = "storage-backups"): AnalyzedResource[] {
 
 export function vpcWithFlowLog(): AnalyzedResource[] {
     const network = resource("aws:ec2/vpc:Vpc", "network-vpc", { cidrBlock: "10.10.0.0/16" }, { outputs: { id: "vpc-0abc" } });
-    const logGroup = resource("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", { retentionInDays: 30 });
+    const logGroup = resource("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", { retentionInDays: 30, kmsKeyId: KMS_ARN });
     const flowLog = resource("aws:ec2/flowLog:FlowLog", "network-flow-log", { vpcId: "vpc-0abc", trafficType: "ALL", logDestination: "arn:aws:logs:us-east-1:123456789012:log-group:flow" }, { dependsOn: [network, logGroup] });
     return [network, logGroup, flowLog];
 }
 
 export function logGroup(): AnalyzedResource {
-    return resource("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", { retentionInDays: 30 });
+    return resource("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", { retentionInDays: 30, kmsKeyId: KMS_ARN });
+}
+
+export function backupVault(): AnalyzedResource {
+    return resource("aws:backup/vault:Vault", "backup-vault", { name: "claude-enhancer-production", kmsKeyArn: KMS_ARN });
+}
+
+/** The production log domain as components/logging.ts registers it: in the VPC, FGAC on, encrypted, HTTPS only. */
+export function opensearchDomain(): AnalyzedResource {
+    return resource("aws:opensearch/domain:Domain", "logging-opensearch", {
+        domainName: "ce-logs-production",
+        engineVersion: "OpenSearch_2.19",
+        clusterConfig: { instanceType: "r6g.large.search", instanceCount: 3, zoneAwarenessEnabled: true, zoneAwarenessConfig: { availabilityZoneCount: 3 } },
+        ebsOptions: { ebsEnabled: true, volumeSize: 200, volumeType: "gp3" },
+        encryptAtRest: { enabled: true },
+        nodeToNodeEncryption: { enabled: true },
+        domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
+        vpcOptions: { subnetIds: ["subnet-a", "subnet-b", "subnet-c"], securityGroupIds: ["sg-logging"] },
+        advancedSecurityOptions: { enabled: true, internalUserDatabaseEnabled: true, masterUserOptions: { masterUserName: "admin", masterUserPassword: "[secret]" } },
+        accessPolicies: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: "arn:aws:es:us-east-1:123456789012:domain/ce-logs-production/*" }],
+        }),
+    });
+}
+
+const OIDC_ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
+
+/** An IRSA role as components/application.ts registers it: web identity pinned to one service account and the STS audience. */
+export function irsaRole(): AnalyzedResource {
+    return resource("aws:iam/role:Role", "app-database-credentials-reader", {
+        description: "Lets the Claude Enhancer service account read the RDS-managed database credentials",
+        assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${OIDC_ISSUER}` },
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: { StringEquals: { [`${OIDC_ISSUER}:sub`]: "system:serviceaccount:claude-enhancer:claude-enhancer", [`${OIDC_ISSUER}:aud`]: "sts.amazonaws.com" } },
+                },
+            ],
+        }),
+    });
+}
+
+/** A service role with its trust policy as an object (components/backup.ts). */
+export function serviceRole(): AnalyzedResource {
+    return resource("aws:iam/role:Role", "backup-role", {
+        assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+    });
+}
+
+export function rolePolicy(): AnalyzedResource {
+    return resource("aws:iam/rolePolicy:RolePolicy", "app-database-credentials-reader", {
+        role: "app-database-credentials-reader",
+        policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1" },
+                { Effect: "Allow", Action: "kms:Decrypt", Resource: KMS_ARN },
+            ],
+        }),
+    });
+}
+
+export function managedPolicy(): AnalyzedResource {
+    return resource("aws:iam/policy:Policy", "ci-read-only", {
+        policy: { Version: "2012-10-17", Statement: [{ Sid: "ReadLogs", Effect: "Allow", Action: ["logs:GetLogEvents", "logs:FilterLogEvents"], Resource: "*" }] },
+    });
+}
+
+export function rolePolicyAttachment(): AnalyzedResource {
+    return resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-eks-node-AmazonEKSWorkerNodePolicy", { role: "cluster-eks-node", policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy" });
+}
+
+/** The pre-rollout snapshot components/rollout.ts takes of the primary in every traffic-raising stage. */
+export function preRolloutSnapshot(database: AnalyzedResource = rdsPrimary()): AnalyzedResource {
+    return resource(
+        "aws:rds/snapshot:Snapshot",
+        "rollout-pre-rollout-5.1.0",
+        { dbInstanceIdentifier: "claude-enhancer-production", dbSnapshotIdentifier: "claude-enhancer-production-pre-rollout-5-1-0-a1b2c3", tags: { Purpose: "pre-rollout", CandidateVersion: "5.1.0" } },
+        { dependsOn: [database] },
+    );
+}
+
+/** The schema migration Job of a rollout stage (components/rollout.ts): restricted pod, no probes (it runs to completion). */
+export function migrationJob(): AnalyzedResource {
+    const container = appContainer("migrate");
+    delete container.livenessProbe;
+    delete container.readinessProbe;
+    return resource("kubernetes:batch/v1:Job", "rollout-migrate-5.1.0", {
+        metadata: { name: "claude-enhancer-migrate-5-1-0", namespace: "claude-enhancer", labels: { "app.kubernetes.io/component": "migration" } },
+        spec: {
+            backoffLimit: 2,
+            activeDeadlineSeconds: 900,
+            template: {
+                spec: {
+                    restartPolicy: "Never",
+                    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [{ ...container, command: ["alembic", "upgrade", "head"] }],
+                },
+            },
+        },
+    });
 }
 
 export function budget(): AnalyzedResource {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { RecordedResource } from "../harness/recorder";
-import { asFirstPreview, isTaggableAwsType, toAnalyzedResources } from "./fromProgram";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { asFirstPreview, isTaggableAwsType, toAnalyzedResources, unwrapSecrets } from "./fromProgram";
 import { UNKNOWN } from "./harness";
 
 const PROVIDER_URN = "urn:pulumi:staging::claude-enhancer::pulumi:providers:aws::aws-primary";
@@ -38,6 +39,15 @@ describe("program resources as the pack sees them", () => {
         assert.equal(b.outputs.id, "backups-id");
         assert.deepEqual(b.outputs.tagsAll, { Project: "claude-enhancer", CostCenter: "cc", Name: "backups" });
         assert.equal("tagsAll" in v.outputs, false);
+    });
+
+    it("unwraps secrets as @pulumi/policy does before a policy reads them", () => {
+        const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
+        const gate = recorded("pulumi-nodejs:dynamic/healthGate:HealthGate", "rollout-gate", { stage: "canary", trafficCut: secret({ kubeconfig: "k", target: { router: "istio" } }) });
+        const [analyzed] = toAnalyzedResources([gate]);
+        assert.deepEqual(analyzed.inputs.trafficCut, { kubeconfig: "k", target: { router: "istio" } });
+        assert.deepEqual(analyzed.outputs.trafficCut, { kubeconfig: "k", target: { router: "istio" } });
+        assert.deepEqual(unwrapSecrets([secret("a"), { b: secret(secret(1)) }]), ["a", { b: 1 }]);
     });
 
     it("in a first preview, blanks computed outputs and every input built from one", () => {

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { AnalyzedResource, providerUrn } from "../../policies/analyzer";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { RecordedResource } from "../harness/recorder";
 
 const AWS_SDK = join(__dirname, "..", "..", "node_modules", "@pulumi", "aws");
@@ -29,10 +30,22 @@ function defaultTagsOf(provider: RecordedResource | undefined): Record<string, s
     return parsed?.tags ?? {};
 }
 
+/**
+ * A recorded value with every secret unwrapped: the engine sends secrets to a policy pack wrapped,
+ * and @pulumi/policy unwraps them before any policy reads the properties.
+ */
+export function unwrapSecrets(value: unknown): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (typeof value !== "object" || value === null) return value;
+    const record = value as Record<string, unknown>;
+    if (record[specialSigKey] === specialSecretSig) return unwrapSecrets(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 export function toAnalyzedResources(recorded: RecordedResource[]): AnalyzedResource[] {
     const byUrn = new Map(recorded.map((r) => [r.urn, r]));
     return recorded.map((r) => {
-        const outputs: Record<string, any> = { ...r.state, id: r.id };
+        const outputs: Record<string, any> = { ...unwrapSecrets(r.state), id: r.id };
         if (r.type.startsWith("aws:") && isTaggableAwsType(r.type)) {
             const provider = r.provider ? byUrn.get(providerUrn(r.provider)) : undefined;
             outputs.tagsAll = { ...defaultTagsOf(provider), ...(r.state.tags ?? {}) };
@@ -41,7 +54,7 @@ export function toAnalyzedResources(recorded: RecordedResource[]): AnalyzedResou
             urn: r.urn,
             type: r.type,
             name: r.name,
-            inputs: r.inputs,
+            inputs: unwrapSecrets(r.inputs),
             outputs,
             parent: r.parentUrn,
             provider: r.provider,

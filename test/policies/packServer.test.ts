@@ -68,6 +68,16 @@ describe("the policy pack as the Pulumi CLI runs it (Analyzer gRPC)", function (
         assert.ok(skipped.some(([name, reason]: string[]) => name === "aws-rds-not-public" && /publiclyAccessible can't be known during preview/.test(reason)), JSON.stringify(skipped));
     });
 
+    it("Analyze judges a HealthGate by the type token the engine gives the dynamic resource", async () => {
+        const gate = changed(f.healthGate(), ["gate", "minRequests"], 5);
+        assert.equal(gate.type, "pulumi-nodejs:dynamic/healthGate:HealthGate");
+        const response = await call<any>(client, "analyze", analyzeRequest(gate));
+        assert.deepEqual(
+            diagnosticsOf(response).map((d) => [d.policyName, d.message.split("\n")[1]]),
+            [["rollout-gate-min-traffic", "the canary gate judges the candidate after 5 requests; at least 50 are required."]],
+        );
+    });
+
     it("Analyze sees the resource's provider (cost tags from defaultTags)", async () => {
         const untagged = f.awsProvider({ Project: "claude-enhancer" });
         const response = await call<any>(client, "analyze", analyzeRequest(untagged));

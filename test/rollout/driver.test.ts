@@ -231,7 +231,7 @@ describe("rollout driver", () => {
     });
 
     describe("engine events", () => {
-        const GATE_URN = "urn:pulumi:production::claude-enhancer::claude-enhancer:rollout:Rollout$pulumi-nodejs:dynamic:Resource::rollout-gate";
+        const GATE_URN = "urn:pulumi:production::claude-enhancer::claude-enhancer:rollout:Rollout$pulumi-nodejs:dynamic/healthGate:HealthGate::rollout-gate";
         const DEPLOYMENT_URN = "urn:pulumi:production::claude-enhancer::claude-enhancer:app:Application$kubernetes:apps/v1:Deployment::app-candidate";
         const isGate = isHealthGateUrn;
         const event = (extra: Partial<EngineEvent>): EngineEvent => ({ sequence: 1, timestamp: 0, ...extra });
@@ -256,7 +256,7 @@ describe("rollout driver", () => {
                 kind: "gate",
                 message: 'health-gate "canary": traffic cut to 100 % stable',
             });
-            assert.deepStrictEqual(progressFromEngineEvent(step("create", GATE_URN), isGate), { kind: "resource", message: "create pulumi-nodejs:dynamic:Resource rollout-gate" });
+            assert.deepStrictEqual(progressFromEngineEvent(step("create", GATE_URN), isGate), { kind: "resource", message: "create pulumi-nodejs:dynamic/healthGate:HealthGate rollout-gate" });
             assert.deepStrictEqual(progressFromEngineEvent(step("update", DEPLOYMENT_URN), isGate), { kind: "resource", message: "update kubernetes:apps/v1:Deployment app-candidate" });
             assert.strictEqual(progressFromEngineEvent(step("same", DEPLOYMENT_URN), isGate), undefined);
             assert.strictEqual(progressFromEngineEvent(step("update", DEPLOYMENT_URN, true), isGate), undefined);
