@@ -162,7 +162,7 @@ export class Monitoring extends pulumi.ComponentResource {
                         jobLabel: "app.kubernetes.io/name",
                         appNamespace: ns,
                         appPort: args.appPort,
-                        scrapeInterval: monitoring.prometheus.scrapeInterval,
+                        scrapeInterval: monitoring.prometheus.serviceScrapeInterval,
                     }),
                 ),
             },

@@ -81,7 +81,7 @@ const StageOverridesSchema = z.strictObject(
 export const GatesSchema = z
     .strictObject({
         /** Seconds between evaluations (seeds: 10–30 s). */
-        intervalSeconds: z.number().int().min(1).max(300).default(15),
+        intervalSeconds: z.number().int().min(1).max(300).default(10),
         /** Range of the rate/quantile queries. */
         window: PROM_DURATION.default("5m"),
         /** Cut traffic to 100 % stable through the Kubernetes API the moment a trigger fires, before failing the update. */

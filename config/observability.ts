@@ -25,6 +25,11 @@ export const MonitoringSchema = z.strictObject({
     prometheus: z
         .strictObject({
             scrapeInterval: PROM_DURATION.default("15s"),
+            /**
+             * Scrape interval of the service's own ServiceMonitor: the health gate sees a fault at most two
+             * scrapes plus one gate interval after it starts, so 5 s keeps the fast traffic cut well under 30 s.
+             */
+            serviceScrapeInterval: PROM_DURATION.default("5s"),
             evaluationInterval: PROM_DURATION.default("15s"),
             retention: PROM_DURATION.default("15d"),
             storageGb: z.number().int().min(1).max(16384).default(50),

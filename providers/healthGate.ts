@@ -50,22 +50,92 @@ export interface HealthGateCheckOutput {
 const RERUN_KEYS = ["stage", "candidateVersion", "stableVersion"] as const;
 
 /**
+ * What the engine passes for a value not known yet (a preview before the cluster exists): the SDK's
+ * `runtime/rpc` `unknownValue`. Such a value is accepted as it is; the update checks it again once known.
+ */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+function isText(value: unknown): value is string {
+    return typeof value === "string" && value !== "";
+}
+
+/** Issues of named string fields of `value` (reported under `prefix`); an unknown value passes. */
+function textFieldIssues(value: unknown, prefix: string, fields: string[]): CheckFailure[] {
+    if (value === UNKNOWN) return [];
+    const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+    return fields.filter((f) => !isText(record[f])).map((f) => ({ property: `${prefix}.${f}`, reason: "a non-empty string" }));
+}
+
+function prometheusIssues(p: unknown): CheckFailure[] {
+    const shape = "{ url } or { service: { namespace, name, port, scheme }, kubeconfig }";
+    if (typeof p !== "object" || p === null) return [{ property: "prometheus", reason: shape }];
+    const endpoint = p as Record<string, unknown>;
+    if ("url" in endpoint) {
+        const url = endpoint.url;
+        if (url === UNKNOWN) return [];
+        let protocol = "";
+        try {
+            protocol = new URL(String(url)).protocol;
+        } catch {
+            // reported below
+        }
+        return protocol === "http:" || protocol === "https:" ? [] : [{ property: "prometheus.url", reason: `an http(s) URL; got ${JSON.stringify(url)}` }];
+    }
+    if (!("service" in endpoint)) return [{ property: "prometheus", reason: shape }];
+    const issues = textFieldIssues(endpoint.service, "prometheus.service", ["namespace", "name"]);
+    const service = endpoint.service as Record<string, unknown> | undefined;
+    if (service !== undefined && (service as unknown) !== UNKNOWN) {
+        const port = service?.port;
+        if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
+            issues.push({ property: "prometheus.service.port", reason: `a port number 1-65535; got ${JSON.stringify(port)}` });
+        }
+        if (service?.scheme !== "http" && service?.scheme !== "https") {
+            issues.push({ property: "prometheus.service.scheme", reason: `"http" or "https"; got ${JSON.stringify(service?.scheme)}` });
+        }
+    }
+    // Never echo the kubeconfig: it holds credentials.
+    if (!isText(endpoint.kubeconfig)) issues.push({ property: "prometheus.kubeconfig", reason: "a kubeconfig (YAML or JSON text) for the API server's service proxy" });
+    return issues;
+}
+
+function trafficCutIssues(cut: unknown): CheckFailure[] {
+    if (cut === undefined || cut === null || cut === UNKNOWN) return [];
+    if (typeof cut !== "object") return [{ property: "trafficCut", reason: "{ kubeconfig, context?, target }" }];
+    const { kubeconfig, target } = cut as Record<string, unknown>;
+    const issues: CheckFailure[] = isText(kubeconfig) ? [] : [{ property: "trafficCut.kubeconfig", reason: "a kubeconfig (YAML or JSON text) allowed to patch the router" }];
+    if (target === UNKNOWN) return issues;
+    const router = (target as { router?: unknown } | undefined)?.router;
+    if (router === "istio") issues.push(...textFieldIssues(target, "trafficCut.target", ["namespace", "virtualService", "route", "stableSubset", "canarySubset"]));
+    else if (router === "nginx") issues.push(...textFieldIssues(target, "trafficCut.target", ["namespace", "canaryIngress"]));
+    else issues.push({ property: "trafficCut.target.router", reason: `"istio" or "nginx"; got ${JSON.stringify(router)}` });
+    return issues;
+}
+
+/**
  * The dynamic provider. Pulumi serialises this object with its closure into the resource's state,
  * and the dynamic-provider host evaluates that text in a fresh process: the rollout/ modules it
  * calls are captured by value (they are pure, hold no clients or agents, and import only Node
  * built-ins and `yaml`, which become `require` calls resolved from the project's node_modules).
- * Nothing here reads pulumi.Config or captures anything created at deployment time.
+ * Nothing here reads pulumi.Config or captures anything created at deployment time; credentials
+ * arrive only as inputs.
  */
-const healthGateProvider: pulumi.dynamic.ResourceProvider = {
+export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        const failures = gateDefinitionIssues(news.gate);
+        const failures: CheckFailure[] = [];
         for (const key of RERUN_KEYS) {
-            if (typeof news[key] !== "string" || news[key] === "") failures.push({ property: key, reason: "a non-empty string" });
+            if (!isText(news[key])) failures.push({ property: key, reason: `a non-empty string; got ${JSON.stringify(news[key])}` });
         }
-        const p = news.prometheus;
-        if (!p || (typeof p.url !== "string" && (typeof p.service !== "object" || typeof p.kubeconfig !== "string"))) {
-            failures.push({ property: "prometheus", reason: "{ url } or { service: {namespace, name, port, scheme}, kubeconfig }" });
+        failures.push(...gateDefinitionIssues(news.gate));
+        const gateStage = (news.gate as { stage?: unknown } | undefined)?.stage;
+        if (isText(news.stage) && isText(gateStage) && gateStage !== news.stage) {
+            failures.push({ property: "gate.stage", reason: `the gated stage "${news.stage}" (the definition is for "${gateStage}")` });
         }
+        failures.push(...prometheusIssues(news.prometheus), ...trafficCutIssues(news.trafficCut));
         return { inputs: news, failures };
     },
 
@@ -88,6 +158,9 @@ const healthGateProvider: pulumi.dynamic.ResourceProvider = {
     async update(_id, _olds, news) {
         return { outs: await evaluate(news) };
     },
+
+    // A gate leaves nothing behind in the world: deleting it (a replacement, the stage's end) only drops it from the state.
+    async delete() {},
 };
 
 /** Runs the gate for the inputs; resolves with the outputs when it passes, throws the gate's report when it fails. */

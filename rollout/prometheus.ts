@@ -89,7 +89,7 @@ function clientOver(description: string, transport: Transport, timeoutMs: number
                 if (budgetMs - (Date.now() - started) < backoff + 50) break;
                 await sleep(backoff);
             }
-            return { value: null, reason: `Prometheus at ${description} unavailable after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError}` };
+            return { value: null, reason: `Prometheus at ${description} unavailable after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError}`, unavailable: true };
         },
     };
 }

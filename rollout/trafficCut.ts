@@ -79,7 +79,9 @@ export function objectPath(target: TrafficCutTarget): string {
         : `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${encodeURIComponent(target.canaryIngress)}`;
 }
 
-function describe(target: TrafficCutTarget): string {
+// Not named `describe`: Pulumi's closure serialiser leaves out names found on the global object, so
+// under a test runner that defines a global `describe` the serialised provider would lose this function.
+function targetDescription(target: TrafficCutTarget): string {
     return target.router === "istio" ? `VirtualService ${target.namespace}/${target.virtualService}` : `Ingress ${target.namespace}/${target.canaryIngress}`;
 }
 
@@ -100,7 +102,7 @@ function apiError(what: string, status: number, body: string): Error {
  */
 export async function cutTrafficToStable(client: KubeClient, target: TrafficCutTarget, timeoutMs: number): Promise<string> {
     const path = objectPath(target);
-    const what = describe(target);
+    const what = targetDescription(target);
     if (target.router === "nginx") {
         const res = await client.request(path, {
             method: "PATCH",

@@ -5,8 +5,11 @@ import type { CheckDefinition, CheckUnit, GateDefinition, NoDataPolicy } from ".
  * overall pass / fail / pending. Pure: the samples come from gateRun, which owns time and I/O.
  */
 
-/** One query's answer: a number, or no data and why (empty result, NaN, Prometheus unreachable...). */
-export type Sample = { value: number; reason?: undefined } | { value: null; reason: string };
+/**
+ * One query's answer: a number, or no data and why (empty result, NaN, Prometheus unreachable...).
+ * `unavailable` marks an answer Prometheus never gave (unreachable, 5xx, timeouts to the end of the budget).
+ */
+export type Sample = { value: number; reason?: undefined } | { value: null; reason: string; unavailable?: true };
 
 export interface VersionSamples {
     canary: Sample;

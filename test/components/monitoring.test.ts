@@ -211,7 +211,7 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
                     {
                         port: "metrics",
                         path: "/stats/prometheus",
-                        interval: "15s",
+                        interval: "5s",
                         scheme: "http",
                         relabelings: [{ action: "replace", sourceLabels: ["__meta_kubernetes_pod_label_version"], targetLabel: "version" }],
                     },

@@ -1,0 +1,128 @@
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as http from "http";
+import { PROJECT_ROOT } from "../../config/stackFile";
+import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
+import { freePort } from "../harness/apiserver";
+
+/**
+ * `npm run gate` as an operator runs it, against Debian's Prometheus scraping the fixture service,
+ * with the gate the `local` stack defines (window 5m, at least 100 requests, canary p95 < 200 ms).
+ */
+
+interface CliRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+/** The CLI as the npm script runs it (ts-node, transpile only); `viaNpm` goes through `npm run gate` itself. */
+function gateCli(args: string[], viaNpm = false): Promise<CliRun> {
+    const started = Date.now();
+    const child = viaNpm
+        ? spawn("npm", ["run", "--silent", "gate", "--", ...args], { cwd: PROJECT_ROOT })
+        : spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/gate.ts", ...args], { cwd: PROJECT_ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
+}
+
+/** The result of an instant query, or NaN when there is none. */
+function queryValue(prometheusUrl: string, promql: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        http.get(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`, (res) => {
+            let body = "";
+            res.on("data", (c) => (body += c));
+            res.on("end", () => resolve(Number((JSON.parse(body) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] ?? NaN)));
+        }).on("error", reject);
+    });
+}
+
+describe("gate CLI (npm run gate)", function () {
+    this.timeout(120_000);
+    let env: GateEnvironment;
+    let versions: { candidate: string; stable: string };
+
+    before(async function () {
+        env = await GateEnvironment.start({ candidateRate: 20, stableRate: 20 });
+    });
+    after(async function () {
+        await env?.stop();
+    });
+
+    /** Deploys fresh versions and waits until the stack's minimum-traffic guard (100 requests in 5m) is met by both. */
+    async function deployWithTraffic(candidate: Parameters<GateEnvironment["candidate"]["set"]>[0] = {}): Promise<void> {
+        versions = env.deploy("cli");
+        env.candidate.set(candidate);
+        for (const version of [versions.candidate, versions.stable]) {
+            while (!((await queryValue(env.prometheus.url, `sum(increase(http_requests_total{version="${version}"}[5m]))`)) >= 120)) await sleep(250);
+        }
+    }
+
+    const args = (...extra: string[]) => ["--prometheus", env.prometheus.url, "--stack", "local", "--stage", "canary", "--version", versions.candidate, "--stable-version", versions.stable, ...extra];
+
+    it("--once passes a healthy canary: exit 0 and the table of every check", async function () {
+        await deployWithTraffic();
+        const run = await gateCli(args("--once"));
+        assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+        const lines = run.stdout.split("\n");
+        assert.match(lines[0], new RegExp(`^check\\s+canary v${versions.candidate.replace(/\./g, "\\.")}\\s+stable v${versions.stable.replace(/\./g, "\\.")}\\s+threshold\\s+verdict$`));
+        assert.match(run.stdout, /^traffic +\d+(\.\d)? requests +\d+(\.\d)? requests +>= 100 requests +pass$/m);
+        assert.match(run.stdout, /^error-rate +0\.00% +0\.00% +< 0\.1%; abort > 0\.5%; <= stable \+ 0\.5 pts +pass$/m);
+        // The local stack's canary stage: p95 < 200 ms (the seed's stage-1 criterion), compared with stable × 1.5.
+        assert.match(run.stdout, /^latency-p95 +\d+ms +\d+ms +< 200ms; abort > 1000ms; <= stable × 1\.5 +pass$/m);
+        for (const id of ["agent-failures", "workflow-errors", "agent-availability", "workflow-success", "memory", "cpu"]) assert.match(run.stdout, new RegExp(`^${id} .* pass$`, "m"));
+        assert.match(run.stdout, /^verdict: PASS$/m);
+        assert.match(run.stderr, /^gate "canary" of stack local: 8 checks over 5m, at least 100 requests; one evaluation; canary 5\.1-cli\d+ vs stable 5\.0-cli\d+ on http:\/\/127\.0\.0\.1:\d+$/m);
+    });
+
+    it("fails an error spike at the first evaluation of the bake: exit 1 with the table and the failure", async function () {
+        await deployWithTraffic({ errorRate: 0.25 });
+        const run = await gateCli(args());
+        assert.strictEqual(run.code, 1, run.stderr + run.stdout);
+        assert.match(run.stdout, /^error-rate +(\d+\.\d\d)% +0\.00% +< 0\.1%; abort > 0\.5%; <= stable \+ 0\.5 pts +breach$/m);
+        assert.match(run.stdout, /^verdict: FAIL\n {2}gate "canary" failed: error-rate \d+\.\d\d% > 0\.5% \(rollback trigger\) over 5m; canary v5\.1-cli\d+=\d+\.\d\d%, stable v5\.0-cli\d+=0\.00%$/m);
+        assert.match(run.stderr, /bake 120 s, every 15 s/);
+        assert.match(run.stderr, /^health-gate "canary" 0\/120 s: fail; /m);
+        assert.ok(run.ms < 15_000, `decided in ${run.ms} ms, not after the 120 s bake`);
+    });
+
+    it("--once without traffic to the candidate: exit 2, waiting for data under the \"wait\" policy", async function () {
+        versions = env.deploy("cli");
+        env.load.setRate(env.candidate, 0);
+        const run = await gateCli(args("--once"));
+        assert.strictEqual(run.code, 2, run.stderr + run.stdout);
+        assert.match(run.stdout, /^traffic +no data +.* +no-data \(wait\)$/m);
+        assert.match(run.stdout, /^verdict: COULD NOT EVALUATE \(waiting for data\)\n {2}traffic has no data \(empty result \(no series in the window\)\) \(no-data policy "wait"\)\n/m);
+    });
+
+    it("exit 2 when Prometheus is unreachable", async function () {
+        versions = { candidate: "5.1.0", stable: "5.0.0" };
+        const closed = `http://127.0.0.1:${await freePort()}`;
+        const run = await gateCli(["--prometheus", closed, "--stack", "local", "--stage", "canary", "--version", "5.1.0", "--stable-version", "5.0.0"]);
+        assert.strictEqual(run.code, 2);
+        assert.strictEqual(run.stdout, "");
+        assert.match(run.stderr, new RegExp(`^gate: could not evaluate: Prometheus at ${closed.replace(/\./g, "\\.")} unavailable after \\d+ attempts: connect ECONNREFUSED`, "m"));
+    });
+
+    it("exit 2 with a clear message for a bad stage name, through npm run gate", async function () {
+        const run = await gateCli(["--prometheus", "http://127.0.0.1:9", "--stack", "local", "--stage", "canary-2", "--version", "5.1.0", "--stable-version", "5.0.0"], true);
+        assert.strictEqual(run.code, 2);
+        assert.match(run.stderr, /^gate: unknown stage "canary-2"; expected one of stable, canary, canary-expand, blue-green-prep, full-switch, rollback$/m);
+        const stable = await gateCli(["--prometheus", "http://127.0.0.1:9", "--stack", "local", "--stage", "rollback", "--version", "5.1.0", "--stable-version", "5.0.0"]);
+        assert.strictEqual(stable.code, 2);
+        assert.match(stable.stderr, /^gate: stage "rollback" has no health gate; expected one of canary, canary-expand, blue-green-prep, full-switch$/m);
+    });
+
+    it("exit 2 for missing arguments and an unknown stack", async function () {
+        const missing = await gateCli(["--stack", "local", "--stage", "canary"]);
+        assert.strictEqual(missing.code, 2);
+        assert.match(missing.stderr, /^gate: missing --version, --stable-version\nusage: npm run gate -- /m);
+        const unknown = await gateCli(["--prometheus", "http://127.0.0.1:9", "--stack", "qa", "--stage", "canary", "--version", "5.1.0", "--stable-version", "5.0.0"]);
+        assert.strictEqual(unknown.code, 2);
+        assert.match(unknown.stderr, /^gate: no stack file .*Pulumi\.qa\.yaml \(known stacks: staging, production, local\)$/m);
+    });
+});
