@@ -85,7 +85,7 @@ describe("gate CLI (npm run gate)", function () {
         assert.strictEqual(run.code, 1, run.stderr + run.stdout);
         assert.match(run.stdout, /^error-rate +(\d+\.\d\d)% +0\.00% +< 0\.1%; abort > 0\.5%; <= stable \+ 0\.5 pts +breach$/m);
         assert.match(run.stdout, /^verdict: FAIL\n {2}gate "canary" failed: error-rate \d+\.\d\d% > 0\.5% \(rollback trigger\) over 5m; canary v5\.1-cli\d+=\d+\.\d\d%, stable v5\.0-cli\d+=0\.00%$/m);
-        assert.match(run.stderr, /bake 120 s, every 15 s/);
+        assert.match(run.stderr, /bake 120 s, every 10 s/);
         assert.match(run.stderr, /^health-gate "canary" 0\/120 s: fail; /m);
         assert.ok(run.ms < 15_000, `decided in ${run.ms} ms, not after the 120 s bake`);
     });
