@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../config/cluster";
 import { ClusterNetwork, EksCluster } from "./eksCluster";
-import { readKubeconfigFile } from "./kubeconfig";
+import { ambientKubeconfigPath, readKubeconfigFile } from "./kubeconfig";
 
 export type { ClusterNetwork } from "./eksCluster";
 
@@ -25,7 +25,7 @@ export interface ClusterArgs {
 export class Cluster extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     readonly clusterName: pulumi.Output<string>;
-    /** Secret; empty in `existing` mode when the ambient kubeconfig is used. */
+    /** Secret: the EKS kubeconfig, or in `existing` mode the configured or ambient kubeconfig's text (empty when there is none). */
     readonly kubeconfig: pulumi.Output<string>;
     /** The EKS side (`eks` mode only). */
     readonly eks?: EksCluster;
@@ -58,8 +58,10 @@ export class Cluster extends pulumi.ComponentResource {
             );
         } else {
             const content = config.kubeconfigPath !== undefined ? readKubeconfigFile(config.kubeconfigPath) : undefined;
+            // The health gate reaches the cluster on its own (Prometheus proxy, traffic cut), so it gets the ambient kubeconfig's text.
+            const ambient = content === undefined ? ambientKubeconfigPath() : undefined;
             this.clusterName = pulumi.output(config.context ?? "existing");
-            this.kubeconfig = pulumi.secret(content ?? "");
+            this.kubeconfig = pulumi.secret(content ?? (ambient !== undefined ? readKubeconfigFile(ambient) : ""));
             this.nodeGroups = {};
             this.provider = new k8s.Provider(
                 `${name}-k8s`,

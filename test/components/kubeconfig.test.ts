@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import { eksKubeconfig, resolveKubeconfigPath } from "../../components/kubeconfig";
+import { ambientKubeconfigPath, eksKubeconfig, resolveKubeconfigPath } from "../../components/kubeconfig";
 
 describe("kubeconfig", () => {
     it("points at the EKS endpoint and CA and authenticates with aws eks get-token", () => {
@@ -36,3 +36,19 @@ describe("kubeconfig", () => {
         assert.strictEqual(resolveKubeconfigPath("/etc/kube/config", "/work/project", "/home/me"), "/etc/kube/config");
     });
 });
+
+describe("ambientKubeconfigPath", () => {
+    const existing = (...files: string[]) => (file: string) => files.includes(file);
+
+    it("takes the first existing file of KUBECONFIG, as kubectl does", () => {
+        const env = { KUBECONFIG: ["/a/missing", "/b/config", "/c/config"].join(path.delimiter) };
+        assert.strictEqual(ambientKubeconfigPath(env, "/home/me", existing("/b/config", "/c/config")), "/b/config");
+    });
+
+    it("falls back to ~/.kube/config without KUBECONFIG, and to nothing when no file exists", () => {
+        assert.strictEqual(ambientKubeconfigPath({}, "/home/me", existing("/home/me/.kube/config")), "/home/me/.kube/config");
+        assert.strictEqual(ambientKubeconfigPath({}, "/home/me", existing()), undefined);
+        assert.strictEqual(ambientKubeconfigPath({ KUBECONFIG: "/x/none" }, "/home/me", existing("/home/me/.kube/config")), undefined);
+    });
+});
+
