@@ -262,7 +262,9 @@ export = async () => {
                 istioGateways: mesh?.gateways,
                 ingressClassName: ingressNginx?.ingressClassName,
             },
-            rdsInstanceIdentifier: config.dr.activeDatabase === "dr" ? undefined : database.primary?.identifier,
+            // After a failover the promoted DR instance is the database a rollout must be able to return to.
+            rdsInstanceIdentifier: dr && config.dr.activeDatabase === "dr" ? dr.replicaIdentifier : database.primary?.identifier,
+            rdsProvider: dr && config.dr.activeDatabase === "dr" ? aws?.dr : undefined,
             gate: {
                 gates: config.gates,
                 metrics: config.metrics,

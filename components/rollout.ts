@@ -38,6 +38,8 @@ export interface RolloutArgs {
     traffic: Omit<TrafficSplitArgs, "stage" | "services" | "trackLabel" | "namespace">;
     /** The RDS instance to snapshot when a rollout starts; absent when the database is not RDS. */
     rdsInstanceIdentifier?: pulumi.Input<string>;
+    /** Provider of the region that instance lives in, when it is not the stack's primary region (a promoted DR instance). */
+    rdsProvider?: aws.Provider;
     gate: RolloutGateArgs;
 }
 
@@ -73,7 +75,7 @@ export class Rollout extends pulumi.ComponentResource {
 
         const dataSafety: pulumi.Resource[] = [];
         if (candidate !== undefined && args.rdsInstanceIdentifier !== undefined && rollout.preRolloutSnapshot) {
-            const snapshot = this.preRolloutSnapshot(name, args.environment, candidate, args.rdsInstanceIdentifier);
+            const snapshot = this.preRolloutSnapshot(name, args.environment, candidate, args.rdsInstanceIdentifier, args.rdsProvider);
             this.snapshotIdentifier = snapshot.dbSnapshotIdentifier;
             dataSafety.push(snapshot);
         }
@@ -162,7 +164,7 @@ export class Rollout extends pulumi.ComponentResource {
      * drawn once per rollout, so rolling the same version out again later gets a fresh snapshot).
      * Kept in AWS when the rollout ends and the resource leaves the program.
      */
-    private preRolloutSnapshot(name: string, environment: string, version: string, instance: pulumi.Input<string>): aws.rds.Snapshot {
+    private preRolloutSnapshot(name: string, environment: string, version: string, instance: pulumi.Input<string>, provider?: aws.Provider): aws.rds.Snapshot {
         const suffix = new random.RandomId(`${name}-snapshot-suffix-${version}`, { byteLength: 3, keepers: { version } }, { parent: this });
         const base = dnsLabel(`${APP_NAME}-${environment}-pre-rollout-${version}`, 240);
         return new aws.rds.Snapshot(
@@ -173,7 +175,7 @@ export class Rollout extends pulumi.ComponentResource {
                 dbSnapshotIdentifier: suffix.hex.apply((hex) => `${base}-${hex}`),
                 tags: { Purpose: "pre-rollout", CandidateVersion: version },
             },
-            { parent: this, retainOnDelete: true },
+            { parent: this, retainOnDelete: true, provider },
         );
     }
 }

@@ -218,6 +218,15 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             assert.deepStrictEqual(postgresEgress(run), [{ ipBlock: { cidr: "10.250.0.0/16" } }]);
         });
 
+        it("takes a rollout's pre-rollout snapshot of the promoted instance, in the DR region", async () => {
+            const rollout = { ...(readStackSettings("production").rollout as Record<string, unknown>), stage: "canary", candidateVersion: "9.9.9" };
+            const dr = { ...(readStackSettings("production").dr as Record<string, unknown>), activeDatabase: "dr" };
+            const canary = await runProgram("production", { overrides: { dr, rollout } });
+            const snapshot = canary.mocks.one("aws:rds/snapshot:Snapshot");
+            assert.strictEqual(snapshot.inputs.dbInstanceIdentifier, "claude-enhancer-production-dr");
+            assert.match(snapshot.provider ?? "", /pulumi:providers:aws::aws-dr::/);
+        });
+
         it("stops alarming on the lag of a replica that is no longer one", () => {
             assert.deepStrictEqual(run.mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name === "dr-replica-lag"), []);
         });
