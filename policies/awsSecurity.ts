@@ -581,6 +581,16 @@ function wildcardProblem(statement: PolicyStatement): string | undefined {
     return undefined;
 }
 
+/** Reports each statement of an inline or managed policy document that grants by wildcard. */
+function reportWildcards(document: unknown, report: (message: string) => void): void {
+    const statements = statementsOf(document);
+    if (statements === undefined) return report("policy is not a policy document.");
+    statements.forEach((s, i) => {
+        const problem = wildcardProblem(s);
+        if (problem) report(`${statementLabel(s, i)} ${problem}.`);
+    });
+}
+
 export const iamNoWildcardPermissions: ResourceValidationPolicy = {
     name: "aws-iam-least-privilege",
     description: "IAM policies grant named actions: no Action \"*\", no service-wide \"<service>:*\" on every resource, no NotAction, and no administrator managed policies attached.",
@@ -590,25 +600,11 @@ export const iamNoWildcardPermissions: ResourceValidationPolicy = {
     validateResource: perType(
         typed(
             iam.RolePolicy,
-            whenKnown((policy, _args, report) => {
-                const statements = statementsOf(policy.policy);
-                if (statements === undefined) return report("policy is not a policy document.");
-                statements.forEach((s, i) => {
-                    const problem = wildcardProblem(s);
-                    if (problem) report(`${statementLabel(s, i)} ${problem}.`);
-                });
-            }),
+            whenKnown((policy, _args, report) => reportWildcards(policy.policy, report)),
         ),
         typed(
             iam.Policy,
-            whenKnown((policy, _args, report) => {
-                const statements = statementsOf(policy.policy);
-                if (statements === undefined) return report("policy is not a policy document.");
-                statements.forEach((s, i) => {
-                    const problem = wildcardProblem(s);
-                    if (problem) report(`${statementLabel(s, i)} ${problem}.`);
-                });
-            }),
+            whenKnown((policy, _args, report) => reportWildcards(policy.policy, report)),
         ),
         typed(
             iam.RolePolicyAttachment,

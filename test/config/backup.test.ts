@@ -1,17 +1,8 @@
 import * as assert from "assert";
-import { ConfigError, parsePlatformConfig } from "../../config";
 import { cidrsOverlap } from "../../config/backup";
 import { loadStackConfig, readStackSettings } from "../../config/stackFile";
+import { problemsOf } from "./problems";
 
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        return err.problems;
-    }
-    return assert.fail("the configuration was accepted");
-}
 
 const staging = (extra: Record<string, unknown>) => ({ ...readStackSettings("staging"), ...extra });
 const production = (extra: Record<string, unknown>) => ({ ...readStackSettings("production"), ...extra });

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { ConfigError, loadPlatformConfig, parsePlatformConfig } from "../../config";
 import { loadStackConfig, readStackSettings, STACKS } from "../../config/stackFile";
 import { setStackConfig } from "../harness/program";
+import { problemsOf } from "./problems";
 
 /** Staging's real settings with one value replaced (path of keys → new value, `undefined` deletes). */
 function stagingWith(path: (string | number)[], value: unknown): Record<string, unknown> {
@@ -14,15 +15,6 @@ function stagingWith(path: (string | number)[], value: unknown): Record<string, 
     return settings;
 }
 
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("the configuration was accepted");
-}
 
 describe("stack configuration schema", () => {
     for (const stack of STACKS) {

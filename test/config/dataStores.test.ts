@@ -1,7 +1,8 @@
 import * as assert from "assert";
-import { ConfigError, parsePlatformConfig } from "../../config";
+import { parsePlatformConfig } from "../../config";
 import { readStackSettings } from "../../config/stackFile";
 import { windowMinutes, windowsOverlap } from "../../config/windows";
+import { problemsOf } from "./problems";
 
 /** Staging's real settings with `patch` merged into one top-level key. */
 function stagingWith(key: string, patch: Record<string, unknown>): Record<string, unknown> {
@@ -10,15 +11,6 @@ function stagingWith(key: string, patch: Record<string, unknown>): Record<string
     return settings;
 }
 
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-        return err.problems;
-    }
-    assert.fail("the configuration was accepted");
-}
 
 describe("maintenance and backup windows", () => {
     it("measures daily and weekly windows, across midnight and the week's end", () => {
