@@ -21,8 +21,8 @@ import {
     retentionSetupScript,
 } from "../observability/loggingValues";
 import { irsaAssumeRolePolicy, PolicyDocument } from "./iamDocuments";
+import { PLATFORM_LABELS } from "./labels";
 
-const LABELS = { "app.kubernetes.io/part-of": "claude-enhancer", "app.kubernetes.io/managed-by": "pulumi" };
 /** curl image of the retention setup Job (pinned: never a floating tag). */
 export const CURL_IMAGE = "curlimages/curl:8.11.1";
 
@@ -112,7 +112,7 @@ export class Logging extends pulumi.ComponentResource {
         const credentials = new k8s.core.v1.Secret(
             `${name}-opensearch-credentials`,
             {
-                metadata: { name: "opensearch-credentials", namespace: args.namespace, labels: LABELS },
+                metadata: { name: "opensearch-credentials", namespace: args.namespace, labels: PLATFORM_LABELS },
                 type: "Opaque",
                 stringData: pulumi.secret({
                     [OPENSEARCH_SECRET_KEYS.username]: OPENSEARCH_ADMIN_USER,
@@ -287,7 +287,7 @@ export class Logging extends pulumi.ComponentResource {
         const documents = new k8s.core.v1.ConfigMap(
             `${name}-retention`,
             {
-                metadata: { namespace: args.namespace, labels: LABELS },
+                metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
                 data: {
                     "retention-policy.json": JSON.stringify(retentionPolicy(args.environment, args.logging.retentionDays), null, 2),
                     "index-template.json": JSON.stringify(logsIndexTemplate(args.environment, dataNodes), null, 2),
@@ -299,13 +299,13 @@ export class Logging extends pulumi.ComponentResource {
         return new k8s.batch.v1.Job(
             `${name}-retention-setup`,
             {
-                metadata: { namespace: args.namespace, labels: LABELS },
+                metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
                 spec: {
                     backoffLimit: 6,
                     activeDeadlineSeconds: 1800,
                     ttlSecondsAfterFinished: 86400,
                     template: {
-                        metadata: { labels: { ...LABELS, "app.kubernetes.io/name": "opensearch-retention-setup" } },
+                        metadata: { labels: { ...PLATFORM_LABELS, "app.kubernetes.io/name": "opensearch-retention-setup" } },
                         spec: {
                             restartPolicy: "OnFailure",
                             automountServiceAccountToken: false,

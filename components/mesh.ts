@@ -11,8 +11,8 @@ import {
     istiodValues,
     peerAuthenticationSpec,
 } from "../observability/meshValues";
+import { PLATFORM_LABELS } from "./labels";
 
-const LABELS = { "app.kubernetes.io/part-of": "claude-enhancer", "app.kubernetes.io/managed-by": "pulumi" };
 /** Name of the Gateway the service's VirtualService binds to (`<istio namespace>/<name>`). */
 export const PUBLIC_GATEWAY_NAME = "claude-enhancer";
 
@@ -67,7 +67,7 @@ export class Mesh extends pulumi.ComponentResource {
             {
                 apiVersion: "networking.istio.io/v1",
                 kind: "Gateway",
-                metadata: { name: PUBLIC_GATEWAY_NAME, namespace: args.istioNamespace, labels: LABELS },
+                metadata: { name: PUBLIC_GATEWAY_NAME, namespace: args.istioNamespace, labels: PLATFORM_LABELS },
                 spec: gatewaySpec(args.host, istio.tlsCredentialName),
             },
             { parent: this, dependsOn: [base, istiod, gateway] },
@@ -78,7 +78,7 @@ export class Mesh extends pulumi.ComponentResource {
                 apiVersion: "security.istio.io/v1",
                 kind: "PeerAuthentication",
                 // "default" is the namespace-wide policy: every workload in the namespace.
-                metadata: { name: "default", namespace: args.appNamespace, labels: LABELS },
+                metadata: { name: "default", namespace: args.appNamespace, labels: PLATFORM_LABELS },
                 spec: peerAuthenticationSpec(istio.mtlsMode),
             },
             afterIstio,
@@ -88,7 +88,7 @@ export class Mesh extends pulumi.ComponentResource {
             {
                 apiVersion: "security.istio.io/v1",
                 kind: "AuthorizationPolicy",
-                metadata: { name: "claude-enhancer-callers", namespace: args.appNamespace, labels: LABELS },
+                metadata: { name: "claude-enhancer-callers", namespace: args.appNamespace, labels: PLATFORM_LABELS },
                 spec: this.istioNamespace.apply((ns) =>
                     authorizationPolicySpec({ selector: args.serviceSelector, istioNamespace: ns, monitoringNamespace: args.monitoringNamespace }),
                 ),

@@ -16,10 +16,10 @@ import {
 } from "../observability/monitoringValues";
 import { ruleGroups } from "../observability/rules";
 import { METRICS_PORT_NAME, ScrapeRouter, scrapeTarget, serviceMonitorSpec } from "../observability/scrape";
+import { PLATFORM_LABELS } from "./labels";
 
 /** The service whose metrics, alerts and dashboards this stack monitors. */
 export const SERVICE_NAME = "claude-enhancer";
-const LABELS = { "app.kubernetes.io/part-of": SERVICE_NAME, "app.kubernetes.io/managed-by": "pulumi" };
 
 export interface MonitoringArgs {
     monitoring: MonitoringConfig;
@@ -62,7 +62,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const grafanaAdmin = new k8s.core.v1.Secret(
             `${name}-grafana-admin`,
             {
-                metadata: { name: "grafana-admin", namespace: args.namespace, labels: LABELS },
+                metadata: { name: "grafana-admin", namespace: args.namespace, labels: PLATFORM_LABELS },
                 type: "Opaque",
                 stringData: pulumi.secret({ [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: grafanaPassword.result }),
             },
@@ -80,7 +80,7 @@ export class Monitoring extends pulumi.ComponentResource {
             return new k8s.core.v1.ConfigMap(
                 `${name}-dashboard-${base}`,
                 {
-                    metadata: { name: `dashboard-${base}`, namespace: args.namespace, labels: { ...LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
+                    metadata: { name: `dashboard-${base}`, namespace: args.namespace, labels: { ...PLATFORM_LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
                     data: appNamespace.apply((ns) => ({ [file]: JSON.stringify(dashboardsIn(ns)[file], null, 2) })),
                 },
                 { parent: this },
@@ -117,7 +117,7 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "PrometheusRule",
-                metadata: { name: `${SERVICE_NAME}-rules`, namespace: args.namespace, labels: LABELS },
+                metadata: { name: `${SERVICE_NAME}-rules`, namespace: args.namespace, labels: PLATFORM_LABELS },
                 spec: appNamespace.apply((ns) => ({
                     groups: ruleGroups({
                         metrics,
@@ -138,7 +138,7 @@ export class Monitoring extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
             `${name}-metrics-service`,
             {
-                metadata: { name: `${SERVICE_NAME}-metrics`, namespace: args.appNamespace, labels: { ...LABELS, ...metricsServiceLabels } },
+                metadata: { name: `${SERVICE_NAME}-metrics`, namespace: args.appNamespace, labels: { ...PLATFORM_LABELS, ...metricsServiceLabels } },
                 spec: {
                     // Headless: Prometheus scrapes each pod's endpoint, never a load-balanced VIP.
                     clusterIP: "None",
@@ -153,7 +153,7 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 apiVersion: "monitoring.coreos.com/v1",
                 kind: "ServiceMonitor",
-                metadata: { name: SERVICE_NAME, namespace: args.namespace, labels: LABELS },
+                metadata: { name: SERVICE_NAME, namespace: args.namespace, labels: PLATFORM_LABELS },
                 spec: appNamespace.apply((ns) =>
                     serviceMonitorSpec({
                         metrics,
@@ -195,7 +195,7 @@ export class Monitoring extends pulumi.ComponentResource {
         return new k8s.core.v1.Secret(
             `${name}-alertmanager-config`,
             {
-                metadata: { name: "alertmanager-claude-enhancer", namespace: args.namespace, labels: LABELS },
+                metadata: { name: "alertmanager-claude-enhancer", namespace: args.namespace, labels: PLATFORM_LABELS },
                 type: "Opaque",
                 stringData: { "alertmanager.yaml": pulumi.secret(file) },
             },

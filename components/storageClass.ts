@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_LABELS } from "./labels";
 
 export const GP3_STORAGE_CLASS = "gp3";
 
@@ -39,7 +40,7 @@ export class Gp3StorageClass extends pulumi.ComponentResource {
                 metadata: {
                     name: GP3_STORAGE_CLASS,
                     annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
-                    labels: { "app.kubernetes.io/part-of": "claude-enhancer", "app.kubernetes.io/managed-by": "pulumi" },
+                    labels: PLATFORM_LABELS,
                 },
                 provisioner: "ebs.csi.aws.com",
                 parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4", ...volumeTagParameters(args.volumeTags) },

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { TracingConfig } from "../config/observability";
 import { JAEGER_RELEASE, JAEGER_REPO, jaegerValues } from "../observability/tracingValues";
+import { PLATFORM_LABELS } from "./labels";
 
-const LABELS = { "app.kubernetes.io/part-of": "claude-enhancer", "app.kubernetes.io/managed-by": "pulumi" };
 
 export interface TracingArgs {
     tracing: TracingConfig;
@@ -28,7 +28,7 @@ export class Tracing extends pulumi.ComponentResource {
         const claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-badger`,
             {
-                metadata: { name: "jaeger-badger", namespace: args.namespace, labels: LABELS },
+                metadata: { name: "jaeger-badger", namespace: args.namespace, labels: PLATFORM_LABELS },
                 spec: {
                     accessModes: ["ReadWriteOnce"],
                     storageClassName: args.storageClassName,

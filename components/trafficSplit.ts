@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Stage, stageWeights } from "../rollout/stages";
 import type { TrafficCutTarget } from "../rollout/trafficCut";
+import { PLATFORM_LABELS } from "./labels";
 
 export type { TrafficCutTarget };
 
@@ -165,7 +166,7 @@ export class TrafficSplit extends pulumi.ComponentResource {
         this.router = args.router;
         this.weights = stageWeights(args.stage);
         const objectName = args.services.main;
-        const labels = { "app.kubernetes.io/name": objectName, "app.kubernetes.io/part-of": "claude-enhancer", "app.kubernetes.io/managed-by": "pulumi" };
+        const labels = { "app.kubernetes.io/name": objectName, ...PLATFORM_LABELS };
         const namespace = pulumi.output(args.namespace);
 
         if (args.router === "istio") {

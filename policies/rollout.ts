@@ -166,7 +166,6 @@ export const healthGatePerStage: StackValidationPolicy = {
     },
 };
 
-
 const triggerSchema: ConfigProperties = {
     requiredTriggers: stringList("Checks that must have a rollback trigger (triggerAbove).", ["error-rate", "latency-p95"]),
 };
