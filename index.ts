@@ -123,11 +123,30 @@ export = async () => {
             { providers: awsProviders, ...stateful },
         );
     }
-    // `dr.activeDatabase: dr` is the failover switch: the promoted DR instance becomes the stack's database.
+    const dataNetwork = (inCluster: boolean): DataStoreNetwork =>
+        inCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
+    // `dr.activeDatabase: dr` is the failover switch: the promoted DR instance becomes the stack's database,
+    // reached in the peered DR VPC (outside network.cidr) and snapshotted in the DR region before a rollout.
     const activeDatabase =
         dr && config.dr.activeDatabase === "dr"
-            ? { host: dr.replicaAddress, port: dr.replicaPort, credentialsSecretArn: dr.credentialsSecretArn }
-            : { host: database.host, port: database.port, credentialsSecretArn: database.credentialsSecretArn };
+            ? {
+                  host: dr.replicaAddress,
+                  port: dr.replicaPort,
+                  credentialsSecretArn: dr.credentialsSecretArn,
+                  kmsKeyArn: dr.kmsKeyArn,
+                  network: { cidrs: [config.dr.vpcCidr] },
+                  instanceIdentifier: dr.replicaIdentifier,
+                  provider: aws?.dr,
+              }
+            : {
+                  host: database.host,
+                  port: database.port,
+                  credentialsSecretArn: database.credentialsSecretArn,
+                  kmsKeyArn: database.kmsKeyArn,
+                  network: dataNetwork(config.database.mode === "in-cluster"),
+                  instanceIdentifier: database.primary?.identifier,
+                  provider: undefined,
+              };
 
     // Observability, then the mesh / ingress controller the service's traffic enters through.
     const gp3 =
@@ -207,8 +226,6 @@ export = async () => {
 
     // The service and the rollout stage this update converges to (SPEC §4).
     const stage = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling)[config.rollout.stage];
-    const dataNetwork = (inCluster: boolean): DataStoreNetwork =>
-        inCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
     const databaseCredentials: DatabaseCredentials =
         activeDatabase.credentialsSecretArn && cluster.oidcProviderArn && cluster.oidcProviderUrl
             ? {
@@ -219,7 +236,7 @@ export = async () => {
                       if (!arn) throw new pulumi.RunError("claude-enhancer:dr.activeDatabase: the DR instance has no RDS-managed master secret yet; promote it (runbook step 1) before switching");
                       return arn;
                   }),
-                  kmsKeyArn: dr && config.dr.activeDatabase === "dr" ? dr.kmsKeyArn : database.kmsKeyArn,
+                  kmsKeyArn: activeDatabase.kmsKeyArn,
                   irsa: { oidcProviderArn: cluster.oidcProviderArn, issuerHostPath: cluster.oidcProviderUrl.apply((url) => url.replace(/^https:\/\//, "")) },
               }
             : { kind: "password", username: database.username, password: database.password! };
@@ -238,8 +255,7 @@ export = async () => {
                 name: database.databaseName,
                 credentials: databaseCredentials,
                 tls: database.tls,
-                // After a failover the database is in the peered DR VPC, outside network.cidr.
-                network: dr && config.dr.activeDatabase === "dr" ? { cidrs: [config.dr.vpcCidr] } : dataNetwork(config.database.mode === "in-cluster"),
+                network: activeDatabase.network,
             },
             cache: { host: cache.host, port: cache.port, authToken: cache.authToken, tls: cache.tls, network: dataNetwork(config.cache.mode === "in-cluster") },
             router: config.mesh.router,
@@ -262,9 +278,8 @@ export = async () => {
                 istioGateways: mesh?.gateways,
                 ingressClassName: ingressNginx?.ingressClassName,
             },
-            // After a failover the promoted DR instance is the database a rollout must be able to return to.
-            rdsInstanceIdentifier: dr && config.dr.activeDatabase === "dr" ? dr.replicaIdentifier : database.primary?.identifier,
-            rdsProvider: dr && config.dr.activeDatabase === "dr" ? aws?.dr : undefined,
+            rdsInstanceIdentifier: activeDatabase.instanceIdentifier,
+            rdsProvider: activeDatabase.provider,
             gate: {
                 gates: config.gates,
                 metrics: config.metrics,
