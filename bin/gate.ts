@@ -1,22 +1,28 @@
 /**
- * `npm run gate -- --prometheus <url> --stack <s> --stage <name> --version <v> --stable-version <v> [--once]`
+ * `npm run gate -- --stack <s> --stage <name> --version <v> --stable-version <v> [--once]
+ *                  [--prometheus <url> | --kubeconfig <file> [--context <name>]]`
  *
  * Evaluates the health gate the stack's config defines for a stage (the same definition, queries and
- * verdict code as the HealthGate provider) against a live Prometheus, and prints a table of every
+ * verdict code as the HealthGate provider) against a live Prometheus — the one the stack's gates use,
+ * through the API server's service proxy with the ambient kubeconfig unless told otherwise — and prints a table of every
  * check: canary value, stable value, threshold, verdict. Without --once it runs the whole bake with a
  * progress line per evaluation, as `pulumi up` would; --once evaluates once, judging as if the bake
  * were over. It only reads: it never cuts traffic. Progress goes to stderr, the report to stdout.
  * Exit codes: 0 pass, 1 fail, 2 could not evaluate (bad arguments or config, Prometheus unreachable,
  * or with --once, checks still waiting for data).
  */
+import * as fs from "fs";
 import { parseArgs } from "util";
+import { ambientKubeconfigPath, resolveKubeconfigPath } from "../components/kubeconfig";
 import { loadStackConfig } from "../config/stackFile";
-import { GATE_EXIT, onceOutcome, stackGate } from "../rollout/gateCli";
+import { GATE_EXIT, cliPrometheusTarget, onceOutcome, stackGate } from "../rollout/gateCli";
 import { runGate, sampleGate } from "../rollout/gateRun";
-import { prometheusClient } from "../rollout/prometheus";
+import { PrometheusClient, PrometheusTarget, prometheusClient } from "../rollout/prometheus";
 import { GateEvaluation, GateVersions, Sample, evaluateGate, formatValue, reportTable } from "../rollout/verdict";
 
-const USAGE = "usage: npm run gate -- --prometheus <url> --stack <stack> --stage <stage> --version <candidate> --stable-version <stable> [--once]";
+const USAGE =
+    "usage: npm run gate -- --stack <stack> --stage <stage> --version <candidate> --stable-version <stable> [--once] " +
+    "[--prometheus <url> | --kubeconfig <file> [--context <name>]]";
 
 /** Bad arguments or configuration, or Prometheus unreachable: nothing was evaluated. */
 class CannotEvaluate extends Error {}
@@ -28,6 +34,8 @@ function parse(argv: string[]) {
             args: argv,
             options: {
                 prometheus: { type: "string" },
+                kubeconfig: { type: "string" },
+                context: { type: "string" },
                 stack: { type: "string" },
                 stage: { type: "string" },
                 version: { type: "string" },
@@ -48,6 +56,15 @@ function report(evaluation: GateEvaluation, versions: GateVersions, verdictLine:
     process.stdout.write(`${reportTable(evaluation, versions)}\n\n${verdictLine}\n${reasons.map((r) => `  ${r}\n`).join("")}`);
 }
 
+function readKubeconfig(configured: string): string {
+    const file = resolveKubeconfigPath(configured);
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (err) {
+        throw new Error(`cannot read the kubeconfig ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+}
+
 async function main(argv: string[]): Promise<number> {
     const args = parse(argv);
     let config;
@@ -58,18 +75,15 @@ async function main(argv: string[]): Promise<number> {
     } catch (err) {
         throw new CannotEvaluate((err as Error).message);
     }
-    const endpoint = config.gates.prometheus;
-    const url = args.prometheus ?? ("url" in endpoint ? endpoint.url : undefined);
-    if (!url) {
-        const { namespace, name, port } = "service" in endpoint ? endpoint.service : { namespace: "", name: "", port: 0 };
-        throw new CannotEvaluate(
-            `--prometheus <url> is required: stack "${args.stack}" reaches Prometheus through the API server's service proxy (${namespace}/${name}:${port}); ` +
-                `for example run \`kubectl -n ${namespace} port-forward svc/${name} ${port}\` and pass --prometheus http://127.0.0.1:${port}`,
-        );
+    let prometheus: PrometheusClient;
+    try {
+        const where = cliPrometheusTarget(config, args.stack, args, ambientKubeconfigPath);
+        const target: PrometheusTarget = "url" in where ? where : { service: where.service, kubeconfig: readKubeconfig(where.kubeconfigPath), context: where.context };
+        prometheus = prometheusClient(target, def.queryTimeoutSeconds * 1000);
+    } catch (err) {
+        throw new CannotEvaluate((err as Error).message);
     }
-    if (!/^https?:\/\//.test(url)) throw new CannotEvaluate(`--prometheus takes an http(s) URL; got "${url}"`);
     const versions: GateVersions = { candidate: args.version, stable: args["stable-version"] };
-    const prometheus = prometheusClient({ url }, def.queryTimeoutSeconds * 1000);
     const budgetMs = Math.max(1000, def.intervalSeconds * 900);
 
     // One query timeout of retries: enough to ride out a blip, short enough to say "unreachable" promptly.

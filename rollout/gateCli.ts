@@ -1,6 +1,6 @@
 import type { PlatformConfig } from "../config";
 import { stageOverridesOf } from "../config/rollout";
-import { GateDefinition, gateForStage } from "./gates";
+import { GateDefinition, PrometheusEndpoint, gateForStage } from "./gates";
 import { FORWARD_STAGES, isForwardStage, parseStageName, resolveStageTable } from "./stages";
 import type { GateEvaluation } from "./verdict";
 
@@ -29,4 +29,45 @@ export function onceOutcome(def: GateDefinition, evaluation: GateEvaluation): { 
     const onTraffic = evaluation.traffic.status !== "pass" ? new Set(def.checks.filter((c) => c.needsTraffic).map((c) => c.id)) : new Set<string>();
     const waiting = [evaluation.traffic, ...evaluation.checks].filter((r) => r.status === "no-data" && r.policy === "wait" && !onTraffic.has(r.id));
     return { exitCode: GATE_EXIT.couldNotEvaluate, reasons: waiting.map((r) => `${r.finding ?? `${r.id} has no data`} (no-data policy "wait")`) };
+}
+
+/** How the CLI was told to reach Prometheus. */
+export interface CliEndpointArgs {
+    /** `--prometheus <url>`: straight to this URL, whatever the stack says. */
+    prometheus?: string;
+    /** `--kubeconfig <file>` for the service proxy. */
+    kubeconfig?: string;
+    /** `--context <name>` of that kubeconfig. */
+    context?: string;
+}
+
+/** Where the CLI queries: a URL, or the stack's Prometheus Service through the API server's proxy with a kubeconfig file. */
+export type CliPrometheusTarget =
+    | { url: string }
+    | (Extract<PrometheusEndpoint, { service: unknown }> & { kubeconfigPath: string; context?: string });
+
+/**
+ * The Prometheus the CLI reaches for a stack: `--prometheus`, else the stack's `gates.prometheus` — a
+ * URL as is, a Service through the API server's service proxy (as the HealthGate does) with the
+ * kubeconfig from `--kubeconfig`, else the stack's `cluster.kubeconfigPath`, else the ambient one.
+ */
+export function cliPrometheusTarget(config: PlatformConfig, stack: string, args: CliEndpointArgs, ambientKubeconfig: () => string | undefined): CliPrometheusTarget {
+    if (args.prometheus !== undefined) {
+        if (args.kubeconfig !== undefined || args.context !== undefined) throw new Error("--prometheus goes straight to a URL; it does not take --kubeconfig or --context");
+        if (!/^https?:\/\//.test(args.prometheus)) throw new Error(`--prometheus takes an http(s) URL; got "${args.prometheus}"`);
+        return { url: args.prometheus };
+    }
+    const endpoint = config.gates.prometheus;
+    if ("url" in endpoint) return { url: endpoint.url };
+    const existing = config.cluster.mode === "existing" ? config.cluster : undefined;
+    const kubeconfigPath = args.kubeconfig ?? existing?.kubeconfigPath ?? ambientKubeconfig();
+    const { namespace, name, port } = endpoint.service;
+    if (kubeconfigPath === undefined) {
+        throw new Error(
+            `stack "${stack}" reaches Prometheus through the API server's service proxy (${namespace}/${name}:${port}) and no kubeconfig was found ` +
+                `(--kubeconfig, KUBECONFIG, ~/.kube/config); pass --kubeconfig <file>, or --prometheus <url> after \`kubectl -n ${namespace} port-forward svc/${name} ${port}\``,
+        );
+    }
+    const context = args.context ?? existing?.context;
+    return { service: endpoint.service, kubeconfigPath, ...(context !== undefined ? { context } : {}) };
 }

@@ -1,8 +1,12 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as http from "http";
+import * as os from "os";
+import * as path from "path";
 import { PROJECT_ROOT } from "../../config/stackFile";
 import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
+import { ServiceProxy } from "../fixtures/serviceProxy";
 import { freePort } from "../harness/apiserver";
 
 /**
@@ -17,12 +21,17 @@ interface CliRun {
     ms: number;
 }
 
-/** The CLI as the npm script runs it (ts-node, transpile only); `viaNpm` goes through `npm run gate` itself. */
-function gateCli(args: string[], viaNpm = false): Promise<CliRun> {
+/**
+ * The CLI as the npm script runs it (ts-node, transpile only); `viaNpm` goes through `npm run gate` itself.
+ * `env` is added to the environment; KUBECONFIG and HOME always point at nothing unless `env` sets them,
+ * so no test reads the operator's kubeconfig.
+ */
+function gateCli(args: string[], viaNpm = false, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
     const started = Date.now();
+    const options = { cwd: PROJECT_ROOT, env: { ...process.env, KUBECONFIG: path.join(os.tmpdir(), "no-such-kubeconfig"), HOME: path.join(os.tmpdir(), "no-such-home"), ...env } };
     const child = viaNpm
-        ? spawn("npm", ["run", "--silent", "gate", "--", ...args], { cwd: PROJECT_ROOT })
-        : spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/gate.ts", ...args], { cwd: PROJECT_ROOT });
+        ? spawn("npm", ["run", "--silent", "gate", "--", ...args], options)
+        : spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "bin/gate.ts", ...args], options);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -97,6 +106,64 @@ describe("gate CLI (npm run gate)", function () {
         assert.strictEqual(run.code, 2, run.stderr + run.stdout);
         assert.match(run.stdout, /^traffic +no data +.* +no-data \(wait\)$/m);
         assert.match(run.stdout, /^verdict: COULD NOT EVALUATE \(waiting for data\)\n {2}traffic has no data \(empty result \(no series in the window\)\) \(no-data policy "wait"\)\n/m);
+    });
+
+    describe("without --prometheus: the stack's Prometheus Service through the API server's service proxy", function () {
+        const SERVICE = { namespace: "monitoring", name: "prometheus-operated", port: 9090 };
+        const PROXY_PATH = "/api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy/api/v1/query";
+        let proxy: ServiceProxy;
+        let dir: string;
+        let kubeconfigFile: string;
+        const serviceArgs = (...extra: string[]) => ["--stack", "local", "--stage", "canary", "--version", versions.candidate, "--stable-version", versions.stable, "--once", ...extra];
+
+        before(async function () {
+            proxy = await ServiceProxy.start(env.prometheus.url, SERVICE, "cli-token");
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-cli-"));
+            kubeconfigFile = path.join(dir, "kubeconfig.json");
+            fs.writeFileSync(kubeconfigFile, proxy.kubeconfig());
+        });
+        after(async function () {
+            await proxy?.stop();
+            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        });
+
+        it("--kubeconfig: every query goes through the proxy path with the kubeconfig's token", async function () {
+            await deployWithTraffic();
+            proxy.seen.length = 0;
+            const run = await gateCli(serviceArgs("--kubeconfig", kubeconfigFile));
+            assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+            assert.match(run.stdout, /^verdict: PASS$/m);
+            assert.ok(run.stderr.includes(`canary ${versions.candidate} vs stable ${versions.stable} on service monitoring/prometheus-operated:9090 via ${proxy.url}\n`), run.stderr);
+            assert.ok(proxy.seen.length >= 10 && proxy.seen.every((s) => s === `Bearer cli-token ${PROXY_PATH}`), proxy.seen.slice(0, 3).join("\n"));
+        });
+
+        it("the ambient kubeconfig when no --kubeconfig is given: the first existing file of KUBECONFIG", async function () {
+            await deployWithTraffic();
+            proxy.seen.length = 0;
+            const run = await gateCli(serviceArgs(), false, { KUBECONFIG: `${path.join(dir, "absent.yaml")}${path.delimiter}${kubeconfigFile}` });
+            assert.strictEqual(run.code, 0, run.stderr + run.stdout);
+            assert.ok(run.stderr.includes(`on service monitoring/prometheus-operated:9090 via ${proxy.url}\n`), run.stderr);
+            assert.ok(proxy.seen.length > 0, "queried through the proxy");
+        });
+
+        it("exit 2 when the API server refuses the kubeconfig's credentials", async function () {
+            const wrong = path.join(dir, "wrong-token.json");
+            fs.writeFileSync(wrong, proxy.kubeconfig().replace("cli-token", "stale-token"));
+            const run = await gateCli(serviceArgs("--kubeconfig", wrong));
+            assert.strictEqual(run.code, 2);
+            assert.strictEqual(run.stdout, "");
+            assert.strictEqual(run.stderr, `gate: could not evaluate: Prometheus at service monitoring/prometheus-operated:9090 via ${proxy.url} answered HTTP 403: forbidden\n`);
+        });
+
+        it("exit 2 naming where it looked when there is no kubeconfig, and for one it cannot read", async function () {
+            const none = await gateCli(serviceArgs());
+            assert.strictEqual(none.code, 2);
+            assert.match(none.stderr, /^gate: stack "local" reaches Prometheus through the API server's service proxy \(monitoring\/prometheus-operated:9090\) and no kubeconfig was found \(--kubeconfig, KUBECONFIG, ~\/\.kube\/config\); pass --kubeconfig <file>, or --prometheus <url> after `kubectl -n monitoring port-forward svc\/prometheus-operated 9090`$/m);
+            const missing = path.join(dir, "absent.yaml");
+            const unreadable = await gateCli(serviceArgs("--kubeconfig", missing));
+            assert.strictEqual(unreadable.code, 2);
+            assert.strictEqual(unreadable.stderr, `gate: cannot read the kubeconfig ${missing}: ENOENT\n`);
+        });
     });
 
     it("exit 2 when Prometheus is unreachable", async function () {

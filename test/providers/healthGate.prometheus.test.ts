@@ -1,7 +1,5 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { canaryIngressAnnotations, virtualServiceSpec } from "../../components/trafficSplit";
@@ -11,6 +9,7 @@ import { TrafficCutTarget } from "../../rollout/trafficCut";
 import { ApiServer, KubeObject } from "../harness/apiserver";
 import { FixtureInstance, LoadGenerator, startFixture } from "../fixtures/fixtureService";
 import { PrometheusServer } from "../fixtures/prometheus";
+import { ServiceProxy } from "../fixtures/serviceProxy";
 
 /**
  * The health gate against a real Prometheus (Debian's) scraping the fixture service every second,
@@ -266,45 +265,17 @@ describe("HealthGate against a real Prometheus", function () {
     });
 
     it("reaches Prometheus through the API server's service proxy path with the kubeconfig's token", async function () {
-        // A stand-in API server: kube-apiserver cannot proxy to a loopback endpoint, so this one checks
-        // the proxy path and the bearer token and forwards the query to the real Prometheus.
-        const seen: string[] = [];
-        const proxy = http.createServer((req, res) => {
-            const prefix = "/api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy";
-            seen.push(`${req.headers.authorization} ${req.url?.split("?")[0]}`);
-            if (req.headers.authorization !== "Bearer gate-token" || !req.url?.startsWith(`${prefix}/api/v1/query?`)) {
-                res.writeHead(403).end(JSON.stringify({ kind: "Status", message: "forbidden" }));
-                return;
-            }
-            http.get(`${prometheus.url}${req.url.slice(prefix.length)}`, (upstream) => {
-                res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-                upstream.pipe(res);
-            });
-        });
-        await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-        const port = (proxy.address() as net.AddressInfo).port;
-        const kubeconfigText = JSON.stringify({
-            apiVersion: "v1",
-            kind: "Config",
-            "current-context": "test",
-            clusters: [{ name: "test", cluster: { server: `http://127.0.0.1:${port}` } }],
-            users: [{ name: "gate", user: { token: "gate-token" } }],
-            contexts: [{ name: "test", context: { cluster: "test", user: "gate" } }],
-        });
+        const service = { namespace: "monitoring", name: "prometheus-operated", port: 9090 };
+        const proxy = await ServiceProxy.start(prometheus.url, service, "gate-token");
         try {
-            const result = await runLiveGate(
-                {
-                    gate: gate("canary", 3),
-                    versions,
-                    prometheus: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: kubeconfigText },
-                },
-                () => undefined,
-            );
+            const result = await runLiveGate({ gate: gate("canary", 3), versions, prometheus: { service: { ...service, scheme: "http" }, kubeconfig: proxy.kubeconfig() } }, () => undefined);
             assert.strictEqual(result.verdict, "pass", result.message);
-            assert.ok(seen.length > 0 && seen.every((s) => s === "Bearer gate-token /api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy/api/v1/query"), seen.slice(0, 3).join("\n"));
+            assert.ok(
+                proxy.seen.length > 0 && proxy.seen.every((s) => s === "Bearer gate-token /api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy/api/v1/query"),
+                proxy.seen.slice(0, 3).join("\n"),
+            );
         } finally {
-            proxy.closeAllConnections();
-            await new Promise((r) => proxy.close(r));
+            await proxy.stop();
         }
     });
 });
