@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { warningText } from "../harness/apiserver";
-import { RecordedResource } from "../harness/recorder";
+import { RecordedResource, kubernetesAutoname } from "../harness/recorder";
 import { applyRank } from "./cluster";
-import { autoname, kubernetesObjects, objectKey, resolveInputs, typeTokenKind, unfilledPlaceholders } from "./manifests";
+import { kubernetesObjects, objectKey, resolveInputs, typeTokenKind, unfilledPlaceholders } from "./manifests";
 
 const PROVIDER = "urn:pulumi:test::p::pulumi:providers:kubernetes::k8s";
 const BUILTIN = new Set(["", "apps", "batch", "networking.k8s.io", "apiextensions.k8s.io"]);
@@ -60,7 +60,7 @@ describe("conformance: from recorded resources to API objects", () => {
         assert.deepStrictEqual(
             manifests.map((m) => [m.type, m.object.metadata.name, m.defaultNamespace]),
             [
-                ["kubernetes:apps/v1:Deployment", autoname("web", resources[1].urn), "apps"],
+                ["kubernetes:apps/v1:Deployment", (kubernetesAutoname(resources[1]).metadata as { name: string }).name, "apps"],
                 ["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "widgets.example.org", "apps"],
                 ["kubernetes:example.org/v1:Widget", "w", "apps"],
             ],
@@ -76,10 +76,17 @@ describe("conformance: from recorded resources to API objects", () => {
         assert.deepStrictEqual(unfilledPlaceholders(manifests), []);
     });
 
-    it("autonames like the provider, stably per URN", () => {
-        assert.match(autoname("web", "urn:a"), /^web-[0-9a-f]{8}$/);
-        assert.strictEqual(autoname("web", "urn:a"), autoname("web", "urn:a"));
-        assert.notStrictEqual(autoname("web", "urn:a"), autoname("web", "urn:b"));
+    it("autonames like the provider, stably per type and name, only objects without a name", () => {
+        const args = (type: string, name: string, metadata: Record<string, unknown> = {}) => ({ type, name, inputs: { metadata } });
+        const web = kubernetesAutoname(args("kubernetes:apps/v1:Deployment", "web", { namespace: "apps" })).metadata as { name: string; namespace: string };
+        assert.match(web.name, /^web-[0-9a-f]{8}$/);
+        assert.strictEqual(web.namespace, "apps");
+        assert.deepStrictEqual(kubernetesAutoname(args("kubernetes:apps/v1:Deployment", "web")), { metadata: { name: web.name } });
+        assert.notStrictEqual((kubernetesAutoname(args("kubernetes:core/v1:Service", "web")).metadata as { name: string }).name, web.name);
+        assert.deepStrictEqual(kubernetesAutoname(args("kubernetes:apps/v1:Deployment", "web", { name: "fixed" })), {});
+        assert.deepStrictEqual(kubernetesAutoname(args("kubernetes:helm.sh/v3:Release", "istiod")), {});
+        assert.deepStrictEqual(kubernetesAutoname(args("kubernetes:apps/v1:DeploymentPatch", "coredns")), {});
+        assert.deepStrictEqual(kubernetesAutoname(args("aws:s3/bucket:Bucket", "logs")), {});
     });
 
     it("reads kinds from type tokens and keys objects by group, kind, namespace and name", () => {

@@ -1,7 +1,6 @@
-import * as crypto from "crypto";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import type { KubeObject } from "../harness/apiserver";
-import type { RecordedResource } from "../harness/recorder";
+import { RecordedResource, kubernetesAutoname } from "../harness/recorder";
 
 /**
  * From what the program registers under the mock runtime to the objects Pulumi's Kubernetes
@@ -49,16 +48,6 @@ export function typeTokenKind(type: string): { apiVersion: string; kind: string 
 /** The identity of an object on the cluster, independent of the API version it was written in. */
 export function objectKey(object: KubeObject, namespace = object.metadata.namespace): string {
     return `${groupOf(object.apiVersion) || "core"}/${object.kind} ${namespace ? `${namespace}/` : ""}${object.metadata.name}`;
-}
-
-/**
- * A deterministic stand-in for the random suffix the provider appends to an autonamed object
- * (`<resource name>-<8 characters>`): derived from the URN, so successive stages keep the name,
- * as Pulumi's state does.
- */
-export function autoname(resourceName: string, urn: string): string {
-    const suffix = crypto.createHash("sha256").update(urn).digest("hex").slice(0, 8);
-    return `${resourceName}-${suffix}`;
 }
 
 function isSecret(value: unknown): value is { value: unknown } {
@@ -153,7 +142,7 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
             continue;
         }
         if (!object.metadata.name) {
-            object.metadata.name = (r.state.metadata as { name?: string } | undefined)?.name ?? autoname(r.name, r.urn);
+            object.metadata.name = (r.state.metadata as { name?: string } | undefined)?.name ?? (kubernetesAutoname(r).metadata as { name: string }).name;
             placeholders.push(`metadata.name: autonamed by the provider at deploy time; here ${object.metadata.name}`);
         }
         manifests.push({
