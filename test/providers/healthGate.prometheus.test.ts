@@ -92,7 +92,9 @@ describe("HealthGate against a real Prometheus", function () {
         assert.ok((byId.cpu.canary ?? 0) > 10 && (byId.cpu.canary ?? 0) < 31, `cpu ${byId.cpu.canary}`);
         assert.ok((result.evaluation.traffic.canary ?? 0) >= 20, `canary requests ${result.evaluation.traffic.canary}`);
         assert.ok(result.evaluations >= 5, `${result.evaluations} evaluations`);
-        assert.match(result.message, /^gate "canary" passed after \d+ evaluations over [56] s$/);
+        const over = Number(/^gate "canary" passed after \d+ evaluations over (\d+) s$/.exec(result.message)?.[1]);
+        // The verdict comes at the first evaluation at or after the 5 s bake; a loaded machine may tick late.
+        assert.ok(over >= 5 && over <= 8, result.message);
     });
 
     it("fails at once on an error spike, naming check, value, threshold, window and both versions", async function () {

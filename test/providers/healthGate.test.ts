@@ -1,11 +1,12 @@
 import * as assert from "assert";
+import * as http from "http";
+import * as net from "net";
 import type * as pulumi from "@pulumi/pulumi";
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { healthGateProvider } from "../../providers/healthGate";
 import { GateDefinition, gateForStage } from "../../rollout/gates";
 import { GateEnvironment } from "../fixtures/gateEnvironment";
-import { freePort } from "../harness/apiserver";
 
 /**
  * The HealthGate provider object called directly, as the dynamic-provider host calls it: `check`
@@ -241,11 +242,21 @@ describe("HealthGate provider", function () {
         });
 
         it("delete succeeds at once without contacting Prometheus or the router", async function () {
-            // Both unreachable: a delete that ran the gate would take at least a query timeout (2 s) per evaluation.
-            const closed = `http://127.0.0.1:${await freePort()}`;
-            const started = Date.now();
-            assert.strictEqual(await provider.delete("canary-gate", inputs(closed, versions)), undefined);
-            assert.ok(Date.now() - started < 100, `took ${Date.now() - started} ms`);
+            // A Prometheus that counts what it is asked; the router's kubeconfig names no server at all.
+            let requests = 0;
+            const counting = http.createServer((_req, res) => {
+                requests++;
+                res.writeHead(503).end();
+            });
+            await new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve));
+            try {
+                const started = Date.now();
+                assert.strictEqual(await provider.delete("canary-gate", inputs(`http://127.0.0.1:${(counting.address() as net.AddressInfo).port}`, versions)), undefined);
+                assert.strictEqual(requests, 0);
+                assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+            } finally {
+                await new Promise((resolve) => counting.close(resolve));
+            }
         });
     });
 });
