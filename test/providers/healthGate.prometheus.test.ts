@@ -9,6 +9,7 @@ import { TrafficCutTarget } from "../../rollout/trafficCut";
 import { ApiServer, KubeObject } from "../harness/apiserver";
 import { FixtureInstance, LoadGenerator, startFixture } from "../fixtures/fixtureService";
 import { PrometheusServer } from "../fixtures/prometheus";
+import { installVirtualServiceCrd } from "../fixtures/istioCrds";
 import { ServiceProxy } from "../fixtures/serviceProxy";
 
 /**
@@ -197,27 +198,7 @@ describe("HealthGate against a real Prometheus", function () {
         before(async function () {
             const c = apiServer.client;
             await c.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } });
-            // Istio's VirtualService CRD, reduced to what the API server needs to store it.
-            await c.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
-                apiVersion: "apiextensions.k8s.io/v1",
-                kind: "CustomResourceDefinition",
-                metadata: { name: "virtualservices.networking.istio.io" },
-                spec: {
-                    group: "networking.istio.io",
-                    names: { kind: "VirtualService", plural: "virtualservices", singular: "virtualservice", listKind: "VirtualServiceList" },
-                    scope: "Namespaced",
-                    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
-                },
-            });
-            for (let i = 0; ; i++) {
-                try {
-                    await c.request("GET", `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices`);
-                    break;
-                } catch (err) {
-                    if (i > 100) throw err;
-                    await new Promise((r) => setTimeout(r, 100));
-                }
-            }
+            await installVirtualServiceCrd(c, namespace);
         });
 
         function kubeconfig(): string {
