@@ -109,16 +109,10 @@ function istioRouter(): Router {
 
 const ROUTERS = { nginx: nginxRouter, istio: istioRouter };
 
-async function requestsInWindow(env: GateEnvironment, version: string): Promise<number> {
-    const response = await fetch(`${env.prometheus.url}/api/v1/query?query=${encodeURIComponent(`sum(increase(http_requests_total{version="${version}"}[5m]))`)}`);
-    const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
-    return Number(body.data.result[0]?.value[1] ?? 0);
-}
-
 async function oneRun(env: GateEnvironment, apiServer: ApiServer, kubeconfig: string, router: Router, gateInterval: number): Promise<Sample> {
     await router.reset(apiServer);
     const versions = env.deploy("bench");
-    while ((await requestsInWindow(env, versions.candidate)) < 120 || (await requestsInWindow(env, versions.stable)) < 120) await sleep(250);
+    await env.waitForTraffic(versions, 120, "5m");
     const def = gateForStage(GatesSchema.parse({ intervalSeconds: gateInterval }), metrics, "canary", 600);
     let verdictAt = 0;
     let evaluations = 0;

@@ -1,11 +1,10 @@
 import * as assert from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../config/stackFile";
-import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
+import { GateEnvironment } from "../fixtures/gateEnvironment";
 import { ServiceProxy } from "../fixtures/serviceProxy";
 import { freePort } from "../harness/apiserver";
 
@@ -39,17 +38,6 @@ function gateCli(args: string[], viaNpm = false, env: NodeJS.ProcessEnv = {}): P
     return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })));
 }
 
-/** The result of an instant query, or NaN when there is none. */
-function queryValue(prometheusUrl: string, promql: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-        http.get(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => resolve(Number((JSON.parse(body) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] ?? NaN)));
-        }).on("error", reject);
-    });
-}
-
 describe("gate CLI (npm run gate)", function () {
     this.timeout(120_000);
     let env: GateEnvironment;
@@ -66,9 +54,7 @@ describe("gate CLI (npm run gate)", function () {
     async function deployWithTraffic(candidate: Parameters<GateEnvironment["candidate"]["set"]>[0] = {}): Promise<void> {
         versions = env.deploy("cli");
         env.candidate.set(candidate);
-        for (const version of [versions.candidate, versions.stable]) {
-            while (!((await queryValue(env.prometheus.url, `sum(increase(http_requests_total{version="${version}"}[5m]))`)) >= 120)) await sleep(250);
-        }
+        await env.waitForTraffic(versions, 120, "5m");
     }
 
     const args = (...extra: string[]) => ["--prometheus", env.prometheus.url, "--stack", "local", "--stage", "canary", "--version", versions.candidate, "--stable-version", versions.stable, ...extra];

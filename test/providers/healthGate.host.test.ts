@@ -273,6 +273,8 @@ describe("HealthGate through the real dynamic-provider host", function () {
 
     it("Create of a breaching canary cuts traffic through the router and fails naming check, value and threshold", async function () {
         const versions = env.deploy("b");
+        // The gate judges stable in the same 10 s window: it needs stable's requests scraped, or stable reads "no data".
+        await env.waitForTraffic(versions, 0, "10s");
         env.candidate.set({ errorRate: 0.25 });
         const { inputs } = await check({ ...sent, candidateVersion: versions.candidate, stableVersion: versions.stable, gate: gate("canary", 60) });
         const started = Date.now();

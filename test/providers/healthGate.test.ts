@@ -215,6 +215,8 @@ describe("HealthGate provider", function () {
         });
 
         it("create fails on a breach with the check, value, threshold, window and both versions", async function () {
+            // Stable is judged in the same 10 s window: without its requests scraped it would read "no data".
+            await env.waitForTraffic(versions, 0, "10s");
             env.candidate.set({ errorRate: 0.25 });
             const started = Date.now();
             await assert.rejects(
