@@ -122,7 +122,7 @@ export class Cache extends pulumi.ComponentResource {
         const groupId = checkedIdentifier(prefix, 40, "ElastiCache replication group id");
         const parent = { parent: this };
 
-        const key = rotatingKey(`${name}-key`, `${prefix}-cache`, `Redis data and snapshots of ${prefix}`, this);
+        const key = rotatingKey(`${name}-key`, `${prefix}-cache`, `Redis data and snapshots of ${prefix}`, { parent: this });
         const subnetGroup = new aws.elasticache.SubnetGroup(
             `${name}-subnets`,
             { name: prefix, description: `Private subnets of ${prefix}`, subnetIds: args.network.privateSubnetIds },

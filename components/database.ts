@@ -147,7 +147,7 @@ export class Database extends pulumi.ComponentResource {
         const production = args.environment === "production";
         const parent = { parent: this };
 
-        const key = rotatingKey(`${name}-key`, `${prefix}-database`, `PostgreSQL storage, Performance Insights and credentials of ${prefix}`, this);
+        const key = rotatingKey(`${name}-key`, `${prefix}-database`, `PostgreSQL storage, Performance Insights and credentials of ${prefix}`, { parent: this });
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,

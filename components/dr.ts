@@ -4,7 +4,7 @@ import type { DrConfig } from "../config/backup";
 import type { RdsDatabaseConfig } from "../config/database";
 import type { StorageConfig } from "../config/storage";
 import { accountScope } from "./accountScope";
-import { checkedIdentifier, currentStackPrefix } from "./dataStores";
+import { checkedIdentifier, currentStackPrefix, rotatingKey } from "./dataStores";
 import { POSTGRES_PORT } from "./database";
 import { EncryptedLogGroup } from "./encryptedLogGroup";
 import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy } from "./iamDocuments";
@@ -90,12 +90,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         const dr = { parent: this, provider: args.drProvider };
         const promoted = args.dr.activeDatabase === "dr";
 
-        const key = new aws.kms.Key(
-            `${name}-key`,
-            { description: `DR copies of ${prefix} (database replica, replicated backups)`, enableKeyRotation: true, deletionWindowInDays: 30 },
-            dr,
-        );
-        new aws.kms.Alias(`${name}-key`, { name: `alias/${prefix}-dr`, targetKeyId: key.keyId }, dr);
+        const key = rotatingKey(`${name}-key`, `${prefix}-dr`, `DR copies of ${prefix} (database replica, replicated backups)`, dr);
 
         // Network: private subnets only, one route table (local + the peering route).
         const vpc = new aws.ec2.Vpc(

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { EksClusterConfig } from "../config/cluster";
+import { rotatingKey } from "./dataStores";
 import { EncryptedLogGroup } from "./encryptedLogGroup";
 import { awsManagedPolicyArn, clusterEncryptionPolicy, irsaAssumeRolePolicy, serviceAssumeRolePolicy } from "./iamDocuments";
 import { eksKubeconfig } from "./kubeconfig";
@@ -78,12 +79,7 @@ export class EksCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const secretsKey = new aws.kms.Key(
-            `${name}-secrets`,
-            { description: `Envelope encryption of Kubernetes secrets in ${clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30 },
-            { parent: this },
-        );
-        new aws.kms.Alias(`${name}-secrets`, { name: `alias/${clusterName}-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
+        const secretsKey = rotatingKey(`${name}-secrets`, `${clusterName}-secrets`, `Envelope encryption of Kubernetes secrets in ${clusterName}`, { parent: this });
         const secretsKeyUse = new aws.iam.RolePolicy(
             `${name}-cluster-secrets-key`,
             { role: clusterRole.id, policy: secretsKey.arn.apply((arn) => JSON.stringify(clusterEncryptionPolicy(arn))) },

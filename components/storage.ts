@@ -99,7 +99,7 @@ export class Storage extends pulumi.ComponentResource {
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("claude-enhancer:storage:Storage", name, {}, opts);
         const prefix = currentStackPrefix();
-        const key = rotatingKey(`${name}-key`, `${prefix}-storage`, `Objects in the S3 buckets of ${prefix}`, this);
+        const key = rotatingKey(`${name}-key`, `${prefix}-storage`, `Objects in the S3 buckets of ${prefix}`, { parent: this });
         const accountId = accountScope(this).apply((scope) => scope.accountId);
 
         const bucket = (purpose: string, expirationDays: number): aws.s3.Bucket => {
