@@ -13,12 +13,12 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { ambientKubeconfigPath, resolveKubeconfigPath } from "../components/kubeconfig";
+import { ambientKubeconfigPath, resolveKubeconfigPath } from "../components/cluster/kubeconfig";
 import { loadStackConfig } from "../config/stackFile";
-import { GATE_EXIT, cliPrometheusTarget, onceOutcome, stackGate } from "../rollout/gateCli";
-import { runGate, sampleGate } from "../rollout/gateRun";
-import { PrometheusClient, PrometheusTarget, prometheusClient } from "../rollout/prometheus";
-import { GateEvaluation, GateVersions, Sample, evaluateGate, formatValue, reportTable } from "../rollout/verdict";
+import { GATE_EXIT, cliPrometheusTarget, onceOutcome, stackGate } from "./gateCli";
+import { runGate, sampleGate } from "../rollout/gate/gateRun";
+import { PrometheusClient, PrometheusTarget, prometheusClient } from "../rollout/gate/prometheus";
+import { GateEvaluation, GateVersions, Sample, evaluateGate, formatValue, reportTable } from "../rollout/gate/verdict";
 
 const USAGE =
     "usage: npm run gate -- --stack <stack> --stage <stage> --version <candidate> --stable-version <stable> [--once] " +

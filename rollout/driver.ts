@@ -5,8 +5,8 @@
  * real driver (bin/rollout.ts, Automation API) and the tests (a fake stack) share this code.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import type { PausePoint } from "../config/rollout";
-import { FORWARD_STAGES, ForwardStageName, StageName, StageTable, forwardStagesFrom, isForwardStage, stageWeights } from "./stages";
+import { FORWARD_STAGES, ForwardStageName, PausePoint, StageName, StageTable, forwardStagesFrom, isForwardStage, stageWeights } from "./stages";
+import { HEALTH_GATE, ROLLOUT_TYPE } from "../identity";
 
 /** The rollout settings the driver changes in the stack's config; everything else in `rollout:` is left as is. */
 export interface RolloutSettings {
@@ -224,13 +224,10 @@ export function parseUrn(urn: string): { type: string; name: string } {
     return { type: qualified.slice(qualified.lastIndexOf("$") + 1), name: parts.slice(3).join("::") };
 }
 
-/** Type token of the Rollout component, the health gate's parent. */
-export const ROLLOUT_TYPE = "claude-enhancer:rollout:Rollout";
-
-/** The health gate: a dynamic-provider resource (type `pulumi-nodejs:*`) created by the Rollout component. */
+/** The health gate: the HealthGate dynamic resource created by the Rollout component. */
 export function isHealthGateUrn(urn: string): boolean {
     const chain = (urn.split("::")[2] ?? "").split("$");
-    return chain.includes(ROLLOUT_TYPE) && chain[chain.length - 1].startsWith("pulumi-nodejs:");
+    return chain.includes(ROLLOUT_TYPE) && chain[chain.length - 1] === HEALTH_GATE.token;
 }
 
 /** Every line the health gate logs starts so (rollout/verdict.ts progressLine, rollout/gateRun.ts). */

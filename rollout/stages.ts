@@ -16,6 +16,10 @@ export type StageName = (typeof STAGE_NAMES)[number];
 export const FORWARD_STAGES = ["canary", "canary-expand", "blue-green-prep", "full-switch"] as const;
 export type ForwardStageName = (typeof FORWARD_STAGES)[number];
 
+/** Points where the rollout driver asks GO/NO-GO: before a forward stage, or before promoting the candidate. */
+export const PAUSE_POINTS = [...FORWARD_STAGES, "promote"] as const;
+export type PausePoint = (typeof PAUSE_POINTS)[number];
+
 /** What a stack may override per forward stage. */
 export interface StageShape {
     /** Percent of requests routed to the candidate version (0–100). */

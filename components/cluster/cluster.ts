@@ -1,0 +1,75 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterConfig } from "../../config/cluster";
+import { ClusterNetwork, EksCluster } from "./eksCluster";
+import { ambientKubeconfigPath, readKubeconfigFile } from "./kubeconfig";
+import { componentType } from "../../identity";
+
+export type { ClusterNetwork } from "./eksCluster";
+
+export interface ClusterArgs {
+    cluster: ClusterConfig;
+    environment: string;
+    /** The VPC to run in; required in `eks` mode, unused in `existing` mode. */
+    network?: ClusterNetwork;
+}
+
+/**
+ * The Kubernetes cluster every in-cluster component deploys to, behind one `k8s.Provider`:
+ * - `eks`: an EKS cluster built by EksCluster in the given network;
+ * - `existing`: any cluster reachable with a kubeconfig (kind, minikube, GKE, AKS ...): no AWS resource,
+ *   the provider uses `cluster.kubeconfigPath` (read when the program runs) or the ambient
+ *   KUBECONFIG, and `cluster.context` or the kubeconfig's current context.
+ * The provider applies server-side, so fields other managers own (e.g. replicas set by an HPA) are not fought over.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    readonly provider: k8s.Provider;
+    readonly clusterName: pulumi.Output<string>;
+    /** Secret: the EKS kubeconfig, or in `existing` mode the configured or ambient kubeconfig's text (empty when there is none). */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** The EKS side (`eks` mode only). */
+    readonly eks?: EksCluster;
+    readonly oidcProviderArn?: pulumi.Output<string>;
+    readonly oidcProviderUrl?: pulumi.Output<string>;
+    readonly clusterSecurityGroupId?: pulumi.Output<string>;
+    readonly kmsKeyArn?: pulumi.Output<string>;
+    /** Managed node groups by configured name; empty in `existing` mode. */
+    readonly nodeGroups: Record<string, aws.eks.NodeGroup>;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("cluster", "Cluster"), name, {}, opts);
+        const config = args.cluster;
+        if (config.mode === "eks") {
+            if (!args.network) throw new Error('cluster.mode "eks" needs a network (the Network component) to run in');
+            const eks = new EksCluster(`${name}-eks`, { cluster: config, environment: args.environment, network: args.network }, { parent: this });
+            this.eks = eks;
+            this.clusterName = eks.clusterName;
+            this.kubeconfig = eks.kubeconfig;
+            this.oidcProviderArn = eks.oidcProviderArn;
+            this.oidcProviderUrl = eks.oidcProviderUrl;
+            this.clusterSecurityGroupId = eks.clusterSecurityGroupId;
+            this.kmsKeyArn = eks.kmsKeyArn;
+            this.nodeGroups = eks.nodeGroups;
+            // Workloads need nodes with networking before they can become ready.
+            this.provider = new k8s.Provider(
+                `${name}-k8s`,
+                { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+                { parent: this, dependsOn: [...Object.values(eks.nodeGroups), ...Object.values(eks.addons)] },
+            );
+        } else {
+            const content = config.kubeconfigPath !== undefined ? readKubeconfigFile(config.kubeconfigPath) : undefined;
+            // The health gate reaches the cluster on its own (Prometheus proxy, traffic cut), so it gets the ambient kubeconfig's text.
+            const ambient = content === undefined ? ambientKubeconfigPath() : undefined;
+            this.clusterName = pulumi.output(config.context ?? "existing");
+            this.kubeconfig = pulumi.secret(content ?? (ambient !== undefined ? readKubeconfigFile(ambient) : ""));
+            this.nodeGroups = {};
+            this.provider = new k8s.Provider(
+                `${name}-k8s`,
+                { kubeconfig: content !== undefined ? this.kubeconfig : undefined, context: config.context, enableServerSideApply: true },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+    }
+}

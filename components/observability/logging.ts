@@ -1,0 +1,337 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { LoggingConfig } from "../../config/observability";
+import {
+    FLUENT_BIT_RELEASE,
+    FLUENT_BIT_SERVICE_ACCOUNT,
+    FLUENT_REPO,
+    IN_CLUSTER_OPENSEARCH_SERVICE,
+    LogDestinations,
+    OPENSEARCH_ADMIN_USER,
+    OPENSEARCH_REPO,
+    OPENSEARCH_SECRET_KEYS,
+    fluentBitValues,
+    indexPrefix,
+    logsIndexTemplate,
+    openSearchDashboardsValues,
+    openSearchValues,
+    retentionPolicy,
+    retentionSetupScript,
+} from "./loggingValues";
+import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
+import { componentType, PLATFORM_LABELS } from "../../identity";
+
+/** curl image of the retention setup Job (pinned: never a floating tag). */
+export const CURL_IMAGE = "curlimages/curl:8.11.1";
+
+export interface LogArchiveTarget {
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    /** KMS key the bucket encrypts objects with by default (Fluent Bit's role must be able to use it). */
+    kmsKeyArn?: pulumi.Input<string>;
+    region: string;
+}
+
+export interface ClusterIdentity {
+    oidcProviderArn: pulumi.Input<string>;
+    /** Issuer URL without https:// (Cluster component's oidcProviderUrl). */
+    oidcProviderUrl: pulumi.Input<string>;
+}
+
+export interface PrivateNetwork {
+    vpcId: pulumi.Input<string>;
+    vpcCidr: string;
+    privateSubnetIds: pulumi.Input<string>[];
+}
+
+export interface LoggingArgs {
+    logging: LoggingConfig;
+    environment: string;
+    /** LOGGING_NAMESPACE, as the Namespaces component's output. */
+    namespace: pulumi.Input<string>;
+    storageClassName?: pulumi.Input<string>;
+    /** EKS OIDC provider: Fluent Bit's IRSA role trusts it. Required with `archive`. */
+    cluster?: ClusterIdentity;
+    /** The S3 log archive (Storage component); logs are archived only when given. */
+    archive?: LogArchiveTarget;
+    /** VPC of an Amazon OpenSearch domain (logging.opensearch.mode "amazon"). */
+    network?: PrivateNetwork;
+    /** Protect the Amazon OpenSearch domain from deletion (production); the rest stays replaceable. */
+    protectDomain?: boolean;
+}
+
+/** What Fluent Bit's IRSA role may do: write objects into the log archive bucket, encrypting with its key. */
+export function archiveWriterPolicy(bucketArn: string, kmsKeyArn: string | undefined): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "WriteLogArchive", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/*` },
+            ...(kmsKeyArn ? [{ Sid: "EncryptArchiveObjects", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: kmsKeyArn }] : []),
+        ],
+    };
+}
+
+/** Subnets of a domain with `instanceCount` data nodes: one per AZ used (zone awareness needs 2 or 3 AZs). */
+export function domainAzCount(instanceCount: number, subnetCount: number): number {
+    if (instanceCount < 2 || subnetCount < 2) return 1;
+    return instanceCount % 3 === 0 && subnetCount >= 3 ? 3 : 2;
+}
+
+/**
+ * Logging (SPEC §3): Fluent Bit on every node ships container logs, with credential-carrying fields
+ * masked, to OpenSearch (searchable for `retentionDays`, enforced by an ISM policy) and, on AWS, to
+ * the S3 log archive through an IRSA role. OpenSearch runs in the cluster (one node, with
+ * OpenSearch Dashboards) or, in production, as an Amazon OpenSearch domain in the private subnets
+ * with encryption at rest, node-to-node encryption and HTTPS enforced.
+ */
+export class Logging extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    /** https URL of the search store (in-cluster Service or the domain's VPC endpoint). */
+    readonly opensearchUrl: pulumi.Output<string>;
+    /** Password of the OpenSearch admin / master user (also in the `opensearch-credentials` Secret). */
+    readonly opensearchPassword: pulumi.Output<string>;
+    readonly fluentBitRoleArn?: pulumi.Output<string>;
+    readonly domain?: aws.opensearch.Domain;
+
+    constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("observability", "Logging"), name, {}, opts);
+        const { logging, environment } = args;
+        this.namespace = pulumi.output(args.namespace);
+        if (args.archive && !args.cluster) throw new Error("Logging: the S3 log archive needs the cluster's OIDC provider (IRSA) for Fluent Bit");
+
+        // Amazon OpenSearch's master-user rules (upper, lower, digit, special) also satisfy OpenSearch's strong-password check.
+        const password = new random.RandomPassword(
+            `${name}-opensearch-admin`,
+            { length: 32, minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2, overrideSpecial: "-_.+" },
+            { parent: this },
+        );
+        const cookie = new random.RandomPassword(`${name}-dashboards-cookie`, { length: 32, special: false }, { parent: this });
+        this.opensearchPassword = pulumi.secret(password.result);
+        const credentials = new k8s.core.v1.Secret(
+            `${name}-opensearch-credentials`,
+            {
+                metadata: { name: "opensearch-credentials", namespace: args.namespace, labels: PLATFORM_LABELS },
+                type: "Opaque",
+                stringData: pulumi.secret({
+                    [OPENSEARCH_SECRET_KEYS.username]: OPENSEARCH_ADMIN_USER,
+                    [OPENSEARCH_SECRET_KEYS.password]: password.result,
+                    [OPENSEARCH_SECRET_KEYS.cookie]: cookie.result,
+                }),
+            },
+            { parent: this },
+        );
+
+        const store = logging.opensearch.mode === "amazon" ? this.amazonOpenSearch(name, args, password.result) : this.inClusterOpenSearch(name, args, credentials);
+        this.domain = store.domain;
+        this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
+
+        const setup = this.retentionSetup(name, args, credentials, store.dataNodes, !store.verifyTls, store.ready);
+
+        let roleArn: pulumi.Output<string> | undefined;
+        if (args.archive && args.cluster) {
+            const archive = args.archive;
+            const cluster = args.cluster;
+            const role = new aws.iam.Role(
+                `${name}-fluent-bit`,
+                {
+                    description: "Fluent Bit (IRSA): writes container logs to the S3 log archive",
+                    assumeRolePolicy: pulumi
+                        .all([cluster.oidcProviderArn, cluster.oidcProviderUrl, this.namespace])
+                        .apply(([arn, url, ns]) => JSON.stringify(irsaAssumeRolePolicy(arn, url, ns, FLUENT_BIT_SERVICE_ACCOUNT))),
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicy(
+                `${name}-fluent-bit-archive`,
+                {
+                    role: role.name,
+                    policy: pulumi.all([archive.bucketArn, archive.kmsKeyArn]).apply(([bucket, key]) => JSON.stringify(archiveWriterPolicy(bucket, key))),
+                },
+                { parent: this },
+            );
+            roleArn = role.arn;
+            this.fluentBitRoleArn = role.arn;
+        }
+
+        const destinations = pulumi
+            .all([store.host, credentials.metadata.name, args.archive?.bucketName])
+            .apply(
+                ([host, credentialsSecret, bucket]): LogDestinations => ({
+                    opensearch: { host, port: store.port, verifyTls: store.verifyTls },
+                    credentialsSecret,
+                    indexPrefix: indexPrefix(environment),
+                    archive: bucket && args.archive ? { bucket, region: args.archive.region, keyPrefix: `kubernetes/${environment}` } : undefined,
+                }),
+            );
+        new k8s.helm.v3.Release(
+            `${name}-fluent-bit`,
+            {
+                name: FLUENT_BIT_RELEASE,
+                chart: "fluent-bit",
+                version: logging.fluentBitChartVersion,
+                repositoryOpts: { repo: FLUENT_REPO },
+                namespace: args.namespace,
+                values: pulumi.all([destinations, roleArn]).apply(([d, irsaRoleArn]) => fluentBitValues({ logging, destinations: d, irsaRoleArn })),
+            },
+            { parent: this, dependsOn: [setup] },
+        );
+
+        this.registerOutputs({ opensearchUrl: this.opensearchUrl, opensearchPassword: this.opensearchPassword, fluentBitRoleArn: this.fluentBitRoleArn });
+    }
+
+    private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret) {
+        const os = args.logging.opensearch;
+        if (os.mode !== "in-cluster") throw new Error("unreachable: in-cluster OpenSearch with another mode");
+        const opensearch = new k8s.helm.v3.Release(
+            `${name}-opensearch`,
+            {
+                name: "opensearch",
+                chart: "opensearch",
+                version: os.chartVersion,
+                repositoryOpts: { repo: OPENSEARCH_REPO },
+                namespace: args.namespace,
+                values: pulumi
+                    .all([credentials.metadata.name, args.storageClassName])
+                    .apply(([credentialsSecret, storageClassName]) => openSearchValues({ opensearch: os, credentialsSecret, storageClassName })),
+                timeout: 900,
+            },
+            { parent: this },
+        );
+        new k8s.helm.v3.Release(
+            `${name}-opensearch-dashboards`,
+            {
+                name: "opensearch-dashboards",
+                chart: "opensearch-dashboards",
+                version: os.dashboardsChartVersion,
+                repositoryOpts: { repo: OPENSEARCH_REPO },
+                namespace: args.namespace,
+                values: credentials.metadata.name.apply(openSearchDashboardsValues),
+            },
+            { parent: this, dependsOn: [opensearch] },
+        );
+        const host = pulumi.interpolate`${IN_CLUSTER_OPENSEARCH_SERVICE}.${this.namespace}.svc.cluster.local`;
+        // The chart's demo security configuration signs its own certificates: TLS, but not verifiable.
+        return { host, port: 9200, verifyTls: false, dataNodes: 1, ready: [opensearch] as pulumi.Resource[], domain: undefined };
+    }
+
+    private amazonOpenSearch(name: string, args: LoggingArgs, masterPassword: pulumi.Output<string>) {
+        const os = args.logging.opensearch;
+        if (os.mode !== "amazon") throw new Error("unreachable: Amazon OpenSearch with another mode");
+        if (!args.network) throw new Error("Logging: an Amazon OpenSearch domain needs the VPC (network) to place it in the private subnets");
+        const network = args.network;
+        const azCount = domainAzCount(os.instanceCount, network.privateSubnetIds.length);
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-opensearch`,
+            {
+                description: "Amazon OpenSearch log domain: HTTPS from inside the VPC only",
+                vpcId: network.vpcId,
+                ingress: [{ description: "HTTPS from the VPC (Fluent Bit, the setup Job)", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [network.vpcCidr] }],
+            },
+            { parent: this },
+        );
+        const domainName = `ce-logs-${args.environment}`.slice(0, 28);
+        const domain = new aws.opensearch.Domain(
+            `${name}-opensearch`,
+            {
+                domainName,
+                engineVersion: os.engineVersion,
+                clusterConfig: {
+                    instanceType: os.instanceType,
+                    instanceCount: os.instanceCount,
+                    zoneAwarenessEnabled: azCount > 1,
+                    ...(azCount > 1 ? { zoneAwarenessConfig: { availabilityZoneCount: azCount } } : {}),
+                },
+                ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: os.volumeGb },
+                encryptAtRest: { enabled: true },
+                nodeToNodeEncryption: { enabled: true },
+                domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
+                advancedSecurityOptions: {
+                    enabled: true,
+                    internalUserDatabaseEnabled: true,
+                    masterUserOptions: { masterUserName: OPENSEARCH_ADMIN_USER, masterUserPassword: masterPassword },
+                },
+                vpcOptions: { subnetIds: network.privateSubnetIds.slice(0, azCount), securityGroupIds: [securityGroup.id] },
+                // Fine-grained access control authenticates every request; the resource policy only opens HTTP access to it.
+                accessPolicies: pulumi
+                    .all([aws.getCallerIdentityOutput({}, { parent: this }), aws.getPartitionOutput({}, { parent: this }), aws.getRegionOutput({}, { parent: this })])
+                    .apply(([identity, partition, region]) =>
+                        JSON.stringify({
+                            Version: "2012-10-17",
+                            Statement: [
+                                {
+                                    Effect: "Allow",
+                                    Principal: { AWS: "*" },
+                                    Action: "es:ESHttp*",
+                                    Resource: `arn:${partition.partition}:es:${region.region}:${identity.accountId}:domain/${domainName}/*`,
+                                },
+                            ],
+                        }),
+                    ),
+            },
+            { parent: this, protect: args.protectDomain, additionalSecretOutputs: ["advancedSecurityOptions"] },
+        );
+        return { host: domain.endpoint, port: 443, verifyTls: true, dataNodes: os.instanceCount, ready: [domain] as pulumi.Resource[], domain };
+    }
+
+    /** A Job that installs the retention (ISM) policy and the index template once the store answers. */
+    private retentionSetup(
+        name: string,
+        args: LoggingArgs,
+        credentials: k8s.core.v1.Secret,
+        dataNodes: number,
+        insecureTls: boolean,
+        ready: pulumi.Resource[],
+    ): k8s.batch.v1.Job {
+        const documents = new k8s.core.v1.ConfigMap(
+            `${name}-retention`,
+            {
+                metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
+                data: {
+                    "retention-policy.json": JSON.stringify(retentionPolicy(args.environment, args.logging.retentionDays), null, 2),
+                    "index-template.json": JSON.stringify(logsIndexTemplate(args.environment, dataNodes), null, 2),
+                },
+            },
+            { parent: this },
+        );
+        const fromSecret = (key: string) => ({ secretKeyRef: { name: credentials.metadata.name, key } });
+        return new k8s.batch.v1.Job(
+            `${name}-retention-setup`,
+            {
+                metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: {
+                    backoffLimit: 6,
+                    activeDeadlineSeconds: 1800,
+                    ttlSecondsAfterFinished: 86400,
+                    template: {
+                        metadata: { labels: { ...PLATFORM_LABELS, "app.kubernetes.io/name": "opensearch-retention-setup" } },
+                        spec: {
+                            restartPolicy: "OnFailure",
+                            automountServiceAccountToken: false,
+                            securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "setup",
+                                    image: CURL_IMAGE,
+                                    command: ["/bin/sh", "-c", retentionSetupScript()],
+                                    env: [
+                                        { name: "OPENSEARCH_URL", value: this.opensearchUrl },
+                                        { name: "OPENSEARCH_USERNAME", valueFrom: fromSecret(OPENSEARCH_SECRET_KEYS.username) },
+                                        { name: "OPENSEARCH_PASSWORD", valueFrom: fromSecret(OPENSEARCH_SECRET_KEYS.password) },
+                                        { name: "CURL_TLS", value: insecureTls ? "--insecure" : "" },
+                                    ],
+                                    volumeMounts: [{ name: "setup", mountPath: "/setup", readOnly: true }],
+                                    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                },
+                            ],
+                            volumes: [{ name: "setup", configMap: { name: documents.metadata.name } }],
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: ready },
+        );
+    }
+}

@@ -1,0 +1,204 @@
+import type { LoggingConfig } from "../../config/observability";
+import { LUA_FUNCTION, redactionLuaScript } from "./redaction";
+import { APP_NAME } from "../../identity";
+
+export const FLUENT_REPO = "https://fluent.github.io/helm-charts";
+export const OPENSEARCH_REPO = "https://opensearch-project.github.io/helm-charts";
+export const FLUENT_BIT_RELEASE = "fluent-bit";
+/** Fluent Bit's ServiceAccount (the chart names it after the release): the IRSA role trusts exactly this one. */
+export const FLUENT_BIT_SERVICE_ACCOUNT = FLUENT_BIT_RELEASE;
+/** The in-cluster OpenSearch chart's Service for its default cluster/node-group names. */
+export const IN_CLUSTER_OPENSEARCH_SERVICE = "opensearch-cluster-master";
+export const REDACTION_SCRIPT = "redact.lua";
+/** Keys of the Secret holding the OpenSearch account (the opensearch-dashboards chart's names). */
+export const OPENSEARCH_SECRET_KEYS = { username: "username", password: "password", cookie: "cookie" } as const;
+export const OPENSEARCH_ADMIN_USER = "admin";
+
+/** Where Fluent Bit sends logs: the search store and, on AWS, the S3 archive. */
+export interface LogDestinations {
+    opensearch: { host: string; port: number; /** false for the in-cluster demo certificates */ verifyTls: boolean };
+    /** Secret with OPENSEARCH_SECRET_KEYS, read into Fluent Bit's environment. */
+    credentialsSecret: string;
+    indexPrefix: string;
+    archive?: { bucket: string; region: string; keyPrefix: string };
+}
+
+/** Index names are `<prefix>-YYYY.MM.DD`, one per day, so retention deletes whole days. */
+export function indexPrefix(environment: string): string {
+    return `logs-${environment}`;
+}
+
+function section(name: string, settings: [string, string | number][]): string {
+    const width = Math.max(...settings.map(([k]) => k.length));
+    return `[${name}]\n${settings.map(([k, v]) => `    ${k.padEnd(width)} ${v}`).join("\n")}\n`;
+}
+
+/** Fluent Bit's pipeline (classic configuration): container logs → Kubernetes metadata → redaction → outputs. */
+export function fluentBitPipeline(dest: LogDestinations): { inputs: string; filters: string; outputs: string } {
+    const inputs = section("INPUT", [
+        ["Name", "tail"],
+        ["Path", "/var/log/containers/*.log"],
+        ["multiline.parser", "docker, cri"],
+        ["Tag", "kube.*"],
+        ["Mem_Buf_Limit", "50MB"],
+        ["Skip_Long_Lines", "On"],
+        ["DB", "/var/log/fluent-bit-kube.db"],
+    ]);
+    const filters = [
+        section("FILTER", [
+            ["Name", "kubernetes"],
+            ["Match", "kube.*"],
+            ["Merge_Log", "On"],
+            ["Keep_Log", "Off"],
+            ["K8S-Logging.Parser", "On"],
+            ["K8S-Logging.Exclude", "On"],
+            ["Labels", "On"],
+            ["Annotations", "Off"],
+        ]),
+        // After Merge_Log, so fields parsed out of JSON log lines are masked too.
+        section("FILTER", [
+            ["Name", "lua"],
+            ["Match", "kube.*"],
+            ["script", `/fluent-bit/scripts/${REDACTION_SCRIPT}`],
+            ["call", LUA_FUNCTION],
+        ]),
+    ].join("\n");
+    const os = dest.opensearch;
+    const outputs = [
+        section("OUTPUT", [
+            ["Name", "opensearch"],
+            ["Match", "kube.*"],
+            ["Host", os.host],
+            ["Port", os.port],
+            ["HTTP_User", "${OPENSEARCH_USERNAME}"],
+            ["HTTP_Passwd", "${OPENSEARCH_PASSWORD}"],
+            ["tls", "On"],
+            ["tls.verify", os.verifyTls ? "On" : "Off"],
+            ["Logstash_Format", "On"],
+            ["Logstash_Prefix", dest.indexPrefix],
+            ["Replace_Dots", "On"],
+            ["Suppress_Type_Name", "On"],
+            ["Trace_Error", "On"],
+            ["Retry_Limit", "False"],
+        ]),
+        ...(dest.archive
+            ? [
+                  section("OUTPUT", [
+                      ["Name", "s3"],
+                      ["Match", "kube.*"],
+                      ["bucket", dest.archive.bucket],
+                      ["region", dest.archive.region],
+                      ["s3_key_format", `/${dest.archive.keyPrefix}/%Y/%m/%d/%H/$TAG-%M%S-$UUID.gz`],
+                      ["compression", "gzip"],
+                      ["use_put_object", "On"],
+                      ["total_file_size", "50M"],
+                      ["upload_timeout", "10m"],
+                      ["store_dir", "/var/log/fluent-bit-s3"],
+                      ["Retry_Limit", "False"],
+                  ]),
+              ]
+            : []),
+    ].join("\n");
+    return { inputs, filters, outputs };
+}
+
+export interface FluentBitValuesArgs {
+    logging: LoggingConfig;
+    destinations: LogDestinations;
+    /** IAM role Fluent Bit's ServiceAccount assumes (IRSA) to write the S3 archive. */
+    irsaRoleArn?: string;
+}
+
+export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unknown> {
+    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: args.destinations.credentialsSecret, key } } });
+    return {
+        kind: "DaemonSet",
+        serviceAccount: {
+            create: true,
+            name: FLUENT_BIT_SERVICE_ACCOUNT,
+            annotations: args.irsaRoleArn ? { "eks.amazonaws.com/role-arn": args.irsaRoleArn } : {},
+        },
+        // The chart's test hook pod is not needed in a deployed stack.
+        testFramework: { enabled: false },
+        resources: { requests: { ...args.logging.fluentBitRequests } },
+        // Every node, tainted system nodes included: their pods' logs matter as much.
+        tolerations: [{ operator: "Exists" }],
+        env: [secretEnv("OPENSEARCH_USERNAME", OPENSEARCH_SECRET_KEYS.username), secretEnv("OPENSEARCH_PASSWORD", OPENSEARCH_SECRET_KEYS.password)],
+        luaScripts: { [REDACTION_SCRIPT]: redactionLuaScript() },
+        config: fluentBitPipeline(args.destinations),
+    };
+}
+
+export interface OpenSearchValuesArgs {
+    opensearch: Extract<LoggingConfig["opensearch"], { mode: "in-cluster" }>;
+    credentialsSecret: string;
+    storageClassName?: string;
+}
+
+/** The in-cluster OpenSearch: one node (staging/local), its demo TLS certificates, the admin password from the Secret. */
+export function openSearchValues(args: OpenSearchValuesArgs): Record<string, unknown> {
+    const os = args.opensearch;
+    return {
+        singleNode: true,
+        replicas: 1,
+        opensearchJavaOpts: `-Xms${os.heapMb}m -Xmx${os.heapMb}m`,
+        resources: { requests: { ...os.requests } },
+        persistence: { enabled: true, size: `${os.storageGb}Gi`, ...(args.storageClassName ? { storageClass: args.storageClassName } : {}) },
+        extraEnvs: [{ name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: OPENSEARCH_SECRET_KEYS.password } } }],
+    };
+}
+
+export function openSearchDashboardsValues(credentialsSecret: string): Record<string, unknown> {
+    return {
+        opensearchHosts: `https://${IN_CLUSTER_OPENSEARCH_SERVICE}:9200`,
+        opensearchAccount: { secret: credentialsSecret },
+        resources: { requests: { cpu: "100m", memory: "512Mi" } },
+    };
+}
+
+/** ISM policy: indices of this stack's logs are deleted `retentionDays` after creation. */
+export function retentionPolicy(environment: string, retentionDays: number): Record<string, unknown> {
+    return {
+        policy: {
+            description: `Delete ${indexPrefix(environment)}-* indices ${retentionDays} days after creation.`,
+            default_state: "hot",
+            states: [
+                { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: `${retentionDays}d` } }] },
+                { name: "delete", actions: [{ delete: {} }], transitions: [] },
+            ],
+            ism_template: [{ index_patterns: [`${indexPrefix(environment)}-*`], priority: 100 }],
+        },
+    };
+}
+
+/** Index template: replicas the store can actually place (none on a single node, else one). */
+export function logsIndexTemplate(environment: string, dataNodes: number): Record<string, unknown> {
+    return {
+        index_patterns: [`${indexPrefix(environment)}-*`],
+        template: { settings: { number_of_shards: 1, number_of_replicas: dataNodes > 1 ? 1 : 0 } },
+        priority: 100,
+    };
+}
+
+export const RETENTION_POLICY_ID = `${APP_NAME}-logs-retention`;
+export const INDEX_TEMPLATE_NAME = `${APP_NAME}-logs`;
+
+/**
+ * The setup Job's script: wait for OpenSearch, then put the index template and the ISM policy
+ * (updating it in place when it exists, which ISM requires doing with its sequence number).
+ */
+export function retentionSetupScript(): string {
+    return [
+        "set -eu",
+        'auth="$OPENSEARCH_USERNAME:$OPENSEARCH_PASSWORD"',
+        'req() { curl --silent --show-error --fail-with-body $CURL_TLS -u "$auth" -H "Content-Type: application/json" "$@"; }',
+        'until req "$OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo "waiting for OpenSearch"; sleep 10; done',
+        `req -X PUT "$OPENSEARCH_URL/_index_template/${INDEX_TEMPLATE_NAME}" --data @/setup/index-template.json`,
+        `current=$(req "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}" 2>/dev/null || true)`,
+        `seq=$(echo "$current" | sed -n 's/.*"_seq_no":\\([0-9]*\\).*/\\1/p')`,
+        `term=$(echo "$current" | sed -n 's/.*"_primary_term":\\([0-9]*\\).*/\\1/p')`,
+        'query=""',
+        'if [ -n "$seq" ] && [ -n "$term" ]; then query="?if_seq_no=$seq&if_primary_term=$term"; fi',
+        `req -X PUT "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}$query" --data @/setup/retention-policy.json`,
+    ].join("\n");
+}

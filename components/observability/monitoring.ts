@@ -1,0 +1,204 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify } from "yaml";
+import { CONFIG_NAMESPACE } from "../../config/errors";
+import type { MetricsConfig } from "../../config/metrics";
+import type { MonitoringConfig } from "../../config/observability";
+import { RECEIVER_SECRET_KEYS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "./alertmanager";
+import { DASHBOARD_FILES, dashboards } from "./dashboards";
+import {
+    GRAFANA_ADMIN_KEYS,
+    GRAFANA_DASHBOARD_LABEL,
+    MONITORING_RELEASE,
+    PROMETHEUS_COMMUNITY_REPO,
+    kubePrometheusStackValues,
+} from "./monitoringValues";
+import { ruleGroups } from "./rules";
+import { METRICS_PORT_NAME, ScrapeRouter, scrapeTarget, serviceMonitorSpec } from "./scrape";
+import { APP_NAME, componentType, PLATFORM_LABELS } from "../../identity";
+
+/** The service whose metrics, alerts and dashboards this stack monitors. */
+
+export interface MonitoringArgs {
+    monitoring: MonitoringConfig;
+    metrics: MetricsConfig;
+    environment: string;
+    /** MONITORING_NAMESPACE (as the Namespaces component's output, so objects wait for it). */
+    namespace: pulumi.Input<string>;
+    /** Namespace of the service (APP_NAMESPACE): its metrics Service goes there. */
+    appNamespace: pulumi.Input<string>;
+    router: ScrapeRouter;
+    /** The service's container port (app.containerPort): API, /metrics and health. */
+    appPort: number;
+    /** StorageClass of Prometheus', Alertmanager's and Grafana's volumes; the cluster default when undefined. */
+    storageClassName?: pulumi.Input<string>;
+}
+
+/**
+ * kube-prometheus-stack (Prometheus, Alertmanager, Grafana, the operator, kube-state-metrics,
+ * node-exporter) plus what monitors the service: its ServiceMonitor, its alert and recording rules,
+ * the Alertmanager routing and the Grafana dashboards.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    /** The kube-prometheus-stack release: what installs the monitoring.coreos.com CRDs other charts' ServiceMonitors need. */
+    readonly release: k8s.helm.v3.Release;
+    readonly releaseName: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    /** In-cluster URL of Prometheus (what the health gates query). */
+    readonly prometheusUrl: pulumi.Output<string>;
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+    /** Receivers Alertmanager routes to (those whose secrets are set). */
+    readonly alertReceivers: string[];
+
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("observability", "Monitoring"), name, {}, opts);
+        const { monitoring, metrics } = args;
+        this.namespace = pulumi.output(args.namespace);
+
+        const grafanaPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this });
+        this.grafanaAdminPassword = pulumi.secret(grafanaPassword.result);
+        const grafanaAdmin = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: "grafana-admin", namespace: args.namespace, labels: PLATFORM_LABELS },
+                type: "Opaque",
+                stringData: pulumi.secret({ [GRAFANA_ADMIN_KEYS.user]: "admin", [GRAFANA_ADMIN_KEYS.password]: grafanaPassword.result }),
+            },
+            { parent: this },
+        );
+
+        const alertmanagerSecret = this.alertmanagerConfigSecret(name, args);
+        this.alertReceivers = receiverPlan(monitoring.alertmanager, this.receiverPresence()).enabled;
+
+        const appNamespace = pulumi.output(args.appNamespace);
+        const dashboardsIn = (ns: string) =>
+            dashboards({ metrics, thresholds: monitoring.alerts, job: APP_NAME, service: APP_NAME, namespace: ns, container: APP_NAME });
+        const dashboardMaps = DASHBOARD_FILES.map((file) => {
+            const base = file.replace(/\.json$/, "");
+            return new k8s.core.v1.ConfigMap(
+                `${name}-dashboard-${base}`,
+                {
+                    metadata: { name: `dashboard-${base}`, namespace: args.namespace, labels: { ...PLATFORM_LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
+                    data: appNamespace.apply((ns) => ({ [file]: JSON.stringify(dashboardsIn(ns)[file], null, 2) })),
+                },
+                { parent: this },
+            );
+        });
+
+        const values = pulumi
+            .all([args.storageClassName, alertmanagerSecret.metadata.name, grafanaAdmin.metadata.name])
+            .apply(([storageClassName, alertmanagerConfigSecret, grafanaAdminSecret]) =>
+                kubePrometheusStackValues({ monitoring, cluster: args.environment, storageClassName, alertmanagerConfigSecret, grafanaAdminSecret }),
+            );
+        const release = new k8s.helm.v3.Release(
+            `${name}-kube-prometheus-stack`,
+            {
+                name: MONITORING_RELEASE,
+                chart: "kube-prometheus-stack",
+                version: monitoring.chartVersion,
+                repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+                namespace: args.namespace,
+                values,
+                // Prometheus' and Grafana's volumes are provisioned on first start; give them time.
+                timeout: 900,
+            },
+            { parent: this, dependsOn: dashboardMaps },
+        );
+        this.release = release;
+        this.releaseName = release.name;
+        this.prometheusUrl = pulumi.interpolate`http://${MONITORING_RELEASE}-prometheus.${this.namespace}.svc.cluster.local:9090`;
+
+        // The custom resources below need the CRDs the release installs.
+        const afterRelease = { parent: this, dependsOn: [release] };
+        new k8s.apiextensions.CustomResource(
+            `${name}-rules`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: { name: `${APP_NAME}-rules`, namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: appNamespace.apply((ns) => ({
+                    groups: ruleGroups({
+                        metrics,
+                        thresholds: monitoring.alerts,
+                        service: APP_NAME,
+                        job: APP_NAME,
+                        namespace: ns,
+                        container: APP_NAME,
+                        runbookBaseUrl: monitoring.runbookBaseUrl,
+                    }),
+                })),
+            },
+            afterRelease,
+        );
+
+        const metricsServiceLabels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "metrics" };
+        const target = scrapeTarget(args.router, args.appPort);
+        new k8s.core.v1.Service(
+            `${name}-metrics-service`,
+            {
+                metadata: { name: `${APP_NAME}-metrics`, namespace: args.appNamespace, labels: { ...PLATFORM_LABELS, ...metricsServiceLabels } },
+                spec: {
+                    // Headless: Prometheus scrapes each pod's endpoint, never a load-balanced VIP.
+                    clusterIP: "None",
+                    selector: { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api" },
+                    ports: [{ name: METRICS_PORT_NAME, port: target.port, targetPort: target.port, protocol: "TCP" }],
+                },
+            },
+            { parent: this },
+        );
+        new k8s.apiextensions.CustomResource(
+            `${name}-service-monitor`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: { name: APP_NAME, namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: appNamespace.apply((ns) =>
+                    serviceMonitorSpec({
+                        metrics,
+                        router: args.router,
+                        serviceLabels: metricsServiceLabels,
+                        jobLabel: "app.kubernetes.io/name",
+                        appNamespace: ns,
+                        appPort: args.appPort,
+                        scrapeInterval: monitoring.prometheus.serviceScrapeInterval,
+                    }),
+                ),
+            },
+            afterRelease,
+        );
+
+        this.registerOutputs({ releaseName: this.releaseName, prometheusUrl: this.prometheusUrl, grafanaAdminPassword: this.grafanaAdminPassword });
+    }
+
+    private receiverPresence(): Record<keyof ReceiverSecrets, boolean> {
+        const config = new pulumi.Config(CONFIG_NAMESPACE);
+        return {
+            pagerdutyRoutingKey: config.getSecret(RECEIVER_SECRET_KEYS.pagerdutyRoutingKey) !== undefined,
+            slackWebhookUrl: config.getSecret(RECEIVER_SECRET_KEYS.slackWebhookUrl) !== undefined,
+            smtpPassword: config.getSecret(RECEIVER_SECRET_KEYS.smtpPassword) !== undefined,
+        };
+    }
+
+    /** alertmanager.yaml in a Secret: receivers' keys come from secret stack keys and stay secret. */
+    private alertmanagerConfigSecret(name: string, args: MonitoringArgs): k8s.core.v1.Secret {
+        const config = new pulumi.Config(CONFIG_NAMESPACE);
+        const plan = receiverPlan(args.monitoring.alertmanager, this.receiverPresence());
+        for (const omitted of plan.omitted) pulumi.log.warn(`Alertmanager receiver omitted: ${omitted}`, this);
+        const secrets = pulumi.all({
+            pagerdutyRoutingKey: config.getSecret(RECEIVER_SECRET_KEYS.pagerdutyRoutingKey),
+            slackWebhookUrl: config.getSecret(RECEIVER_SECRET_KEYS.slackWebhookUrl),
+            smtpPassword: config.getSecret(RECEIVER_SECRET_KEYS.smtpPassword),
+        });
+        const file = secrets.apply((s) => stringify(alertmanagerConfig(args.monitoring.alertmanager, s as ReceiverSecrets)));
+        return new k8s.core.v1.Secret(
+            `${name}-alertmanager-config`,
+            {
+                metadata: { name: `alertmanager-${APP_NAME}`, namespace: args.namespace, labels: PLATFORM_LABELS },
+                type: "Opaque",
+                stringData: { "alertmanager.yaml": pulumi.secret(file) },
+            },
+            { parent: this },
+        );
+    }
+}

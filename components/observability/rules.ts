@@ -1,0 +1,215 @@
+import type { MetricsConfig } from "../../config/metrics";
+import type { MonitoringConfig } from "../../config/observability";
+
+/**
+ * The service's alerting and recording rules (SPEC §3 Monitoring), as typed definitions over the
+ * stack's metric names (SPEC §8). One source: the PrometheusRule custom resource carries
+ * `ruleGroups(...)`, and the tests feed the same groups to `promtool check rules` / `promtool test rules`.
+ */
+
+export type Severity = "critical" | "warning";
+
+export interface AlertDefinition {
+    alert: string;
+    expr: string;
+    /** How long the condition must hold before the alert fires (a Prometheus duration). */
+    for: string;
+    severity: Severity;
+    summary: string;
+    description: string;
+}
+
+export interface RecordingDefinition {
+    record: string;
+    expr: string;
+}
+
+/** A rule as Prometheus (and the PrometheusRule CRD) spells it. */
+export type PrometheusRule =
+    | { record: string; expr: string }
+    | { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> };
+
+export interface PrometheusRuleGroup {
+    name: string;
+    interval?: string;
+    rules: PrometheusRule[];
+}
+
+export interface RuleContext {
+    metrics: MetricsConfig;
+    thresholds: MonitoringConfig["alerts"];
+    /** Value of the `service` label every alert carries (Alertmanager groups by it). */
+    service: string;
+    /** `job` label of the service's scrape targets (set by its ServiceMonitor). */
+    job: string;
+    /** Namespace and container of the service's pods, for the cAdvisor / kube-state-metrics series. */
+    namespace: string;
+    container: string;
+    runbookBaseUrl: string;
+}
+
+/** Recording window of every rate: long enough for 15 s scrapes to give a stable rate, short enough to alert in minutes. */
+export const RATE_WINDOW = "5m";
+export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
+
+/** A counter's base name: Prometheus convention drops `_total` inside recorded names. */
+function base(metric: string): string {
+    return metric.replace(/_total$/, "");
+}
+
+/** Names of the recorded series, `level:metric:operations` (Prometheus naming convention), level = the version label. */
+export function recordedNames(metrics: MetricsConfig) {
+    const level = metrics.versionLabel;
+    const requests = base(metrics.requestsTotal);
+    return {
+        requestRate: `${level}:${requests}:rate${RATE_WINDOW}`,
+        errorRate: `${level}:${requests}_errors:rate${RATE_WINDOW}`,
+        errorRatio: `${level}:${requests}_error_ratio:rate${RATE_WINDOW}`,
+        latency: Object.fromEntries(
+            LATENCY_QUANTILES.map((q) => [q, `${level}:${metrics.requestDurationSeconds}:p${Math.round(q * 100)}_rate${RATE_WINDOW}`]),
+        ) as Record<(typeof LATENCY_QUANTILES)[number], string>,
+        agentFailures: `${level}:${base(metrics.agentFailuresTotal)}:increase${RATE_WINDOW}`,
+        agentSuccessRatio: `${level}:${base(metrics.agentRequestsTotal)}_success_ratio:rate${RATE_WINDOW}`,
+        hookTimeoutRatio: `${level}:${base(metrics.hookExecutionsTotal)}_timeout_ratio:rate${RATE_WINDOW}`,
+        workflowPhaseDuration: `${level}_${metrics.phaseLabel}:${metrics.workflowPhaseDurationSeconds}:max`,
+        memoryLimitRatio: "namespace_pod_container:container_memory_working_set_bytes_limit:ratio",
+    };
+}
+
+export function recordingRules(ctx: RuleContext): RecordingDefinition[] {
+    const m = ctx.metrics;
+    const names = recordedNames(m);
+    const by = `sum by (${m.versionLabel})`;
+    const rate = (metric: string, selector = "") => `rate(${metric}${selector ? `{${selector}}` : ""}[${RATE_WINDOW}])`;
+    const container = `namespace="${ctx.namespace}",container="${ctx.container}"`;
+    const perContainer = "sum by (namespace, pod, container)";
+    return [
+        { record: names.requestRate, expr: `${by} (${rate(m.requestsTotal)})` },
+        { record: names.errorRate, expr: `${by} (${rate(m.requestsTotal, `${m.statusLabel}=~"5.."`)})` },
+        { record: names.errorRatio, expr: `${names.errorRate} / ${names.requestRate}` },
+        ...LATENCY_QUANTILES.map((q) => ({
+            record: names.latency[q],
+            expr: `histogram_quantile(${q}, sum by (${m.versionLabel}, le) (${rate(`${m.requestDurationSeconds}_bucket`)}))`,
+        })),
+        { record: names.agentFailures, expr: `${by} (increase(${m.agentFailuresTotal}[${RATE_WINDOW}]))` },
+        {
+            record: names.agentSuccessRatio,
+            expr: `${by} (${rate(m.agentRequestsTotal, `${m.agentResultLabel}="success"`)}) / ${by} (${rate(m.agentRequestsTotal)})`,
+        },
+        {
+            // Hooks that never time out have no timeout series; `or 0 *` keeps their ratio at 0 instead of absent.
+            record: names.hookTimeoutRatio,
+            expr: `(${by} (${rate(m.hookExecutionsTotal, `${m.hookResultLabel}="timeout"`)}) or 0 * ${by} (${rate(m.hookExecutionsTotal)})) / ${by} (${rate(m.hookExecutionsTotal)})`,
+        },
+        { record: names.workflowPhaseDuration, expr: `max by (${m.versionLabel}, ${m.phaseLabel}) (${m.workflowPhaseDurationSeconds})` },
+        {
+            record: names.memoryLimitRatio,
+            expr: `${perContainer} (container_memory_working_set_bytes{${container}}) / ${perContainer} (kube_pod_container_resource_limits{${container},resource="memory"})`,
+        },
+    ];
+}
+
+/** A PromQL number literal for a threshold given in percent or milliseconds. */
+function literal(value: number): string {
+    return String(Number(value.toPrecision(12)));
+}
+
+export function alertDefinitions(ctx: RuleContext): AlertDefinition[] {
+    const t = ctx.thresholds;
+    const names = recordedNames(ctx.metrics);
+    const version = `{{ $labels.${ctx.metrics.versionLabel} }}`;
+    const up = `up{job="${ctx.job}"}`;
+    return [
+        {
+            alert: "ClaudeEnhancerHighErrorRate",
+            expr: `${names.errorRatio} > ${literal(t.errorRatePercent / 100)}`,
+            for: "2m",
+            severity: "critical",
+            summary: "Claude Enhancer 5xx error rate is high",
+            description: `Version ${version} answers {{ $value | humanizePercentage }} of requests with 5xx (threshold ${t.errorRatePercent}%).`,
+        },
+        {
+            alert: "ClaudeEnhancerHighLatencyP95",
+            expr: `${names.latency[0.95]} > ${literal(t.latencyP95Ms / 1000)}`,
+            for: "3m",
+            severity: "warning",
+            summary: "Claude Enhancer p95 latency is high",
+            description: `Version ${version} p95 latency is {{ $value | humanizeDuration }} (threshold ${t.latencyP95Ms}ms).`,
+        },
+        {
+            alert: "ClaudeEnhancerAgentFailures",
+            expr: `${names.agentFailures} > ${t.agentFailures}`,
+            for: "1m",
+            severity: "critical",
+            summary: "Claude Enhancer agents are failing",
+            description: `Version ${version} had {{ $value }} agent failures in ${RATE_WINDOW} (threshold ${t.agentFailures}).`,
+        },
+        {
+            alert: "ClaudeEnhancerWorkflowPhaseStuck",
+            expr: `${names.workflowPhaseDuration} > ${t.workflowPhaseMinutes * 60}`,
+            for: "5m",
+            severity: "warning",
+            summary: "A Claude Enhancer workflow phase runs too long",
+            description: `Phase {{ $labels.${ctx.metrics.phaseLabel} }} of version ${version} has run for {{ $value | humanizeDuration }} (threshold ${t.workflowPhaseMinutes}m).`,
+        },
+        {
+            alert: "ClaudeEnhancerMemoryHigh",
+            expr: `${names.memoryLimitRatio} > ${literal(t.memoryPercent / 100)}`,
+            for: "5m",
+            severity: "critical",
+            summary: "A Claude Enhancer pod is close to its memory limit",
+            description: `Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit (threshold ${t.memoryPercent}%).`,
+        },
+        {
+            alert: "ClaudeEnhancerServiceDown",
+            // No target up at all, or no target left to scrape (every pod gone).
+            expr: `sum(${up}) == 0 or absent(${up})`,
+            for: "1m",
+            severity: "critical",
+            summary: "Claude Enhancer is down",
+            description: `No scrape target of job ${ctx.job} is up.`,
+        },
+        {
+            alert: "ClaudeEnhancerAgentSuccessRateLow",
+            expr: `${names.agentSuccessRatio} < ${literal(t.agentSuccessPercent / 100)}`,
+            for: "5m",
+            severity: "warning",
+            summary: "Claude Enhancer agent success rate is low",
+            description: `Version ${version} agents succeed on {{ $value | humanizePercentage }} of requests (threshold ${t.agentSuccessPercent}%).`,
+        },
+        {
+            alert: "ClaudeEnhancerHookTimeoutRateHigh",
+            expr: `${names.hookTimeoutRatio} > ${literal(t.hookTimeoutPercent / 100)}`,
+            for: "5m",
+            severity: "critical",
+            summary: "Claude Enhancer hooks time out",
+            description: `Version ${version} hooks time out on {{ $value | humanizePercentage }} of executions (threshold ${t.hookTimeoutPercent}%).`,
+        },
+    ];
+}
+
+/** Labels and annotations an alert fires with. */
+export function alertLabels(ctx: Pick<RuleContext, "service">, def: Pick<AlertDefinition, "severity">): Record<string, string> {
+    return { severity: def.severity, service: ctx.service };
+}
+
+export function alertAnnotations(ctx: Pick<RuleContext, "runbookBaseUrl">, def: AlertDefinition): Record<string, string> {
+    return { summary: def.summary, description: def.description, runbook_url: `${ctx.runbookBaseUrl.replace(/\/$/, "")}/${def.alert}` };
+}
+
+/** The rule groups, in Prometheus' rule-file / PrometheusRule `spec.groups` shape. */
+export function ruleGroups(ctx: RuleContext): PrometheusRuleGroup[] {
+    return [
+        { name: `${ctx.service}.recording`, rules: recordingRules(ctx).map((r) => ({ record: r.record, expr: r.expr })) },
+        {
+            name: `${ctx.service}.alerts`,
+            rules: alertDefinitions(ctx).map((def) => ({
+                alert: def.alert,
+                expr: def.expr,
+                for: def.for,
+                labels: alertLabels(ctx, def),
+                annotations: alertAnnotations(ctx, def),
+            })),
+        },
+    ];
+}

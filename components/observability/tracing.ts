@@ -1,0 +1,57 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { TracingConfig } from "../../config/observability";
+import { JAEGER_RELEASE, JAEGER_REPO, jaegerValues } from "./tracingValues";
+import { componentType, PLATFORM_LABELS } from "../../identity";
+
+
+export interface TracingArgs {
+    tracing: TracingConfig;
+    /** TRACING_NAMESPACE (Pod Security "restricted"), as the Namespaces component's output. */
+    namespace: pulumi.Input<string>;
+    /** StorageClass of the trace store's volume; the cluster default when undefined. */
+    storageClassName?: pulumi.Input<string>;
+}
+
+/**
+ * Tracing (SPEC §3): Jaeger v2 all-in-one receiving OTLP, storing spans in Badger on a persistent
+ * volume for `retentionHours`. Applications send OTLP to `otlpGrpcEndpoint` / `otlpHttpEndpoint`.
+ */
+export class Tracing extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    readonly otlpHttpEndpoint: pulumi.Output<string>;
+
+    constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("observability", "Tracing"), name, {}, opts);
+        this.namespace = pulumi.output(args.namespace);
+        const claim = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-badger`,
+            {
+                metadata: { name: "jaeger-badger", namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: args.storageClassName,
+                    resources: { requests: { storage: `${args.tracing.storageGb}Gi` } },
+                },
+            },
+            { parent: this },
+        );
+        new k8s.helm.v3.Release(
+            `${name}-jaeger`,
+            {
+                name: JAEGER_RELEASE,
+                chart: "jaeger",
+                version: args.tracing.chartVersion,
+                repositoryOpts: { repo: JAEGER_REPO },
+                namespace: args.namespace,
+                values: claim.metadata.name.apply((claimName) => jaegerValues(args.tracing, claimName)),
+            },
+            { parent: this },
+        );
+        const host = pulumi.interpolate`${JAEGER_RELEASE}.${this.namespace}.svc.cluster.local`;
+        this.otlpGrpcEndpoint = pulumi.interpolate`http://${host}:4317`;
+        this.otlpHttpEndpoint = pulumi.interpolate`http://${host}:4318`;
+        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
+    }
+}

@@ -1,0 +1,83 @@
+import type { IstioConfig } from "../../config/mesh";
+
+/**
+ * Helm values and Istio resource specs of the mesh (docs/architecture.md, Traffic),
+ * as plain functions of the stack configuration.
+ */
+
+export const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+/** Release (and so Deployment, ServiceAccount) name of the ingress gateway; its pods get `istio: ingressgateway`. */
+export const ISTIO_GATEWAY_RELEASE = "istio-ingressgateway";
+export const ISTIO_GATEWAY_SELECTOR = { istio: "ingressgateway" } as const;
+/** Istio's default trust domain: workload identities are spiffe://cluster.local/ns/<ns>/sa/<sa>. */
+export const TRUST_DOMAIN = "cluster.local";
+
+export function istioCniValues(): Record<string, unknown> {
+    return {
+        // istio-cni sets up each pod's traffic redirection from the node, so sidecar-injected pods
+        // need no istio-init container with NET_ADMIN/NET_RAW and pass Pod Security "restricted".
+        excludeNamespaces: ["kube-system"],
+    };
+}
+
+export function istiodValues(istio: IstioConfig, istioNamespace: string): Record<string, unknown> {
+    return {
+        global: { istioNamespace },
+        pilot: {
+            cni: { enabled: true },
+            autoscaleMin: istio.istiodReplicas,
+            autoscaleMax: Math.max(istio.istiodReplicas, 5),
+            replicaCount: istio.istiodReplicas,
+            resources: { requests: { ...istio.istiodRequests } },
+        },
+        // Prometheus, outside the mesh, scrapes each pod's agent (port 15020), which merges the
+        // application's /metrics with Envoy's: mTLS STRICT leaves no plaintext path to the app port.
+        meshConfig: { enablePrometheusMerge: true },
+    };
+}
+
+export function istioGatewayValues(istio: IstioConfig): Record<string, unknown> {
+    return {
+        replicaCount: istio.gatewayReplicas,
+        autoscaling: { enabled: true, minReplicas: istio.gatewayReplicas, maxReplicas: Math.max(istio.gatewayReplicas * 2, 5) },
+        resources: { requests: { ...istio.gatewayRequests } },
+        service: { type: istio.gatewayServiceType },
+    };
+}
+
+/** Spec of the Istio Gateway exposing the public host: HTTPS with the host's certificate, HTTP redirected to it. */
+export function gatewaySpec(host: string, tlsCredentialName: string): Record<string, unknown> {
+    return {
+        selector: { ...ISTIO_GATEWAY_SELECTOR },
+        servers: [
+            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: [host], tls: { mode: "SIMPLE", credentialName: tlsCredentialName, minProtocolVersion: "TLSV1_2" } },
+            { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: [host], tls: { httpsRedirect: true } },
+        ],
+    };
+}
+
+export function peerAuthenticationSpec(mode: IstioConfig["mtlsMode"]): Record<string, unknown> {
+    return { mtls: { mode } };
+}
+
+export interface AuthorizationArgs {
+    /** Pod labels of the service (the policy's selector). */
+    selector: Record<string, string>;
+    istioNamespace: string;
+    monitoringNamespace: string;
+}
+
+/**
+ * ALLOW policy on the service's pods: requests from the ingress gateway's identity and from the
+ * monitoring namespace; with an ALLOW policy in place, Istio denies every other caller.
+ */
+export function authorizationPolicySpec(args: AuthorizationArgs): Record<string, unknown> {
+    return {
+        selector: { matchLabels: { ...args.selector } },
+        action: "ALLOW",
+        rules: [
+            { from: [{ source: { principals: [`${TRUST_DOMAIN}/ns/${args.istioNamespace}/sa/${ISTIO_GATEWAY_RELEASE}`] } }] },
+            { from: [{ source: { namespaces: [args.monitoringNamespace] } }] },
+        ],
+    };
+}

@@ -1,0 +1,47 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { IngressNginxConfig } from "../../config/mesh";
+import { INGRESS_NGINX_REPO, ingressNginxValues } from "./nginxValues";
+import { componentType } from "../../identity";
+
+export interface IngressNginxArgs {
+    ingressNginx: IngressNginxConfig;
+    /** INGRESS_NGINX_NAMESPACE, as the Namespaces component's output. */
+    namespace: pulumi.Input<string>;
+    /**
+     * The monitoring stack's Helm release, when the controller's ServiceMonitor should be created
+     * (its CRD comes with that release).
+     */
+    monitoringRelease?: pulumi.Resource;
+}
+
+/**
+ * ingress-nginx (router `nginx`, SPEC §3): the ingress controller for clusters without Istio. The
+ * TrafficSplit's main and canary Ingresses use its IngressClass and canary annotations.
+ */
+export class IngressNginx extends pulumi.ComponentResource {
+    readonly ingressClassName: string;
+    readonly namespace: pulumi.Output<string>;
+    /** Namespaces whose pods send user traffic to the service (for its NetworkPolicy). */
+    readonly ingressNamespaces: pulumi.Output<string[]>;
+
+    constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(componentType("mesh", "IngressNginx"), name, {}, opts);
+        this.ingressClassName = args.ingressNginx.ingressClassName;
+        this.namespace = pulumi.output(args.namespace);
+        new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: "ingress-nginx",
+                chart: "ingress-nginx",
+                version: args.ingressNginx.chartVersion,
+                repositoryOpts: { repo: INGRESS_NGINX_REPO },
+                namespace: args.namespace,
+                values: ingressNginxValues(args.ingressNginx, args.monitoringRelease !== undefined),
+            },
+            { parent: this, dependsOn: args.monitoringRelease ? [args.monitoringRelease] : [] },
+        );
+        this.ingressNamespaces = this.namespace.apply((ns) => [ns]);
+        this.registerOutputs({ ingressClassName: this.ingressClassName, ingressNamespaces: this.ingressNamespaces });
+    }
+}

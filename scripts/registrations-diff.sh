@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Compares what the program registers (test/tools/registrations.ts: every stack × rollout stage, other
+# router, DR failover) at a git ref with the working tree. Exit 0 when identical, 1 with the diff.
+# Usage: scripts/registrations-diff.sh [REF]   (default: HEAD)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+ref="${1:-HEAD}"
+work="$(mktemp -d)"
+trap 'git -C "$root" worktree remove --force "$work/tree" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+git -C "$root" worktree add --detach -q "$work/tree" "$ref"
+ln -s "$root/node_modules" "$work/tree/node_modules"
+# The tool itself comes from the working tree, so refs older than it can be compared too.
+mkdir -p "$work/tree/test/tools"
+cp "$root/test/tools/registrations.ts" "$work/tree/test/tools/registrations.ts"
+
+run() { (cd "$1" && npx ts-node --transpile-only test/tools/registrations.ts "$2" 2>"$2.log") || { cat "$2.log" >&2; exit 2; }; }
+run "$work/tree" "$work/before.json"
+run "$root" "$work/after.json"
+
+if diff -u "$work/before.json" "$work/after.json" >"$work/diff"; then
+  echo "registrations identical: $ref vs working tree ($(grep -c '"urn"' "$work/after.json") resource registrations compared)"
+else
+  head -200 "$work/diff"
+  echo "registrations differ: $ref vs working tree" >&2
+  exit 1
+fi
