@@ -4,16 +4,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config";
-import { AwsProviders } from "./components/awsProviders";
-import { Backup } from "./components/backup";
-import { Budget } from "./components/budget";
-import { Cache } from "./components/cache";
-import { Cluster } from "./components/cluster";
-import { Database } from "./components/database";
-import { DisasterRecovery } from "./components/dr";
-import { Namespaces } from "./components/namespaces";
-import { Network } from "./components/network";
-import { OffHoursSchedule } from "./components/offHoursSchedule";
+import { AwsProviders } from "./components/aws/providers";
+import { Backup } from "./components/resilience/backup";
+import { Budget } from "./components/cost/budget";
+import { Cache } from "./components/data/cache";
+import { Cluster } from "./components/cluster/cluster";
+import { Database } from "./components/data/database";
+import { DisasterRecovery } from "./components/resilience/dr";
+import { Namespaces } from "./components/kubernetes/namespaces";
+import { Network } from "./components/network/network";
+import { OffHoursSchedule } from "./components/cost/offHoursSchedule";
 import {
     APP_NAMESPACE,
     DATA_NAMESPACE,
@@ -23,20 +23,21 @@ import {
     MONITORING_NAMESPACE,
     TRACING_NAMESPACE,
     platformNamespaces,
-} from "./components/platformNamespaces";
-import { Storage } from "./components/storage";
-import { BACKUP_SELECTION_TAG } from "./components/backup";
-import { IngressNginx } from "./components/ingressNginx";
-import { Logging } from "./components/logging";
-import { Mesh } from "./components/mesh";
-import { Monitoring, SERVICE_NAME } from "./components/monitoring";
-import { Gp3StorageClass } from "./components/storageClass";
-import { costTags } from "./components/tags";
-import { Tracing } from "./components/tracing";
-import { Application, DataStoreNetwork, DatabaseCredentials } from "./components/application";
-import { Rollout } from "./components/rollout";
+} from "./components/kubernetes/platformNamespaces";
+import { Storage } from "./components/data/storage";
+import { BACKUP_SELECTION_TAG } from "./components/aws/tags";
+import { IngressNginx } from "./components/traffic/nginx";
+import { Logging } from "./components/observability/logging";
+import { Mesh } from "./components/traffic/istio";
+import { Monitoring } from "./components/observability/monitoring";
+import { Gp3StorageClass } from "./components/kubernetes/storageClass";
+import { costTags } from "./components/aws/tags";
+import { Tracing } from "./components/observability/tracing";
+import { Application, StoreLocation, DatabaseCredentials } from "./components/app/application";
+import { Rollout } from "./components/rollout/rollout";
 import { stageOverridesOf } from "./config/rollout";
 import { resolveStageTable } from "./rollout/stages";
+import { APP_NAME } from "./identity";
 
 export = async () => {
     const config = loadPlatformConfig();
@@ -123,7 +124,7 @@ export = async () => {
             { providers: awsProviders, ...stateful },
         );
     }
-    const dataNetwork = (inCluster: boolean): DataStoreNetwork =>
+    const dataNetwork = (inCluster: boolean): StoreLocation =>
         inCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
     // `dr.activeDatabase: dr` is the failover switch: the promoted DR instance becomes the stack's database,
     // reached in the peered DR VPC (outside network.cidr) and snapshotted in the DR region before a rollout.
@@ -187,7 +188,7 @@ export = async () => {
                       istioNamespace: namespaces.nameOf(ISTIO_NAMESPACE),
                       appNamespace,
                       monitoringNamespace: MONITORING_NAMESPACE,
-                      serviceSelector: { "app.kubernetes.io/name": SERVICE_NAME },
+                      serviceSelector: { "app.kubernetes.io/name": APP_NAME },
                       host: config.app.ingress.host,
                   },
                   { providers: k8sProviders },

@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { APP_NAME } from "../identity";
 
 /** The Pulumi config namespace every stack key lives under. */
-export const CONFIG_NAMESPACE = "claude-enhancer";
+export const CONFIG_NAMESPACE = APP_NAME;
 
 /**
  * Raised when stack configuration does not match the schema. Its message lists every problem as

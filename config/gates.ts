@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { FORWARD_STAGES, ForwardStageName } from "../rollout/stages";
-import { NO_DATA_POLICIES, withOverrides } from "../rollout/gates";
+import { NO_DATA_POLICIES, withOverrides } from "../rollout/gate/gates";
 
 const METRIC_NAME = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name");
 const DNS_LABEL = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes name (lowercase letters, digits, '-')");

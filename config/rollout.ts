@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
     FORWARD_STAGES,
     ForwardStageName,
+    PAUSE_POINTS,
     ReplicaBounds,
     STAGE_NAMES,
     StageOverrides,
@@ -22,10 +23,6 @@ const StageOverrideSchema = z.strictObject({
     greenReplicas: z.number().int().min(0).optional(),
     blueReplicas: z.number().int().min(1).optional(),
 });
-
-/** Points where the rollout driver asks GO/NO-GO: before a forward stage, or before promoting the candidate. */
-export const PAUSE_POINTS = [...FORWARD_STAGES, "promote"] as const;
-export type PausePoint = (typeof PAUSE_POINTS)[number];
 
 /**
  * The rollout (SPEC §4): which stage the stack is in, the two versions, and the stage table's

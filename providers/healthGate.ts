@@ -1,12 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { GateDefinition, gateDefinitionIssues } from "../rollout/gates";
-import { LiveGateInputs, runLiveGate } from "../rollout/gateRun";
-import type { PrometheusEndpoint } from "../rollout/gates";
-import type { TrafficCutTarget } from "../rollout/trafficCut";
-import type { CheckResult, Verdict } from "../rollout/verdict";
+import { GateDefinition, gateDefinitionIssues } from "../rollout/gate/gates";
+import { LiveGateInputs, runLiveGate } from "../rollout/gate/gateRun";
+import type { PrometheusEndpoint } from "../rollout/gate/gates";
+import type { TrafficCutTarget } from "../rollout/gate/trafficCut";
+import type { CheckResult, Verdict } from "../rollout/gate/verdict";
+import { HEALTH_GATE } from "../identity";
 
-export type { GateDefinition } from "../rollout/gates";
-export type { TrafficCutTarget } from "../rollout/trafficCut";
+export type { GateDefinition } from "../rollout/gate/gates";
+export type { TrafficCutTarget } from "../rollout/gate/trafficCut";
 
 /**
  * How the gate reaches Prometheus: a URL, or an in-cluster Service through the API server's service
@@ -233,8 +234,8 @@ export class HealthGate extends pulumi.dynamic.Resource {
                 evaluations: undefined,
             },
             opts,
-            "healthGate",
-            "HealthGate",
+            HEALTH_GATE.module,
+            HEALTH_GATE.type,
         );
     }
 }

@@ -13,15 +13,17 @@
  * BENCH_GATE_ROUTERS (default "nginx,istio") the routers.
  */
 import * as fs from "fs";
-import { GatesSchema } from "../config/gates";
-import { MetricsSchema } from "../config/metrics";
-import { WEIGHTED_ROUTE_NAME, canaryIngressAnnotations, virtualServiceSpec } from "../components/trafficSplit";
-import { gateForStage } from "../rollout/gates";
-import { runLiveGate } from "../rollout/gateRun";
-import { TrafficCutTarget } from "../rollout/trafficCut";
-import { ApiServer } from "../test/harness/apiserver";
-import { GateEnvironment, sleep } from "../test/fixtures/gateEnvironment";
-import { installVirtualServiceCrd } from "../test/fixtures/istioCrds";
+import { GatesSchema } from "../../config/gates";
+import { MetricsSchema } from "../../config/metrics";
+import { WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
+import { virtualServiceSpec } from "../../components/traffic/istioSplit";
+import { canaryIngressAnnotations } from "../../components/traffic/nginxSplit";
+import { gateForStage } from "../../rollout/gate/gates";
+import { runLiveGate } from "../../rollout/gate/gateRun";
+import { TrafficCutTarget } from "../../rollout/gate/trafficCut";
+import { ApiServer } from "../harness/apiserver";
+import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
+import { installVirtualServiceCrd } from "../fixtures/istioCrds";
 
 const NAMESPACE = "claude-enhancer";
 const POLL_MS = 50;

@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../config/stackFile";
+import { PROJECT_ROOT } from "../../config/stackFile";
 
 const CHILD = `
 const t0 = process.hrtime.bigint();

@@ -8,8 +8,8 @@
 import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { performance } from "perf_hooks";
-import { STACKS } from "../config/stackFile";
-import { installMocks, runProgram } from "../test/harness/program";
+import { STACKS } from "../../config/stackFile";
+import { installMocks, runProgram } from "../harness/program";
 
 interface Sample {
     stack: string;

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import type { PlatformConfig } from "../../config";
 import { loadStackConfig } from "../../config/stackFile";
-import { cliPrometheusTarget } from "../../rollout/gateCli";
+import { cliPrometheusTarget } from "../../bin/gateCli";
 
 describe("where the gate CLI reaches Prometheus (cliPrometheusTarget)", function () {
     const local = loadStackConfig("local");

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { AwsProviders } from "../../components/awsProviders";
+import { AwsProviders } from "../../components/aws/providers";
 import { installMocks } from "../harness/program";
 import { RecordedResource, RecordingMocks } from "../harness/recorder";
 

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsProviders } from "../../components/awsProviders";
-import type { DataStoreClients, DataStoreNetwork } from "../../components/dataStores";
+import { AwsProviders } from "../../components/aws/providers";
+import type { DataStoreClients, DataStoreNetwork } from "../../components/data/dataStoreNetwork";
 import { installMocks } from "../harness/program";
 import { RecordedResource, RecordingMocks } from "../harness/recorder";
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { ApiError, ApiServer, KubeObject } from "../harness/apiserver";
-import { podSecurityLabels } from "../../components/namespaces";
+import { podSecurityLabels } from "../../components/kubernetes/namespaces";
 import { DeclaredStack, builtinGroups } from "./cluster";
 import { Manifest } from "./manifests";
 import { START_TIMEOUT_MS, conformanceServer } from "./server";

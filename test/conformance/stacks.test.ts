@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { parsePlatformConfig } from "../../config";
 import { STACKS, readStackSettings } from "../../config/stackFile";
-import { podSecurityLabels } from "../../components/namespaces";
-import { APP_NAMESPACE, platformNamespaces } from "../../components/platformNamespaces";
+import { podSecurityLabels } from "../../components/kubernetes/namespaces";
+import { APP_NAMESPACE, platformNamespaces } from "../../components/kubernetes/platformNamespaces";
 import { ApiServer } from "../harness/apiserver";
 import { runProgram } from "../harness/program";
 import { DeclaredStack, UpResult, builtinGroups } from "./cluster";

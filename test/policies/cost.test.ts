@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { REQUIRED_COST_TAGS } from "../../components/tags";
-import { NODE_ROLE_LABEL } from "../../components/nodeGroupSettings";
+import { REQUIRED_COST_TAGS } from "../../components/aws/tags";
+import { NODE_ROLE_LABEL } from "../../components/cluster/nodeGroupSettings";
 import { budgetExists, costPolicies, requiredCostTags, spotAppNodes } from "../../policies/cost";
 import { costCases, taggedBucket } from "./cost.cases";
 import * as f from "./fixtures";

@@ -5,7 +5,7 @@
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { AnalyzedResource } from "../../policies/analyzer";
-import { gateForStage } from "../../rollout/gates";
+import { gateForStage } from "../../rollout/gate/gates";
 import { resource } from "./harness";
 
 export const KMS_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";

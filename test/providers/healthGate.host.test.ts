@@ -8,7 +8,7 @@ import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { PROJECT_ROOT } from "../../config/stackFile";
 import { HealthGate, HealthGateArgs } from "../../providers/healthGate";
-import { GateDefinition, gateForStage } from "../../rollout/gates";
+import { GateDefinition, gateForStage } from "../../rollout/gate/gates";
 import { GateEnvironment } from "../fixtures/gateEnvironment";
 import { installMocks } from "../harness/program";
 

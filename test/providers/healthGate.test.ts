@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { healthGateProvider } from "../../providers/healthGate";
-import { GateDefinition, gateForStage } from "../../rollout/gates";
+import { GateDefinition, gateForStage } from "../../rollout/gate/gates";
 import { GateEnvironment } from "../fixtures/gateEnvironment";
 
 /**

@@ -15,8 +15,8 @@ import {
     withTimeLeft,
 } from "../../rollout/driver";
 import { loadStackConfig } from "../../config/stackFile";
-import { gateForStage } from "../../rollout/gates";
-import { evaluateGate, progressLine } from "../../rollout/verdict";
+import { gateForStage } from "../../rollout/gate/gates";
+import { evaluateGate, progressLine } from "../../rollout/gate/verdict";
 import { StageName, resolveStageTable } from "../../rollout/stages";
 
 const TABLE = resolveStageTable({}, { minReplicas: 3, maxReplicas: 20 });

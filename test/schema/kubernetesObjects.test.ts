@@ -7,7 +7,7 @@ import type { KubeObject } from "../harness/apiserver";
 import { runProgram } from "../harness/program";
 import type { RecordedResource } from "../harness/recorder";
 import { groupOf, kubernetesObjects, typeTokenKind } from "../conformance/manifests";
-import { withoutWarnings } from "../observability/fixtures";
+import { withoutWarnings } from "../components/observability/fixtures";
 
 /**
  * Every Kubernetes object the whole program registers under the mock runtime, for every stack (at

@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Application, ApplicationArgs, dnsLabel, selectorLabels, versionLabel } from "../../components/application";
-import { loadStackConfig } from "../../config/stackFile";
-import { STAGE_NAMES, StageName, resolveStageTable } from "../../rollout/stages";
-import { installMocks } from "../harness/program";
-import { RecordedResource, RecordingMocks } from "../harness/recorder";
+import { Application, ApplicationArgs, dnsLabel, selectorLabels, versionLabel } from "../../../components/app/application";
+import { loadStackConfig } from "../../../config/stackFile";
+import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stages";
+import { installMocks } from "../../harness/program";
+import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

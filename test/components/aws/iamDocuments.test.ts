@@ -7,7 +7,7 @@ import {
     irsaAssumeRolePolicy,
     logsKeyPolicy,
     serviceAssumeRolePolicy,
-} from "../../components/iamDocuments";
+} from "../../../components/aws/iamDocuments";
 
 const SCOPE = { partition: "aws-cn", accountId: "111122223333", region: "cn-north-1", dnsSuffix: "amazonaws.com.cn" };
 

@@ -3,14 +3,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Cluster } from "../../components/cluster";
-import { NODE_ROLE_LABEL } from "../../components/nodeGroupSettings";
-import type { ClusterConfig } from "../../config/cluster";
-import { loadStackConfig } from "../../config/stackFile";
+import { Cluster } from "../../../components/cluster/cluster";
+import { NODE_ROLE_LABEL } from "../../../components/cluster/nodeGroupSettings";
+import type { ClusterConfig } from "../../../config/cluster";
+import { loadStackConfig } from "../../../config/stackFile";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { installMocks } from "../harness/program";
-import { RecordedResource, RecordingMocks } from "../harness/recorder";
-import { isDescendantOf, resolved, TEST_COST_TAGS, withAwsProvider } from "./awsComponentFixtures";
+import { installMocks } from "../../harness/program";
+import { RecordedResource, RecordingMocks } from "../../harness/recorder";
+import { isDescendantOf, resolved, TEST_COST_TAGS, withAwsProvider } from "../awsComponentFixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

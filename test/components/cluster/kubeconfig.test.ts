@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as path from "path";
-import { ambientKubeconfigPath, eksKubeconfig, resolveKubeconfigPath } from "../../components/kubeconfig";
+import { ambientKubeconfigPath, eksKubeconfig, resolveKubeconfigPath } from "../../../components/cluster/kubeconfig";
 
 describe("kubeconfig", () => {
     it("points at the EKS endpoint and CA and authenticates with aws eks get-token", () => {

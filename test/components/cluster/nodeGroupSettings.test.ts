@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { nodeGroupSettings } from "../../components/nodeGroupSettings";
-import type { NodeGroupConfig } from "../../config/cluster";
+import { nodeGroupSettings } from "../../../components/cluster/nodeGroupSettings";
+import type { NodeGroupConfig } from "../../../config/cluster";
 
 const group = (over: Partial<NodeGroupConfig>): NodeGroupConfig => ({
     name: "app",

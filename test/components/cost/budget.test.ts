@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import { Budget } from "../../components/budget";
-import type { BudgetConfig } from "../../config/budget";
-import { loadStackConfig } from "../../config/stackFile";
-import { budgetNotifications } from "../../policies/cost";
-import { assertCompliant, assertViolation, checkResource, resource } from "../policies/harness";
-import { RecordedResource } from "../harness/recorder";
-import { providers, registered } from "./dataStoreFixtures";
+import { Budget } from "../../../components/cost/budget";
+import type { BudgetConfig } from "../../../config/budget";
+import { loadStackConfig } from "../../../config/stackFile";
+import { budgetNotifications } from "../../../policies/cost";
+import { assertCompliant, assertViolation, checkResource, resource } from "../../policies/harness";
+import { RecordedResource } from "../../harness/recorder";
+import { providers, registered } from "../dataStoreFixtures";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:platform-alerts";
 

@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import { OffHoursSchedule } from "../../components/offHoursSchedule";
-import type { OffHoursConfig } from "../../config/backup";
-import type { NodeGroupConfig } from "../../config/cluster";
-import { loadStackConfig } from "../../config/stackFile";
-import { RecordingMocks } from "../harness/recorder";
-import { awsProviders, registered } from "./backupDrFixtures";
+import { OffHoursSchedule } from "../../../components/cost/offHoursSchedule";
+import type { OffHoursConfig } from "../../../config/backup";
+import type { NodeGroupConfig } from "../../../config/cluster";
+import { loadStackConfig } from "../../../config/stackFile";
+import { RecordingMocks } from "../../harness/recorder";
+import { awsProviders, registered } from "../backupDrFixtures";
 
 /** Managed node groups like the Cluster component's, and the schedule on top of them. */
 async function scheduleOf(stack: "staging" | "production", offHours?: OffHoursConfig): Promise<{ mocks: RecordingMocks; groups: NodeGroupConfig[] }> {

@@ -1,14 +1,14 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { AUTH_TOKEN_SPECIALS, Cache, inClusterRedisConf } from "../../components/cache";
-import type { CacheConfig } from "../../config/cache";
-import { loadStackConfig } from "../../config/stackFile";
-import { elasticacheAtRestEncryption, elasticacheFailover, elasticacheTransitEncryption } from "../../policies/awsSecurity";
-import { kubernetesSecurityPolicies } from "../../policies/kubernetesSecurity";
-import { assertCompliant, checkResource, resource } from "../policies/harness";
-import { RecordingMocks } from "../harness/recorder";
-import { awsResources, CLUSTER_SG, DATA_NS, EKS_CLUSTER, NETWORK, providers, registered, resolved, secretInput } from "./dataStoreFixtures";
+import { AUTH_TOKEN_SPECIALS, Cache, inClusterRedisConf } from "../../../components/data/cache";
+import type { CacheConfig } from "../../../config/cache";
+import { loadStackConfig } from "../../../config/stackFile";
+import { elasticacheAtRestEncryption, elasticacheFailover, elasticacheTransitEncryption } from "../../../policies/awsSecurity";
+import { kubernetesSecurityPolicies } from "../../../policies/kubernetesSecurity";
+import { assertCompliant, checkResource, resource } from "../../policies/harness";
+import { RecordingMocks } from "../../harness/recorder";
+import { awsResources, CLUSTER_SG, DATA_NS, EKS_CLUSTER, NETWORK, providers, registered, resolved, secretInput } from "../dataStoreFixtures";
 
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 

@@ -1,15 +1,15 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { Database, POSTGRES_PARAMETERS } from "../../components/database";
-import { checkedIdentifier, stackPrefix } from "../../components/dataStores";
-import type { DatabaseConfig } from "../../config/database";
-import { loadStackConfig } from "../../config/stackFile";
-import { kubernetesSecurityPolicies } from "../../policies/kubernetesSecurity";
-import { rdsForceSsl, rdsManagedCredentials, rdsStorageEncrypted } from "../../policies/awsSecurity";
-import { assertCompliant, checkResource, resource } from "../policies/harness";
-import { RecordingMocks } from "../harness/recorder";
-import { awsResources, CLUSTER_SG, DATA_NS, EKS_CLUSTER, NETWORK, providers, registered, resolved, secretInput } from "./dataStoreFixtures";
+import { Database, POSTGRES_PARAMETERS } from "../../../components/data/database";
+import { checkedIdentifier, stackPrefix } from "../../../components/aws/names";
+import type { DatabaseConfig } from "../../../config/database";
+import { loadStackConfig } from "../../../config/stackFile";
+import { kubernetesSecurityPolicies } from "../../../policies/kubernetesSecurity";
+import { rdsForceSsl, rdsManagedCredentials, rdsStorageEncrypted } from "../../../policies/awsSecurity";
+import { assertCompliant, checkResource, resource } from "../../policies/harness";
+import { RecordingMocks } from "../../harness/recorder";
+import { awsResources, CLUSTER_SG, DATA_NS, EKS_CLUSTER, NETWORK, providers, registered, resolved, secretInput } from "../dataStoreFixtures";
 
 const INSTANCE = "aws:rds/instance:Instance";
 

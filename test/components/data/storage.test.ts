@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { bucketName, lifecycleRules, Storage, tlsOnlyBucketPolicy } from "../../components/storage";
-import { loadStackConfig } from "../../config/stackFile";
-import { deniesInsecureTransport } from "../../policies/awsSecurity";
-import { RecordedResource, RecordingMocks } from "../harness/recorder";
-import { providers, registered, resolved } from "./dataStoreFixtures";
+import { bucketName, lifecycleRules, Storage, tlsOnlyBucketPolicy } from "../../../components/data/storage";
+import { loadStackConfig } from "../../../config/stackFile";
+import { deniesInsecureTransport } from "../../../policies/awsSecurity";
+import { RecordedResource, RecordingMocks } from "../../harness/recorder";
+import { providers, registered, resolved } from "../dataStoreFixtures";
 
 const PRODUCTION = loadStackConfig("production").storage;
 const BUCKETS = { "storage-backups": "claude-enhancer-production-backups-123456789012", "storage-log-archive": "claude-enhancer-production-log-archive-123456789012" };

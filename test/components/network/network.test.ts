@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { INTERNAL_ELB_TAG, Network, PUBLIC_ELB_TAG } from "../../components/network";
-import { loadStackConfig } from "../../config/stackFile";
-import { RecordingMocks } from "../harness/recorder";
-import { isDescendantOf, resolved, withAwsProvider } from "./awsComponentFixtures";
+import { INTERNAL_ELB_TAG, Network, PUBLIC_ELB_TAG } from "../../../components/network/network";
+import { loadStackConfig } from "../../../config/stackFile";
+import { RecordingMocks } from "../../harness/recorder";
+import { isDescendantOf, resolved, withAwsProvider } from "../awsComponentFixtures";
 
 const NAT = "aws:ec2/natGateway:NatGateway";
 const ROUTE = "aws:ec2/route:Route";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { splitCidr, subnetPlan } from "../../components/subnetPlan";
+import { splitCidr, subnetPlan } from "../../../components/network/subnetPlan";
 
 describe("subnet plan", () => {
     it("splits a block into equal blocks in address order", () => {

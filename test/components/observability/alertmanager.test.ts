@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parse, stringify } from "yaml";
-import { MonitoringSchema } from "../../config/observability";
-import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../observability/alertmanager";
+import { MonitoringSchema } from "../../../config/observability";
+import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../../components/observability/alertmanager";
 import { checkAlertmanagerConfig, routeReceivers } from "./tools";
 
 const EMAIL = { to: "oncall@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", authUsername: "alertmanager" };

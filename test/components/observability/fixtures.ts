@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig, StackName } from "../../config/stackFile";
-import type { PlatformConfig } from "../../config";
-import { installMocks, setStackConfig } from "../harness/program";
-import { RecordedResource, RecordingMocks } from "../harness/recorder";
+import { loadStackConfig, StackName } from "../../../config/stackFile";
+import type { PlatformConfig } from "../../../config";
+import { installMocks, setStackConfig } from "../../harness/program";
+import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

@@ -1,12 +1,12 @@
 import * as assert from "assert";
-import { ClusterIdentity, LogArchiveTarget, Logging, LoggingArgs, PrivateNetwork, archiveWriterPolicy, domainAzCount } from "../../components/logging";
-import { StackName } from "../../config/stackFile";
-import { REDACTION_SCRIPT, fluentBitPipeline } from "../../observability/loggingValues";
-import { LUA_FUNCTION, redactionLuaScript } from "../../observability/redaction";
-import { runProgram } from "../harness/program";
-import { RecordingMocks } from "../harness/recorder";
-import { providers, registered, resolved, secretInput } from "./dataStoreFixtures";
-import { dependsOn, stackConfig, withoutWarnings } from "../observability/fixtures";
+import { ClusterIdentity, LogArchiveTarget, Logging, LoggingArgs, PrivateNetwork, archiveWriterPolicy, domainAzCount } from "../../../components/observability/logging";
+import { StackName } from "../../../config/stackFile";
+import { REDACTION_SCRIPT, fluentBitPipeline } from "../../../components/observability/loggingValues";
+import { LUA_FUNCTION, redactionLuaScript } from "../../../components/observability/redaction";
+import { runProgram } from "../../harness/program";
+import { RecordingMocks } from "../../harness/recorder";
+import { providers, registered, resolved, secretInput } from "../dataStoreFixtures";
+import { dependsOn, stackConfig, withoutWarnings } from "./fixtures";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const DOMAIN = "aws:opensearch/domain:Domain";

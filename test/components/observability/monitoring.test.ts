@@ -1,13 +1,13 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { Monitoring, MonitoringArgs } from "../../components/monitoring";
-import { StackName } from "../../config/stackFile";
-import { RECEIVERS } from "../../observability/alertmanager";
-import { ruleGroups } from "../../observability/rules";
-import { RecordingMocks } from "../harness/recorder";
-import { secretInput } from "./dataStoreFixtures";
-import { capturingWarnings, dependsOn, objectNamed, resolved, stackConfig, underMocks } from "../observability/fixtures";
+import { Monitoring, MonitoringArgs } from "../../../components/observability/monitoring";
+import { StackName } from "../../../config/stackFile";
+import { RECEIVERS } from "../../../components/observability/alertmanager";
+import { ruleGroups } from "../../../components/observability/rules";
+import { RecordingMocks } from "../../harness/recorder";
+import { secretInput } from "../dataStoreFixtures";
+import { capturingWarnings, dependsOn, objectNamed, resolved, stackConfig, underMocks } from "./fixtures";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { LUA_FUNCTION, MAX_DEPTH, REDACTED, isSensitiveFieldName, redactRecord, redactionLuaScript } from "../../observability/redaction";
+import { LUA_FUNCTION, MAX_DEPTH, REDACTED, isSensitiveFieldName, redactRecord, redactionLuaScript } from "../../../components/observability/redaction";
 import { runLuaFilter } from "./tools";
 
 const SCRIPT = redactionLuaScript();

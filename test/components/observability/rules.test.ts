@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { MetricsSchema } from "../../config/metrics";
-import { MonitoringSchema } from "../../config/observability";
-import { readStackSettings, STACKS } from "../../config/stackFile";
-import { dashboardExpressions, dashboards } from "../../observability/dashboards";
-import { PrometheusRuleGroup, RuleContext, alertDefinitions, recordedNames, ruleGroups } from "../../observability/rules";
+import { MetricsSchema } from "../../../config/metrics";
+import { MonitoringSchema } from "../../../config/observability";
+import { readStackSettings, STACKS } from "../../../config/stackFile";
+import { dashboardExpressions, dashboards } from "../../../components/observability/dashboards";
+import { PrometheusRuleGroup, RuleContext, alertDefinitions, recordedNames, ruleGroups } from "../../../components/observability/rules";
 import { AlertExpectation, RuleUnitTest, checkExpressions, checkRules, testRules } from "./tools";
 
 const DEFAULTS = MonitoringSchema.parse({});

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import type { PrometheusRuleGroup } from "../../observability/rules";
+import type { PrometheusRuleGroup } from "../../../components/observability/rules";
 
 /**
  * The real tools the observability tests feed the program's generated files to: promtool

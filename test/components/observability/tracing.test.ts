@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { Tracing } from "../../components/tracing";
-import { StackName } from "../../config/stackFile";
-import { BADGER_MOUNT, jaegerConfig } from "../../observability/tracingValues";
-import { dependsOn, resolved, stackConfig, underMocks } from "../observability/fixtures";
+import { Tracing } from "../../../components/observability/tracing";
+import { StackName } from "../../../config/stackFile";
+import { BADGER_MOUNT, jaegerConfig } from "../../../components/observability/tracingValues";
+import { dependsOn, resolved, stackConfig, underMocks } from "./fixtures";
 
 async function tracingFor(stack: StackName) {
     const config = stackConfig(stack);

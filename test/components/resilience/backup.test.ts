@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { Backup } from "../../components/backup";
-import { loadStackConfig } from "../../config/stackFile";
-import { RecordingMocks } from "../harness/recorder";
-import { awsProviders, regionOf, registered } from "./backupDrFixtures";
+import { Backup } from "../../../components/resilience/backup";
+import { loadStackConfig } from "../../../config/stackFile";
+import { RecordingMocks } from "../../harness/recorder";
+import { awsProviders, regionOf, registered } from "../backupDrFixtures";
 
 async function backupOf(stack: "staging" | "production"): Promise<RecordingMocks> {
     const config = loadStackConfig(stack);

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import { DisasterRecovery, drSubnetCidrs } from "../../components/dr";
-import type { DrConfig } from "../../config/backup";
-import { loadStackConfig } from "../../config/stackFile";
-import { RecordedResource, RecordingMocks } from "../harness/recorder";
-import { awsProviders, regionOf, registered } from "./backupDrFixtures";
+import { DisasterRecovery, drSubnetCidrs } from "../../../components/resilience/dr";
+import type { DrConfig } from "../../../config/backup";
+import { loadStackConfig } from "../../../config/stackFile";
+import { RecordedResource, RecordingMocks } from "../../harness/recorder";
+import { awsProviders, regionOf, registered } from "../backupDrFixtures";
 
 const SOURCE_BUCKET = { backupBucketName: "primary-backups", backupBucketArn: "arn:aws:s3:::primary-backups", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/primary-storage" };
 const PARAMETERS = [

@@ -2,13 +2,13 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Application } from "../../components/application";
-import { Rollout, RolloutArgs } from "../../components/rollout";
-import { loadStackConfig } from "../../config/stackFile";
-import { gateForStage } from "../../rollout/gates";
-import { FORWARD_STAGES, StageName, resolveStageTable } from "../../rollout/stages";
-import { installMocks } from "../harness/program";
-import { RecordedResource, RecordingMocks } from "../harness/recorder";
+import { Application } from "../../../components/app/application";
+import { Rollout, RolloutArgs } from "../../../components/rollout/rollout";
+import { loadStackConfig } from "../../../config/stackFile";
+import { gateForStage } from "../../../rollout/gate/gates";
+import { FORWARD_STAGES, StageName, resolveStageTable } from "../../../rollout/stages";
+import { installMocks } from "../../harness/program";
+import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { Mesh } from "../../components/mesh";
-import { RecordingMocks } from "../harness/recorder";
+import { Mesh } from "../../../components/traffic/istio";
+import { RecordingMocks } from "../../harness/recorder";
 import { dependsOn, resolved, stackConfig, underMocks } from "../observability/fixtures";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

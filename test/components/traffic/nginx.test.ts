@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { IngressNginx } from "../../components/ingressNginx";
+import { IngressNginx } from "../../../components/traffic/nginx";
 import { resolved, stackConfig, underMocks } from "../observability/fixtures";
 
 describe("IngressNginx component (router nginx)", function () {

@@ -1,9 +1,10 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
-import { Router, TrafficCutTarget, TrafficSplit, TrafficSplitArgs } from "../../components/trafficSplit";
-import { STAGE_NAMES, StageName, resolveStageTable } from "../../rollout/stages";
-import { installMocks } from "../harness/program";
-import { RecordingMocks } from "../harness/recorder";
+import { Router, TrafficCutTarget, TrafficSplitArgs } from "../../../components/traffic/router";
+import { TrafficSplit } from "../../../components/traffic/trafficSplit";
+import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stages";
+import { installMocks } from "../../harness/program";
+import { RecordingMocks } from "../../harness/recorder";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };

@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import * as http from "http";
 import * as net from "net";
-import { GatesSchema } from "../../config/gates";
-import { MetricsSchema } from "../../config/metrics";
-import { gateForStage } from "../../rollout/gates";
-import { GateRunDeps, runGate } from "../../rollout/gateRun";
-import { prometheusClient, sampleFromResponse } from "../../rollout/prometheus";
-import { Sample } from "../../rollout/verdict";
+import { GatesSchema } from "../../../config/gates";
+import { MetricsSchema } from "../../../config/metrics";
+import { gateForStage } from "../../../rollout/gate/gates";
+import { GateRunDeps, runGate } from "../../../rollout/gate/gateRun";
+import { prometheusClient, sampleFromResponse } from "../../../rollout/gate/prometheus";
+import { Sample } from "../../../rollout/gate/verdict";
 
 const metrics = MetricsSchema.parse({});
 const versions = { candidate: "5.1.0", stable: "5.0.0" };

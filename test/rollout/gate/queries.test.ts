@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { GatesSchema } from "../../config/gates";
-import { MetricsSchema } from "../../config/metrics";
-import { gateDefinitionIssues, gateForStage, withOverrides } from "../../rollout/gates";
-import { checkTemplates, renderQuery } from "../../rollout/queries";
+import { GatesSchema } from "../../../config/gates";
+import { MetricsSchema } from "../../../config/metrics";
+import { gateDefinitionIssues, gateForStage, withOverrides } from "../../../rollout/gate/gates";
+import { checkTemplates, renderQuery } from "../../../rollout/gate/queries";
 
 const metrics = MetricsSchema.parse({});
 const gates = GatesSchema.parse({});

@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { GatesSchema } from "../../config/gates";
-import { MetricsSchema } from "../../config/metrics";
-import { GateDefinition, gateForStage } from "../../rollout/gates";
-import { GatePhase, GateSamples, Sample, evaluateGate, formatValue, reportTable } from "../../rollout/verdict";
+import { GatesSchema } from "../../../config/gates";
+import { MetricsSchema } from "../../../config/metrics";
+import { GateDefinition, gateForStage } from "../../../rollout/gate/gates";
+import { GatePhase, GateSamples, Sample, evaluateGate, formatValue, reportTable } from "../../../rollout/gate/verdict";
 
 const metrics = MetricsSchema.parse({});
 const versions = { candidate: "5.1.0", stable: "5.0.0" };
