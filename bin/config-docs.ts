@@ -1,4 +1,4 @@
-/** `npm run docs:config`: prints the README's table of stack settings, generated from the config schema. */
+/** `npm run docs:config`: prints the table of stack settings in docs/configuration.md, generated from the config schema. */
 import { configKeysMarkdown } from "../config/docs";
 
 console.log(configKeysMarkdown());

@@ -1,7 +1,7 @@
 /**
  * `npm run cost [-- --stack <name>] [--markdown]`: each stack's monthly baseline at list prices, line
  * by line, computed from the same validated stack configuration `pulumi up` reads (Pulumi.<stack>.yaml).
- * `--markdown` prints the README's cost section; `--write <file>` puts it between the file's
+ * `--markdown` prints the cost section of docs/cost.md; `--write <file>` puts it between the file's
  * `<!-- COST:BEGIN -->` / `<!-- COST:END -->` markers, `--check <file>` fails when they hold anything else.
  */
 import * as fs from "fs";

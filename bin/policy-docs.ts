@@ -1,4 +1,4 @@
-/** `npm run docs:policies`: prints the README's table of the policy pack, generated from the policies and policies/config/<stack>.json. */
+/** `npm run docs:policies`: prints the table of the policy pack in docs/policies.md, generated from the policies and policies/config/<stack>.json. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { STACKS } from "../config/stackFile";

@@ -99,7 +99,7 @@ export function configKeyDocs(): ConfigKeyDoc[] {
     return rows;
 }
 
-/** The README table of stack settings. */
+/** The table of stack settings in docs/configuration.md. */
 export function configKeysMarkdown(): string {
     const lines = ["| key | when | accepts | default |", "|---|---|---|---|"];
     for (const row of configKeyDocs()) {

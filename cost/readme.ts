@@ -1,13 +1,13 @@
 import { loadStackConfig, STACKS } from "../config/stackFile";
 import { estimateMonthlyCost, formatMarkdown } from "./estimate";
 
-/** The README's cost section sits between these markers; everything between them is generated. */
+/** The cost section of docs/cost.md sits between these markers; everything between them is generated. */
 export const COST_BEGIN = "<!-- COST:BEGIN -->";
 export const COST_END = "<!-- COST:END -->";
 
 const BLOCK = new RegExp(`${COST_BEGIN}\\n([\\s\\S]*?)\\n${COST_END}`);
 
-/** The README's cost section as `npm run cost -- --markdown` prints it: every stack, from its stack file. */
+/** The cost section of docs/cost.md as `npm run cost -- --markdown` prints it: every stack, from its stack file. */
 export function costMarkdown(): string {
     return formatMarkdown(STACKS.map((stack) => estimateMonthlyCost(stack, loadStackConfig(stack))));
 }

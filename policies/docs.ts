@@ -1,6 +1,6 @@
 /**
- * The README's table of the pack's policies, generated from the policies' own definitions and the
- * per-stack policy configs (`npm run docs:policies` prints it; a test keeps README.md in step).
+ * The table of the pack's policies in docs/policies.md, generated from the policies' own definitions and the
+ * per-stack policy configs (`npm run docs:policies` prints it; a test keeps docs/policies.md in step).
  */
 import { PolicyPackDefinition, reconcileConfig } from "./analyzer";
 

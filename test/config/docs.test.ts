@@ -19,10 +19,10 @@ describe("stack settings documentation", () => {
         assert.strictEqual(byKey["claude-enhancer:database.instanceClass"].default, "**required**");
     });
 
-    it("is what README.md shows (regenerate with `npm run docs:config`)", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    it("is what docs/configuration.md shows (regenerate with `npm run docs:config`)", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "configuration.md"), "utf8");
         const match = /<!-- CONFIG-KEYS:BEGIN -->\n([\s\S]*?)\n<!-- CONFIG-KEYS:END -->/.exec(readme);
-        assert.ok(match, "README.md has no CONFIG-KEYS block");
+        assert.ok(match, "docs/configuration.md has no CONFIG-KEYS block");
         assert.strictEqual(match[1], configKeysMarkdown());
     });
 });

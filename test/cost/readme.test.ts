@@ -10,7 +10,7 @@ import { COST_BEGIN, COST_END, costBlockOf, costMarkdown, withCostBlock } from "
 const cost = (...args: string[]) =>
     spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
 
-describe("the README's cost table", function () {
+describe("the cost table of docs/cost.md", function () {
     this.timeout(60_000);
 
     it("is every stack's estimate from its stack file, in stack order", () => {
@@ -54,10 +54,10 @@ describe("the README's cost table", function () {
         }
     });
 
-    it("is what README.md shows (regenerate with `npm run cost -- --write README.md`)", () => {
-        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    it("is what docs/cost.md shows (regenerate with `npm run cost -- --write docs/cost.md`)", () => {
+        const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "cost.md"), "utf8");
         const block = costBlockOf(readme);
-        assert.ok(block !== undefined, `README.md has no ${COST_BEGIN} … ${COST_END} block`);
+        assert.ok(block !== undefined, `docs/cost.md has no ${COST_BEGIN} … ${COST_END} block`);
         assert.strictEqual(block, costMarkdown());
     });
 });

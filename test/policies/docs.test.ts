@@ -28,10 +28,10 @@ describe("policy pack documentation", () => {
         );
     });
 
-    it("is what README.md shows between the POLICIES markers (regenerate with `npm run docs:policies`)", () => {
-        const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+    it("is what docs/policies.md shows between the POLICIES markers (regenerate with `npm run docs:policies`)", () => {
+        const readme = readFileSync(join(PROJECT_ROOT, "docs", "policies.md"), "utf8");
         const match = /<!-- POLICIES:BEGIN -->\n([\s\S]*?)\n<!-- POLICIES:END -->/.exec(readme);
-        assert.ok(match, "README.md has no POLICIES block");
+        assert.ok(match, "docs/policies.md has no POLICIES block");
         assert.equal(match[1], policyDocs());
     });
 });
