@@ -1,19 +1,18 @@
 /**
- * Composition root: read the validated stack configuration, compose the platform's components.
- * Network → Cluster → Database/Cache/Storage → Observability → Application → Rollout.
+ * Composition root: reads the validated stack configuration and composes the platform's components,
+ * Network → Cluster → Database/Cache/Storage → Observability → Traffic → Application → Rollout
+ * (docs/architecture.md). Decisions live in the components and the config layer, not here.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { loadPlatformConfig } from "./config";
+import { loadAlertingSecrets } from "./config/secrets";
+import { resolveStageTable } from "./rollout/stages";
+import { stageOverridesOf } from "./config/rollout";
+import { APP_NAME } from "./identity";
 import { AwsProviders } from "./components/aws/providers";
-import { Backup } from "./components/resilience/backup";
-import { Budget } from "./components/cost/budget";
-import { Cache } from "./components/data/cache";
-import { Cluster } from "./components/cluster/cluster";
-import { Database } from "./components/data/database";
-import { DisasterRecovery } from "./components/resilience/dr";
-import { Namespaces } from "./components/kubernetes/namespaces";
+import { BACKUP_SELECTION_TAG, costTags } from "./components/aws/tags";
 import { Network } from "./components/network/network";
-import { OffHoursSchedule } from "./components/cost/offHoursSchedule";
+import { Cluster } from "./components/cluster/cluster";
+import { Namespaces } from "./components/kubernetes/namespaces";
 import {
     APP_NAMESPACE,
     DATA_NAMESPACE,
@@ -24,66 +23,60 @@ import {
     TRACING_NAMESPACE,
     platformNamespaces,
 } from "./components/kubernetes/platformNamespaces";
-import { Storage } from "./components/data/storage";
-import { BACKUP_SELECTION_TAG } from "./components/aws/tags";
-import { IngressNginx } from "./components/traffic/nginx";
-import { Logging } from "./components/observability/logging";
-import { Mesh } from "./components/traffic/istio";
-import { Monitoring } from "./components/observability/monitoring";
 import { Gp3StorageClass } from "./components/kubernetes/storageClass";
-import { costTags } from "./components/aws/tags";
+import { Database } from "./components/data/database";
+import { Cache } from "./components/data/cache";
+import { Storage } from "./components/data/storage";
+import { StoreLocation } from "./components/data/dataStoreNetwork";
+import { Budget } from "./components/cost/budget";
+import { OffHoursSchedule } from "./components/cost/offHoursSchedule";
+import { Backup } from "./components/resilience/backup";
+import { DisasterRecovery } from "./components/resilience/dr";
+import { activeDatabase } from "./components/resilience/failover";
+import { Monitoring } from "./components/observability/monitoring";
+import { Logging } from "./components/observability/logging";
 import { Tracing } from "./components/observability/tracing";
-import { Application, StoreLocation, DatabaseCredentials } from "./components/app/application";
+import { Mesh } from "./components/traffic/istio";
+import { IngressNginx } from "./components/traffic/nginx";
+import { RouterController } from "./components/traffic/router";
+import { Application } from "./components/app/application";
+import { databaseCredentials } from "./components/app/connections";
 import { Rollout } from "./components/rollout/rollout";
-import { stageOverridesOf } from "./config/rollout";
-import { resolveStageTable } from "./rollout/stages";
-import { APP_NAME } from "./identity";
 
 export = async () => {
     const config = loadPlatformConfig();
-    const production = config.environment === "production";
+    const { environment } = config;
+    const production = environment === "production";
     // Stateful resources cannot be deleted by a `pulumi up` or `destroy` in production; children inherit `protect`.
     const stateful = { protect: production };
+    const tags = { environment, costCenter: config.tags.costCenter, extra: config.tags.extra };
 
     const aws =
         config.cluster.mode === "eks" && config.aws
-            ? new AwsProviders("aws", {
-                  region: config.aws.region,
-                  drRegion: config.aws.drRegion,
-                  environment: config.environment,
-                  costCenter: config.tags.costCenter,
-                  extra: config.tags.extra,
-              })
+            ? new AwsProviders("aws", { region: config.aws.region, drRegion: config.aws.drRegion, ...tags })
             : undefined;
     const awsProviders = aws ? [aws.primary] : [];
 
     const network = aws ? new Network("network", config.network, { providers: awsProviders }) : undefined;
-
-    const cluster = new Cluster(
-        "cluster",
-        { cluster: config.cluster, environment: config.environment, network },
-        { providers: awsProviders },
-    );
+    const cluster = new Cluster("cluster", { cluster: config.cluster, environment, network }, { providers: awsProviders });
     const k8sProviders = [cluster.provider];
-
     const namespaces = new Namespaces("namespaces", { namespaces: platformNamespaces(config) }, { providers: k8sProviders });
 
-    const dataNamespace = config.database.mode === "in-cluster" || config.cache.mode === "in-cluster" ? namespaces.nameOf(DATA_NAMESPACE) : undefined;
+    // Data stores, and where each runs for the service's NetworkPolicy.
+    const inCluster = { database: config.database.mode === "in-cluster", cache: config.cache.mode === "in-cluster" };
+    const dataNamespace = inCluster.database || inCluster.cache ? namespaces.nameOf(DATA_NAMESPACE) : undefined;
+    const locationOf = (storeInCluster: boolean): StoreLocation =>
+        storeInCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
+    const dataProviders = { providers: [...awsProviders, ...k8sProviders], ...stateful };
     const database = new Database(
         "database",
-        { database: config.database, environment: config.environment, network, cluster, namespace: dataNamespace },
-        { providers: [...awsProviders, ...k8sProviders], ...stateful },
+        { database: config.database, environment, network, cluster, namespace: dataNamespace },
+        dataProviders,
     );
-    const cache = new Cache(
-        "cache",
-        { cache: config.cache, environment: config.environment, network, cluster, namespace: dataNamespace },
-        { providers: [...awsProviders, ...k8sProviders], ...stateful },
-    );
-    const storage = aws
-        ? new Storage("storage", { storage: config.storage, environment: config.environment }, { providers: awsProviders, ...stateful })
-        : undefined;
+    const cache = new Cache("cache", { cache: config.cache, environment, network, cluster, namespace: dataNamespace }, dataProviders);
+    const storage = aws ? new Storage("storage", { storage: config.storage, environment }, { providers: awsProviders, ...stateful }) : undefined;
     if (aws && config.budget) {
-        new Budget("budget", { budget: config.budget, environment: config.environment }, { providers: awsProviders });
+        new Budget("budget", { budget: config.budget, environment }, { providers: awsProviders });
     }
     if (aws && config.cluster.mode === "eks" && config.offHours.enabled) {
         new OffHoursSchedule(
@@ -93,16 +86,17 @@ export = async () => {
         );
     }
 
-    // Backup & DR: the daily AWS Backup plan on every AWS stack; with `dr.enabled`, copies, replica and replicated bucket in the DR region.
+    // Backup on every AWS stack; with `dr.enabled`, copies, replica and replicated bucket in the DR region.
     const backup = aws
         ? new Backup(
               "backup",
-              { backup: config.backup, environment: config.environment, drProvider: config.dr.enabled ? aws.dr : undefined },
+              { backup: config.backup, environment, drProvider: config.dr.enabled ? aws.dr : undefined },
               { providers: awsProviders, ...stateful },
           )
         : undefined;
     let dr: DisasterRecovery | undefined;
     if (aws && config.aws && config.dr.enabled) {
+        // The config schema already requires RDS with DR; this narrows the types.
         if (config.database.mode !== "rds" || !database.primary || !database.parameters || !network || !storage) {
             throw new Error("dr.enabled needs the stack's RDS database, network and storage");
         }
@@ -124,42 +118,18 @@ export = async () => {
             { providers: awsProviders, ...stateful },
         );
     }
-    const dataNetwork = (inCluster: boolean): StoreLocation =>
-        inCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
-    // `dr.activeDatabase: dr` is the failover switch: the promoted DR instance becomes the stack's database,
-    // reached in the peered DR VPC (outside network.cidr) and snapshotted in the DR region before a rollout.
-    const activeDatabase =
-        dr && config.dr.activeDatabase === "dr"
-            ? {
-                  host: dr.replicaAddress,
-                  port: dr.replicaPort,
-                  credentialsSecretArn: dr.credentialsSecretArn,
-                  kmsKeyArn: dr.kmsKeyArn,
-                  network: { cidrs: [config.dr.vpcCidr] },
-                  instanceIdentifier: dr.replicaIdentifier,
-                  provider: aws?.dr,
-              }
-            : {
-                  host: database.host,
-                  port: database.port,
-                  credentialsSecretArn: database.credentialsSecretArn,
-                  kmsKeyArn: database.kmsKeyArn,
-                  network: dataNetwork(config.database.mode === "in-cluster"),
-                  instanceIdentifier: database.primary?.identifier,
-                  provider: undefined,
-              };
+    const activeDb = activeDatabase({
+        database,
+        primaryLocation: locationOf(inCluster.database),
+        failover: dr && aws && config.dr.activeDatabase === "dr" ? { dr, vpcCidr: config.dr.vpcCidr, provider: aws.dr } : undefined,
+    });
 
     // Observability, then the mesh / ingress controller the service's traffic enters through.
     const gp3 =
         config.cluster.mode === "eks"
             ? new Gp3StorageClass(
                   "gp3",
-                  {
-                      volumeTags: {
-                          ...costTags({ environment: config.environment, costCenter: config.tags.costCenter, extra: config.tags.extra }),
-                          [BACKUP_SELECTION_TAG.key]: BACKUP_SELECTION_TAG.value,
-                      },
-                  },
+                  { volumeTags: { ...costTags(tags), [BACKUP_SELECTION_TAG.key]: BACKUP_SELECTION_TAG.value } },
                   { providers: k8sProviders },
               )
             : undefined;
@@ -170,12 +140,13 @@ export = async () => {
         {
             monitoring: config.monitoring,
             metrics: config.metrics,
-            environment: config.environment,
+            environment,
             namespace: namespaces.nameOf(MONITORING_NAMESPACE),
             appNamespace,
             router: config.mesh.router,
             appPort: config.app.containerPort,
             storageClassName,
+            alertingSecrets: loadAlertingSecrets(),
         },
         { providers: k8sProviders },
     );
@@ -198,7 +169,11 @@ export = async () => {
         config.mesh.router === "nginx"
             ? new IngressNginx(
                   "ingress-nginx",
-                  { ingressNginx: config.mesh.ingressNginx, namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE), monitoringRelease: monitoring.release },
+                  {
+                      ingressNginx: config.mesh.ingressNginx,
+                      namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE),
+                      monitoringRelease: monitoring.release,
+                  },
                   { providers: k8sProviders },
               )
             : undefined;
@@ -207,13 +182,21 @@ export = async () => {
               "logging",
               {
                   logging: config.logging,
-                  environment: config.environment,
+                  environment,
                   namespace: namespaces.nameOf(LOGGING_NAMESPACE),
                   storageClassName,
-                  cluster: cluster.oidcProviderArn && cluster.oidcProviderUrl ? { oidcProviderArn: cluster.oidcProviderArn, oidcProviderUrl: cluster.oidcProviderUrl } : undefined,
+                  cluster:
+                      cluster.oidcProviderArn && cluster.oidcProviderUrl
+                          ? { oidcProviderArn: cluster.oidcProviderArn, oidcProviderUrl: cluster.oidcProviderUrl }
+                          : undefined,
                   archive:
                       storage && config.aws
-                          ? { bucketName: storage.logArchiveBucketName, bucketArn: storage.logArchiveBucketArn, kmsKeyArn: storage.kmsKeyArn, region: config.aws.region }
+                          ? {
+                                bucketName: storage.logArchiveBucketName,
+                                bucketArn: storage.logArchiveBucketArn,
+                                kmsKeyArn: storage.kmsKeyArn,
+                                region: config.aws.region,
+                            }
                           : undefined,
                   network: network ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds } : undefined,
                   protectDomain: production,
@@ -222,26 +205,16 @@ export = async () => {
           )
         : undefined;
     const tracing = config.tracing.enabled
-        ? new Tracing("tracing", { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName }, { providers: k8sProviders })
+        ? new Tracing(
+              "tracing",
+              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName },
+              { providers: k8sProviders },
+          )
         : undefined;
 
-    // The service and the rollout stage this update converges to (SPEC §4).
+    // The service and the rollout stage this update converges to (docs/rollout.md).
     const stage = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling)[config.rollout.stage];
-    const databaseCredentials: DatabaseCredentials =
-        activeDatabase.credentialsSecretArn && cluster.oidcProviderArn && cluster.oidcProviderUrl
-            ? {
-                  kind: "secretsManager",
-                  username: database.username,
-                  secretArn: pulumi.output(activeDatabase.credentialsSecretArn).apply((arn) => {
-                      // A replica has no master secret of its own; RDS creates one when it is promoted.
-                      if (!arn) throw new pulumi.RunError("claude-enhancer:dr.activeDatabase: the DR instance has no RDS-managed master secret yet; promote it (runbook step 1) before switching");
-                      return arn;
-                  }),
-                  kmsKeyArn: activeDatabase.kmsKeyArn,
-                  irsa: { oidcProviderArn: cluster.oidcProviderArn, issuerHostPath: cluster.oidcProviderUrl.apply((url) => url.replace(/^https:\/\//, "")) },
-              }
-            : { kind: "password", username: database.username, password: database.password! };
-    const routerController = mesh ?? ingressNginx!;
+    const routerController: RouterController = mesh ?? ingressNginx!;
     const application = new Application(
         "app",
         {
@@ -251,14 +224,21 @@ export = async () => {
             stableVersion: config.rollout.stableVersion,
             candidateVersion: config.rollout.candidateVersion,
             database: {
-                host: activeDatabase.host,
-                port: activeDatabase.port,
+                host: activeDb.host,
+                port: activeDb.port,
                 name: database.databaseName,
-                credentials: databaseCredentials,
+                credentials: databaseCredentials({
+                    username: database.username,
+                    password: database.password,
+                    secretArn: activeDb.credentialsSecretArn,
+                    kmsKeyArn: activeDb.kmsKeyArn,
+                    oidcProviderArn: cluster.oidcProviderArn,
+                    oidcProviderUrl: cluster.oidcProviderUrl,
+                }),
                 tls: database.tls,
-                network: activeDatabase.network,
+                network: activeDb.location,
             },
-            cache: { host: cache.host, port: cache.port, authToken: cache.authToken, tls: cache.tls, network: dataNetwork(config.cache.mode === "in-cluster") },
+            cache: { host: cache.host, port: cache.port, authToken: cache.authToken, tls: cache.tls, network: locationOf(inCluster.cache) },
             router: config.mesh.router,
             ingressNamespaces: routerController.ingressNamespaces,
             istioNamespace: mesh ? ISTIO_NAMESPACE : undefined,
@@ -269,7 +249,7 @@ export = async () => {
     const rollout = new Rollout(
         "rollout",
         {
-            environment: config.environment,
+            environment,
             stage,
             rollout: config.rollout,
             application,
@@ -279,8 +259,8 @@ export = async () => {
                 istioGateways: mesh?.gateways,
                 ingressClassName: ingressNginx?.ingressClassName,
             },
-            rdsInstanceIdentifier: activeDatabase.instanceIdentifier,
-            rdsProvider: activeDatabase.provider,
+            rdsInstanceIdentifier: activeDb.instanceIdentifier,
+            rdsProvider: activeDb.provider,
             gate: {
                 gates: config.gates,
                 metrics: config.metrics,
@@ -292,14 +272,14 @@ export = async () => {
     );
 
     return {
-        environment: config.environment,
+        environment,
         vpcId: network?.vpcId,
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
-        databaseHost: activeDatabase.host,
-        databasePort: activeDatabase.port,
+        databaseHost: activeDb.host,
+        databasePort: activeDb.port,
         databaseName: database.databaseName,
-        databaseCredentialsSecretArn: activeDatabase.credentialsSecretArn,
+        databaseCredentialsSecretArn: activeDb.credentialsSecretArn,
         redisHost: cache.host,
         redisPort: cache.port,
         redisAuthToken: cache.authToken,

@@ -61,7 +61,7 @@ function readKubeconfig(configured: string): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw new Error(`cannot read the kubeconfig ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        throw new Error(`cannot read the kubeconfig ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
     }
 }
 

@@ -2,7 +2,7 @@
  * `npm run rollout -- --stack <s> --version <v> [--from-stage <name>] [--yes]`
  * `npm run rollout -- --stack <s> --rollback`
  *
- * Ships `--version` through the staged rollout of SPEC §4 with the Pulumi Automation API: one
+ * Ships `--version` through the staged rollout of docs/rollout.md with the Pulumi Automation API: one
  * `pulumi up` per stage with the stage written into `Pulumi.<stack>.yaml`, live gate progress, a
  * GO/NO-GO question before the stages `rollout.pauseBefore` names (unless --yes), the rollback update
  * when a stage fails, and promotion after full-switch. Needs the Pulumi CLI and the stack's backend.

@@ -80,7 +80,7 @@ export const IngressSchema = z.strictObject({
 });
 
 /**
- * The Claude Enhancer service itself (SPEC §3 Application): image, sizing, autoscaling and
+ * The Claude Enhancer service itself (docs/architecture.md Application): image, sizing, autoscaling and
  * disruption budget, ports and the public entry point. It runs in APP_NAMESPACE.
  */
 export const AppSchema = z

@@ -72,7 +72,7 @@ const StageOverridesSchema = z.strictObject(
 );
 
 /**
- * The health gate of every traffic-raising stage (SPEC §4): evaluated every `intervalSeconds` over
+ * The health gate of every traffic-raising stage (docs/rollout.md): evaluated every `intervalSeconds` over
  * `window` while the stage bakes (the bake per stage is in the rollout stage table). Rollback
  * triggers fail the stage at once, success criteria and the canary-vs-stable comparison must hold
  * when the bake ends, the traffic guard refuses to call a quiet canary healthy, and each check says

@@ -7,6 +7,7 @@ import { CacheSchema } from "./cache";
 import { ClusterSchema } from "./cluster";
 import { DatabaseSchema } from "./database";
 import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
+import { SECRET_KEYS } from "./secrets";
 import { MeshSchema } from "./mesh";
 import { GatesSchema } from "./gates";
 import { MetricsSchema } from "./metrics";
@@ -100,12 +101,6 @@ function decode(text: string): unknown {
         return text;
     }
 }
-
-/**
- * Secret stack settings (`pulumi config set --secret`): read only by the component that needs them,
- * with `Config.requireSecret`/`getSecret`, so they stay Pulumi secrets and never enter the schema.
- */
-export const SECRET_KEYS: readonly string[] = ["alertmanagerPagerdutyRoutingKey", "alertmanagerSlackWebhookUrl", "alertmanagerSmtpPassword"];
 
 /**
  * Reads and validates this stack's configuration from the Pulumi runtime. Every `claude-enhancer:*`

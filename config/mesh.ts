@@ -38,7 +38,7 @@ export const IngressNginxSchema = z.strictObject({
 });
 
 /**
- * Service mesh and ingress (SPEC §3): the router that carries the rollout's traffic split.
+ * Service mesh and ingress (docs/architecture.md): the router that carries the rollout's traffic split.
  * `istio`: Istio (base, cni, istiod, an ingress gateway) with mTLS STRICT; `nginx`: ingress-nginx
  * canary annotations, for clusters without Istio. The public host, its TLS secret and the per-client
  * rate limit of the service's own entry are in `app.ingress`.

@@ -4,7 +4,7 @@ const METRIC_NAME = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus
 const LABEL_NAME = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "a Prometheus label name");
 
 /**
- * The service's metrics contract (SPEC §8). Health-gate queries and alert rules are templates over
+ * The service's metrics contract (docs/rollout.md, Metrics contract). Health-gate queries and alert rules are templates over
  * these names, so a service with other metric names is gated and alerted on by configuration alone.
  */
 export const MetricsSchema = z.strictObject({

@@ -57,7 +57,7 @@ export const MonitoringSchema = z.strictObject({
             requests: RequestsSchema.prefault({ cpu: "100m", memory: "256Mi" }),
         })
         .prefault({}),
-    /** Alert thresholds (SPEC §3, the seeds' values). */
+    /** Alert thresholds (docs/architecture.md, the seeds' values). */
     alerts: z
         .strictObject({
             errorRatePercent: z.number().gt(0).max(100).default(0.5),
@@ -94,7 +94,7 @@ const OpenSearchAmazonSchema = z.strictObject({
 });
 
 /**
- * Log shipping (SPEC §3 Logging): Fluent Bit on every node → OpenSearch (hot, searchable for
+ * Log shipping (docs/architecture.md Logging): Fluent Bit on every node → OpenSearch (hot, searchable for
  * `retentionDays`) and → the S3 log archive (cold; its expiry is storage.logArchiveExpirationDays).
  */
 export const LoggingSchema = z.strictObject({
@@ -106,7 +106,7 @@ export const LoggingSchema = z.strictObject({
     opensearch: z.discriminatedUnion("mode", [OpenSearchInClusterSchema, OpenSearchAmazonSchema]).prefault({ mode: "in-cluster" }),
 });
 
-/** Tracing (SPEC §3): Jaeger v2 all-in-one with Badger on a persistent volume; spans expire after `retentionHours`. */
+/** Tracing (docs/architecture.md): Jaeger v2 all-in-one with Badger on a persistent volume; spans expire after `retentionHours`. */
 export const TracingSchema = z.strictObject({
     enabled: z.boolean().default(true),
     chartVersion: CHART_VERSION.default("4.11.1"),

@@ -25,7 +25,7 @@ const StageOverrideSchema = z.strictObject({
 });
 
 /**
- * The rollout (SPEC §4): which stage the stack is in, the two versions, and the stage table's
+ * The rollout (docs/rollout.md): which stage the stack is in, the two versions, and the stage table's
  * per-stack overrides. Each `pulumi up` converges the cluster to `stage`; the rollout driver (or a
  * reviewed commit) moves `stage` forward one step at a time.
  */

@@ -1,5 +1,5 @@
 /**
- * AWS security rules (SPEC §5): encryption at rest and in transit, nothing public, IMDSv2, KMS
+ * AWS security rules (docs/policies.md): encryption at rest and in transit, nothing public, IMDSv2, KMS
  * rotation, no world-open ingress but web ports, EKS private endpoint and control-plane logs,
  * deletion protection and backup retention for stateful resources; OpenSearch, IAM trust and
  * least privilege, encrypted log groups and backup vaults for what the program adds.

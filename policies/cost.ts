@@ -1,5 +1,5 @@
 /**
- * Cost rules (SPEC §5): allowed instance types per stack, node-group and replica ceilings, spot for
+ * Cost rules (docs/policies.md): allowed instance types per stack, node-group and replica ceilings, spot for
  * non-production application nodes, cost tags on every AWS resource, a budget, gp3 not gp2, NAT
  * count, Multi-AZ only where configured, retention caps, lifecycle on buckets, out-of-hours scaling.
  */

@@ -1,5 +1,5 @@
 /**
- * Kubernetes security rules (SPEC §5): the Pod Security "restricted" profile on every workload the
+ * Kubernetes security rules (docs/policies.md): the Pod Security "restricted" profile on every workload the
  * program creates (non-root, read-only root FS, no privilege escalation, drop ALL, seccomp, no host
  * namespaces or paths), resources, pinned images, probes, and Istio mTLS STRICT.
  */

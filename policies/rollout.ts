@@ -1,5 +1,5 @@
 /**
- * Rollout-safety rules (SPEC §5): every stage that sends traffic to a candidate version is watched
+ * Rollout-safety rules (docs/policies.md): every stage that sends traffic to a candidate version is watched
  * by a HealthGate with rollback triggers and a minimum-traffic guard, and traffic moves in capped,
  * well-formed steps, with a data rollback point (a pre-rollout RDS snapshot) where there is a database.
  */

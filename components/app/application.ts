@@ -6,56 +6,15 @@ import { Stage } from "../../rollout/stages";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import type { Router } from "../traffic/router";
-import { APP_NAME, componentType, LABEL_DOMAIN, TRACK_LABEL } from "../../identity";
+import { APP_NAME, componentType, LABEL_DOMAIN } from "../../identity";
+import { StoreLocation } from "../data/dataStoreNetwork";
+import { CacheConnection, DatabaseConnection, DatabaseCredentials } from "./connections";
+import { PodContext, podLabels, podTemplate, selectorLabels, SERVICE_SELECTOR, taskPodTemplate, Track } from "./podSpec";
 
-/** Pod label telling the two Deployments apart; part of each Deployment's (immutable) selector. */
-export type Track = "stable" | "candidate";
-/** Container name, also the pod's default container. */
-const CONTAINER = APP_NAME;
 /** istiod's xDS and certificate port: sidecars must reach it or they never become ready. */
 const ISTIOD_XDS_PORT = 15012;
 /** Where istio-proxy serves the merged (application + Envoy) Prometheus metrics. */
 const ISTIO_MERGED_METRICS_PORT = 15020;
-
-/** Where a data store runs, for the NetworkPolicy's egress rule. */
-export type StoreLocation = { namespace: pulumi.Input<string> } | { cidrs: string[] };
-
-/** How the service gets the database password. */
-export type DatabaseCredentials =
-    /** A Pulumi secret, handed to the pods in a Kubernetes Secret (the in-cluster database). */
-    | { kind: "password"; username: pulumi.Input<string>; password: pulumi.Input<string> }
-    /**
-     * A Secrets Manager secret the pods read at run time through IRSA (RDS-managed master password):
-     * RDS rotates it, so a copy taken at deployment would stop working after the first rotation.
-     */
-    | {
-          kind: "secretsManager";
-          username: pulumi.Input<string>;
-          secretArn: pulumi.Input<string>;
-          /** Key encrypting the secret, when it is a customer-managed one. */
-          kmsKeyArn?: pulumi.Input<string>;
-          /** The cluster's OIDC provider and its issuer without https://. */
-          irsa: { oidcProviderArn: pulumi.Input<string>; issuerHostPath: pulumi.Input<string> };
-      };
-
-export interface DatabaseConnection {
-    host: pulumi.Input<string>;
-    port: pulumi.Input<number>;
-    name: pulumi.Input<string>;
-    credentials: DatabaseCredentials;
-    /** Server requires TLS (RDS with rds.force_ssl=1). */
-    tls: boolean;
-    network: StoreLocation;
-}
-
-export interface CacheConnection {
-    host: pulumi.Input<string>;
-    port: pulumi.Input<number>;
-    /** AUTH token (a Pulumi secret), when the cache requires one. */
-    authToken?: pulumi.Input<string>;
-    tls: boolean;
-    network: StoreLocation;
-}
 
 export interface ApplicationArgs {
     app: AppConfig;
@@ -72,82 +31,6 @@ export interface ApplicationArgs {
     ingressNamespaces: pulumi.Input<string[]>;
     /** Namespace of istiod (router "istio"). */
     istioNamespace?: string;
-}
-
-/** A version string as a label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
-export function versionLabel(version: string): string {
-    const cleaned = version.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
-    if (cleaned === "") throw new Error(`version "${version}" has no characters usable in a label value`);
-    return cleaned;
-}
-
-/** A string as a DNS-1123 label (object names): lowercase alphanumerics and '-', at most `max` characters. */
-export function dnsLabel(text: string, max = 63): string {
-    return text
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/-+/g, "-")
-        .slice(0, max)
-        .replace(/^-+|-+$/g, "");
-}
-
-/** Selects the service's pods of both tracks (the main Service; the mesh's authorization policy). */
-export const SERVICE_SELECTOR: Readonly<Record<string, string>> = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api" };
-
-/** The labels a track's Deployment selects on; they never change, so no stage ever needs to replace a Deployment. */
-export function selectorLabels(track: Track): Record<string, string> {
-    return { ...SERVICE_SELECTOR, [TRACK_LABEL]: track };
-}
-
-/** Recommended labels plus `version` (what Prometheus and Istio telemetry group by). */
-export function podLabels(track: Track, version: string): Record<string, string> {
-    const v = versionLabel(version);
-    return {
-        ...selectorLabels(track),
-        "app.kubernetes.io/version": v,
-        "app.kubernetes.io/part-of": APP_NAME,
-        "app.kubernetes.io/managed-by": "pulumi",
-        version: v,
-    };
-}
-
-/** Pod-level security context of SPEC §3 (Pod Security "restricted"). */
-export const POD_SECURITY_CONTEXT = {
-    runAsNonRoot: true,
-    runAsUser: 65532,
-    runAsGroup: 65532,
-    fsGroup: 65532,
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
-/** Container-level security context of SPEC §3. */
-export const CONTAINER_SECURITY_CONTEXT = {
-    runAsNonRoot: true,
-    runAsUser: 65532,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-};
-
-/** Writable scratch space; the root filesystem is read-only. */
-const VOLUMES = [
-    { name: "tmp", emptyDir: { sizeLimit: "100Mi" } },
-    { name: "cache", emptyDir: { sizeLimit: "200Mi" } },
-];
-const VOLUME_MOUNTS = [
-    { name: "tmp", mountPath: "/tmp" },
-    { name: "cache", mountPath: "/app/cache" },
-];
-
-/** Probes of seed 002: startup gates the other two, readiness takes a pod out of rotation, liveness restarts it. */
-export function probes(port: number): Record<"startupProbe" | "readinessProbe" | "livenessProbe", Record<string, unknown>> {
-    const get = (path: string) => ({ path, port, httpHeaders: [{ name: "X-Health-Check", value: "kubernetes" }] });
-    return {
-        startupProbe: { httpGet: get("/health/startup"), initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 10 },
-        readinessProbe: { httpGet: get("/health/ready"), initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
-        livenessProbe: { httpGet: get("/health/live"), initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
-    };
 }
 
 /** Seed 000's autoscaling behaviour: scale up fast (50 % or 2 pods), down slowly (10 %/min after 5 min). */
@@ -173,7 +56,7 @@ function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolic
 }
 
 /**
- * The Claude Enhancer service (SPEC §3): a stable (blue) Deployment and, during a rollout, a
+ * The Claude Enhancer service (docs/architecture.md): a stable (blue) Deployment and, during a rollout, a
  * candidate Deployment (the canary, later green), with their Services, autoscaler, disruption
  * budgets, NetworkPolicy and credentials Secret.
  *
@@ -192,6 +75,8 @@ export class Application extends pulumi.ComponentResource {
     readonly replicas: { stableMin: number; candidate: number };
 
     private readonly args: ApplicationArgs;
+    /** What the pod templates are built from. */
+    private readonly podContext: PodContext;
 
     constructor(name: string, args: ApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("app", "Application"), name, {}, opts);
@@ -233,6 +118,13 @@ export class Application extends pulumi.ComponentResource {
             { parent: this },
         );
         this.credentialsSecretName = secret.metadata.name;
+        this.podContext = {
+            app,
+            database: args.database,
+            cache: args.cache,
+            serviceAccountName: this.serviceAccountName,
+            credentialsSecretName: this.credentialsSecretName,
+        };
 
         const service = (resourceName: string, serviceName: string, selector: Record<string, string>, description: string) =>
             new k8s.core.v1.Service(
@@ -265,7 +157,7 @@ export class Application extends pulumi.ComponentResource {
                         replicas,
                         selector: { matchLabels: selectorLabels(track) },
                         strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-                        template: this.podTemplate(track, version),
+                        template: podTemplate(this.podContext, track, version),
                     },
                 },
                 { parent: this },
@@ -361,122 +253,12 @@ export class Application extends pulumi.ComponentResource {
         return role;
     }
 
-    /** Environment of the service's container: versions, data-store endpoints, credentials by reference only. */
-    environment(track: Track | "migration", version: string): k8s.types.input.core.v1.EnvVar[] {
-        const { database, cache, app } = this.args;
-        const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: this.credentialsSecretName, key } } });
-        const credentials = database.credentials;
-        const env: k8s.types.input.core.v1.EnvVar[] = [
-            { name: "APP_VERSION", value: version },
-            { name: "APP_TRACK", value: track },
-            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-            { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-            { name: "DATABASE_HOST", value: database.host },
-            { name: "DATABASE_PORT", value: pulumi.output(database.port).apply(String) },
-            { name: "DATABASE_NAME", value: database.name },
-            { name: "DATABASE_SSLMODE", value: database.tls ? "require" : "prefer" },
-            { name: "DATABASE_USER", value: credentials.username },
-            credentials.kind === "password"
-                ? fromSecret("DATABASE_PASSWORD", "DATABASE_PASSWORD")
-                : { name: "DATABASE_CREDENTIALS_SECRET_ARN", value: credentials.secretArn },
-            { name: "REDIS_HOST", value: cache.host },
-            { name: "REDIS_PORT", value: pulumi.output(cache.port).apply(String) },
-            { name: "REDIS_TLS", value: cache.tls ? "true" : "false" },
-        ];
-        if (cache.authToken !== undefined) env.push(fromSecret("REDIS_PASSWORD", "REDIS_PASSWORD"));
-        for (const [name, value] of Object.entries(app.env)) env.push({ name, value });
-        return env;
-    }
-
-    /** The pod a track runs: hardened, probed, sized per SPEC §3, spread over nodes and zones, scraped by Prometheus. */
-    podTemplate(track: Track, version: string): k8s.types.input.core.v1.PodTemplateSpec {
-        const { app } = this.args;
-        const labels = podLabels(track, version);
-        return {
-            metadata: {
-                labels,
-                annotations: {
-                    "prometheus.io/scrape": "true",
-                    "prometheus.io/port": String(app.containerPort),
-                    "prometheus.io/path": "/metrics",
-                    "kubectl.kubernetes.io/default-container": CONTAINER,
-                },
-            },
-            spec: {
-                serviceAccountName: this.serviceAccountName,
-                automountServiceAccountToken: false,
-                securityContext: POD_SECURITY_CONTEXT,
-                terminationGracePeriodSeconds: app.terminationGracePeriodSeconds,
-                affinity: {
-                    podAntiAffinity: {
-                        preferredDuringSchedulingIgnoredDuringExecution: [
-                            {
-                                weight: 100,
-                                podAffinityTerm: { labelSelector: { matchLabels: selectorLabels(track) }, topologyKey: "kubernetes.io/hostname" },
-                            },
-                        ],
-                    },
-                },
-                topologySpreadConstraints: [
-                    { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(track) } },
-                ],
-                containers: [
-                    {
-                        name: CONTAINER,
-                        image: `${app.image.repository}:${version}`,
-                        imagePullPolicy: app.image.pullPolicy,
-                        ports: [{ name: "http", containerPort: app.containerPort, protocol: "TCP" }],
-                        env: this.environment(track, version),
-                        resources: { requests: { ...app.resources.requests }, limits: { ...app.resources.limits } },
-                        securityContext: CONTAINER_SECURITY_CONTEXT,
-                        ...probes(app.containerPort),
-                        volumeMounts: VOLUME_MOUNTS,
-                    },
-                ],
-                volumes: VOLUMES,
-            },
-        };
-    }
-
     /**
      * A run-to-completion pod with the service's image, environment and hardening, for one-off tasks
-     * such as the schema migration. Outside the mesh: an injected sidecar would never exit, and the
-     * data stores are not in the mesh either.
+     * such as the schema migration (see taskPodTemplate).
      */
     taskPodTemplate(version: string, command: string[], extraLabels: Record<string, string>): k8s.types.input.core.v1.PodTemplateSpec {
-        const { app } = this.args;
-        return {
-            metadata: {
-                labels: {
-                    "app.kubernetes.io/name": APP_NAME,
-                    "app.kubernetes.io/part-of": APP_NAME,
-                    "app.kubernetes.io/managed-by": "pulumi",
-                    "app.kubernetes.io/version": versionLabel(version),
-                    version: versionLabel(version),
-                    ...extraLabels,
-                },
-                annotations: { "sidecar.istio.io/inject": "false" },
-            },
-            spec: {
-                serviceAccountName: this.serviceAccountName,
-                automountServiceAccountToken: false,
-                securityContext: POD_SECURITY_CONTEXT,
-                restartPolicy: "Never",
-                containers: [
-                    {
-                        name: CONTAINER,
-                        image: `${app.image.repository}:${version}`,
-                        imagePullPolicy: app.image.pullPolicy,
-                        command,
-                        env: this.environment("migration", version),
-                        resources: { requests: { ...app.resources.requests }, limits: { ...app.resources.limits } },
-                        securityContext: CONTAINER_SECURITY_CONTEXT,
-                        volumeMounts: VOLUME_MOUNTS,
-                    },
-                ],
-                volumes: VOLUMES,
-            },
-        };
+        return taskPodTemplate(this.podContext, version, command, extraLabels);
     }
 
     /**

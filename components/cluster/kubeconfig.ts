@@ -70,7 +70,7 @@ export function readKubeconfigFile(configured: string): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw new Error(`claude-enhancer:cluster.kubeconfigPath: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        throw new Error(`claude-enhancer:cluster.kubeconfigPath: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
     }
 }
 

@@ -35,7 +35,7 @@ export interface BudgetArgs {
 }
 
 /**
- * The stack's monthly AWS cost budget (SPEC §3 Cost): the configured limit in USD over the costs
+ * The stack's monthly AWS cost budget (docs/architecture.md Cost): the configured limit in USD over the costs
  * tagged with this environment, notifying at 80 % of actual and 100 % of forecast spend.
  * The `Environment` tag must be activated as a cost allocation tag in the Billing console (once per
  * payer account) for the filter to match anything.

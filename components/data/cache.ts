@@ -53,7 +53,7 @@ export interface CacheArgs {
 }
 
 /**
- * Redis 7 for the platform (SPEC §3).
+ * Redis 7 for the platform (docs/architecture.md).
  *
  * `elasticache`: a rotating KMS key; a subnet group over the private subnets; a security group admitting
  * 6379 only from the cluster's security group; a redis7 parameter group with cluster mode; a replication

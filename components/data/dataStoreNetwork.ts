@@ -11,3 +11,6 @@ export interface DataStoreClients {
     /** Security group EKS attaches to the control plane and managed nodes; undefined for an existing cluster. */
     clusterSecurityGroupId?: pulumi.Input<string>;
 }
+
+/** Where a data store runs, for the NetworkPolicy's egress rule. */
+export type StoreLocation = { namespace: pulumi.Input<string> } | { cidrs: string[] };

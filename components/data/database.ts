@@ -41,7 +41,7 @@ export interface DatabaseArgs {
 }
 
 /**
- * PostgreSQL 15 for the platform (SPEC §3).
+ * PostgreSQL 15 for the platform (docs/architecture.md).
  *
  * `rds`: a rotating KMS key (storage, Performance Insights, the master-password secret); a DB subnet
  * group over the private subnets; a security group admitting 5432 only from the cluster's security

@@ -1,11 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { NetworkConfig } from "../../config/network";
-import { accountScope } from "../aws/accountScope";
-import { EncryptedLogGroup } from "../aws/encryptedLogGroup";
-import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy } from "../aws/iamDocuments";
 import { subnetPlan } from "./subnetPlan";
 import { componentType } from "../../identity";
+import { vpcFlowLogs } from "../aws/flowLogs";
 
 export type NetworkArgs = NetworkConfig;
 
@@ -120,40 +118,19 @@ export class Network extends pulumi.ComponentResource {
             return table;
         });
 
-        const flowLogs = new EncryptedLogGroup(
-            `${name}-flow-logs`,
+        const flowLogs = vpcFlowLogs(
+            name,
             {
+                vpcId: vpc.id,
                 logGroupName: `/${pulumi.getProject()}/${pulumi.getStack()}/vpc-flow-logs`,
                 retentionInDays: args.flowLogRetentionDays,
                 keyAlias: `alias/${prefix}-vpc-flow-logs`,
                 purpose: "VPC flow logs",
-            },
-            { parent: this },
-        );
-        const deliveryRole = new aws.iam.Role(
-            `${name}-flow-logs`,
-            {
-                description: "Delivers VPC flow logs to CloudWatch Logs",
-                assumeRolePolicy: accountScope(this).apply((scope) => JSON.stringify(flowLogsAssumeRolePolicy(scope))),
-            },
-            { parent: this },
-        );
-        const deliveryPolicy = new aws.iam.RolePolicy(
-            `${name}-flow-logs`,
-            { role: deliveryRole.id, policy: flowLogs.arn.apply((arn) => JSON.stringify(flowLogsDeliveryPolicy(arn))) },
-            { parent: this },
-        );
-        new aws.ec2.FlowLog(
-            `${name}-flow-logs`,
-            {
-                vpcId: vpc.id,
-                trafficType: "ALL",
-                logDestinationType: "cloud-watch-logs",
-                logDestination: flowLogs.arn,
-                iamRoleArn: deliveryRole.arn,
+                roleDescription: "Delivers VPC flow logs to CloudWatch Logs",
+                flowLogName: `${name}-flow-logs`,
                 tags: { Name: prefix },
             },
-            { parent: this, dependsOn: [deliveryPolicy] },
+            this,
         );
 
         this.vpcId = vpc.id;

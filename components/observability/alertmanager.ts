@@ -1,7 +1,8 @@
 import type { MonitoringConfig } from "../../config/observability";
+import { ALERTING_SECRET_KEYS } from "../../config/secrets";
 
 /**
- * Alertmanager routing (SPEC §3 Monitoring): critical → PagerDuty and Slack #claude-critical,
+ * Alertmanager routing (docs/observability.md, Alerts): critical → PagerDuty and Slack #claude-critical,
  * warning → Slack and e-mail, grouped by alertname/cluster/service. Credentials come from secret
  * stack keys; a receiver whose secret is not set is left out (the caller warns), so a stack without
  * any receiver secrets still deploys, with alerts visible in the Alertmanager UI only.
@@ -9,14 +10,8 @@ import type { MonitoringConfig } from "../../config/observability";
 
 export type AlertmanagerSettings = MonitoringConfig["alertmanager"];
 
-/** The secret stack keys (`claude-enhancer:<key>`) the receivers read. */
-export const RECEIVER_SECRET_KEYS = {
-    pagerdutyRoutingKey: "alertmanagerPagerdutyRoutingKey",
-    slackWebhookUrl: "alertmanagerSlackWebhookUrl",
-    smtpPassword: "alertmanagerSmtpPassword",
-} as const;
-
-export type ReceiverSecrets = Partial<Record<keyof typeof RECEIVER_SECRET_KEYS, string>>;
+/** The receivers' credentials, resolved (see config/secrets.ts). */
+export type ReceiverSecrets = Partial<Record<keyof typeof ALERTING_SECRET_KEYS, string>>;
 
 export const NULL_RECEIVER = "null";
 export const RECEIVERS = {
@@ -36,16 +31,16 @@ export function receiverPlan(settings: AlertmanagerSettings, present: Record<key
     const enabled: string[] = [];
     const omitted: string[] = [];
     const need = (receiver: string, ok: boolean, why: string) => (ok ? enabled.push(receiver) : omitted.push(`${receiver}: ${why}`));
-    need(RECEIVERS.pagerdutyCritical, present.pagerdutyRoutingKey, `secret ${RECEIVER_SECRET_KEYS.pagerdutyRoutingKey} is not set`);
-    need(RECEIVERS.slackCritical, present.slackWebhookUrl, `secret ${RECEIVER_SECRET_KEYS.slackWebhookUrl} is not set`);
-    need(RECEIVERS.slackWarning, present.slackWebhookUrl, `secret ${RECEIVER_SECRET_KEYS.slackWebhookUrl} is not set`);
+    need(RECEIVERS.pagerdutyCritical, present.pagerdutyRoutingKey, `secret ${ALERTING_SECRET_KEYS.pagerdutyRoutingKey} is not set`);
+    need(RECEIVERS.slackCritical, present.slackWebhookUrl, `secret ${ALERTING_SECRET_KEYS.slackWebhookUrl} is not set`);
+    need(RECEIVERS.slackWarning, present.slackWebhookUrl, `secret ${ALERTING_SECRET_KEYS.slackWebhookUrl} is not set`);
     if (!settings.email) {
         omitted.push(`${RECEIVERS.emailWarning}: monitoring.alertmanager.email is not set`);
     } else {
         need(
             RECEIVERS.emailWarning,
             settings.email.authUsername === undefined || present.smtpPassword,
-            `monitoring.alertmanager.email.authUsername is set but secret ${RECEIVER_SECRET_KEYS.smtpPassword} is not`,
+            `monitoring.alertmanager.email.authUsername is set but secret ${ALERTING_SECRET_KEYS.smtpPassword} is not`,
         );
     }
     return { enabled, omitted };

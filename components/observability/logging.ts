@@ -80,7 +80,7 @@ export function domainAzCount(instanceCount: number, subnetCount: number): numbe
 }
 
 /**
- * Logging (SPEC §3): Fluent Bit on every node ships container logs, with credential-carrying fields
+ * Logging (docs/architecture.md): Fluent Bit on every node ships container logs, with credential-carrying fields
  * masked, to OpenSearch (searchable for `retentionDays`, enforced by an ISM policy) and, on AWS, to
  * the S3 log archive through an IRSA role. OpenSearch runs in the cluster (one node, with
  * OpenSearch Dashboards) or, in production, as an Amazon OpenSearch domain in the private subnets

@@ -2,10 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { CONFIG_NAMESPACE } from "../../config/errors";
 import type { MetricsConfig } from "../../config/metrics";
 import type { MonitoringConfig } from "../../config/observability";
-import { RECEIVER_SECRET_KEYS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "./alertmanager";
+import type { AlertingSecrets } from "../../config/secrets";
+import { ReceiverSecrets, alertmanagerConfig, receiverPlan } from "./alertmanager";
 import { DASHBOARD_FILES, dashboards } from "./dashboards";
 import {
     GRAFANA_ADMIN_KEYS,
@@ -33,6 +33,8 @@ export interface MonitoringArgs {
     appPort: number;
     /** StorageClass of Prometheus', Alertmanager's and Grafana's volumes; the cluster default when undefined. */
     storageClassName?: pulumi.Input<string>;
+    /** The Alertmanager receivers' credentials (config/secrets.ts); a receiver without its secret is left out. */
+    alertingSecrets: AlertingSecrets;
 }
 
 /**
@@ -68,8 +70,15 @@ export class Monitoring extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const given = args.alertingSecrets;
+        const plan = receiverPlan(monitoring.alertmanager, {
+            pagerdutyRoutingKey: given.pagerdutyRoutingKey !== undefined,
+            slackWebhookUrl: given.slackWebhookUrl !== undefined,
+            smtpPassword: given.smtpPassword !== undefined,
+        });
+        for (const omitted of plan.omitted) void pulumi.log.warn(`Alertmanager receiver omitted: ${omitted}`, this);
+        this.alertReceivers = plan.enabled;
         const alertmanagerSecret = this.alertmanagerConfigSecret(name, args);
-        this.alertReceivers = receiverPlan(monitoring.alertmanager, this.receiverPresence()).enabled;
 
         const appNamespace = pulumi.output(args.appNamespace);
         const dashboardsIn = (ns: string) =>
@@ -171,24 +180,13 @@ export class Monitoring extends pulumi.ComponentResource {
         this.registerOutputs({ releaseName: this.releaseName, prometheusUrl: this.prometheusUrl, grafanaAdminPassword: this.grafanaAdminPassword });
     }
 
-    private receiverPresence(): Record<keyof ReceiverSecrets, boolean> {
-        const config = new pulumi.Config(CONFIG_NAMESPACE);
-        return {
-            pagerdutyRoutingKey: config.getSecret(RECEIVER_SECRET_KEYS.pagerdutyRoutingKey) !== undefined,
-            slackWebhookUrl: config.getSecret(RECEIVER_SECRET_KEYS.slackWebhookUrl) !== undefined,
-            smtpPassword: config.getSecret(RECEIVER_SECRET_KEYS.smtpPassword) !== undefined,
-        };
-    }
-
     /** alertmanager.yaml in a Secret: receivers' keys come from secret stack keys and stay secret. */
     private alertmanagerConfigSecret(name: string, args: MonitoringArgs): k8s.core.v1.Secret {
-        const config = new pulumi.Config(CONFIG_NAMESPACE);
-        const plan = receiverPlan(args.monitoring.alertmanager, this.receiverPresence());
-        for (const omitted of plan.omitted) pulumi.log.warn(`Alertmanager receiver omitted: ${omitted}`, this);
+        const given = args.alertingSecrets;
         const secrets = pulumi.all({
-            pagerdutyRoutingKey: config.getSecret(RECEIVER_SECRET_KEYS.pagerdutyRoutingKey),
-            slackWebhookUrl: config.getSecret(RECEIVER_SECRET_KEYS.slackWebhookUrl),
-            smtpPassword: config.getSecret(RECEIVER_SECRET_KEYS.smtpPassword),
+            pagerdutyRoutingKey: given.pagerdutyRoutingKey,
+            slackWebhookUrl: given.slackWebhookUrl,
+            smtpPassword: given.smtpPassword,
         });
         const file = secrets.apply((s) => stringify(alertmanagerConfig(args.monitoring.alertmanager, s as ReceiverSecrets)));
         return new k8s.core.v1.Secret(

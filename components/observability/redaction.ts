@@ -1,6 +1,6 @@
 /**
  * Which log-record fields carry credentials, and the Fluent Bit Lua filter that masks them before a
- * record leaves the node (SPEC §3 Logging). The TypeScript predicate and the generated Lua apply the
+ * record leaves the node (docs/architecture.md Logging). The TypeScript predicate and the generated Lua apply the
  * same rule: a field is sensitive when its name, lower-cased with '-' and '_' removed, contains one
  * of SENSITIVE_FIELD_FRAGMENTS — so `password`, `DB_PASSWORD`, `apiKey`, `x-api-key`, `auth_token`
  * and `client_secret` are all masked, at any depth of the record.

@@ -2,8 +2,8 @@ import type { MetricsConfig } from "../../config/metrics";
 import type { MonitoringConfig } from "../../config/observability";
 
 /**
- * The service's alerting and recording rules (SPEC §3 Monitoring), as typed definitions over the
- * stack's metric names (SPEC §8). One source: the PrometheusRule custom resource carries
+ * The service's alerting and recording rules (docs/architecture.md Monitoring), as typed definitions over the
+ * stack's metric names (docs/rollout.md, Metrics contract). One source: the PrometheusRule custom resource carries
  * `ruleGroups(...)`, and the tests feed the same groups to `promtool check rules` / `promtool test rules`.
  */
 

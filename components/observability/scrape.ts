@@ -50,7 +50,7 @@ export function serviceMonitorSpec(args: ServiceMonitorArgs): Record<string, unk
                 interval: args.scrapeInterval,
                 scheme: "http",
                 relabelings: [
-                    // The pod's version label becomes the series' version label (seed 002's relabelling, SPEC §8).
+                    // The pod's version label becomes the series' version label (seed 002's relabelling, docs/rollout.md, Metrics contract).
                     { action: "replace", sourceLabels: [`__meta_kubernetes_pod_label_${POD_VERSION_LABEL}`], targetLabel: args.metrics.versionLabel },
                 ],
             },

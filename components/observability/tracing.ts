@@ -14,7 +14,7 @@ export interface TracingArgs {
 }
 
 /**
- * Tracing (SPEC §3): Jaeger v2 all-in-one receiving OTLP, storing spans in Badger on a persistent
+ * Tracing (docs/architecture.md): Jaeger v2 all-in-one receiving OTLP, storing spans in Badger on a persistent
  * volume for `retentionHours`. Applications send OTLP to `otlpGrpcEndpoint` / `otlpHttpEndpoint`.
  */
 export class Tracing extends pulumi.ComponentResource {

@@ -7,10 +7,9 @@ import { accountScope } from "../aws/accountScope";
 import { checkedIdentifier, currentStackPrefix } from "../aws/names";
 import { rotatingKey } from "../aws/kms";
 import { POSTGRES_PORT } from "../data/database";
-import { EncryptedLogGroup } from "../aws/encryptedLogGroup";
-import { flowLogsAssumeRolePolicy, flowLogsDeliveryPolicy } from "../aws/iamDocuments";
-import { bucketName, lifecycleRules, tlsOnlyBucketPolicy } from "../data/storage";
+import { bucketName, hardenedBucket, lifecycleRules } from "../aws/hardenedBucket";
 import { componentType } from "../../identity";
+import { vpcFlowLogs } from "../aws/flowLogs";
 
 /** The primary VPC the application runs in (the Network component); peered with the DR VPC so it can reach a promoted replica. */
 export interface PrimaryNetwork {
@@ -118,34 +117,20 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             return subnet;
         });
 
-        const flowLogs = new EncryptedLogGroup(
-            `${name}-flow-logs`,
+        vpcFlowLogs(
+            name,
             {
+                vpcId: vpc.id,
                 logGroupName: `/${pulumi.getProject()}/${pulumi.getStack()}/dr-vpc-flow-logs`,
                 retentionInDays: args.flowLogRetentionDays,
                 keyAlias: `alias/${prefix}-dr-vpc-flow-logs`,
                 purpose: "DR VPC flow logs",
+                roleDescription: "Delivers the DR VPC's flow logs to CloudWatch Logs",
+                flowLogName: `${name}-vpc`,
+                tags: { Name: `${prefix}-dr` },
             },
-            { parent: this, providers: [args.drProvider] },
-        );
-        const flowLogRole = new aws.iam.Role(
-            `${name}-flow-logs`,
-            {
-                description: "Delivers the DR VPC's flow logs to CloudWatch Logs",
-                // Scope of the log group's provider: the DR region.
-                assumeRolePolicy: accountScope(flowLogs).apply((scope) => JSON.stringify(flowLogsAssumeRolePolicy(scope))),
-            },
-            { parent: this },
-        );
-        const flowLogPolicy = new aws.iam.RolePolicy(
-            `${name}-flow-logs`,
-            { role: flowLogRole.id, policy: flowLogs.arn.apply((arn) => JSON.stringify(flowLogsDeliveryPolicy(arn))) },
-            { parent: this },
-        );
-        new aws.ec2.FlowLog(
-            `${name}-vpc`,
-            { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: flowLogs.arn, iamRoleArn: flowLogRole.arn, tags: { Name: `${prefix}-dr` } },
-            { ...dr, dependsOn: [flowLogPolicy] },
+            this,
+            args.drProvider,
         );
 
         // Inter-region peering: requested from the primary region, accepted in the DR region.
@@ -254,36 +239,18 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             );
         }
 
-        // Backup bucket replica: versioned (replication requires it), SSE-KMS with the DR key, no public access, TLS only.
-        // Hardened like the Storage component's buckets (same helpers), in the DR region, with the DR key.
-        const accountId = accountScope(this).apply((scope) => scope.accountId);
-        const bucket = new aws.s3.Bucket(
-            `${name}-bucket`,
-            { bucket: accountId.apply((id) => bucketName(prefix, "backups-dr", id)), tags: { Name: `${prefix}-backups-dr`, Purpose: "backups-dr" } },
-            dr,
-        );
-        new aws.s3.BucketOwnershipControls(`${name}-bucket`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, dr);
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-bucket`,
-            { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-            dr,
-        );
-        const versioning = new aws.s3.BucketVersioning(`${name}-bucket`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, dr);
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-bucket`,
-            { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }] },
-            dr,
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-bucket`,
-            { bucket: bucket.id, policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))) },
-            { ...dr, dependsOn: [publicAccessBlock] },
-        );
+        // Backup bucket replica, hardened like the Storage component's buckets, in the DR region with the DR key.
         // Lifecycle rules are not replicated: the DR copies tier and expire like the originals.
-        new aws.s3.BucketLifecycleConfiguration(
+        const accountId = accountScope(this).apply((scope) => scope.accountId);
+        const { bucket, versioning } = hardenedBucket(
             `${name}-bucket`,
-            { bucket: bucket.id, rules: lifecycleRules(args.storage, args.storage.backupExpirationDays) },
-            { ...dr, dependsOn: [versioning] },
+            {
+                bucketName: accountId.apply((id) => bucketName(prefix, "backups-dr", id)),
+                tags: { Name: `${prefix}-backups-dr`, Purpose: "backups-dr" },
+                kmsKeyArn: key.arn,
+                lifecycleRules: lifecycleRules(args.storage, args.storage.backupExpirationDays),
+            },
+            dr,
         );
 
         const replicationRole = new aws.iam.Role(

@@ -8,7 +8,8 @@ import type { RolloutConfig } from "../../config/rollout";
 import { HealthGate, HealthGateCheckOutput, HealthGatePrometheus } from "../../providers/healthGate";
 import { gateForStage } from "../../rollout/gate/gates";
 import { Stage, stageWeights } from "../../rollout/stages";
-import { Application, dnsLabel } from "../app/application";
+import { Application } from "../app/application";
+import { dnsLabel } from "../app/podSpec";
 import { TrafficSplit, TrafficSplitArgs } from "../traffic/trafficSplit";
 import { APP_NAME, componentType, TRACK_LABEL } from "../../identity";
 

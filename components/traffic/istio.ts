@@ -12,6 +12,7 @@ import {
     peerAuthenticationSpec,
 } from "./istioValues";
 import { APP_NAME, componentType, PLATFORM_LABELS } from "../../identity";
+import { RouterController } from "./router";
 
 /** Name of the Gateway the service's VirtualService binds to (`<istio namespace>/<name>`). */
 export const PUBLIC_GATEWAY_NAME = APP_NAME;
@@ -31,12 +32,12 @@ export interface MeshArgs {
 }
 
 /**
- * Istio (SPEC §3 Service mesh): base (CRDs), istio-cni, istiod and an ingress gateway from the
+ * Istio (docs/architecture.md Service mesh): base (CRDs), istio-cni, istiod and an ingress gateway from the
  * official charts at one pinned version, the public Gateway, mTLS STRICT for the application
  * namespace and an authorization policy admitting only the gateway and monitoring. The rollout's
  * DestinationRule/VirtualService (TrafficSplit) bind to `gateways`.
  */
-export class Mesh extends pulumi.ComponentResource {
+export class Mesh extends pulumi.ComponentResource implements RouterController {
     readonly istioNamespace: pulumi.Output<string>;
     /** Gateways ("namespace/name") that expose the public host, for the TrafficSplit's VirtualService. */
     readonly gateways: pulumi.Output<string[]>;

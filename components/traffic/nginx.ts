@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IngressNginxConfig } from "../../config/mesh";
 import { INGRESS_NGINX_REPO, ingressNginxValues } from "./nginxValues";
 import { componentType } from "../../identity";
+import { RouterController } from "./router";
 
 export interface IngressNginxArgs {
     ingressNginx: IngressNginxConfig;
@@ -16,10 +17,10 @@ export interface IngressNginxArgs {
 }
 
 /**
- * ingress-nginx (router `nginx`, SPEC §3): the ingress controller for clusters without Istio. The
+ * ingress-nginx (router `nginx`, docs/architecture.md): the ingress controller for clusters without Istio. The
  * TrafficSplit's main and canary Ingresses use its IngressClass and canary annotations.
  */
-export class IngressNginx extends pulumi.ComponentResource {
+export class IngressNginx extends pulumi.ComponentResource implements RouterController {
     readonly ingressClassName: string;
     readonly namespace: pulumi.Output<string>;
     /** Namespaces whose pods send user traffic to the service (for its NetworkPolicy). */

@@ -48,7 +48,7 @@ export interface TrafficSplitArgs {
 }
 
 /** What a router's controller (the Mesh or IngressNginx component) offers the service. */
-export interface RouterController {
+export interface RouterController extends pulumi.Resource {
     /** Namespaces whose pods send the service its traffic (the app's NetworkPolicy admits them). */
     readonly ingressNamespaces: pulumi.Output<string[]>;
 }

@@ -4,7 +4,7 @@ import { costTags } from "../../components/aws/tags";
 import { installMocks } from "../harness/program";
 import { RecordedResource, RecordingMocks } from "../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 export const TEST_COST_TAGS = costTags({ environment: "test", costCenter: "test-center" });

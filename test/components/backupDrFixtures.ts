@@ -3,7 +3,7 @@ import { AwsProviders } from "../../components/aws/providers";
 import { installMocks } from "../harness/program";
 import { RecordedResource, RecordingMocks } from "../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 /** Runs `build` under the recording mocks of `stack` and waits until everything is registered. */

@@ -6,7 +6,7 @@ import type { DataStoreClients, DataStoreNetwork } from "../../components/data/d
 import { installMocks } from "../harness/program";
 import { RecordedResource, RecordingMocks } from "../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 /** How the engine marks a secret value on the wire (what the mock monitor records as the input). */

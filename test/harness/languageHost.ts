@@ -14,7 +14,7 @@ import { CONFIG_NAMESPACE } from "../../config";
 import { PROJECT_ROOT } from "../../config/stackFile";
 import { RecordingMocks } from "./recorder";
 
-/* eslint-disable @typescript-eslint/no-var-requires */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const resrpc = require("@pulumi/pulumi/proto/resource_grpc_pb.js");
 const resproto = require("@pulumi/pulumi/proto/resource_pb.js");
 const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb.js");
@@ -25,7 +25,7 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as {
     deserializeProperties(s: unknown): Record<string, unknown>;
     serializeProperties(label: string, props: Record<string, unknown>): Promise<Record<string, unknown>>;
 };
-/* eslint-enable @typescript-eslint/no-var-requires */
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Monitor features this engine reports; the SDK adapts its wire format to them as it does with the real engine. */
 const FEATURES = new Set(["secrets", "resourceReferences", "deletedWith", "aliasSpecs"]);
@@ -51,6 +51,8 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
             resp.setHassupport(FEATURES.has(call.request.getId()));
             cb(null, resp);
         },
+        // grpc-js ignores a handler's return value; these catch their own errors and answer through cb.
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
         registerResource: async (call: Call, cb: Callback) => {
             try {
                 const req = call.request;
@@ -76,6 +78,7 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
             }
         },
         registerResourceOutputs: (_call: Call, cb: Callback) => cb(null, new Empty()),
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
         invoke: async (call: Call, cb: Callback) => {
             try {
                 const result = mocks.call({ token: call.request.getTok(), inputs: rpc.deserializeProperties(call.request.getArgs()), provider: call.request.getProvider() });

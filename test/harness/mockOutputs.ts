@@ -1,5 +1,11 @@
 import { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
-import type { RecordedResource } from "./recorder";
+
+/** What the invoke stand-ins read of the resources registered so far (the recorder's RegisteredResource has it). */
+interface RegisteredResource {
+    urn: string;
+    id: string;
+    inputs: Record<string, any>;
+}
 
 /**
  * What the mock engine answers for resources and invokes, beyond echoing inputs: the outputs a real
@@ -16,6 +22,8 @@ export const resourceOutputs: Record<string, Extra> = {
     "random:index/randomId:RandomId": (a) => ({ hex: Buffer.from(a.name).toString("hex").slice(0, 2 * (a.inputs.byteLength ?? 8)) }),
     // A gate that passed at its first evaluation, with no check values (mocks reach no Prometheus).
     "pulumi-nodejs:dynamic/healthGate:HealthGate": () => ({ verdict: "pass", evaluatedAt: "2025-01-01T00:00:00.000Z", evaluations: 1, checks: {} }),
+    // What a command printed: a local command's stdout is what components read (e.g. kind's kubeconfig).
+    "command:local:Command": (a) => ({ stdout: `mock-stdout-of-${a.name}`, stderr: "" }),
     "aws:eks/cluster:Cluster": (a) => ({
         endpoint: `https://${a.name}.gr7.${MOCK_REGION}.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from("mock-ca").toString("base64") },
@@ -46,11 +54,11 @@ export const resourceOutputs: Record<string, Extra> = {
 };
 
 /** The provider an invoke went through (`urn::id` reference), among the resources registered so far. */
-function providerOf(args: MockCallArgs, registered: RecordedResource[]): RecordedResource | undefined {
+function providerOf(args: MockCallArgs, registered: RegisteredResource[]): RegisteredResource | undefined {
     return registered.find((r) => args.provider !== undefined && `${r.urn}::${r.id}` === args.provider);
 }
 
-export const invokeOutputs: Record<string, (args: MockCallArgs, registered: RecordedResource[]) => Record<string, unknown>> = {
+export const invokeOutputs: Record<string, (args: MockCallArgs, registered: RegisteredResource[]) => Record<string, unknown>> = {
     // What the real data source answers: the provider's defaultTags (a JSON string when set as a provider input).
     "aws:index/getDefaultTags:getDefaultTags": (a, registered) => {
         const defaultTags = providerOf(a, registered)?.inputs.defaultTags;

@@ -5,7 +5,7 @@ import { RecordedResource, RecordingMocks, RegisterRequest } from "./recorder";
 
 // Internal to @pulumi/pulumi but stable for years: resolves when every outstanding RPC has finished,
 // i.e. when the program has registered everything it will.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 export interface ProgramRun {
@@ -59,7 +59,7 @@ export async function runProgram(
 ): Promise<ProgramRun> {
     const mocks = await installMocks(stack, options.preview ?? false);
     setStackConfig({ ...readStackSettings(stack), ...options.overrides }, options.secrets);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const main = require("../../index") as () => Promise<Record<string, unknown>>;
     const exported = await main();
     const outputs: Record<string, unknown> = {};

@@ -10,9 +10,9 @@ import * as grpc from "@grpc/grpc-js";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzedResource, Diagnostic, PolicySettings, providerUrn } from "../../policies/analyzer";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
 
 const ROOT = join(__dirname, "..", "..");

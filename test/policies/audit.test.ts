@@ -50,7 +50,7 @@ describe("policy:audit (offline audit of a stack export)", () => {
     it("exits 0 and prints a clean pack on a compliant stack", async () => {
         const { code, stdout } = await audit([file("ok.json", stackExport(compliantStack()))]);
         assert.equal(code, 0, stdout);
-        assert.match(stdout, /^Policies:\n    ✅ claude-enhancer@v1\.0\.0 \(13 resources\)/);
+        assert.match(stdout, /^Policies:\n {4}✅ claude-enhancer@v1\.0\.0 \(13 resources\)/);
         assert.match(stdout, /0 mandatory, 0 advisory violation\(s\)\.$/);
     });
 
@@ -70,7 +70,7 @@ describe("policy:audit (offline audit of a stack export)", () => {
             ),
             stdout,
         );
-        assert.match(stdout, /    ❌ claude-enhancer@v1\.0\.0/);
+        assert.match(stdout, / {4}❌ claude-enhancer@v1\.0\.0/);
     });
 
     it("exits 0 when the stack's policy config makes the only violation advisory", async () => {
@@ -79,7 +79,7 @@ describe("policy:audit (offline audit of a stack export)", () => {
         assert.equal((await audit([exportPath])).code, 1);
         const { code, stdout } = await audit([exportPath, "--config", file("advisory.json", JSON.stringify({ "aws-rds-multi-az": "advisory" }))]);
         assert.equal(code, 0);
-        assert.match(stdout, /- \[advisory\] \[severity: high\]  aws-rds-multi-az  \(aws:rds\/instance:Instance: database-primary\)/);
+        assert.match(stdout, /- \[advisory\] \[severity: high\] {2}aws-rds-multi-az {2}\(aws:rds\/instance:Instance: database-primary\)/);
         assert.match(stdout, /0 mandatory, 1 advisory violation\(s\)\./);
     });
 
@@ -109,7 +109,7 @@ describe("policy:audit (offline audit of a stack export)", () => {
 
         const badConfig = await audit([file("ok2.json", stackExport(compliantStack())), "--config", file("cfg.json", JSON.stringify({ "aws-rds-multi-az": "sometimes" }))]);
         assert.equal(badConfig.code, 2);
-        assert.match(badConfig.stderr, /policy pack configuration is invalid:\n  aws-rds-multi-az: enforcement level "sometimes"/);
+        assert.match(badConfig.stderr, /policy pack configuration is invalid:\n {2}aws-rds-multi-az: enforcement level "sometimes"/);
 
         const noArgs = await audit([]);
         assert.equal(noArgs.code, 2);
@@ -123,6 +123,6 @@ describe("policy:audit (offline audit of a stack export)", () => {
             encoding: "utf8",
         });
         assert.equal(result.status, 1, result.stderr);
-        assert.match(result.stdout, /- \[mandatory\] \[severity: medium\]  aws-kms-key-rotation  \(aws:kms\/key:Key: database-key\)\n.*\n.*\n          enableKeyRotation is not true\./);
+        assert.match(result.stdout, /- \[mandatory\] \[severity: medium\] {2}aws-kms-key-rotation {2}\(aws:kms\/key:Key: database-key\)\n.*\n.*\n {10}enableKeyRotation is not true\./);
     });
 });

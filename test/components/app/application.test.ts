@@ -2,13 +2,14 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Application, ApplicationArgs, dnsLabel, selectorLabels, versionLabel } from "../../../components/app/application";
+import { Application, ApplicationArgs } from "../../../components/app/application";
+import { dnsLabel, selectorLabels, versionLabel } from "../../../components/app/podSpec";
 import { loadStackConfig } from "../../../config/stackFile";
 import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stages";
 import { installMocks } from "../../harness/program";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 /** How the engine marks a secret value on the wire (what the mock monitor records). */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -134,7 +135,7 @@ describe("Application component", function () {
             assert.strictEqual(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 1);
         });
 
-        it("hardens the pod per SPEC §3 with a writable /tmp", () => {
+        it("hardens the pod per docs/architecture.md with a writable /tmp", () => {
             const pod = deployment(mocks, "stable")!.inputs.spec.template.spec;
             const container = pod.containers[0];
             assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });

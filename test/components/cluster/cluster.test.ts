@@ -4,15 +4,16 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../../../components/cluster/cluster";
+import { KIND_COMMANDS } from "../../../components/cluster/kindCluster";
 import { NODE_ROLE_LABEL } from "../../../components/cluster/nodeGroupSettings";
-import type { ClusterConfig } from "../../../config/cluster";
+import { ClusterSchema, type ClusterConfig } from "../../../config/cluster";
 import { loadStackConfig } from "../../../config/stackFile";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { installMocks } from "../../harness/program";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 import { isDescendantOf, resolved, TEST_COST_TAGS, withAwsProvider } from "../awsComponentFixtures";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 const NETWORK = { vpcId: "vpc-test", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"] };
@@ -268,6 +269,41 @@ describe("Cluster component", function () {
             assert.throws(() => new Cluster("cluster", { cluster: config.cluster, environment: "staging" }), {
                 message: 'cluster.mode "eks" needs a network (the Network component) to run in',
             });
+        });
+    });
+
+    describe("kind mode", () => {
+        const COMMAND = "command:local:Command";
+
+        it("creates the kind cluster with a local command whose output, the kubeconfig, is a secret never logged", async () => {
+            const { mocks, cluster } = await existingClusterOf(ClusterSchema.parse({ mode: "kind", name: "laptop", nodeImage: "kindest/node:v1.34.0" }));
+            const kind = mocks.one(COMMAND);
+            assert.strictEqual(kind.inputs.create, KIND_COMMANDS.create);
+            assert.strictEqual(kind.inputs.update, KIND_COMMANDS.update);
+            assert.strictEqual(kind.inputs.delete, KIND_COMMANDS.delete);
+            assert.deepStrictEqual(kind.inputs.environment, { KIND_CLUSTER_NAME: "laptop", KIND_NODE_IMAGE: "kindest/node:v1.34.0", KIND_WAIT_SECONDS: "300" });
+            assert.deepStrictEqual(kind.inputs.triggers, ["laptop", "kindest/node:v1.34.0"]);
+            assert.strictEqual(kind.inputs.logging, "stderr");
+            assert.deepStrictEqual(kind.additionalSecretOutputs, ["stdout"]);
+            assert.ok(isDescendantOf(mocks, kind, mocks.one("claude-enhancer:cluster:KindCluster").urn));
+
+            const provider = mocks.one(K8S_PROVIDER);
+            assert.strictEqual(secretInput(provider, "kubeconfig"), `mock-stdout-of-${kind.name}`);
+            assert.strictEqual(providerInput(provider, "enableServerSideApply"), true);
+            assert.strictEqual(await resolved(cluster.kubeconfig), `mock-stdout-of-${kind.name}`);
+            assert.strictEqual(await pulumi.isSecret(cluster.kubeconfig), true);
+            assert.strictEqual(await resolved(cluster.clusterName), "laptop");
+            assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type), []);
+        });
+
+        it("defaults the cluster name and wait, and leaves the node image to kind", async () => {
+            const { mocks } = await existingClusterOf(ClusterSchema.parse({ mode: "kind" }));
+            assert.deepStrictEqual(mocks.one(COMMAND).inputs.environment, { KIND_CLUSTER_NAME: "claude-enhancer", KIND_NODE_IMAGE: "", KIND_WAIT_SECONDS: "300" });
+        });
+
+        it("prints only the kubeconfig on stdout: kind's own output goes to stderr", () => {
+            assert.match(KIND_COMMANDS.create, /kind create cluster [^&]*>&2 && kind get kubeconfig --name "\$KIND_CLUSTER_NAME"$/);
+            assert.match(KIND_COMMANDS.delete, />&2$/);
         });
     });
 

@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { bucketName, lifecycleRules, Storage, tlsOnlyBucketPolicy } from "../../../components/data/storage";
+import { bucketName, lifecycleRules, tlsOnlyBucketPolicy } from "../../../components/aws/hardenedBucket";
+import { Storage } from "../../../components/data/storage";
 import { loadStackConfig } from "../../../config/stackFile";
 import { deniesInsecureTransport } from "../../../policies/awsSecurity";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";

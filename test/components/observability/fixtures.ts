@@ -5,7 +5,7 @@ import type { PlatformConfig } from "../../../config";
 import { installMocks, setStackConfig } from "../../harness/program";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 /** The validated configuration of a stack, from its Pulumi.<stack>.yaml (what the program reads). */

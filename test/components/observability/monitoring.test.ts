@@ -8,6 +8,7 @@ import { ruleGroups } from "../../../components/observability/rules";
 import { RecordingMocks } from "../../harness/recorder";
 import { secretInput } from "../dataStoreFixtures";
 import { capturingWarnings, dependsOn, objectNamed, resolved, stackConfig, underMocks } from "./fixtures";
+import { loadAlertingSecrets } from "../../../config/secrets";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -18,7 +19,7 @@ const SECRETS = {
     alertmanagerSlackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
 };
 
-function argsFor(stack: StackName): MonitoringArgs {
+function argsFor(stack: StackName): Omit<MonitoringArgs, "alertingSecrets"> {
     const config = stackConfig(stack);
     return {
         monitoring: config.monitoring,
@@ -34,7 +35,7 @@ function argsFor(stack: StackName): MonitoringArgs {
 
 /** The component under mocks, with the warnings it logs (captured, not printed). */
 async function monitoringFor(stack: StackName, secrets: Record<string, string> = SECRETS) {
-    const { result, warnings } = await capturingWarnings(() => underMocks(stack, (provider) => new Monitoring("monitoring", argsFor(stack), { providers: [provider] }), secrets));
+    const { result, warnings } = await capturingWarnings(() => underMocks(stack, (provider) => new Monitoring("monitoring", { ...argsFor(stack), alertingSecrets: loadAlertingSecrets() }, { providers: [provider] }), secrets));
     return { ...result, warnings };
 }
 

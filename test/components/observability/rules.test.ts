@@ -36,7 +36,7 @@ function assertPasses(tests: RuleUnitTest[]): void {
 describe("alert and recording rules (observability/rules.ts)", function () {
     this.timeout(60_000);
 
-    it("the thresholds default to SPEC §3's seed values, and no stack overrides them", () => {
+    it("the thresholds default to docs/architecture.md's seed values, and no stack overrides them", () => {
         assert.deepStrictEqual(DEFAULTS.alerts, {
             errorRatePercent: 0.5,
             latencyP95Ms: 500,
@@ -52,7 +52,7 @@ describe("alert and recording rules (observability/rules.ts)", function () {
         }
     });
 
-    it("defines the seeds' eight alerts with SPEC §3's for durations and severities", () => {
+    it("defines the seeds' eight alerts with docs/architecture.md's for durations and severities", () => {
         const table = alertDefinitions(context()).map((d) => [d.alert, d.expr, d.for, d.severity]);
         assert.deepStrictEqual(table, [
             ["ClaudeEnhancerHighErrorRate", "version:http_requests_error_ratio:rate5m > 0.005", "2m", "critical"],

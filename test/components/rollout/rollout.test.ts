@@ -10,7 +10,7 @@ import { FORWARD_STAGES, StageName, resolveStageTable } from "../../../rollout/s
 import { installMocks } from "../../harness/program";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 const CONFIG = loadStackConfig("production");

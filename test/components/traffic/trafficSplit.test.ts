@@ -6,7 +6,7 @@ import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stag
 import { installMocks } from "../../harness/program";
 import { RecordingMocks } from "../../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 // The kubernetes-models packages are ESM-only; a real dynamic import keeps ts-node from turning it into require().
 const importEsm = new Function("specifier", "return import(specifier)") as (specifier: string) => Promise<any>;

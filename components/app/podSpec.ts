@@ -1,0 +1,219 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AppConfig } from "../../config/app";
+import { APP_NAME, TRACK_LABEL } from "../../identity";
+import type { CacheConnection, DatabaseConnection } from "./connections";
+
+/**
+ * The service's pods as plain data: labels, hardening, probes, environment and the pod templates of
+ * the two tracks and of one-off tasks. Pure functions of the stack config and the connections.
+ */
+
+/** Pod label telling the two Deployments apart; part of each Deployment's (immutable) selector. */
+export type Track = "stable" | "candidate";
+/** Container name, also the pod's default container. */
+const CONTAINER = APP_NAME;
+
+/** What a pod template is built from. */
+export interface PodContext {
+    app: AppConfig;
+    database: DatabaseConnection;
+    cache: CacheConnection;
+    serviceAccountName: pulumi.Input<string>;
+    /** Secret holding the passwords the environment refers to. */
+    credentialsSecretName: pulumi.Input<string>;
+}
+
+/** A version string as a label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
+export function versionLabel(version: string): string {
+    const cleaned = version.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    if (cleaned === "") throw new Error(`version "${version}" has no characters usable in a label value`);
+    return cleaned;
+}
+
+/** A string as a DNS-1123 label (object names): lowercase alphanumerics and '-', at most `max` characters. */
+export function dnsLabel(text: string, max = 63): string {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+/g, "-")
+        .slice(0, max)
+        .replace(/^-+|-+$/g, "");
+}
+
+/** Selects the service's pods of both tracks (the main Service; the mesh's authorization policy). */
+export const SERVICE_SELECTOR: Readonly<Record<string, string>> = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api" };
+
+/** The labels a track's Deployment selects on; they never change, so no stage ever needs to replace a Deployment. */
+export function selectorLabels(track: Track): Record<string, string> {
+    return { ...SERVICE_SELECTOR, [TRACK_LABEL]: track };
+}
+
+/** Recommended labels plus `version` (what Prometheus and Istio telemetry group by). */
+export function podLabels(track: Track, version: string): Record<string, string> {
+    const v = versionLabel(version);
+    return {
+        ...selectorLabels(track),
+        "app.kubernetes.io/version": v,
+        "app.kubernetes.io/part-of": APP_NAME,
+        "app.kubernetes.io/managed-by": "pulumi",
+        version: v,
+    };
+}
+
+/** Pod-level security context (Pod Security "restricted"; docs/architecture.md, App). */
+export const POD_SECURITY_CONTEXT = {
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    runAsGroup: 65532,
+    fsGroup: 65532,
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Container-level security context (docs/architecture.md, App). */
+export const CONTAINER_SECURITY_CONTEXT = {
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Writable scratch space; the root filesystem is read-only. */
+const VOLUMES = [
+    { name: "tmp", emptyDir: { sizeLimit: "100Mi" } },
+    { name: "cache", emptyDir: { sizeLimit: "200Mi" } },
+];
+const VOLUME_MOUNTS = [
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "cache", mountPath: "/app/cache" },
+];
+
+/** Probes of seed 002: startup gates the other two, readiness takes a pod out of rotation, liveness restarts it. */
+export function probes(port: number): Record<"startupProbe" | "readinessProbe" | "livenessProbe", Record<string, unknown>> {
+    const get = (path: string) => ({ path, port, httpHeaders: [{ name: "X-Health-Check", value: "kubernetes" }] });
+    return {
+        startupProbe: { httpGet: get("/health/startup"), initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 10 },
+        readinessProbe: { httpGet: get("/health/ready"), initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
+        livenessProbe: { httpGet: get("/health/live"), initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
+    };
+}
+
+/** Environment of the service's container: versions, data-store endpoints, credentials by reference only. */
+export function containerEnvironment(ctx: PodContext, track: Track | "migration", version: string): k8s.types.input.core.v1.EnvVar[] {
+    const { database, cache, app } = ctx;
+    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: ctx.credentialsSecretName, key } } });
+    const credentials = database.credentials;
+    const env: k8s.types.input.core.v1.EnvVar[] = [
+        { name: "APP_VERSION", value: version },
+        { name: "APP_TRACK", value: track },
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+        { name: "DATABASE_HOST", value: database.host },
+        { name: "DATABASE_PORT", value: pulumi.output(database.port).apply(String) },
+        { name: "DATABASE_NAME", value: database.name },
+        { name: "DATABASE_SSLMODE", value: database.tls ? "require" : "prefer" },
+        { name: "DATABASE_USER", value: credentials.username },
+        credentials.kind === "password"
+            ? fromSecret("DATABASE_PASSWORD", "DATABASE_PASSWORD")
+            : { name: "DATABASE_CREDENTIALS_SECRET_ARN", value: credentials.secretArn },
+        { name: "REDIS_HOST", value: cache.host },
+        { name: "REDIS_PORT", value: pulumi.output(cache.port).apply(String) },
+        { name: "REDIS_TLS", value: cache.tls ? "true" : "false" },
+    ];
+    if (cache.authToken !== undefined) env.push(fromSecret("REDIS_PASSWORD", "REDIS_PASSWORD"));
+    for (const [name, value] of Object.entries(app.env)) env.push({ name, value });
+    return env;
+}
+
+/** The pod a track runs: hardened, probed, sized (docs/architecture.md, App), spread over nodes and zones, scraped by Prometheus. */
+export function podTemplate(ctx: PodContext, track: Track, version: string): k8s.types.input.core.v1.PodTemplateSpec {
+    const { app } = ctx;
+    const labels = podLabels(track, version);
+    return {
+        metadata: {
+            labels,
+            annotations: {
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": String(app.containerPort),
+                "prometheus.io/path": "/metrics",
+                "kubectl.kubernetes.io/default-container": CONTAINER,
+            },
+        },
+        spec: {
+            serviceAccountName: ctx.serviceAccountName,
+            automountServiceAccountToken: false,
+            securityContext: POD_SECURITY_CONTEXT,
+            terminationGracePeriodSeconds: app.terminationGracePeriodSeconds,
+            affinity: {
+                podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                        {
+                            weight: 100,
+                            podAffinityTerm: { labelSelector: { matchLabels: selectorLabels(track) }, topologyKey: "kubernetes.io/hostname" },
+                        },
+                    ],
+                },
+            },
+            topologySpreadConstraints: [
+                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(track) } },
+            ],
+            containers: [
+                {
+                    name: CONTAINER,
+                    image: `${app.image.repository}:${version}`,
+                    imagePullPolicy: app.image.pullPolicy,
+                    ports: [{ name: "http", containerPort: app.containerPort, protocol: "TCP" }],
+                    env: containerEnvironment(ctx, track, version),
+                    resources: { requests: { ...app.resources.requests }, limits: { ...app.resources.limits } },
+                    securityContext: CONTAINER_SECURITY_CONTEXT,
+                    ...probes(app.containerPort),
+                    volumeMounts: VOLUME_MOUNTS,
+                },
+            ],
+            volumes: VOLUMES,
+        },
+    };
+}
+
+/**
+ * A run-to-completion pod with the service's image, environment and hardening, for one-off tasks
+ * such as the schema migration. Outside the mesh: an injected sidecar would never exit, and the
+ * data stores are not in the mesh either.
+ */
+export function taskPodTemplate(ctx: PodContext, version: string, command: string[], extraLabels: Record<string, string>): k8s.types.input.core.v1.PodTemplateSpec {
+    const { app } = ctx;
+    return {
+        metadata: {
+            labels: {
+                "app.kubernetes.io/name": APP_NAME,
+                "app.kubernetes.io/part-of": APP_NAME,
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/version": versionLabel(version),
+                version: versionLabel(version),
+                ...extraLabels,
+            },
+            annotations: { "sidecar.istio.io/inject": "false" },
+        },
+        spec: {
+            serviceAccountName: ctx.serviceAccountName,
+            automountServiceAccountToken: false,
+            securityContext: POD_SECURITY_CONTEXT,
+            restartPolicy: "Never",
+            containers: [
+                {
+                    name: CONTAINER,
+                    image: `${app.image.repository}:${version}`,
+                    imagePullPolicy: app.image.pullPolicy,
+                    command,
+                    env: containerEnvironment(ctx, "migration", version),
+                    resources: { requests: { ...app.resources.requests }, limits: { ...app.resources.limits } },
+                    securityContext: CONTAINER_SECURITY_CONTEXT,
+                    volumeMounts: VOLUME_MOUNTS,
+                },
+            ],
+            volumes: VOLUMES,
+        },
+    };
+}
