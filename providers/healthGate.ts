@@ -198,7 +198,7 @@ async function evaluate(inputs: pulumi.Inputs): Promise<pulumi.Inputs> {
 }
 
 /**
- * A stage's health gate (SPEC §4): creating it blocks the stack update for the bake while it
+ * A stage's health gate (docs/rollout.md): creating it blocks the stack update for the bake while it
  * evaluates Prometheus every interval. A rollback trigger fails it at once (after cutting traffic to
  * stable when `fastAbort` is on), unmet success criteria fail it when the bake ends, and missing data
  * is judged by each check's no-data policy. It runs again only when the stage, a version or the gate

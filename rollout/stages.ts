@@ -1,5 +1,5 @@
 /**
- * The stage model of the hybrid canary -> blue/green rollout (SPEC §4), as plain data and functions.
+ * The stage model of the hybrid canary -> blue/green rollout (docs/rollout.md), as plain data and functions.
  * Each stage is one stack update; this module says what that update must look like: how much
  * traffic the candidate gets, how long its health gate bakes, and how many replicas each track runs.
  *
@@ -12,7 +12,7 @@
 export const STAGE_NAMES = ["stable", "canary", "canary-expand", "blue-green-prep", "full-switch", "rollback"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
-/** The traffic-raising stages (SPEC §4 stages 1–4), in the order a rollout performs them. */
+/** The traffic-raising stages (docs/rollout.md stages 1–4), in the order a rollout performs them. */
 export const FORWARD_STAGES = ["canary", "canary-expand", "blue-green-prep", "full-switch"] as const;
 export type ForwardStageName = (typeof FORWARD_STAGES)[number];
 
@@ -44,7 +44,7 @@ export interface Stage extends StageShape {
     candidatePresent: boolean;
     /** A traffic-raising stage: it has a health gate and, on entering, may need the pre-rollout data safety steps. */
     forward: boolean;
-    /** The stage's shape in words (SPEC §4's table). */
+    /** The stage's shape in words (docs/rollout.md's table). */
     shape: string;
 }
 

@@ -49,7 +49,7 @@ function fileOrData(data: unknown, file: unknown, what: string): string | undefi
         try {
             return fs.readFileSync(file, "utf8");
         } catch (err) {
-            throw new Error(`kubeconfig: cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+            throw new Error(`kubeconfig: cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
         }
     }
     return undefined;
@@ -61,7 +61,7 @@ export function credentialsFromKubeconfig(kubeconfig: string, contextName?: stri
     try {
         doc = (parse(kubeconfig) ?? {}) as Record<string, unknown>;
     } catch (err) {
-        throw new Error(`kubeconfig: not YAML/JSON: ${(err as Error).message.split("\n")[0]}`);
+        throw new Error(`kubeconfig: not YAML/JSON: ${(err as Error).message.split("\n")[0]}`, { cause: err });
     }
     const name = contextName ?? (doc["current-context"] as string | undefined);
     if (!name) throw new Error("kubeconfig: no current-context and no context named");
@@ -107,7 +107,7 @@ function runExecPlugin(exec: ExecConfig, server: string): ExecCredential {
         out = childProcess.execFileSync(exec.command, exec.args ?? [], { env, encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
     } catch (err) {
         const e = err as { stderr?: string; message: string };
-        throw new Error(`kubeconfig exec plugin ${exec.command} failed: ${(e.stderr || e.message).trim().split("\n")[0]}`);
+        throw new Error(`kubeconfig exec plugin ${exec.command} failed: ${(e.stderr || e.message).trim().split("\n")[0]}`, { cause: err });
     }
     const status = (JSON.parse(out) as { status?: Record<string, string> }).status ?? {};
     const expiry = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : NaN;
@@ -144,6 +144,7 @@ export interface TlsOptions {
 export function httpRequest(url: string, options: RequestOptions, tls: TlsOptions = {}): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
         // Declared before the callbacks that clear it (Pulumi's closure serialiser reads declarations in source order).
+        // eslint-disable-next-line prefer-const -- assigned once the request exists, below
         let timer: NodeJS.Timeout | undefined;
         const target = new URL(url);
         const secure = target.protocol === "https:";

@@ -61,7 +61,7 @@ function clientOver(description: string, transport: Transport, timeoutMs: number
             const started = Date.now();
             const params = new URLSearchParams({ query: promql, time: time.toFixed(3) });
             let attempts = 0;
-            let lastError = "";
+            let lastError: string | undefined;
             for (;;) {
                 attempts++;
                 const remaining = budgetMs - (Date.now() - started);

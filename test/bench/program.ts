@@ -18,7 +18,7 @@ interface Sample {
     peakRssMb: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 async function measure(stack: string): Promise<Sample> {

@@ -9,7 +9,7 @@ import { pack } from "../../policies/pack";
 import { installMocks } from "../harness/program";
 import { RecordedResource } from "../harness/recorder";
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 const ROOT = join(__dirname, "..", "..");
@@ -26,7 +26,7 @@ const config = (): DeploymentsConfig => DeploymentsSchema.parse(stackSettings())
 async function runDeployProgram(settings: unknown): Promise<{ resources: RecordedResource[]; outputs: Record<string, unknown> }> {
     const mocks = await installMocks("cloud", false, PROJECT);
     pulumi.runtime.setAllConfig({ [`${PROJECT}:settings`]: JSON.stringify(settings) });
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require("../../deploy/index") as () => Promise<Record<string, pulumi.Output<unknown> | unknown>>;
     const exported = await program();
     const outputs: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ import { GateDefinition, gateForStage } from "../../rollout/gate/gates";
 import { GateEnvironment } from "../fixtures/gateEnvironment";
 import { installMocks } from "../harness/program";
 
-/* eslint-disable @typescript-eslint/no-var-requires */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb.js");
 const provproto = require("@pulumi/pulumi/proto/provider_pb.js");
 const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb.js");
@@ -20,7 +20,7 @@ const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js");
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
-/* eslint-enable @typescript-eslint/no-var-requires */
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The HealthGate as the engine runs it: the provider serialised by Pulumi's closure serialiser when

@@ -79,7 +79,7 @@ describe("HealthGate provider", function () {
         });
 
         it("accepts values a preview does not know yet (the engine's unknown sentinel)", async function () {
-            // eslint-disable-next-line @typescript-eslint/no-var-requires
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
             const unknown = (require("@pulumi/pulumi/runtime/rpc") as { unknownValue: string }).unknownValue;
             const preview = { ...valid, prometheus: { url: unknown }, trafficCut: { kubeconfig: unknown, target: unknown } };
             assert.deepStrictEqual(await failures(preview), []);

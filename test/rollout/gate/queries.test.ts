@@ -24,7 +24,7 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
     });
 
     describe("checkTemplates", function () {
-        it("builds each check over the SPEC §8 metric names, one number per version; missing bad-event series count 0", function () {
+        it("builds each check over the docs/rollout.md, Metrics contract metric names, one number per version; missing bad-event series count 0", function () {
             const t = checkTemplates(metrics, gates.saturation);
             assert.strictEqual(t.traffic, 'sum(increase(http_requests_total{version="{{version}}"}[{{window}}]))');
             assert.strictEqual(
