@@ -11,7 +11,10 @@ export const APP_NAME = "claude-enhancer";
 export const LABEL_DOMAIN = `${APP_NAME}.io`;
 
 /** Recommended labels every platform-level Kubernetes object carries (the service's own objects add `name`, `version` ...). */
-export const PLATFORM_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/part-of": APP_NAME, "app.kubernetes.io/managed-by": "pulumi" };
+export const PLATFORM_LABELS: Readonly<Record<string, string>> = {
+    "app.kubernetes.io/part-of": APP_NAME,
+    "app.kubernetes.io/managed-by": "pulumi",
+};
 
 /** Label that tells the stable and candidate tracks of the service apart (selectors, DestinationRule subsets). */
 export const TRACK_LABEL = `${LABEL_DOMAIN}/track`;

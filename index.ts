@@ -74,7 +74,9 @@ export = async () => {
         dataProviders,
     );
     const cache = new Cache("cache", { cache: config.cache, environment, network, cluster, namespace: dataNamespace }, dataProviders);
-    const storage = aws ? new Storage("storage", { storage: config.storage, environment }, { providers: awsProviders, ...stateful }) : undefined;
+    const storage = aws
+        ? new Storage("storage", { storage: config.storage, environment }, { providers: awsProviders, ...stateful })
+        : undefined;
     if (aws && config.budget) {
         new Budget("budget", { budget: config.budget, environment }, { providers: awsProviders });
     }
@@ -198,7 +200,9 @@ export = async () => {
                                 region: config.aws.region,
                             }
                           : undefined,
-                  network: network ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds } : undefined,
+                  network: network
+                      ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds }
+                      : undefined,
                   protectDomain: production,
               },
               { providers: [...awsProviders, ...k8sProviders] },

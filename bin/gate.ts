@@ -78,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     let prometheus: PrometheusClient;
     try {
         const where = cliPrometheusTarget(config, args.stack, args, ambientKubeconfigPath);
-        const target: PrometheusTarget = "url" in where ? where : { service: where.service, kubeconfig: readKubeconfig(where.kubeconfigPath), context: where.context };
+        const target: PrometheusTarget =
+            "url" in where ? where : { service: where.service, kubeconfig: readKubeconfig(where.kubeconfigPath), context: where.context };
         prometheus = prometheusClient(target, def.queryTimeoutSeconds * 1000);
     } catch (err) {
         throw new CannotEvaluate((err as Error).message);
@@ -98,7 +99,12 @@ async function main(argv: string[]): Promise<number> {
         const samples = await sampleGate(def, versions, prometheus.query, Date.now() / 1000, budgetMs);
         const evaluation = evaluateGate(def, versions, samples, "end");
         const outcome = onceOutcome(def, evaluation);
-        const verdict = outcome.exitCode === GATE_EXIT.pass ? "PASS" : outcome.exitCode === GATE_EXIT.fail ? "FAIL" : "COULD NOT EVALUATE (waiting for data)";
+        const verdict =
+            outcome.exitCode === GATE_EXIT.pass
+                ? "PASS"
+                : outcome.exitCode === GATE_EXIT.fail
+                  ? "FAIL"
+                  : "COULD NOT EVALUATE (waiting for data)";
         report(evaluation, versions, `verdict: ${verdict}`, outcome.reasons);
         return outcome.exitCode;
     }

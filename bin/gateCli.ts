@@ -26,9 +26,15 @@ export function onceOutcome(def: GateDefinition, evaluation: GateEvaluation): { 
     if (evaluation.verdict === "pass") return { exitCode: GATE_EXIT.pass, reasons: [] };
     if (evaluation.verdict === "fail") return { exitCode: GATE_EXIT.fail, reasons: evaluation.failures };
     // Checks not judged for lack of traffic are waiting on the traffic guard, which is listed itself.
-    const onTraffic = evaluation.traffic.status !== "pass" ? new Set(def.checks.filter((c) => c.needsTraffic).map((c) => c.id)) : new Set<string>();
-    const waiting = [evaluation.traffic, ...evaluation.checks].filter((r) => r.status === "no-data" && r.policy === "wait" && !onTraffic.has(r.id));
-    return { exitCode: GATE_EXIT.couldNotEvaluate, reasons: waiting.map((r) => `${r.finding ?? `${r.id} has no data`} (no-data policy "wait")`) };
+    const onTraffic =
+        evaluation.traffic.status !== "pass" ? new Set(def.checks.filter((c) => c.needsTraffic).map((c) => c.id)) : new Set<string>();
+    const waiting = [evaluation.traffic, ...evaluation.checks].filter(
+        (r) => r.status === "no-data" && r.policy === "wait" && !onTraffic.has(r.id),
+    );
+    return {
+        exitCode: GATE_EXIT.couldNotEvaluate,
+        reasons: waiting.map((r) => `${r.finding ?? `${r.id} has no data`} (no-data policy "wait")`),
+    };
 }
 
 /** How the CLI was told to reach Prometheus. */
@@ -43,17 +49,22 @@ export interface CliEndpointArgs {
 
 /** Where the CLI queries: a URL, or the stack's Prometheus Service through the API server's proxy with a kubeconfig file. */
 export type CliPrometheusTarget =
-    | { url: string }
-    | (Extract<PrometheusEndpoint, { service: unknown }> & { kubeconfigPath: string; context?: string });
+    { url: string } | (Extract<PrometheusEndpoint, { service: unknown }> & { kubeconfigPath: string; context?: string });
 
 /**
  * The Prometheus the CLI reaches for a stack: `--prometheus`, else the stack's `gates.prometheus` — a
  * URL as is, a Service through the API server's service proxy (as the HealthGate does) with the
  * kubeconfig from `--kubeconfig`, else the stack's `cluster.kubeconfigPath`, else the ambient one.
  */
-export function cliPrometheusTarget(config: PlatformConfig, stack: string, args: CliEndpointArgs, ambientKubeconfig: () => string | undefined): CliPrometheusTarget {
+export function cliPrometheusTarget(
+    config: PlatformConfig,
+    stack: string,
+    args: CliEndpointArgs,
+    ambientKubeconfig: () => string | undefined,
+): CliPrometheusTarget {
     if (args.prometheus !== undefined) {
-        if (args.kubeconfig !== undefined || args.context !== undefined) throw new Error("--prometheus goes straight to a URL; it does not take --kubeconfig or --context");
+        if (args.kubeconfig !== undefined || args.context !== undefined)
+            throw new Error("--prometheus goes straight to a URL; it does not take --kubeconfig or --context");
         if (!/^https?:\/\//.test(args.prometheus)) throw new Error(`--prometheus takes an http(s) URL; got "${args.prometheus}"`);
         return { url: args.prometheus };
     }

@@ -7,7 +7,9 @@ import { pack } from "../policies/pack";
 
 /** Each stack's policy config, as `pulumi preview --policy-pack-config policies/config/<stack>.json` reads it. */
 export function stackPolicyConfigs(): Record<string, unknown> {
-    return Object.fromEntries(STACKS.map((s) => [s, JSON.parse(readFileSync(join(__dirname, "..", "policies", "config", `${s}.json`), "utf8"))]));
+    return Object.fromEntries(
+        STACKS.map((s) => [s, JSON.parse(readFileSync(join(__dirname, "..", "policies", "config", `${s}.json`), "utf8"))]),
+    );
 }
 
 export function policyDocs(): string {

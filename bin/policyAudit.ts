@@ -45,7 +45,9 @@ export function formatViolations(diagnostics: Diagnostic[], packLabel: string): 
     const mandatory = diagnostics.some((d) => d.enforcementLevel === "mandatory");
     const mark = mandatory ? "❌" : diagnostics.length > 0 ? "⚠️" : "✅";
     const lines = ["Policies:", `    ${mark} ${packLabel}`];
-    const sorted = [...diagnostics].sort((a, b) => (a.enforcementLevel === b.enforcementLevel ? a.policyName.localeCompare(b.policyName) : a.enforcementLevel === "mandatory" ? -1 : 1));
+    const sorted = [...diagnostics].sort((a, b) =>
+        a.enforcementLevel === b.enforcementLevel ? a.policyName.localeCompare(b.policyName) : a.enforcementLevel === "mandatory" ? -1 : 1,
+    );
     for (const d of sorted) {
         const severity = d.severity ? ` [severity: ${d.severity}]` : "";
         lines.push(`        - [${d.enforcementLevel}]${severity}  ${d.policyName}${resourceClause(d.urn)}`);
@@ -62,8 +64,15 @@ export async function main(argv: string[]): Promise<number> {
     let configPath: string | undefined;
     let json: boolean;
     try {
-        const { values, positionals } = parseArgs({ args: argv, options: { config: { type: "string" }, json: { type: "boolean", default: false } }, allowPositionals: true });
-        if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "no stack export given" : `one stack export expected, got ${positionals.length}`);
+        const { values, positionals } = parseArgs({
+            args: argv,
+            options: { config: { type: "string" }, json: { type: "boolean", default: false } },
+            allowPositionals: true,
+        });
+        if (positionals.length !== 1)
+            throw new UsageError(
+                positionals.length === 0 ? "no stack export given" : `one stack export expected, got ${positionals.length}`,
+            );
         exportPath = positionals[0];
         configPath = values.config;
         json = values.json ?? false;
@@ -77,7 +86,13 @@ export async function main(argv: string[]): Promise<number> {
         const config = reconcileConfig(pack, configPath ? readJson(configPath, "policy config").json : {});
         const report = await analyzeStack(pack, resources, config);
         if (json) console.log(JSON.stringify(report.diagnostics, null, 2));
-        else console.log(formatViolations(report.diagnostics, `${pack.name}@v${pack.version} (${resources.length} resources${configPath ? `, config ${configPath}` : ""})`));
+        else
+            console.log(
+                formatViolations(
+                    report.diagnostics,
+                    `${pack.name}@v${pack.version} (${resources.length} resources${configPath ? `, config ${configPath}` : ""})`,
+                ),
+            );
         return report.diagnostics.some((d) => d.enforcementLevel === "mandatory") ? 1 : 0;
     } catch (e) {
         if (e instanceof StackExportError) {

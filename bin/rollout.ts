@@ -103,7 +103,8 @@ async function main(argv: string[]): Promise<number> {
         candidateVersion: config.rollout.candidateVersion,
     };
     const fromStage = values["from-stage"] === undefined ? undefined : parseStageName(values["from-stage"]);
-    if (fromStage !== undefined && !isForwardStage(fromStage)) throw new Error(`--from-stage takes a forward stage (canary, canary-expand, blue-green-prep, full-switch), not ${fromStage}`);
+    if (fromStage !== undefined && !isForwardStage(fromStage))
+        throw new Error(`--from-stage takes a forward stage (canary, canary-expand, blue-green-prep, full-switch), not ${fromStage}`);
 
     const stack = new AutomationStack(await LocalWorkspace.selectStack({ stackName: values.stack, workDir: PROJECT_ROOT }), values.stack);
     const { io, close } = terminal();

@@ -33,7 +33,17 @@ export function cpuMillis(quantity: string): number | undefined {
     return m[3] === "m" ? Number(m[1]) : Number(m[1]) * 1000;
 }
 
-const MEMORY_FACTORS: Record<string, number> = { "": 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const MEMORY_FACTORS: Record<string, number> = {
+    "": 1,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
 
 /** Memory quantity in bytes ("2Gi", "512Mi"); undefined when it is not a quantity. */
 export function memoryBytes(quantity: string): number | undefined {
@@ -42,8 +52,8 @@ export function memoryBytes(quantity: string): number | undefined {
     return Number(m[1]) * MEMORY_FACTORS[m[3] ?? ""];
 }
 
-const CPU = z.string().refine((v) => cpuMillis(v) !== undefined && cpuMillis(v)! > 0, "a CPU quantity such as \"1\" or \"500m\"");
-const MEMORY = z.string().refine((v) => memoryBytes(v) !== undefined && memoryBytes(v)! > 0, "a memory quantity such as \"2Gi\" or \"512Mi\"");
+const CPU = z.string().refine((v) => cpuMillis(v) !== undefined && cpuMillis(v)! > 0, 'a CPU quantity such as "1" or "500m"');
+const MEMORY = z.string().refine((v) => memoryBytes(v) !== undefined && memoryBytes(v)! > 0, 'a memory quantity such as "2Gi" or "512Mi"');
 
 const ComputeSchema = z.strictObject({ cpu: CPU, memory: MEMORY });
 
@@ -52,7 +62,10 @@ export const ResourcesSchema = z
         requests: ComputeSchema.prefault({ cpu: "1", memory: "2Gi" }),
         limits: ComputeSchema.prefault({ cpu: "2", memory: "4Gi" }),
     })
-    .refine((r) => cpuMillis(r.requests.cpu)! <= cpuMillis(r.limits.cpu)!, { message: "requests.cpu <= limits.cpu", path: ["requests", "cpu"] })
+    .refine((r) => cpuMillis(r.requests.cpu)! <= cpuMillis(r.limits.cpu)!, {
+        message: "requests.cpu <= limits.cpu",
+        path: ["requests", "cpu"],
+    })
     .refine((r) => memoryBytes(r.requests.memory)! <= memoryBytes(r.limits.memory)!, {
         message: "requests.memory <= limits.memory",
         path: ["requests", "memory"],
@@ -71,11 +84,17 @@ export const IngressSchema = z.strictObject({
     /** Public host name of the service (Ingress rule / VirtualService host). */
     host: z.string().regex(HOSTNAME, "a DNS host name such as api.example.com"),
     /** Secret of type kubernetes.io/tls in the application namespace holding the host's certificate. */
-    tlsSecretName: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a Kubernetes object name").default("claude-enhancer-tls"),
+    tlsSecretName: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "a Kubernetes object name")
+        .default("claude-enhancer-tls"),
     /** Requests per second one client may send (ingress-nginx limit-rps). */
     rateLimitRps: z.number().int().min(1).max(100000).default(100),
     /** Cookie that keeps a client on one version for a workflow's duration (seed 002). */
-    sessionCookieName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a cookie name of letters, digits, '-' and '_'").default("claude-session"),
+    sessionCookieName: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, "a cookie name of letters, digits, '-' and '_'")
+        .default("claude-session"),
     sessionCookieMaxAgeSeconds: z.number().int().min(60).max(86400).default(3600),
 });
 
@@ -90,7 +109,10 @@ export const AppSchema = z
                 /** Repository only; the tag is the rollout's stableVersion / candidateVersion. */
                 repository: z
                     .string()
-                    .regex(IMAGE_REPOSITORY, "an image repository without tag, such as claude-enhancer or 123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer")
+                    .regex(
+                        IMAGE_REPOSITORY,
+                        "an image repository without tag, such as claude-enhancer or 123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer",
+                    )
                     .default("claude-enhancer"),
                 pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
             })
@@ -115,7 +137,11 @@ export const AppSchema = z
     .superRefine((a, ctx) => {
         for (const name of Object.keys(a.env)) {
             if ((PLATFORM_ENV as readonly string[]).includes(name)) {
-                ctx.addIssue({ code: "custom", path: ["env", name], message: `a variable other than ${PLATFORM_ENV.join(", ")} (the platform sets those)` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["env", name],
+                    message: `a variable other than ${PLATFORM_ENV.join(", ")} (the platform sets those)`,
+                });
             }
         }
     });

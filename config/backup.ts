@@ -55,11 +55,14 @@ export const DrSchema = z
         /** Instance class of the DR replica; unset means the primary's class (so a promoted replica carries the load). */
         replicaInstanceClass: z
             .string()
-            .regex(/^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/, "an RDS instance class such as db.r6g.large")
+            .regex(
+                /^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/,
+                "an RDS instance class such as db.r6g.large",
+            )
             .optional(),
     })
     .refine((d) => d.enabled || d.activeDatabase === "primary", {
-        message: "\"primary\" unless dr.enabled is true (there is no DR replica to fail over to)",
+        message: '"primary" unless dr.enabled is true (there is no DR replica to fail over to)',
         path: ["activeDatabase"],
     });
 
@@ -91,7 +94,7 @@ export function parseWeeklyCron(expression: string): WeeklyCron | undefined {
 
 const WEEKLY_CRON_TEXT = z
     .string()
-    .refine((v) => parseWeeklyCron(v) !== undefined, "a cron expression \"minute hour * * day-of-week\" such as \"0 8 * * 1-5\" (0 = Sunday)");
+    .refine((v) => parseWeeklyCron(v) !== undefined, 'a cron expression "minute hour * * day-of-week" such as "0 8 * * 1-5" (0 = Sunday)');
 
 export const OffHoursSchema = z
     .strictObject({
@@ -154,33 +157,51 @@ export interface DrScheduleContext {
 export function drAndOffHoursIssues(c: DrScheduleContext): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     if (c.dr.enabled && c.database.mode !== "rds") {
-        issues.push({ path: ["dr", "enabled"], message: "false (DR replicates an RDS database; database.mode is not \"rds\")" });
+        issues.push({ path: ["dr", "enabled"], message: 'false (DR replicates an RDS database; database.mode is not "rds")' });
     }
     if (c.dr.enabled && cidrsOverlap(c.dr.vpcCidr, c.network.cidr)) {
-        issues.push({ path: ["dr", "vpcCidr"], message: `a CIDR block not overlapping network.cidr ${c.network.cidr} (the two VPCs are peered)` });
+        issues.push({
+            path: ["dr", "vpcCidr"],
+            message: `a CIDR block not overlapping network.cidr ${c.network.cidr} (the two VPCs are peered)`,
+        });
     }
     c.dr.alarmTopicArns.forEach((arn, i) => {
         if (c.aws && arn.split(":")[3] !== c.aws.drRegion) {
-            issues.push({ path: ["dr", "alarmTopicArns", i], message: `an SNS topic in the DR region ${c.aws.drRegion} (where the alarm lives)` });
+            issues.push({
+                path: ["dr", "alarmTopicArns", i],
+                message: `an SNS topic in the DR region ${c.aws.drRegion} (where the alarm lives)`,
+            });
         }
     });
     if (c.offHours.enabled) {
         if (c.environment === "production") {
-            issues.push({ path: ["offHours", "enabled"], message: "false in production (off-hours scale-down is for non-production stacks)" });
+            issues.push({
+                path: ["offHours", "enabled"],
+                message: "false in production (off-hours scale-down is for non-production stacks)",
+            });
         }
         if (c.cluster.mode !== "eks") {
-            issues.push({ path: ["offHours", "enabled"], message: "false (off-hours scale-down acts on EKS node groups; cluster.mode is not \"eks\")" });
+            issues.push({
+                path: ["offHours", "enabled"],
+                message: 'false (off-hours scale-down acts on EKS node groups; cluster.mode is not "eks")',
+            });
         } else {
             const groups = new Map(c.cluster.nodeGroups.map((g) => [g.name, g]));
             (c.offHours.nodeGroups ?? []).forEach((name, i) => {
                 if (!groups.has(name)) {
-                    issues.push({ path: ["offHours", "nodeGroups", i], message: `one of the cluster's node groups: ${[...groups.keys()].join(", ")}` });
+                    issues.push({
+                        path: ["offHours", "nodeGroups", i],
+                        message: `one of the cluster's node groups: ${[...groups.keys()].join(", ")}`,
+                    });
                 }
             });
             for (const name of c.offHours.nodeGroups ?? [...groups.keys()]) {
                 const group = groups.get(name);
                 if (group && c.offHours.minNodes > group.desiredSize) {
-                    issues.push({ path: ["offHours", "minNodes"], message: `a number <= ${group.desiredSize} (node group ${name}'s desiredSize)` });
+                    issues.push({
+                        path: ["offHours", "minNodes"],
+                        message: `a number <= ${group.desiredSize} (node group ${name}'s desiredSize)`,
+                    });
                 }
             }
         }

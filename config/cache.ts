@@ -7,7 +7,10 @@ export const CacheSchema = z.discriminatedUnion("mode", [
     z
         .strictObject({
             mode: z.literal("elasticache"),
-            engineVersion: z.string().regex(/^7\.\d+$/, "a Redis 7 version such as \"7.1\"").default("7.1"),
+            engineVersion: z
+                .string()
+                .regex(/^7\.\d+$/, 'a Redis 7 version such as "7.1"')
+                .default("7.1"),
             nodeType: z.string().regex(CACHE_NODE_TYPE, "an ElastiCache node type such as cache.r6g.large"),
             /** Cluster-mode shards (node groups); 1 shard is cluster mode with a single slot range. */
             shards: z.number().int().min(1).max(500).default(1),

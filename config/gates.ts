@@ -4,7 +4,7 @@ import { NO_DATA_POLICIES, withOverrides } from "../rollout/gate/gates";
 
 const METRIC_NAME = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "a Prometheus metric name");
 const DNS_LABEL = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes name (lowercase letters, digits, '-')");
-const PROM_DURATION = z.string().regex(/^(\d+(ms|s|m|h|d))+$/, "a Prometheus duration such as \"5m\" or \"30s\"");
+const PROM_DURATION = z.string().regex(/^(\d+(ms|s|m|h|d))+$/, 'a Prometheus duration such as "5m" or "30s"');
 const PERCENT = z.number().min(0).max(100);
 const POLICY = z.enum(NO_DATA_POLICIES);
 
@@ -54,7 +54,10 @@ function stageOverrideSchema(criteriaDefaults: Partial<z.infer<typeof CriteriaSc
             criteria: z
                 .strictObject({
                     errorRatePercent: PERCENT.optional(),
-                    latencyP95Ms: criteriaDefaults.latencyP95Ms !== undefined ? z.number().positive().default(criteriaDefaults.latencyP95Ms) : z.number().positive().optional(),
+                    latencyP95Ms:
+                        criteriaDefaults.latencyP95Ms !== undefined
+                            ? z.number().positive().default(criteriaDefaults.latencyP95Ms)
+                            : z.number().positive().optional(),
                     agentAvailabilityPercent: PERCENT.optional(),
                     workflowSuccessPercent: PERCENT.optional(),
                 })

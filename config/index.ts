@@ -66,19 +66,23 @@ export const PlatformSchema = z
         for (const issue of rolloutStageIssues(c.rollout, c.app.autoscaling)) ctx.addIssue({ code: "custom", ...issue });
         const onAws = c.cluster.mode === "eks";
         if (onAws && !c.aws) {
-            ctx.addIssue({ code: "custom", path: ["aws"], message: "an object {region, drRegion} (required when cluster.mode is \"eks\")" });
+            ctx.addIssue({ code: "custom", path: ["aws"], message: 'an object {region, drRegion} (required when cluster.mode is "eks")' });
         }
         if (onAws && !c.budget) {
             ctx.addIssue({ code: "custom", path: ["budget"], message: "an object {monthlyLimitUsd, ...} (every AWS stack has a budget)" });
         }
         if (!onAws && c.database.mode === "rds") {
-            ctx.addIssue({ code: "custom", path: ["database", "mode"], message: "\"in-cluster\" (\"rds\" needs cluster.mode \"eks\")" });
+            ctx.addIssue({ code: "custom", path: ["database", "mode"], message: '"in-cluster" ("rds" needs cluster.mode "eks")' });
         }
         if (!onAws && c.cache.mode === "elasticache") {
-            ctx.addIssue({ code: "custom", path: ["cache", "mode"], message: "\"in-cluster\" (\"elasticache\" needs cluster.mode \"eks\")" });
+            ctx.addIssue({ code: "custom", path: ["cache", "mode"], message: '"in-cluster" ("elasticache" needs cluster.mode "eks")' });
         }
         if (!onAws && c.logging.opensearch.mode === "amazon") {
-            ctx.addIssue({ code: "custom", path: ["logging", "opensearch", "mode"], message: "\"in-cluster\" (\"amazon\" needs cluster.mode \"eks\")" });
+            ctx.addIssue({
+                code: "custom",
+                path: ["logging", "opensearch", "mode"],
+                message: '"in-cluster" ("amazon" needs cluster.mode "eks")',
+            });
         }
     });
 

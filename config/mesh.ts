@@ -3,11 +3,11 @@ import { z } from "zod";
 /** A Helm chart version: semantic version without a leading "v" (what `helm search repo --versions` lists). */
 export const CHART_VERSION = z
     .string()
-    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, "a pinned Helm chart version such as \"1.2.3\" (no ranges, no \"v\" prefix)");
+    .regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, 'a pinned Helm chart version such as "1.2.3" (no ranges, no "v" prefix)');
 
 const K8S_NAME = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a Kubernetes object name (lowercase letters, digits and '-')");
-const CPU = z.string().regex(/^\d+(\.\d+)?m?$/, "a CPU quantity such as \"100m\" or \"1\"");
-const MEMORY = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, "a memory quantity such as \"128Mi\"");
+const CPU = z.string().regex(/^\d+(\.\d+)?m?$/, 'a CPU quantity such as "100m" or "1"');
+const MEMORY = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, 'a memory quantity such as "128Mi"');
 
 export const RequestsSchema = z.strictObject({ cpu: CPU, memory: MEMORY });
 

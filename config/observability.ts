@@ -2,7 +2,7 @@ import { z } from "zod";
 import { CHART_VERSION, RequestsSchema } from "./mesh";
 
 /** A Prometheus duration: digits and one unit (what `--storage.tsdb.retention.time` and scrape intervals take). */
-const PROM_DURATION = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, "a Prometheus duration such as \"15s\", \"15d\" or \"90d\"");
+const PROM_DURATION = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'a Prometheus duration such as "15s", "15d" or "90d"');
 const EMAIL = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address such as oncall@example.com");
 const SLACK_CHANNEL = z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #claude-critical");
 const HOST_PORT = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "an SMTP relay as host:port, such as smtp.example.com:587");
@@ -71,7 +71,9 @@ export const MonitoringSchema = z.strictObject({
         })
         .prefault({}),
     /** Base of the alerts' runbook_url annotations (one page per alert name). */
-    runbookBaseUrl: z.url({ protocol: /^https$/, error: "an https URL such as https://runbooks.example.com/claude-enhancer" }).default("https://runbooks.example.com/claude-enhancer"),
+    runbookBaseUrl: z
+        .url({ protocol: /^https$/, error: "an https URL such as https://runbooks.example.com/claude-enhancer" })
+        .default("https://runbooks.example.com/claude-enhancer"),
 });
 
 const OpenSearchInClusterSchema = z.strictObject({
@@ -86,8 +88,14 @@ const OpenSearchInClusterSchema = z.strictObject({
 
 const OpenSearchAmazonSchema = z.strictObject({
     mode: z.literal("amazon"),
-    engineVersion: z.string().regex(/^OpenSearch_\d+\.\d+$/, "an Amazon OpenSearch engine version such as \"OpenSearch_2.19\"").default("OpenSearch_2.19"),
-    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, "an OpenSearch instance type such as r6g.large.search").default("r6g.large.search"),
+    engineVersion: z
+        .string()
+        .regex(/^OpenSearch_\d+\.\d+$/, 'an Amazon OpenSearch engine version such as "OpenSearch_2.19"')
+        .default("OpenSearch_2.19"),
+    instanceType: z
+        .string()
+        .regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, "an OpenSearch instance type such as r6g.large.search")
+        .default("r6g.large.search"),
     /** Data nodes, spread over as many AZs as the count allows (2 or 3). */
     instanceCount: z.number().int().min(1).max(80).default(3),
     volumeGb: z.number().int().min(10).max(16384).default(100),
@@ -110,7 +118,12 @@ export const LoggingSchema = z.strictObject({
 export const TracingSchema = z.strictObject({
     enabled: z.boolean().default(true),
     chartVersion: CHART_VERSION.default("4.11.1"),
-    retentionHours: z.number().int().min(1).max(24 * 90).default(72),
+    retentionHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 90)
+        .default(72),
     storageGb: z.number().int().min(1).max(4096).default(10),
     requests: RequestsSchema.prefault({ cpu: "100m", memory: "256Mi" }),
 });

@@ -14,11 +14,15 @@ import {
 export const VERSION_TAG = z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "an image tag such as \"5.1.0\" (letters, digits, '.', '_', '-'; at most 128)")
-    .refine((v) => v.toLowerCase() !== "latest", "a pinned version tag such as \"5.1.0\", never \"latest\"");
+    .refine((v) => v.toLowerCase() !== "latest", 'a pinned version tag such as "5.1.0", never "latest"');
 
 const StageOverrideSchema = z.strictObject({
     weight: z.number().int().min(0).max(100).optional(),
-    bakeMinutes: z.number().min(0).max(24 * 60).optional(),
+    bakeMinutes: z
+        .number()
+        .min(0)
+        .max(24 * 60)
+        .optional(),
     canaryReplicas: z.number().int().min(0).optional(),
     greenReplicas: z.number().int().min(0).optional(),
     blueReplicas: z.number().int().min(1).optional(),
@@ -57,7 +61,12 @@ export const RolloutSchema = z
                 /** Retries of a failed migration pod; 0 stops at the first failure for a human to look. */
                 backoffLimit: z.number().int().min(0).max(10).default(0),
                 /** The migration fails (and the stage with it) when it runs longer than this. */
-                timeoutSeconds: z.number().int().min(30).max(6 * 3600).default(900),
+                timeoutSeconds: z
+                    .number()
+                    .int()
+                    .min(30)
+                    .max(6 * 3600)
+                    .default(900),
             })
             .prefault({}),
         /** Take an RDS snapshot when the rollout starts (data rollback point); RDS stacks only. */
@@ -65,10 +74,18 @@ export const RolloutSchema = z
     })
     .superRefine((r, ctx) => {
         if (r.stage !== "stable" && r.candidateVersion === undefined) {
-            ctx.addIssue({ code: "custom", path: ["candidateVersion"], message: `a version tag (stage "${r.stage}" rolls out a candidate)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["candidateVersion"],
+                message: `a version tag (stage "${r.stage}" rolls out a candidate)`,
+            });
         }
         if (r.stage !== "stable" && r.candidateVersion !== undefined && r.candidateVersion === r.stableVersion) {
-            ctx.addIssue({ code: "custom", path: ["candidateVersion"], message: `a version other than stableVersion "${r.stableVersion}"` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["candidateVersion"],
+                message: `a version other than stableVersion "${r.stableVersion}"`,
+            });
         }
     });
 
@@ -98,7 +115,8 @@ export function rolloutStageIssues(rollout: RolloutConfig, bounds: ReplicaBounds
         if (set !== undefined && !StageOverrideSchema.shape[issue.field].safeParse(set).success) continue;
         issues.push({
             path: ["rollout", "stages", issue.stage, issue.field],
-            message: set !== undefined ? issue.expected : `${issue.expected}; the default ${issue.value} applies because the key is not set`,
+            message:
+                set !== undefined ? issue.expected : `${issue.expected}; the default ${issue.value} applies because the key is not set`,
         });
     }
     return issues;

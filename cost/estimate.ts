@@ -71,7 +71,11 @@ function nodeGroupItems(config: PlatformConfig, prices: PriceTable): CostLineIte
         const type = group.instanceTypes[0];
         const hourly = priceOf(prices.ec2Hourly, type, "EC2");
         const spot = group.capacityType === "SPOT";
-        const { averageNodes, explanation } = nodeHours(group, scheduled.has(group.name) ? fullSizeHoursPerWeek : undefined, config.offHours.minNodes);
+        const { averageNodes, explanation } = nodeHours(
+            group,
+            scheduled.has(group.name) ? fullSizeHoursPerWeek : undefined,
+            config.offHours.minNodes,
+        );
         const factor = spot ? SPOT_PRICE_FACTOR : 1;
         return [
             {
@@ -115,7 +119,11 @@ function databaseItems(config: PlatformConfig, prices: PriceTable): CostLineItem
     const replicas: { item: string; instanceClass: string; multiAz: boolean }[] = [];
     if (db.readReplica) replicas.push({ item: "read replica", instanceClass: db.instanceClass, multiAz: false });
     if (config.dr.enabled) {
-        replicas.push({ item: "DR cross-region replica", instanceClass: config.dr.replicaInstanceClass ?? db.instanceClass, multiAz: db.multiAz });
+        replicas.push({
+            item: "DR cross-region replica",
+            instanceClass: config.dr.replicaInstanceClass ?? db.instanceClass,
+            multiAz: db.multiAz,
+        });
     }
     for (const replica of replicas) {
         const hourly = priceOf(prices.rdsPostgresHourly, replica.instanceClass, "RDS for PostgreSQL");

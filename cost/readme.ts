@@ -19,7 +19,8 @@ export function costBlockOf(text: string): string | undefined {
 
 /** The document with its cost block replaced by `markdown`; the markers must already be there. */
 export function withCostBlock(text: string, markdown: string): string {
-    if (costBlockOf(text) === undefined) throw new Error(`no cost block: put ${COST_BEGIN} and ${COST_END} on lines of their own where the table goes`);
+    if (costBlockOf(text) === undefined)
+        throw new Error(`no cost block: put ${COST_BEGIN} and ${COST_END} on lines of their own where the table goes`);
     // A replacer function, so "$" in the table (prices) is not read as a substitution pattern.
     return text.replace(BLOCK, () => `${COST_BEGIN}\n${markdown}\n${COST_END}`);
 }

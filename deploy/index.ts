@@ -23,7 +23,10 @@ export = async () => {
         const problems = parsed.error.issues.map((i) => `claude-enhancer-deployments:settings.${i.path.join(".")}: ${i.message}`);
         throw new pulumi.RunError(`invalid configuration:\n  ${problems.join("\n  ")}`);
     }
-    const policyConfigs = Object.fromEntries(DEPLOYED_STACKS.map((s) => [s, readJson(join(POLICIES, "config", `${s}.json`))])) as Record<DeployedStack, Record<string, unknown>>;
+    const policyConfigs = Object.fromEntries(DEPLOYED_STACKS.map((s) => [s, readJson(join(POLICIES, "config", `${s}.json`))])) as Record<
+        DeployedStack,
+        Record<string, unknown>
+    >;
     // Reads PULUMI_ACCESS_TOKEN (and PULUMI_BACKEND_URL) like the CLI does.
     const provider = new service.Provider("pulumi-cloud", {});
     const pipeline = new DeploymentPipeline(

@@ -37,12 +37,19 @@ export class DeploymentPipeline extends pulumi.ComponentResource {
         const groups = {} as Record<DeployedStack, service.PolicyGroup>;
         const settings = {} as Record<DeployedStack, service.DeploymentSettings>;
         for (const stack of DEPLOYED_STACKS) {
-            groups[stack] = new service.PolicyGroup(`${name}-${stack}-policies`, policyGroupArgs(args.config, stack, args.policyPackVersion, args.policyConfigs[stack]), {
+            groups[stack] = new service.PolicyGroup(
+                `${name}-${stack}-policies`,
+                policyGroupArgs(args.config, stack, args.policyPackVersion, args.policyConfigs[stack]),
+                {
+                    parent: this,
+                    // The group references the published version, which must exist first.
+                    dependsOn: [policyPack],
+                },
+            );
+            settings[stack] = new service.DeploymentSettings(`${name}-${stack}`, deploymentSettingsArgs(args.config, stack), {
                 parent: this,
-                // The group references the published version, which must exist first.
-                dependsOn: [policyPack],
+                dependsOn: [groups[stack]],
             });
-            settings[stack] = new service.DeploymentSettings(`${name}-${stack}`, deploymentSettingsArgs(args.config, stack), { parent: this, dependsOn: [groups[stack]] });
         }
         this.policyGroups = groups;
         this.deploymentSettings = settings;

@@ -17,9 +17,17 @@ export const StackDeploymentSchema = z.strictObject({
     deployCommits: z.boolean(),
     previewPullRequests: z.boolean().default(true),
     /** IAM role the deployment assumes with its Pulumi OIDC token (trust policy: api.pulumi.com/oidc). */
-    awsRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments"),
+    awsRoleArn: z
+        .string()
+        .regex(
+            /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
+            "an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments",
+        ),
     /** Lifetime of the assumed-role session, in Pulumi's XhYmZs form. */
-    sessionDuration: z.string().regex(/^\d+h\d+m\d+s$/, "a duration such as 1h0m0s").default("2h0m0s"),
+    sessionDuration: z
+        .string()
+        .regex(/^\d+h\d+m\d+s$/, "a duration such as 1h0m0s")
+        .default("2h0m0s"),
 });
 
 export const DeploymentsSchema = z.strictObject({
@@ -68,7 +76,12 @@ export function deploymentSettingsArgs(config: DeploymentsConfig, stack: Deploye
  * preview (pull requests) and update (pushes, manual runs) of the stack is checked: Deployments
  * has no `--policy-pack` argument; Pulumi Cloud enforces the groups a stack belongs to.
  */
-export function policyGroupArgs(config: DeploymentsConfig, stack: DeployedStack, packVersion: string, policyConfig: Record<string, unknown>): service.PolicyGroupArgs {
+export function policyGroupArgs(
+    config: DeploymentsConfig,
+    stack: DeployedStack,
+    packVersion: string,
+    policyConfig: Record<string, unknown>,
+): service.PolicyGroupArgs {
     return {
         name: `${config.project}-${stack}`,
         organizationName: config.organization,

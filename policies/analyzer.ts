@@ -103,7 +103,10 @@ export function reconcileConfig(pack: PolicyPackDefinition, given: unknown = {})
     };
     const all = entries.find(([key]) => key === "all");
     if (all) {
-        const level = levelOf("all", typeof all[1] === "object" && all[1] !== null ? (all[1] as Record<string, unknown>).enforcementLevel : all[1]);
+        const level = levelOf(
+            "all",
+            typeof all[1] === "object" && all[1] !== null ? (all[1] as Record<string, unknown>).enforcementLevel : all[1],
+        );
         if (level) for (const s of settings.values()) s.enforcementLevel = level;
     }
     for (const [key, value] of entries) {
@@ -126,7 +129,11 @@ export function reconcileConfig(pack: PolicyPackDefinition, given: unknown = {})
     const ajv = new Ajv({ allErrors: true, strict: false });
     for (const policy of pack.policies) {
         if (!policy.configSchema) continue;
-        const validate = ajv.compile({ type: "object", properties: policy.configSchema.properties, required: policy.configSchema.required ?? [] });
+        const validate = ajv.compile({
+            type: "object",
+            properties: policy.configSchema.properties,
+            required: policy.configSchema.required ?? [],
+        });
         if (!validate(settings.get(policy.name)!.properties)) {
             for (const error of validate.errors ?? []) problems.push(`${policy.name}: ${error.instancePath || "(root)"} ${error.message}`);
         }
@@ -216,7 +223,12 @@ export function stackValidationArgs(resources: AnalyzedResource[], options: Omit
         };
         const provider = r.provider ? inputsByUrn.get(providerUrn(r.provider)) : undefined;
         if (provider) {
-            resource.provider = { type: provider.type, urn: provider.urn, name: provider.name, props: unknownCheckingProxy(provider.inputs) as Record<string, any> };
+            resource.provider = {
+                type: provider.type,
+                urn: provider.urn,
+                name: provider.name,
+                props: unknownCheckingProxy(provider.inputs) as Record<string, any>,
+            };
         }
         byUrn.set(r.urn, resource);
         return resource;
@@ -310,7 +322,11 @@ export interface AnalysisReport {
  * Analyzes a stack like `pulumi preview`/`up` with the pack does: every resource policy on every
  * resource's inputs (Analyze), then every stack policy on all outputs (AnalyzeStack).
  */
-export async function analyzeStack(pack: PolicyPackDefinition, resources: AnalyzedResource[], config: Map<string, PolicySettings>): Promise<AnalysisReport> {
+export async function analyzeStack(
+    pack: PolicyPackDefinition,
+    resources: AnalyzedResource[],
+    config: Map<string, PolicySettings>,
+): Promise<AnalysisReport> {
     const diagnostics: Diagnostic[] = [];
     let validations = 0;
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -337,7 +353,12 @@ export async function analyzeStack(pack: PolicyPackDefinition, resources: Analyz
     const record = (policy: Policies[number], level: ReportedLevel, outcome: Outcome, resourceUrn?: string) => {
         for (const v of outcome.violations) push(policy, level, `${policy.description}\n${v.message}`, resourceUrn ?? v.urn);
         if (outcome.unknown) {
-            push(policy, "advisory", `can't run policy '${policy.name}' from policy pack '${pack.name}@v${pack.version}' during preview: ${outcome.unknown}`, resourceUrn);
+            push(
+                policy,
+                "advisory",
+                `can't run policy '${policy.name}' from policy pack '${pack.name}@v${pack.version}' during preview: ${outcome.unknown}`,
+                resourceUrn,
+            );
         }
     };
 

@@ -15,10 +15,31 @@ import * as kms from "@pulumi/aws/kms";
 import * as opensearch from "@pulumi/aws/opensearch";
 import * as rds from "@pulumi/aws/rds";
 import * as vpc from "@pulumi/aws/vpc";
-import { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+    validateResourceOfType,
+} from "@pulumi/policy";
 import { bucketsWithout } from "./buckets";
 import { PolicyStatement, deniesInsecureTransport, listOf, statementLabel, statementsOf, trustsEveryone } from "./policyDocuments";
-import { ConfigProperties, UNKNOWN, configOf, describe, integer, isSet, list, ofType, peek, perType, stringList, typed, whenKnown } from "./lib";
+import {
+    ConfigProperties,
+    UNKNOWN,
+    configOf,
+    describe,
+    integer,
+    isSet,
+    list,
+    ofType,
+    peek,
+    perType,
+    stringList,
+    typed,
+    whenKnown,
+} from "./lib";
 
 // Other tests (components/storage) check the program's bucket policies with the pack's own predicate.
 export { deniesInsecureTransport };
@@ -39,7 +60,8 @@ export const rdsStorageEncrypted: ResourceValidationPolicy = {
         rds.Instance,
         whenKnown((db, _args, report) => {
             if (db.storageEncrypted !== true) report("storageEncrypted is not true.");
-            else if (!isSet(db, "kmsKeyId")) report("storageEncrypted without kmsKeyId uses the AWS-managed key; set a customer-managed key.");
+            else if (!isSet(db, "kmsKeyId"))
+                report("storageEncrypted without kmsKeyId uses the AWS-managed key; set a customer-managed key.");
         }),
     ),
 };
@@ -147,7 +169,8 @@ export const elasticacheAtRestEncryption: ResourceValidationPolicy = {
         elasticache.ReplicationGroup,
         whenKnown((group, _args, report) => {
             if (group.atRestEncryptionEnabled !== true) report("atRestEncryptionEnabled is not true.");
-            else if (!isSet(group, "kmsKeyId")) report("at-rest encryption without kmsKeyId uses the AWS-managed key; set a customer-managed key.");
+            else if (!isSet(group, "kmsKeyId"))
+                report("at-rest encryption without kmsKeyId uses the AWS-managed key; set a customer-managed key.");
         }),
     ),
 };
@@ -161,8 +184,10 @@ export const elasticacheTransitEncryption: ResourceValidationPolicy = {
         elasticache.ReplicationGroup,
         whenKnown((group, _args, report) => {
             if (group.transitEncryptionEnabled !== true) report("transitEncryptionEnabled is not true.");
-            else if (group.transitEncryptionMode === "preferred") report('transitEncryptionMode is "preferred", which still accepts plaintext clients; use "required".');
-            if (!isSet(group, "authToken") && !isSet(group, "authTokenWo") && !isSet(group, "userGroupIds")) report("no authToken (or RBAC user group): any client reaching the port can connect.");
+            else if (group.transitEncryptionMode === "preferred")
+                report('transitEncryptionMode is "preferred", which still accepts plaintext clients; use "required".');
+            if (!isSet(group, "authToken") && !isSet(group, "authTokenWo") && !isSet(group, "userGroupIds"))
+                report("no authToken (or RBAC user group): any client reaching the port can connect.");
         }),
     ),
 };
@@ -212,8 +237,16 @@ export const s3Encryption: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const sseKms = (c: PolicyResource) =>
-            peek(() => ((c.props.rules ?? []) as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[]).some((r) => r.applyServerSideEncryptionByDefault?.sseAlgorithm?.startsWith("aws:kms")));
-        reportBuckets(report, bucketsWithout(args, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", sseKms), "server-side encryption configuration with aws:kms");
+            peek(() =>
+                ((c.props.rules ?? []) as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[]).some((r) =>
+                    r.applyServerSideEncryptionByDefault?.sseAlgorithm?.startsWith("aws:kms"),
+                ),
+            );
+        reportBuckets(
+            report,
+            bucketsWithout(args, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", sseKms),
+            "server-side encryption configuration with aws:kms",
+        );
     },
 };
 
@@ -224,8 +257,14 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const blocksAll = (c: PolicyResource) =>
-            peek(() => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => c.props[k] === true));
-        reportBuckets(report, bucketsWithout(args, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", blocksAll), "public access block with all four settings true");
+            peek(() =>
+                ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((k) => c.props[k] === true),
+            );
+        reportBuckets(
+            report,
+            bucketsWithout(args, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", blocksAll),
+            "public access block with all four settings true",
+        );
     },
 };
 
@@ -236,7 +275,11 @@ export const s3TlsOnly: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const tlsOnly = (c: PolicyResource) => peek(() => deniesInsecureTransport(c.props.policy));
-        reportBuckets(report, bucketsWithout(args, "aws:s3/bucketPolicy:BucketPolicy", tlsOnly), "bucket policy denying aws:SecureTransport=false");
+        reportBuckets(
+            report,
+            bucketsWithout(args, "aws:s3/bucketPolicy:BucketPolicy", tlsOnly),
+            "bucket policy denying aws:SecureTransport=false",
+        );
     },
 };
 
@@ -247,7 +290,11 @@ export const s3Versioning: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const enabled = (c: PolicyResource) => peek(() => c.props.versioningConfiguration?.status === "Enabled");
-        reportBuckets(report, bucketsWithout(args, "aws:s3/bucketVersioning:BucketVersioning", enabled), "versioning configuration with status Enabled");
+        reportBuckets(
+            report,
+            bucketsWithout(args, "aws:s3/bucketVersioning:BucketVersioning", enabled),
+            "versioning configuration with status Enabled",
+        );
     },
 };
 
@@ -266,7 +313,11 @@ export const s3BackupReplication: StackValidationPolicy = {
         const missing = bucketsWithout(args, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", (c) =>
             peek(() => ((c.props.rules ?? []) as { status?: string }[]).some((r) => r.status === "Enabled")),
         );
-        reportBuckets(report, missing.filter((b) => b.name.includes(bucketNamePattern)), "enabled replication configuration");
+        reportBuckets(
+            report,
+            missing.filter((b) => b.name.includes(bucketNamePattern)),
+            "enabled replication configuration",
+        );
     },
 };
 
@@ -304,13 +355,15 @@ export const imdsV2: ResourceValidationPolicy = {
         typed(
             ec2.LaunchTemplate,
             whenKnown((template, _args, report) => {
-                if (template.metadataOptions?.httpTokens !== "required") report(`metadataOptions.httpTokens is ${template.metadataOptions?.httpTokens ?? "unset"}; expected "required".`);
+                if (template.metadataOptions?.httpTokens !== "required")
+                    report(`metadataOptions.httpTokens is ${template.metadataOptions?.httpTokens ?? "unset"}; expected "required".`);
             }),
         ),
         typed(
             ec2.Instance,
             whenKnown((instance, _args, report) => {
-                if (instance.metadataOptions?.httpTokens !== "required") report(`metadataOptions.httpTokens is ${instance.metadataOptions?.httpTokens ?? "unset"}; expected "required".`);
+                if (instance.metadataOptions?.httpTokens !== "required")
+                    report(`metadataOptions.httpTokens is ${instance.metadataOptions?.httpTokens ?? "unset"}; expected "required".`);
             }),
         ),
     ),
@@ -332,7 +385,12 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
 };
 
 const publicIngressSchema: ConfigProperties = {
-    publicPorts: { type: "array", items: { type: "integer", minimum: 0, maximum: 65535 }, default: [80, 443], description: "Ports a load balancer may open to the internet." },
+    publicPorts: {
+        type: "array",
+        items: { type: "integer", minimum: 0, maximum: 65535 },
+        default: [80, 443],
+        description: "Ports a load balancer may open to the internet.",
+    },
 };
 
 interface PortRange {
@@ -383,7 +441,10 @@ export const noPublicIngress: ResourceValidationPolicy = {
             whenKnown((rule, args, report) => {
                 const { publicPorts } = configOf<{ publicPorts: number[] }>(args, publicIngressSchema);
                 const open = [rule.cidrIpv4, rule.cidrIpv6].filter((c): c is string => !!c && WORLD.includes(c));
-                const problem = open.length > 0 ? worldOpenProblem({ fromPort: rule.fromPort, toPort: rule.toPort, protocol: rule.ipProtocol }, publicPorts) : undefined;
+                const problem =
+                    open.length > 0
+                        ? worldOpenProblem({ fromPort: rule.fromPort, toPort: rule.toPort, protocol: rule.ipProtocol }, publicPorts)
+                        : undefined;
                 if (problem) report(`ingress from ${list(open)} on ${problem}; only ports ${list(publicPorts)} may be public.`);
             }),
         ),
@@ -399,7 +460,7 @@ export const eksSecretsEncryption: ResourceValidationPolicy = {
         eks.Cluster,
         whenKnown((cluster, _args, report) => {
             const config = cluster.encryptionConfig;
-            if (!config || !config.resources.includes("secrets")) report("encryptionConfig does not cover \"secrets\".");
+            if (!config || !config.resources.includes("secrets")) report('encryptionConfig does not cover "secrets".');
             else if (!isSet(config.provider, "keyArn")) report("encryptionConfig has no provider.keyArn.");
         }),
     ),
@@ -436,7 +497,8 @@ export const eksPrivateEndpoint: ResourceValidationPolicy = {
         whenKnown((cluster, _args, report) => {
             if (cluster.vpcConfig.endpointPrivateAccess !== true) report("vpcConfig.endpointPrivateAccess is not true.");
             // The EKS API defaults endpointPublicAccess to true when it is not set.
-            if (cluster.vpcConfig.endpointPublicAccess !== false) report(`the API endpoint is public (to ${list(cluster.vpcConfig.publicAccessCidrs ?? ["0.0.0.0/0"])}).`);
+            if (cluster.vpcConfig.endpointPublicAccess !== false)
+                report(`the API endpoint is public (to ${list(cluster.vpcConfig.publicAccessCidrs ?? ["0.0.0.0/0"])}).`);
         }),
     ),
 };
@@ -484,8 +546,10 @@ export const backupPlanForDatabases: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         if (ofType(args, "aws:rds/instance:Instance").length === 0) args.notApplicable("the stack has no RDS instance");
-        if (ofType(args, "aws:backup/plan:Plan").length === 0) report("no AWS Backup plan (aws.backup.Plan) in a stack with RDS instances.");
-        else if (ofType(args, "aws:backup/selection:Selection").length === 0) report("an AWS Backup plan exists but no aws.backup.Selection assigns resources to it.");
+        if (ofType(args, "aws:backup/plan:Plan").length === 0)
+            report("no AWS Backup plan (aws.backup.Plan) in a stack with RDS instances.");
+        else if (ofType(args, "aws:backup/selection:Selection").length === 0)
+            report("an AWS Backup plan exists but no aws.backup.Selection assigns resources to it.");
     },
 };
 
@@ -500,15 +564,20 @@ export const opensearchEncryption: ResourceValidationPolicy = {
             if (domain.encryptAtRest?.enabled !== true) report("encryptAtRest.enabled is not true.");
             if (domain.nodeToNodeEncryption?.enabled !== true) report("nodeToNodeEncryption.enabled is not true.");
             const endpoint = domain.domainEndpointOptions;
-            if (endpoint?.enforceHttps !== true) report("domainEndpointOptions.enforceHttps is not true: the endpoint also answers plain HTTP.");
-            else if (!endpoint.tlsSecurityPolicy?.startsWith("Policy-Min-TLS-1-2")) report(`domainEndpointOptions.tlsSecurityPolicy is ${endpoint.tlsSecurityPolicy ?? "unset"}; expected a Policy-Min-TLS-1-2 policy.`);
+            if (endpoint?.enforceHttps !== true)
+                report("domainEndpointOptions.enforceHttps is not true: the endpoint also answers plain HTTP.");
+            else if (!endpoint.tlsSecurityPolicy?.startsWith("Policy-Min-TLS-1-2"))
+                report(
+                    `domainEndpointOptions.tlsSecurityPolicy is ${endpoint.tlsSecurityPolicy ?? "unset"}; expected a Policy-Min-TLS-1-2 policy.`,
+                );
         }),
     ),
 };
 
 export const opensearchPrivate: ResourceValidationPolicy = {
     name: "aws-opensearch-private",
-    description: "OpenSearch domains live in the VPC (no public endpoint), and an access policy open to every principal is backed by fine-grained access control.",
+    description:
+        "OpenSearch domains live in the VPC (no public endpoint), and an access policy open to every principal is backed by fine-grained access control.",
     severity: "critical",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(
@@ -520,7 +589,9 @@ export const opensearchPrivate: ResourceValidationPolicy = {
             if (statements === undefined) return report("accessPolicies is not a policy document.");
             const open = statements.filter((s) => s.Effect === "Allow" && trustsEveryone(s) && s.Condition === undefined);
             if (open.length > 0 && domain.advancedSecurityOptions?.enabled !== true) {
-                report("accessPolicies allow every principal (*) while advancedSecurityOptions (fine-grained access control) is off: anyone reaching the endpoint can read the logs.");
+                report(
+                    "accessPolicies allow every principal (*) while advancedSecurityOptions (fine-grained access control) is off: anyone reaching the endpoint can read the logs.",
+                );
             }
         }),
     ),
@@ -534,17 +605,21 @@ function webIdentityProblem(statement: PolicyStatement): string | undefined {
     const sub = Object.entries(equals).find(([key]) => key.endsWith(":sub"));
     if (!sub) {
         const pattern = Object.entries(statement.Condition?.StringLike ?? {}).find(([key]) => key.endsWith(":sub"));
-        return pattern ? `pins ${pattern[0]} with StringLike ${JSON.stringify(pattern[1])}; use StringEquals on one service account` : "has no StringEquals condition on the token's :sub (any service account of the cluster could assume the role)";
+        return pattern
+            ? `pins ${pattern[0]} with StringLike ${JSON.stringify(pattern[1])}; use StringEquals on one service account`
+            : "has no StringEquals condition on the token's :sub (any service account of the cluster could assume the role)";
     }
     const subjects = Array.isArray(sub[1]) ? sub[1] : [sub[1]];
     if (subjects.some((s) => typeof s !== "string" || /[*?]/.test(s))) return `pins ${sub[0]} to ${JSON.stringify(sub[1])}, a pattern`;
-    if (!Object.keys(equals).some((key) => key.endsWith(":aud"))) return "has no StringEquals condition on the token's :aud (sts.amazonaws.com)";
+    if (!Object.keys(equals).some((key) => key.endsWith(":aud")))
+        return "has no StringEquals condition on the token's :aud (sts.amazonaws.com)";
     return undefined;
 }
 
 export const iamRoleTrustScoped: ResourceValidationPolicy = {
     name: "aws-iam-role-trust-scoped",
-    description: "IAM role trust policies name their principals: never every principal, and web-identity (IRSA) trust pinned to one service account and audience.",
+    description:
+        "IAM role trust policies name their principals: never every principal, and web-identity (IRSA) trust pinned to one service account and audience.",
     severity: "critical",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(
@@ -566,7 +641,11 @@ export const iamRoleTrustScoped: ResourceValidationPolicy = {
 };
 
 const wildcardSchema: ConfigProperties = {
-    deniedManagedPolicies: stringList("Managed policies no role may have attached (by ARN suffix after :policy/).", ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"]),
+    deniedManagedPolicies: stringList("Managed policies no role may have attached (by ARN suffix after :policy/).", [
+        "AdministratorAccess",
+        "PowerUserAccess",
+        "IAMFullAccess",
+    ]),
 };
 
 /** Why an Allow statement grants too much, or undefined. */
@@ -593,7 +672,8 @@ function reportWildcards(document: unknown, report: (message: string) => void): 
 
 export const iamNoWildcardPermissions: ResourceValidationPolicy = {
     name: "aws-iam-least-privilege",
-    description: "IAM policies grant named actions: no Action \"*\", no service-wide \"<service>:*\" on every resource, no NotAction, and no administrator managed policies attached.",
+    description:
+        'IAM policies grant named actions: no Action "*", no service-wide "<service>:*" on every resource, no NotAction, and no administrator managed policies attached.',
     severity: "high",
     enforcementLevel: "mandatory",
     configSchema: { properties: wildcardSchema },
@@ -611,7 +691,8 @@ export const iamNoWildcardPermissions: ResourceValidationPolicy = {
             whenKnown((attachment, args, report) => {
                 const { deniedManagedPolicies } = configOf<{ deniedManagedPolicies: string[] }>(args, wildcardSchema);
                 const name = attachment.policyArn.slice(attachment.policyArn.lastIndexOf("/") + 1);
-                if (attachment.policyArn.startsWith("arn:aws") && deniedManagedPolicies.includes(name)) report(`attaches ${attachment.policyArn}.`);
+                if (attachment.policyArn.startsWith("arn:aws") && deniedManagedPolicies.includes(name))
+                    report(`attaches ${attachment.policyArn}.`);
             }),
         ),
     ),

@@ -21,7 +21,11 @@ function attachesTo(companion: PolicyResource, bucket: PolicyResource, bucketIds
  * The buckets that have no `companionType` resource satisfying `satisfies`. A companion whose
  * relevant values are unknown during preview counts as satisfying: the rule runs again on `up`.
  */
-export function bucketsWithout(args: StackValidationArgs, companionType: string, satisfies: (companion: PolicyResource) => boolean | Unknown): PolicyResource[] {
+export function bucketsWithout(
+    args: StackValidationArgs,
+    companionType: string,
+    satisfies: (companion: PolicyResource) => boolean | Unknown,
+): PolicyResource[] {
     const companions = ofType(args, companionType);
     return ofType(args, S3_BUCKET).filter((bucket) => {
         const ids = identifiersOf(bucket, ["id", "bucket"]);

@@ -17,7 +17,22 @@ import * as k8sAutoscaling from "@pulumi/kubernetes/autoscaling/v2";
 import * as storage from "@pulumi/kubernetes/storage/v1";
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { bucketsWithout } from "./buckets";
-import { ConfigProperties, UNKNOWN, configOf, describe, hasAwsResources, integer, list, ofType, peek, perType, stringList, typed, validateResourceOfTypeToken, whenKnown } from "./lib";
+import {
+    ConfigProperties,
+    UNKNOWN,
+    configOf,
+    describe,
+    hasAwsResources,
+    integer,
+    list,
+    ofType,
+    peek,
+    perType,
+    stringList,
+    typed,
+    validateResourceOfTypeToken,
+    whenKnown,
+} from "./lib";
 import { workloads } from "./workloads";
 
 const instanceTypeSchema: ConfigProperties = {
@@ -61,7 +76,12 @@ export const allowedInstanceTypes: ResourceValidationPolicy = {
 };
 
 const dbClassSchema: ConfigProperties = {
-    allowedInstanceClasses: stringList("RDS instance classes databases may use.", ["db.t4g.medium", "db.t4g.large", "db.r6g.large", "db.r6g.xlarge"]),
+    allowedInstanceClasses: stringList("RDS instance classes databases may use.", [
+        "db.t4g.medium",
+        "db.t4g.large",
+        "db.r6g.large",
+        "db.r6g.xlarge",
+    ]),
 };
 
 export const allowedDbInstanceClasses: ResourceValidationPolicy = {
@@ -74,7 +94,8 @@ export const allowedDbInstanceClasses: ResourceValidationPolicy = {
         rds.Instance,
         whenKnown((db, args, report) => {
             const { allowedInstanceClasses } = configOf<{ allowedInstanceClasses: string[] }>(args, dbClassSchema);
-            if (!allowedInstanceClasses.includes(db.instanceClass)) report(`instance class ${db.instanceClass} is not allowed (allowed: ${list(allowedInstanceClasses)}).`);
+            if (!allowedInstanceClasses.includes(db.instanceClass))
+                report(`instance class ${db.instanceClass} is not allowed (allowed: ${list(allowedInstanceClasses)}).`);
         }),
     ),
 };
@@ -93,13 +114,18 @@ export const allowedCacheNodeTypes: ResourceValidationPolicy = {
         elasticache.ReplicationGroup,
         whenKnown((group, args, report) => {
             const { allowedNodeTypes } = configOf<{ allowedNodeTypes: string[] }>(args, cacheNodeSchema);
-            if (group.nodeType && !allowedNodeTypes.includes(group.nodeType)) report(`node type ${group.nodeType} is not allowed (allowed: ${list(allowedNodeTypes)}).`);
+            if (group.nodeType && !allowedNodeTypes.includes(group.nodeType))
+                report(`node type ${group.nodeType} is not allowed (allowed: ${list(allowedNodeTypes)}).`);
         }),
     ),
 };
 
 const searchInstanceSchema: ConfigProperties = {
-    allowedInstanceTypes: stringList("OpenSearch instance types data, master and warm nodes may use.", ["t3.medium.search", "r6g.large.search", "r6g.xlarge.search"]),
+    allowedInstanceTypes: stringList("OpenSearch instance types data, master and warm nodes may use.", [
+        "t3.medium.search",
+        "r6g.large.search",
+        "r6g.xlarge.search",
+    ]),
     maxInstanceCount: integer("Most data nodes a domain may run.", 6, 1),
 };
 
@@ -112,7 +138,10 @@ export const allowedSearchInstances: ResourceValidationPolicy = {
     validateResource: validateResourceOfType(
         opensearch.Domain,
         whenKnown((domain, args, report) => {
-            const { allowedInstanceTypes, maxInstanceCount } = configOf<{ allowedInstanceTypes: string[]; maxInstanceCount: number }>(args, searchInstanceSchema);
+            const { allowedInstanceTypes, maxInstanceCount } = configOf<{ allowedInstanceTypes: string[]; maxInstanceCount: number }>(
+                args,
+                searchInstanceSchema,
+            );
             const cluster = domain.clusterConfig;
             const used = [
                 { role: "data", type: cluster?.instanceType },
@@ -120,7 +149,8 @@ export const allowedSearchInstances: ResourceValidationPolicy = {
                 { role: "warm", type: cluster?.warmEnabled ? cluster.warmType : undefined },
             ];
             for (const { role, type } of used) {
-                if (type && !allowedInstanceTypes.includes(type)) report(`${role} instance type ${type} is not allowed (allowed: ${list(allowedInstanceTypes)}).`);
+                if (type && !allowedInstanceTypes.includes(type))
+                    report(`${role} instance type ${type} is not allowed (allowed: ${list(allowedInstanceTypes)}).`);
             }
             const count = cluster?.instanceCount ?? 1;
             if (count > maxInstanceCount) report(`clusterConfig.instanceCount is ${count}; the ceiling is ${maxInstanceCount}.`);
@@ -142,7 +172,8 @@ export const nodeGroupMaxSize: ResourceValidationPolicy = {
         eks.NodeGroup,
         whenKnown((group, args, report) => {
             const { maxSize } = configOf<{ maxSize: number }>(args, nodeGroupSizeSchema);
-            if (group.scalingConfig.maxSize > maxSize) report(`scalingConfig.maxSize is ${group.scalingConfig.maxSize}; the ceiling is ${maxSize}.`);
+            if (group.scalingConfig.maxSize > maxSize)
+                report(`scalingConfig.maxSize is ${group.scalingConfig.maxSize}; the ceiling is ${maxSize}.`);
         }),
     ),
 };
@@ -191,7 +222,8 @@ export const spotAppNodes: ResourceValidationPolicy = {
         whenKnown((group, args, report) => {
             const { appLabelKey, appLabelValue } = configOf<{ appLabelKey: string; appLabelValue: string }>(args, spotSchema);
             if (group.labels?.[appLabelKey] !== appLabelValue) return;
-            if (group.capacityType !== "SPOT") report(`application node group uses ${group.capacityType ?? "ON_DEMAND"} capacity; expected SPOT.`);
+            if (group.capacityType !== "SPOT")
+                report(`application node group uses ${group.capacityType ?? "ON_DEMAND"} capacity; expected SPOT.`);
         }),
     ),
 };
@@ -237,7 +269,13 @@ function effectiveTags(resource: PolicyResource): Record<string, string> | typeo
     if (!("tagsAll" in resource.props) && !("tags" in resource.props)) return undefined;
     const all = peek(() => ({ ...(resource.props.tagsAll ?? {}) }) as Record<string, string>);
     if (all !== UNKNOWN && "tagsAll" in resource.props) return all;
-    return peek(() => ({ ...(parseTags(resource.provider?.props.defaultTags)?.tags ?? {}), ...(resource.props.tags ?? {}) }) as Record<string, string>);
+    return peek(
+        () =>
+            ({ ...(parseTags(resource.provider?.props.defaultTags)?.tags ?? {}), ...(resource.props.tags ?? {}) }) as Record<
+                string,
+                string
+            >,
+    );
 }
 
 export const requiredCostTags: StackValidationPolicy = {
@@ -271,7 +309,9 @@ export const budgetExists: StackValidationPolicy = {
     validateStack: (args, report) => {
         if (!hasAwsResources(args)) args.notApplicable("the stack has no AWS resources");
         const { maxMonthlyLimitUsd } = configOf<{ maxMonthlyLimitUsd: number }>(args, budgetSchema);
-        const monthlyCost = ofType(args, "aws:budgets/budget:Budget").filter((b) => peek(() => b.props.budgetType === "COST" && b.props.timeUnit === "MONTHLY") !== false);
+        const monthlyCost = ofType(args, "aws:budgets/budget:Budget").filter(
+            (b) => peek(() => b.props.budgetType === "COST" && b.props.timeUnit === "MONTHLY") !== false,
+        );
         if (monthlyCost.length === 0) {
             report("the stack has AWS resources but no monthly COST budget (aws.budgets.Budget).");
             return;
@@ -279,7 +319,8 @@ export const budgetExists: StackValidationPolicy = {
         for (const budget of monthlyCost) {
             const limit = peek(() => Number(budget.props.limitAmount));
             if (limit !== UNKNOWN && !(limit > 0)) report(`${describe(budget)} has no limitAmount.`, budget.urn);
-            else if (limit !== UNKNOWN && limit > maxMonthlyLimitUsd) report(`${describe(budget)} allows ${limit} USD a month; the ceiling is ${maxMonthlyLimitUsd}.`, budget.urn);
+            else if (limit !== UNKNOWN && limit > maxMonthlyLimitUsd)
+                report(`${describe(budget)} allows ${limit} USD a month; the ceiling is ${maxMonthlyLimitUsd}.`, budget.urn);
         }
     },
 };
@@ -298,7 +339,10 @@ export const budgetNotifications: ResourceValidationPolicy = {
     validateResource: validateResourceOfType(
         budgets.Budget,
         whenKnown((budget, args, report) => {
-            const { actualThresholdPercent, forecastThresholdPercent } = configOf<{ actualThresholdPercent: number; forecastThresholdPercent: number }>(args, budgetNotificationSchema);
+            const { actualThresholdPercent, forecastThresholdPercent } = configOf<{
+                actualThresholdPercent: number;
+                forecastThresholdPercent: number;
+            }>(args, budgetNotificationSchema);
             const notifications = budget.notifications ?? [];
             const notifies = (type: string, max: number) =>
                 notifications.some(
@@ -308,8 +352,10 @@ export const budgetNotifications: ResourceValidationPolicy = {
                         n.threshold <= max &&
                         (n.subscriberEmailAddresses?.length ?? 0) + (n.subscriberSnsTopicArns?.length ?? 0) > 0,
                 );
-            if (!notifies("ACTUAL", actualThresholdPercent)) report(`no notification with subscribers at or below ${actualThresholdPercent} % of ACTUAL spend.`);
-            if (!notifies("FORECASTED", forecastThresholdPercent)) report(`no notification with subscribers at or below ${forecastThresholdPercent} % of FORECASTED spend.`);
+            if (!notifies("ACTUAL", actualThresholdPercent))
+                report(`no notification with subscribers at or below ${actualThresholdPercent} % of ACTUAL spend.`);
+            if (!notifies("FORECASTED", forecastThresholdPercent))
+                report(`no notification with subscribers at or below ${forecastThresholdPercent} % of FORECASTED spend.`);
         }),
     ),
 };
@@ -375,12 +421,17 @@ export const natGatewayCount: StackValidationPolicy = {
     validateStack: (args, report) => {
         const { maxNatGateways } = configOf<{ maxNatGateways: number }>(args, natSchema);
         const gateways = ofType(args, "aws:ec2/natGateway:NatGateway");
-        if (gateways.length > maxNatGateways) report(`${gateways.length} NAT gateways (${list(gateways.map((g) => g.name))}); at most ${maxNatGateways} allowed.`);
+        if (gateways.length > maxNatGateways)
+            report(`${gateways.length} NAT gateways (${list(gateways.map((g) => g.name))}); at most ${maxNatGateways} allowed.`);
     },
 };
 
 const replicaAzSchema: ConfigProperties = {
-    allowMultiAzReplicas: { type: "boolean", default: false, description: "Whether read replicas may run Multi-AZ (a standby per replica doubles its cost)." },
+    allowMultiAzReplicas: {
+        type: "boolean",
+        default: false,
+        description: "Whether read replicas may run Multi-AZ (a standby per replica doubles its cost).",
+    },
 };
 
 export const replicaMultiAz: ResourceValidationPolicy = {
@@ -394,7 +445,8 @@ export const replicaMultiAz: ResourceValidationPolicy = {
         whenKnown((db, args, report) => {
             if (!db.replicateSourceDb) return;
             const { allowMultiAzReplicas } = configOf<{ allowMultiAzReplicas: boolean }>(args, replicaAzSchema);
-            if (db.multiAz === true && !allowMultiAzReplicas) report("the read replica is Multi-AZ, which this stack's policy config does not allow.");
+            if (db.multiAz === true && !allowMultiAzReplicas)
+                report("the read replica is Multi-AZ, which this stack's policy config does not allow.");
         }),
     ),
 };
@@ -455,11 +507,15 @@ export const backupRetentionCap: ResourceValidationPolicy = {
         whenKnown((plan, args, report) => {
             const { maxDeleteAfterDays } = configOf<{ maxDeleteAfterDays: number }>(args, backupRetentionCapSchema);
             for (const rule of plan.rules) {
-                const lifecycles = [{ what: "recovery points", lifecycle: rule.lifecycle }, ...(rule.copyActions ?? []).map((c) => ({ what: `copies to ${c.destinationVaultArn}`, lifecycle: c.lifecycle }))];
+                const lifecycles = [
+                    { what: "recovery points", lifecycle: rule.lifecycle },
+                    ...(rule.copyActions ?? []).map((c) => ({ what: `copies to ${c.destinationVaultArn}`, lifecycle: c.lifecycle })),
+                ];
                 for (const { what, lifecycle } of lifecycles) {
                     const days = lifecycle?.deleteAfter;
                     if (days === undefined) report(`rule ${rule.ruleName}: ${what} are never deleted.`);
-                    else if (days > maxDeleteAfterDays) report(`rule ${rule.ruleName}: ${what} are kept ${days} days; the cap is ${maxDeleteAfterDays}.`);
+                    else if (days > maxDeleteAfterDays)
+                        report(`rule ${rule.ruleName}: ${what} are kept ${days} days; the cap is ${maxDeleteAfterDays}.`);
                 }
             }
         }),
@@ -487,11 +543,18 @@ export const bucketLifecycle: StackValidationPolicy = {
         const adequate = (c: PolicyResource) =>
             peek(() =>
                 ((c.props.rules ?? []) as LifecycleRule[]).some(
-                    (r) => r.status === "Enabled" && (r.transitions ?? []).length > 0 && r.expiration?.days !== undefined && r.expiration.days <= maxExpirationDays,
+                    (r) =>
+                        r.status === "Enabled" &&
+                        (r.transitions ?? []).length > 0 &&
+                        r.expiration?.days !== undefined &&
+                        r.expiration.days <= maxExpirationDays,
                 ),
             );
         for (const bucket of bucketsWithout(args, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", adequate)) {
-            report(`${describe(bucket)} has no enabled lifecycle rule with transitions and an expiration within ${maxExpirationDays} days.`, bucket.urn);
+            report(
+                `${describe(bucket)} has no enabled lifecycle rule with transitions and an expiration within ${maxExpirationDays} days.`,
+                bucket.urn,
+            );
         }
     },
 };

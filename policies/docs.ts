@@ -13,7 +13,10 @@ function cell(text: string): string {
 
 function value(v: unknown): string {
     if (Array.isArray(v)) return v.map((x) => String(x)).join(", ");
-    if (typeof v === "object" && v !== null) return Object.entries(v).map(([k, x]) => `${k}: ${value(x)}`).join(", ");
+    if (typeof v === "object" && v !== null)
+        return Object.entries(v)
+            .map(([k, x]) => `${k}: ${value(x)}`)
+            .join(", ");
     return String(v);
 }
 
@@ -35,7 +38,9 @@ export function policyTableMarkdown(pack: PolicyPackDefinition, configs: StackCo
                 .map(({ stack, v }) => `${stack}: ${v}`);
             return `\`${key}\` = ${defaults}${perStack.length > 0 ? ` (${perStack.join("; ")})` : ""}`;
         });
-        rows.push(`| \`${policy.name}\` | ${cell(policy.description)} | ${policy.severity ?? ""} | ${levels.join(" | ")} | ${cell(properties.join("<br>")) || "–"} |`);
+        rows.push(
+            `| \`${policy.name}\` | ${cell(policy.description)} | ${policy.severity ?? ""} | ${levels.join(" | ")} | ${cell(properties.join("<br>")) || "–"} |`,
+        );
     }
     return rows.join("\n");
 }

@@ -85,7 +85,8 @@ export const seccompRuntimeDefault: ResourceValidationPolicy = {
     validateResource: validateWorkloads(({ pod }, report) => {
         for (const { label, container } of containersOf(pod)) {
             const profile = container.securityContext?.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type;
-            if (profile !== "RuntimeDefault" && profile !== "Localhost") report(`${label}: seccompProfile is ${profile ?? "unset"}; expected RuntimeDefault.`);
+            if (profile !== "RuntimeDefault" && profile !== "Localhost")
+                report(`${label}: seccompProfile is ${profile ?? "unset"}; expected RuntimeDefault.`);
         }
     }),
 };
@@ -187,20 +188,25 @@ const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const helmChartPinned: ResourceValidationPolicy = {
     name: "k8s-helm-chart-pinned",
-    description: "Helm releases install an exact chart version from an HTTPS (or OCI) repository, so a preview shows what an update installs.",
+    description:
+        "Helm releases install an exact chart version from an HTTPS (or OCI) repository, so a preview shows what an update installs.",
     severity: "medium",
     enforcementLevel: "mandatory",
     validateResource: validateResourceOfType(
         helm.Release,
         whenKnown((release, _args, report) => {
-            if (!release.version || !EXACT_VERSION.test(release.version)) report(`chart ${release.chart} has version ${release.version ?? "unset (latest)"}; pin an exact version.`);
+            if (!release.version || !EXACT_VERSION.test(release.version))
+                report(`chart ${release.chart} has version ${release.version ?? "unset (latest)"}; pin an exact version.`);
             const repo = release.repositoryOpts?.repo;
             if (repo && !/^(https|oci):\/\//.test(repo)) report(`chart repository ${repo} is not HTTPS or OCI.`);
         }),
     ),
 };
 
-const ISTIO_PEER_AUTHENTICATION = ["kubernetes:security.istio.io/v1:PeerAuthentication", "kubernetes:security.istio.io/v1beta1:PeerAuthentication"];
+const ISTIO_PEER_AUTHENTICATION = [
+    "kubernetes:security.istio.io/v1:PeerAuthentication",
+    "kubernetes:security.istio.io/v1beta1:PeerAuthentication",
+];
 
 export const istioMtlsStrict: ResourceValidationPolicy = {
     name: "k8s-istio-mtls-strict",
@@ -219,7 +225,12 @@ export const istioMtlsStrict: ResourceValidationPolicy = {
     ),
 };
 
-const ISTIO_ROUTING = ["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1beta1:VirtualService", "kubernetes:networking.istio.io/v1:DestinationRule", "kubernetes:networking.istio.io/v1beta1:DestinationRule"];
+const ISTIO_ROUTING = [
+    "kubernetes:networking.istio.io/v1:VirtualService",
+    "kubernetes:networking.istio.io/v1beta1:VirtualService",
+    "kubernetes:networking.istio.io/v1:DestinationRule",
+    "kubernetes:networking.istio.io/v1beta1:DestinationRule",
+];
 
 const meshSchema: ConfigProperties = {
     meshRootNamespace: { type: "string", default: "istio-system", description: "A PeerAuthentication here applies mesh-wide." },
@@ -237,7 +248,11 @@ export const istioMtlsRequired: StackValidationPolicy = {
         const { meshRootNamespace } = configOf<{ meshRootNamespace: string }>(args, meshSchema);
         const strictIn = new Set<string>();
         for (const pa of ofType(args, ...ISTIO_PEER_AUTHENTICATION)) {
-            const spec = peek(() => ({ ns: pa.props.metadata?.namespace, mode: pa.props.spec?.mtls?.mode, selector: pa.props.spec?.selector }));
+            const spec = peek(() => ({
+                ns: pa.props.metadata?.namespace,
+                mode: pa.props.spec?.mtls?.mode,
+                selector: pa.props.spec?.selector,
+            }));
             if (typeof spec === "symbol") return;
             if (spec.mode === "STRICT" && !spec.selector && typeof spec.ns === "string") strictIn.add(spec.ns);
         }
@@ -249,7 +264,10 @@ export const istioMtlsRequired: StackValidationPolicy = {
             namespaces.add(typeof ns === "string" ? ns : "default");
         }
         for (const ns of namespaces) {
-            if (!strictIn.has(ns)) report(`namespace ${ns} routes through Istio but no STRICT PeerAuthentication covers it (none mesh-wide in ${meshRootNamespace} either).`);
+            if (!strictIn.has(ns))
+                report(
+                    `namespace ${ns} routes through Istio but no STRICT PeerAuthentication covers it (none mesh-wide in ${meshRootNamespace} either).`,
+                );
         }
     },
 };
@@ -257,7 +275,11 @@ export const istioMtlsRequired: StackValidationPolicy = {
 const POD_SECURITY_LABEL = "pod-security.kubernetes.io/enforce";
 
 const namespaceSchema: ConfigProperties = {
-    exceptionAnnotation: { type: "string", default: "claude-enhancer.io/pod-security-exception", description: "Annotation that explains why a namespace is not restricted." },
+    exceptionAnnotation: {
+        type: "string",
+        default: "claude-enhancer.io/pod-security-exception",
+        description: "Annotation that explains why a namespace is not restricted.",
+    },
 };
 
 export const namespacePodSecurity: ResourceValidationPolicy = {
@@ -304,7 +326,11 @@ export const networkPolicyPerNamespace: StackValidationPolicy = {
             const covered = peek(() => {
                 const labels = (workload.props.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
                 const ns = workload.props.metadata?.namespace;
-                return policies.some((np) => np.props.metadata?.namespace === ns && selectorMatches((np.props.spec?.podSelector ?? {}) as LabelSelector, { ...labels }));
+                return policies.some(
+                    (np) =>
+                        np.props.metadata?.namespace === ns &&
+                        selectorMatches((np.props.spec?.podSelector ?? {}) as LabelSelector, { ...labels }),
+                );
             });
             if (covered === false) report(`${describe(workload)} is selected by no NetworkPolicy of its namespace.`, workload.urn);
         }
@@ -329,8 +355,15 @@ export const podDisruptionBudget: StackValidationPolicy = {
                 if (replicas < 2 && !autoscaled.has(workload.props.metadata?.name)) return undefined;
                 const labels = { ...((workload.props.spec?.template?.metadata?.labels ?? {}) as Record<string, string>) };
                 const ns = workload.props.metadata?.namespace;
-                const covered = budgets.some((pdb) => pdb.props.metadata?.namespace === ns && !!pdb.props.spec?.selector && selectorMatches(pdb.props.spec.selector as LabelSelector, labels));
-                return covered ? undefined : `${describe(workload)} runs ${replicas < 2 ? "autoscaled" : replicas} replicas without a PodDisruptionBudget.`;
+                const covered = budgets.some(
+                    (pdb) =>
+                        pdb.props.metadata?.namespace === ns &&
+                        !!pdb.props.spec?.selector &&
+                        selectorMatches(pdb.props.spec.selector as LabelSelector, labels),
+                );
+                return covered
+                    ? undefined
+                    : `${describe(workload)} runs ${replicas < 2 ? "autoscaled" : replicas} replicas without a PodDisruptionBudget.`;
             });
             if (typeof problem === "string") report(problem, workload.urn);
         }

@@ -136,7 +136,11 @@ export function typed<TResource extends Resource, TArgs>(
     resourceClass: { new (name: string, args: TArgs, ...rest: any[]): TResource },
     validate: TypedResourceValidation<Unwrap<NonNullable<TArgs>>>,
 ): TypedValidation {
-    return { label: resourceClass.name, applies: (args) => args.isType(resourceClass), validate: validateResourceOfType(resourceClass, validate) };
+    return {
+        label: resourceClass.name,
+        applies: (args) => args.isType(resourceClass),
+        validate: validateResourceOfType(resourceClass, validate),
+    };
 }
 
 /**

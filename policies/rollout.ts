@@ -3,9 +3,29 @@
  * by a HealthGate with rollback triggers and a minimum-traffic guard, and traffic moves in capped,
  * well-formed steps, with a data rollback point (a pre-rollout RDS snapshot) where there is a database.
  */
-import { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+    PolicyResource,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
+    validateResourceOfType,
+} from "@pulumi/policy";
 import * as networking from "@pulumi/kubernetes/networking/v1";
-import { ConfigProperties, UNKNOWN, configOf, describe, integer, isSet, list, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
+import {
+    ConfigProperties,
+    UNKNOWN,
+    configOf,
+    describe,
+    integer,
+    isSet,
+    list,
+    peek,
+    stringList,
+    validateResourceOfTypeToken,
+    whenKnown,
+} from "./lib";
 
 /**
  * The HealthGate's inputs (providers/healthGate.ts HealthGateArgs, rollout/gates.ts GateDefinition),
@@ -49,7 +69,9 @@ function isHealthGate(resource: { type: string }): boolean {
 }
 
 /** A validation of HealthGate resources; every other resource is passed over. */
-function validateHealthGates(check: (gate: HealthGateInputs, report: ReportViolation, args: ResourceValidationArgs) => void): ResourceValidation {
+function validateHealthGates(
+    check: (gate: HealthGateInputs, report: ReportViolation, args: ResourceValidationArgs) => void,
+): ResourceValidation {
     return validateResourceOfTypeToken(HEALTH_GATE, (args, report) =>
         whenKnown<HealthGateInputs>((props, a, r) => check(props, r, a))(args.props as HealthGateInputs, args, report),
     );
@@ -58,7 +80,10 @@ function validateHealthGates(check: (gate: HealthGateInputs, report: ReportViola
 const RDS_INSTANCE = "aws:rds/instance:Instance";
 const RDS_SNAPSHOT = "aws:rds/snapshot:Snapshot";
 
-export const VIRTUAL_SERVICE_TYPES = ["kubernetes:networking.istio.io/v1:VirtualService", "kubernetes:networking.istio.io/v1beta1:VirtualService"];
+export const VIRTUAL_SERVICE_TYPES = [
+    "kubernetes:networking.istio.io/v1:VirtualService",
+    "kubernetes:networking.istio.io/v1beta1:VirtualService",
+];
 export const INGRESS_TYPE = "kubernetes:networking.k8s.io/v1:Ingress";
 const NGINX = "nginx.ingress.kubernetes.io";
 
@@ -73,7 +98,11 @@ interface HttpRoute {
 }
 
 const routingSchema: ConfigProperties = {
-    stableSubset: { type: "string", default: "stable", description: "DestinationRule subset of the stable version; every other subset is a candidate." },
+    stableSubset: {
+        type: "string",
+        default: "stable",
+        description: "DestinationRule subset of the stable version; every other subset is a candidate.",
+    },
 };
 
 /** Percent of weighted traffic a VirtualService sends to subsets other than the stable one. */
@@ -82,7 +111,10 @@ export function virtualServiceCandidateShare(spec: { http?: HttpRoute[] } | unde
     for (const route of spec?.http ?? []) {
         const destinations = route.route ?? [];
         if (destinations.length < 2) continue;
-        share = Math.max(share, destinations.filter((d) => d.destination?.subset !== stableSubset).reduce((sum, d) => sum + (d.weight ?? 0), 0));
+        share = Math.max(
+            share,
+            destinations.filter((d) => d.destination?.subset !== stableSubset).reduce((sum, d) => sum + (d.weight ?? 0), 0),
+        );
     }
     return share;
 }
@@ -114,19 +146,18 @@ export const trafficWeights: ResourceValidationPolicy = {
     description: "VirtualService routes split traffic in integer percentages that sum to 100.",
     severity: "high",
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfTypeToken(
-        VIRTUAL_SERVICE_TYPES[0],
-        (args, report) =>
-            whenKnown<{ spec?: { http?: HttpRoute[] } }>((props, _a, r) => {
-                for (const route of props.spec?.http ?? []) {
-                    const weights = (route.route ?? []).map((d) => d.weight);
-                    if (weights.length < 2) continue;
-                    const bad = weights.filter((w) => w === undefined || !Number.isInteger(w) || w < 0 || w > 100);
-                    const sum = weights.reduce<number>((total, w) => total + (w ?? 0), 0);
-                    if (bad.length > 0) r(`route ${route.name ?? "(unnamed)"}: weights ${list(weights)} are not all integers between 0 and 100.`);
-                    else if (sum !== 100) r(`route ${route.name ?? "(unnamed)"}: weights ${list(weights)} sum to ${sum}, not 100.`);
-                }
-            })(args.props, args, report),
+    validateResource: validateResourceOfTypeToken(VIRTUAL_SERVICE_TYPES[0], (args, report) =>
+        whenKnown<{ spec?: { http?: HttpRoute[] } }>((props, _a, r) => {
+            for (const route of props.spec?.http ?? []) {
+                const weights = (route.route ?? []).map((d) => d.weight);
+                if (weights.length < 2) continue;
+                const bad = weights.filter((w) => w === undefined || !Number.isInteger(w) || w < 0 || w > 100);
+                const sum = weights.reduce<number>((total, w) => total + (w ?? 0), 0);
+                if (bad.length > 0)
+                    r(`route ${route.name ?? "(unnamed)"}: weights ${list(weights)} are not all integers between 0 and 100.`);
+                else if (sum !== 100) r(`route ${route.name ?? "(unnamed)"}: weights ${list(weights)} sum to ${sum}, not 100.`);
+            }
+        })(args.props, args, report),
     ),
 };
 
@@ -142,14 +173,16 @@ export const canaryIngressWeight: ResourceValidationPolicy = {
             if (annotations?.[`${NGINX}/canary`] !== "true") return;
             const raw = annotations[`${NGINX}/canary-weight`];
             const weight = Number(raw);
-            if (raw === undefined || !Number.isInteger(weight) || weight < 0 || weight > 100) report(`canary-weight is ${raw ?? "unset"}; expected an integer between 0 and 100.`);
+            if (raw === undefined || !Number.isInteger(weight) || weight < 0 || weight > 100)
+                report(`canary-weight is ${raw ?? "unset"}; expected an integer between 0 and 100.`);
         }),
     ),
 };
 
 export const healthGatePerStage: StackValidationPolicy = {
     name: "rollout-health-gate",
-    description: "Every routing object that sends traffic to a candidate version is watched by a HealthGate that depends on it (so the gate judges the new weights).",
+    description:
+        "Every routing object that sends traffic to a candidate version is watched by a HealthGate that depends on it (so the gate judges the new weights).",
     severity: "critical",
     enforcementLevel: "mandatory",
     configSchema: { properties: routingSchema },
@@ -160,7 +193,10 @@ export const healthGatePerStage: StackValidationPolicy = {
         const gates = args.resources.filter(isHealthGate);
         for (const { resource, share } of routed) {
             if (!gates.some((g) => g.dependencies.includes(resource))) {
-                report(`${describe(resource)} sends ${share} % of traffic to a candidate version, but no HealthGate depends on it.`, resource.urn);
+                report(
+                    `${describe(resource)} sends ${share} % of traffic to a candidate version, but no HealthGate depends on it.`,
+                    resource.urn,
+                );
             }
         }
     },
@@ -191,15 +227,20 @@ const trafficGuardSchema: ConfigProperties = {
 
 export const gateMinimumTraffic: ResourceValidationPolicy = {
     name: "rollout-gate-min-traffic",
-    description: "Every HealthGate has a minimum-traffic guard: request-derived checks wait for enough requests, and too little traffic is never a pass.",
+    description:
+        "Every HealthGate has a minimum-traffic guard: request-derived checks wait for enough requests, and too little traffic is never a pass.",
     severity: "high",
     enforcementLevel: "mandatory",
     configSchema: { properties: trafficGuardSchema },
     validateResource: validateHealthGates(({ gate, stage }, report, args) => {
         const { minRequests } = configOf<{ minRequests: number }>(args, trafficGuardSchema);
-        if (!(gate.minRequests >= minRequests)) report(`the ${stage} gate judges the candidate after ${gate.minRequests} requests; at least ${minRequests} are required.`);
-        if (gate.trafficNoData === "pass") report(`the ${stage} gate counts too little traffic as a pass (trafficNoData "pass"); use "wait" or "fail".`);
-        const unguarded = gate.checks.filter((c) => ["error-rate", "latency-p95"].includes(c.id) && c.needsTraffic !== true).map((c) => c.id);
+        if (!(gate.minRequests >= minRequests))
+            report(`the ${stage} gate judges the candidate after ${gate.minRequests} requests; at least ${minRequests} are required.`);
+        if (gate.trafficNoData === "pass")
+            report(`the ${stage} gate counts too little traffic as a pass (trafficNoData "pass"); use "wait" or "fail".`);
+        const unguarded = gate.checks
+            .filter((c) => ["error-rate", "latency-p95"].includes(c.id) && c.needsTraffic !== true)
+            .map((c) => c.id);
         if (unguarded.length > 0) report(`checks ${list(unguarded)} are judged without the traffic guard (needsTraffic is not true).`);
     }),
 };
@@ -210,22 +251,26 @@ const noDataSchema: ConfigProperties = {
 
 export const gateNoDataPolicy: ResourceValidationPolicy = {
     name: "rollout-gate-no-data-policy",
-    description: "Every HealthGate check states what missing data means (fail, wait or pass), and the error-rate and latency checks never pass without data.",
+    description:
+        "Every HealthGate check states what missing data means (fail, wait or pass), and the error-rate and latency checks never pass without data.",
     severity: "high",
     enforcementLevel: "mandatory",
     configSchema: { properties: noDataSchema },
     validateResource: validateHealthGates(({ gate }, report, args) => {
         const { noPassChecks } = configOf<{ noPassChecks: string[] }>(args, noDataSchema);
         for (const check of gate.checks) {
-            if (!["fail", "wait", "pass"].includes(check.noData ?? "")) report(`check ${check.id} has no no-data policy (got ${check.noData ?? "none"}; expected fail, wait or pass).`);
-            else if (check.noData === "pass" && noPassChecks.includes(check.id)) report(`check ${check.id} counts missing data as met (noData "pass").`);
+            if (!["fail", "wait", "pass"].includes(check.noData ?? ""))
+                report(`check ${check.id} has no no-data policy (got ${check.noData ?? "none"}; expected fail, wait or pass).`);
+            else if (check.noData === "pass" && noPassChecks.includes(check.id))
+                report(`check ${check.id} counts missing data as met (noData "pass").`);
         }
     }),
 };
 
 export const gateStableComparison: ResourceValidationPolicy = {
     name: "rollout-gate-stable-comparison",
-    description: "HealthGates judge the candidate's error rate and latency against the stable version in the same window, not only against absolute limits.",
+    description:
+        "HealthGates judge the candidate's error rate and latency against the stable version in the same window, not only against absolute limits.",
     severity: "medium",
     enforcementLevel: "mandatory",
     validateResource: validateHealthGates(({ gate, stage }, report) => {
@@ -248,17 +293,20 @@ export const gateBake: ResourceValidationPolicy = {
     validateResource: validateHealthGates(({ gate, stage }, report, args) => {
         const { minBakeSeconds, maxIntervalSeconds } = configOf<{ minBakeSeconds: number; maxIntervalSeconds: number }>(args, bakeSchema);
         if (gate.bakeSeconds < minBakeSeconds) report(`the ${stage} gate bakes ${gate.bakeSeconds} s; at least ${minBakeSeconds} s.`);
-        if (gate.intervalSeconds > maxIntervalSeconds) report(`the ${stage} gate evaluates every ${gate.intervalSeconds} s; at most every ${maxIntervalSeconds} s.`);
+        if (gate.intervalSeconds > maxIntervalSeconds)
+            report(`the ${stage} gate evaluates every ${gate.intervalSeconds} s; at most every ${maxIntervalSeconds} s.`);
     }),
 };
 
 export const gateFastAbort: ResourceValidationPolicy = {
     name: "rollout-gate-fast-abort",
-    description: "HealthGates cut traffic back to the stable version themselves when a trigger fires (fastAbort with a traffic-cut target), so rollback does not wait for a stack update.",
+    description:
+        "HealthGates cut traffic back to the stable version themselves when a trigger fires (fastAbort with a traffic-cut target), so rollback does not wait for a stack update.",
     severity: "high",
     enforcementLevel: "mandatory",
     validateResource: validateHealthGates((inputs, report) => {
-        if (inputs.gate.fastAbort !== true) report(`the ${inputs.stage} gate has fastAbort off: traffic stays on the candidate until a rollback update runs.`);
+        if (inputs.gate.fastAbort !== true)
+            report(`the ${inputs.stage} gate has fastAbort off: traffic stays on the candidate until a rollback update runs.`);
         else if (!isSet(inputs, "trafficCut")) report(`the ${inputs.stage} gate has fastAbort on but no trafficCut target to patch.`);
     }),
 };
@@ -268,7 +316,8 @@ const stepSchema: ConfigProperties = {
     maxStepPercent: integer("Largest rise of the candidate's share from one stage to the next, in percentage points.", 50, 1),
     stageWeights: {
         type: "object",
-        description: "The approved candidate share of each traffic-raising stage (the stack's stage table); a stage's step is measured from its predecessor's share.",
+        description:
+            "The approved candidate share of each traffic-raising stage (the stack's stage table); a stage's step is measured from its predecessor's share.",
         properties: Object.fromEntries(FORWARD_STAGES.map((s) => [s, { type: "integer", minimum: 0, maximum: 100 }])),
         additionalProperties: false,
         default: { canary: 5, "canary-expand": 20, "blue-green-prep": 50, "full-switch": 100 },
@@ -282,17 +331,27 @@ export const maxTrafficStep: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     configSchema: { properties: stepSchema },
     validateStack: (args, report) => {
-        const { maxStepPercent, stageWeights, stableSubset } = configOf<{ maxStepPercent: number; stageWeights: Record<string, number>; stableSubset: string }>(args, stepSchema);
+        const { maxStepPercent, stageWeights, stableSubset } = configOf<{
+            maxStepPercent: number;
+            stageWeights: Record<string, number>;
+            stableSubset: string;
+        }>(args, stepSchema);
         const routed = trafficToCandidates(args.resources, stableSubset);
         for (const gate of args.resources.filter(isHealthGate)) {
             const stage = peek(() => gate.props.stage as string);
             if (typeof stage !== "string") continue;
             const index = FORWARD_STAGES.indexOf(stage);
             if (index < 0) continue;
-            const previous = index === 0 ? { name: "stable", share: 0 } : { name: FORWARD_STAGES[index - 1], share: stageWeights[FORWARD_STAGES[index - 1]] ?? 0 };
+            const previous =
+                index === 0
+                    ? { name: "stable", share: 0 }
+                    : { name: FORWARD_STAGES[index - 1], share: stageWeights[FORWARD_STAGES[index - 1]] ?? 0 };
             for (const { resource, share } of routed.filter((r) => gate.dependencies.includes(r.resource))) {
                 if (share - previous.share > maxStepPercent) {
-                    report(`stage ${stage} sends ${share} % to the candidate through ${describe(resource)}: ${share - previous.share} points above ${previous.name}'s ${previous.share} %; at most ${maxStepPercent}.`, resource.urn);
+                    report(
+                        `stage ${stage} sends ${share} % to the candidate through ${describe(resource)}: ${share - previous.share} points above ${previous.name}'s ${previous.share} %; at most ${maxStepPercent}.`,
+                        resource.urn,
+                    );
                 }
             }
         }
@@ -301,13 +360,15 @@ export const maxTrafficStep: StackValidationPolicy = {
 
 export const preRolloutSnapshot: StackValidationPolicy = {
     name: "rollout-pre-rollout-snapshot",
-    description: "A stack with RDS databases takes a manual RDS snapshot of one of them in every traffic-raising stage, the data rollback point of the rollout.",
+    description:
+        "A stack with RDS databases takes a manual RDS snapshot of one of them in every traffic-raising stage, the data rollback point of the rollout.",
     severity: "high",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const forwardGates = args.resources.filter((r) => isHealthGate(r) && peek(() => FORWARD_STAGES.includes(r.props.stage)) !== false);
         const databases = args.resources.filter((r) => r.type === RDS_INSTANCE);
-        if (forwardGates.length === 0 || databases.length === 0) args.notApplicable("no traffic-raising stage in a stack with RDS databases");
+        if (forwardGates.length === 0 || databases.length === 0)
+            args.notApplicable("no traffic-raising stage in a stack with RDS databases");
         const identifiers = new Set(databases.map((db) => peek(() => db.props.identifier)));
         const snapshotsOfDatabases = args.resources.filter((r) => {
             if (r.type !== RDS_SNAPSHOT) return false;
@@ -317,7 +378,9 @@ export const preRolloutSnapshot: StackValidationPolicy = {
         });
         if (snapshotsOfDatabases.length === 0) {
             const stage = peek(() => forwardGates[0].props.stage);
-            report(`stage ${typeof stage === "string" ? stage : "(unknown)"} raises traffic to the candidate but no aws.rds.Snapshot of ${list(databases.map(describe))} exists to roll the data back to.`);
+            report(
+                `stage ${typeof stage === "string" ? stage : "(unknown)"} raises traffic to the candidate but no aws.rds.Snapshot of ${list(databases.map(describe))} exists to roll the data back to.`,
+            );
         }
     },
 };

@@ -52,7 +52,8 @@ function properties(value: unknown, what: string, urn: string): Record<string, a
 
 function strings(value: unknown, what: string, urn: string): string[] {
     if (value === undefined || value === null) return [];
-    if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) throw new StackExportError(`resource ${urn}: ${what} is not a list of URNs`);
+    if (!Array.isArray(value) || value.some((v) => typeof v !== "string"))
+        throw new StackExportError(`resource ${urn}: ${what} is not a list of URNs`);
     return value as string[];
 }
 
@@ -66,17 +67,20 @@ export function parseStackExport(text: string): AnalyzedResource[] {
     }
     const root = document as { version?: unknown; deployment?: { resources?: unknown } } | null;
     if (typeof root !== "object" || root === null || typeof root.deployment !== "object" || root.deployment === null) {
-        throw new StackExportError("not a `pulumi stack export` document: no \"deployment\" object");
+        throw new StackExportError('not a `pulumi stack export` document: no "deployment" object');
     }
     if (root.version !== undefined && root.version !== 3) {
-        throw new StackExportError(`deployment format version ${JSON.stringify(root.version)} is not supported; expected 3 (pulumi stack export)`);
+        throw new StackExportError(
+            `deployment format version ${JSON.stringify(root.version)} is not supported; expected 3 (pulumi stack export)`,
+        );
     }
     const resources = root.deployment.resources ?? [];
     if (!Array.isArray(resources)) throw new StackExportError('"deployment.resources" is not a list');
     return (resources as ExportedResource[])
         .filter((r) => r.delete !== true)
         .map((r, index) => {
-            if (typeof r.urn !== "string" || typeof r.type !== "string") throw new StackExportError(`deployment.resources[${index}] has no urn or type`);
+            if (typeof r.urn !== "string" || typeof r.type !== "string")
+                throw new StackExportError(`deployment.resources[${index}] has no urn or type`);
             const urn = r.urn;
             const propertyDependencies: Record<string, string[]> = {};
             for (const [key, urns] of Object.entries(properties(r.propertyDependencies, "propertyDependencies", urn))) {

@@ -50,7 +50,10 @@ export function containersOf(pod: PodSpec): { label: string; container: Containe
 }
 
 export const exemptionSchema: ConfigProperties = {
-    exemptNamespaces: stringList("Namespaces whose workloads are exempt (each needs a Pod Security exception documented on its Namespace).", []),
+    exemptNamespaces: stringList(
+        "Namespaces whose workloads are exempt (each needs a Pod Security exception documented on its Namespace).",
+        [],
+    ),
 };
 
 /** validateWorkloads as one of the types a multi-type policy checks. */
@@ -62,7 +65,9 @@ export function workloads(check: (workload: Workload, report: ReportViolation, a
  * A resource validation for every workload kind. Workloads in namespaces the policy's config exempts
  * are declared not applicable; other resources are passed over silently (see perType for why).
  */
-export function validateWorkloads(check: (workload: Workload, report: ReportViolation, args: ResourceValidationArgs) => void): ResourceValidation {
+export function validateWorkloads(
+    check: (workload: Workload, report: ReportViolation, args: ResourceValidationArgs) => void,
+): ResourceValidation {
     return (args, report) => {
         if (!WORKLOAD_TYPES.includes(args.type)) return;
         whenKnown<ResourceValidationArgs>((_props, a, r) => {

@@ -85,7 +85,9 @@ function prometheusIssues(p: unknown): CheckFailure[] {
         } catch {
             // reported below
         }
-        return protocol === "http:" || protocol === "https:" ? [] : [{ property: "prometheus.url", reason: `an http(s) URL; got ${JSON.stringify(url)}` }];
+        return protocol === "http:" || protocol === "https:"
+            ? []
+            : [{ property: "prometheus.url", reason: `an http(s) URL; got ${JSON.stringify(url)}` }];
     }
     if (!("service" in endpoint)) return [{ property: "prometheus", reason: shape }];
     const issues = textFieldIssues(endpoint.service, "prometheus.service", ["namespace", "name"]);
@@ -100,7 +102,8 @@ function prometheusIssues(p: unknown): CheckFailure[] {
         }
     }
     // Never echo the kubeconfig: it holds credentials.
-    if (!isText(endpoint.kubeconfig)) issues.push({ property: "prometheus.kubeconfig", reason: "a kubeconfig (YAML or JSON text) for the API server's service proxy" });
+    if (!isText(endpoint.kubeconfig))
+        issues.push({ property: "prometheus.kubeconfig", reason: "a kubeconfig (YAML or JSON text) for the API server's service proxy" });
     return issues;
 }
 
@@ -108,10 +111,15 @@ function trafficCutIssues(cut: unknown): CheckFailure[] {
     if (cut === undefined || cut === null || cut === UNKNOWN) return [];
     if (typeof cut !== "object") return [{ property: "trafficCut", reason: "{ kubeconfig, context?, target }" }];
     const { kubeconfig, target } = cut as Record<string, unknown>;
-    const issues: CheckFailure[] = isText(kubeconfig) ? [] : [{ property: "trafficCut.kubeconfig", reason: "a kubeconfig (YAML or JSON text) allowed to patch the router" }];
+    const issues: CheckFailure[] = isText(kubeconfig)
+        ? []
+        : [{ property: "trafficCut.kubeconfig", reason: "a kubeconfig (YAML or JSON text) allowed to patch the router" }];
     if (target === UNKNOWN) return issues;
     const router = (target as { router?: unknown } | undefined)?.router;
-    if (router === "istio") issues.push(...textFieldIssues(target, "trafficCut.target", ["namespace", "virtualService", "route", "stableSubset", "canarySubset"]));
+    if (router === "istio")
+        issues.push(
+            ...textFieldIssues(target, "trafficCut.target", ["namespace", "virtualService", "route", "stableSubset", "canarySubset"]),
+        );
     else if (router === "nginx") issues.push(...textFieldIssues(target, "trafficCut.target", ["namespace", "canaryIngress"]));
     else issues.push({ property: "trafficCut.target.router", reason: `"istio" or "nginx"; got ${JSON.stringify(router)}` });
     return issues;
@@ -144,7 +152,13 @@ export const healthGateProvider: pulumi.dynamic.ResourceProvider = {
         // Stable, key-sorted JSON: the gate definition goes through protobuf Structs, which do not keep key order.
         const canonical = (value: unknown): string =>
             JSON.stringify(value, (_key, v) =>
-                v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+                v && typeof v === "object" && !Array.isArray(v)
+                    ? Object.fromEntries(
+                          Object.keys(v)
+                              .sort()
+                              .map((k) => [k, v[k]]),
+                      )
+                    : v,
             );
         const replaces = RERUN_KEYS.filter((key) => olds[key] !== news[key]);
         const gateChanged = canonical(olds.gate) !== canonical(news.gate);
@@ -171,7 +185,9 @@ async function evaluate(inputs: pulumi.Inputs): Promise<pulumi.Inputs> {
         gate: inputs.gate,
         versions: { candidate: inputs.candidateVersion, stable: inputs.stableVersion },
         prometheus: typeof p.url === "string" ? { url: p.url } : { service: p.service, kubeconfig: p.kubeconfig, context: p.context },
-        trafficCut: inputs.trafficCut ? { kubeconfig: inputs.trafficCut.kubeconfig, context: inputs.trafficCut.context, target: inputs.trafficCut.target } : undefined,
+        trafficCut: inputs.trafficCut
+            ? { kubeconfig: inputs.trafficCut.kubeconfig, context: inputs.trafficCut.context, target: inputs.trafficCut.target }
+            : undefined,
     };
     // The engine shows the provider's stdout as info diagnostics: the operator sees every evaluation.
     const result = await runLiveGate(live, (line) => console.log(line));
@@ -216,8 +232,16 @@ export class HealthGate extends pulumi.dynamic.Resource {
         const prometheus =
             "url" in args.prometheus
                 ? { url: args.prometheus.url }
-                : { service: args.prometheus.service, kubeconfig: pulumi.secret(args.prometheus.kubeconfig), context: args.prometheus.context };
-        const trafficCut = args.trafficCut && { kubeconfig: pulumi.secret(args.trafficCut.kubeconfig), context: args.trafficCut.context, target: args.trafficCut.target };
+                : {
+                      service: args.prometheus.service,
+                      kubeconfig: pulumi.secret(args.prometheus.kubeconfig),
+                      context: args.prometheus.context,
+                  };
+        const trafficCut = args.trafficCut && {
+            kubeconfig: pulumi.secret(args.trafficCut.kubeconfig),
+            context: args.trafficCut.context,
+            target: args.trafficCut.target,
+        };
         super(
             healthGateProvider,
             name,

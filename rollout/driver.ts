@@ -5,7 +5,16 @@
  * real driver (bin/rollout.ts, Automation API) and the tests (a fake stack) share this code.
  */
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { FORWARD_STAGES, ForwardStageName, PausePoint, StageName, StageTable, forwardStagesFrom, isForwardStage, stageWeights } from "./stages";
+import {
+    FORWARD_STAGES,
+    ForwardStageName,
+    PausePoint,
+    StageName,
+    StageTable,
+    forwardStagesFrom,
+    isForwardStage,
+    stageWeights,
+} from "./stages";
 import { HEALTH_GATE, ROLLOUT_TYPE } from "../identity";
 
 /** The rollout settings the driver changes in the stack's config; everything else in `rollout:` is left as is. */
@@ -172,7 +181,12 @@ export async function runRollout(stack: RolloutStack, plan: RolloutPlan, io: Rol
                     message: `stage ${stage} failed:\n${failure}\nand the rollback update failed too:\n${rollbackFailure}`,
                 };
             }
-            return { outcome: "rolled-back", exitCode: 1, stage: "rollback", message: `stage ${stage} failed and was rolled back to ${stable}:\n${failure}` };
+            return {
+                outcome: "rolled-back",
+                exitCode: 1,
+                stage: "rollback",
+                message: `stage ${stage} failed and was rolled back to ${stable}:\n${failure}`,
+            };
         }
         last = stage;
         const outputs = await stack.outputs();
@@ -200,7 +214,9 @@ export async function runRollout(stack: RolloutStack, plan: RolloutPlan, io: Rol
             stage: "full-switch",
             message:
                 `promotion of ${candidate} failed:\n${promotionFailure}` +
-                (restoreFailure === undefined ? `\nthe stack is back in full-switch` : `\nand restoring full-switch failed too:\n${restoreFailure}`),
+                (restoreFailure === undefined
+                    ? `\nthe stack is back in full-switch`
+                    : `\nand restoring full-switch failed too:\n${restoreFailure}`),
         };
     }
     return { outcome: "promoted", exitCode: 0, stage: "stable", message: `${candidate} is the stable version` };
@@ -209,11 +225,21 @@ export async function runRollout(stack: RolloutStack, plan: RolloutPlan, io: Rol
 /** Rolls back an in-flight rollout on request: the rollback update, traffic all to stable, candidate removed. */
 export async function runRollback(stack: RolloutStack, current: RolloutSettings, io: RolloutIo): Promise<RolloutResult> {
     if (current.candidateVersion === undefined || !(isForwardStage(current.stage) || current.stage === "rollback")) {
-        return { outcome: "failed", exitCode: 1, stage: current.stage, message: `the stack is in stage ${current.stage} with no rollout to roll back` };
+        return {
+            outcome: "failed",
+            exitCode: 1,
+            stage: current.stage,
+            message: `the stack is in stage ${current.stage} with no rollout to roll back`,
+        };
     }
     io.print(`==> rollback: all traffic to ${current.stableVersion}, ${current.candidateVersion} removed`);
-    const failure = await update(stack, { stage: "rollback", stableVersion: current.stableVersion, candidateVersion: current.candidateVersion }, io);
-    if (failure !== undefined) return { outcome: "failed", exitCode: 1, stage: "rollback", message: `the rollback update failed:\n${failure}` };
+    const failure = await update(
+        stack,
+        { stage: "rollback", stableVersion: current.stableVersion, candidateVersion: current.candidateVersion },
+        io,
+    );
+    if (failure !== undefined)
+        return { outcome: "failed", exitCode: 1, stage: "rollback", message: `the rollback update failed:\n${failure}` };
     return { outcome: "rolled-back", exitCode: 0, stage: "rollback", message: `rolled back to ${current.stableVersion}` };
 }
 

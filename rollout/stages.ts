@@ -69,7 +69,8 @@ const SHAPES: Record<StageName, string> = {
     canary: "a small canary beside blue",
     "canary-expand": "canary scaled for its larger share",
     "blue-green-prep": "green (the candidate) pre-warmed to full size beside blue",
-    "full-switch": "all traffic to green; the canary header route is removed; blue kept as a hot standby at green's size, scaled down when the candidate is promoted",
+    "full-switch":
+        "all traffic to green; the canary header route is removed; blue kept as a hot standby at green's size, scaled down when the candidate is promoted",
     rollback: "all traffic to blue; the candidate is removed",
 };
 
@@ -180,32 +181,56 @@ export interface StageIssue {
  */
 export function stageTableIssues(table: StageTable, maxStepPercent: number, bounds: ReplicaBounds): StageIssue[] {
     const issues: StageIssue[] = [];
-    const add = (stage: StageName, field: keyof StageShape, value: number, expected: string) => issues.push({ stage, field, value, expected });
+    const add = (stage: StageName, field: keyof StageShape, value: number, expected: string) =>
+        issues.push({ stage, field, value, expected });
     let previous: { name: StageName; weight: number } = { name: "stable", weight: 0 };
     for (const name of FORWARD_STAGES) {
         const s = table[name];
         if (!Number.isInteger(s.weight) || s.weight < 0 || s.weight > 100) {
             add(name, "weight", s.weight, "an integer percentage between 0 and 100");
         } else if (s.weight < previous.weight) {
-            add(name, "weight", s.weight, `a weight >= ${previous.weight} (weights never decrease; ${previous.name} sends ${previous.weight} %)`);
+            add(
+                name,
+                "weight",
+                s.weight,
+                `a weight >= ${previous.weight} (weights never decrease; ${previous.name} sends ${previous.weight} %)`,
+            );
         } else if (s.weight - previous.weight > maxStepPercent) {
-            add(name, "weight", s.weight, `a weight <= ${previous.weight + maxStepPercent} (at most maxStepPercent ${maxStepPercent} above ${previous.name}'s ${previous.weight} %)`);
+            add(
+                name,
+                "weight",
+                s.weight,
+                `a weight <= ${previous.weight + maxStepPercent} (at most maxStepPercent ${maxStepPercent} above ${previous.name}'s ${previous.weight} %)`,
+            );
         }
-        if (name === "canary" && s.weight === 0) add(name, "weight", s.weight, "a weight > 0 (the canary stage sends traffic to the candidate)");
-        if (name === "full-switch" && s.weight !== 100) add(name, "weight", s.weight, "100 (full-switch sends all traffic to green before promotion)");
+        if (name === "canary" && s.weight === 0)
+            add(name, "weight", s.weight, "a weight > 0 (the canary stage sends traffic to the candidate)");
+        if (name === "full-switch" && s.weight !== 100)
+            add(name, "weight", s.weight, "100 (full-switch sends all traffic to green before promotion)");
         if (!Number.isFinite(s.bakeMinutes) || s.bakeMinutes < 0) add(name, "bakeMinutes", s.bakeMinutes, "a bake of >= 0 minutes");
         for (const field of ["canaryReplicas", "greenReplicas"] as const) {
             const n = s[field];
-            if (!Number.isInteger(n) || n < 0 || n > bounds.maxReplicas) add(name, field, n, `an integer between 0 and maxReplicas (${bounds.maxReplicas})`);
+            if (!Number.isInteger(n) || n < 0 || n > bounds.maxReplicas)
+                add(name, field, n, `an integer between 0 and maxReplicas (${bounds.maxReplicas})`);
         }
         if (!Number.isInteger(s.blueReplicas) || s.blueReplicas < 1 || s.blueReplicas > bounds.maxReplicas) {
             add(name, "blueReplicas", s.blueReplicas, `an integer between 1 and maxReplicas (${bounds.maxReplicas}); blue always runs`);
         }
         if (s.canaryReplicas > 0 && s.greenReplicas > 0) {
-            add(name, "canaryReplicas", s.canaryReplicas, "0 when greenReplicas is set (the candidate track is either a canary or green, not both)");
+            add(
+                name,
+                "canaryReplicas",
+                s.canaryReplicas,
+                "0 when greenReplicas is set (the candidate track is either a canary or green, not both)",
+            );
         }
         if (s.weight > 0 && candidateReplicas(s) === 0) {
-            add(name, "canaryReplicas", s.canaryReplicas, `canaryReplicas or greenReplicas >= 1 (the stage sends ${s.weight} % of traffic to the candidate)`);
+            add(
+                name,
+                "canaryReplicas",
+                s.canaryReplicas,
+                `canaryReplicas or greenReplicas >= 1 (the stage sends ${s.weight} % of traffic to the candidate)`,
+            );
         }
         if (Number.isInteger(s.weight) && s.weight >= 0 && s.weight <= 100) previous = { name, weight: s.weight };
     }
@@ -216,6 +241,8 @@ export function stageTableIssues(table: StageTable, maxStepPercent: number, boun
 export function assertValidStageTable(table: StageTable, maxStepPercent: number, bounds: ReplicaBounds): void {
     const issues = stageTableIssues(table, maxStepPercent, bounds);
     if (issues.length > 0) {
-        throw new Error(`invalid stage table:\n  - ${issues.map((i) => `${i.stage}.${i.field}: got ${i.value}; expected ${i.expected}`).join("\n  - ")}`);
+        throw new Error(
+            `invalid stage table:\n  - ${issues.map((i) => `${i.stage}.${i.field}: got ${i.value}; expected ${i.expected}`).join("\n  - ")}`,
+        );
     }
 }

@@ -56,7 +56,9 @@ function importsOf(file: string): Import[] {
     return info.importedFiles.map(({ fileName }) => {
         if (!fileName.startsWith(".")) return { from: file, to: fileName, relative: false };
         const base = path.normalize(path.join(path.dirname(file), fileName));
-        const target = [`${base}.ts`, path.join(base, "index.ts"), base].find((c) => fs.existsSync(path.join(ROOT, c)) && fs.statSync(path.join(ROOT, c)).isFile());
+        const target = [`${base}.ts`, path.join(base, "index.ts"), base].find(
+            (c) => fs.existsSync(path.join(ROOT, c)) && fs.statSync(path.join(ROOT, c)).isFile(),
+        );
         return { from: file, to: target ?? `${base} (unresolved)`, relative: true };
     });
 }
@@ -103,7 +105,10 @@ describe("architecture (import graph)", () => {
     it("finds the program's modules and their imports (sanity)", () => {
         assert.ok(files.includes("index.ts") && files.includes("rollout/gate/gates.ts") && files.includes("providers/healthGate.ts"));
         assert.ok(relative.length > 300, `only ${relative.length} relative imports found`);
-        assert.deepStrictEqual(relative.filter((i) => i.to.endsWith("(unresolved)")), []);
+        assert.deepStrictEqual(
+            relative.filter((i) => i.to.endsWith("(unresolved)")),
+            [],
+        );
     });
 
     it("imports only from its own layer or a lower one", () => {
@@ -122,7 +127,9 @@ describe("architecture (import graph)", () => {
     it("has no import loop between the domains under components/", () => {
         const domain = (f: string) => f.split("/")[1];
         const edges = new Map<string, string[]>();
-        for (const i of relative.filter((r) => r.from.startsWith("components/") && r.to.startsWith("components/") && domain(r.from) !== domain(r.to))) {
+        for (const i of relative.filter(
+            (r) => r.from.startsWith("components/") && r.to.startsWith("components/") && domain(r.from) !== domain(r.to),
+        )) {
             edges.set(domain(i.from), [...(edges.get(domain(i.from)) ?? []), domain(i.to)]);
         }
         assert.ok(edges.size >= 5, "the domains import each other (sanity)");
@@ -140,7 +147,9 @@ describe("architecture (import graph)", () => {
     });
 
     it("keeps the policy pack self-contained (it runs as its own package)", () => {
-        const outside = relative.filter((i) => i.from.startsWith("policies/") && !i.to.startsWith("policies/")).map((i) => `${i.from} imports ${i.to}`);
+        const outside = relative
+            .filter((i) => i.from.startsWith("policies/") && !i.to.startsWith("policies/"))
+            .map((i) => `${i.from} imports ${i.to}`);
         assert.deepStrictEqual(outside, []);
     });
 

@@ -18,7 +18,10 @@ describe("the program under the real language host", function () {
             const inProcess = await runProgram(stack);
             const names = (rs: { type: string; name: string }[]) => rs.map((r) => `${r.type}::${r.name}`).sort();
             assert.deepStrictEqual(names(host.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack")), names(inProcess.resources));
-            assert.ok(host.mocks.resources.some((r) => r.type === "pulumi:pulumi:Stack"), "no root stack resource");
+            assert.ok(
+                host.mocks.resources.some((r) => r.type === "pulumi:pulumi:Stack"),
+                "no root stack resource",
+            );
         });
     }
 

@@ -22,7 +22,10 @@ describe("the whole program", function () {
             it("registers every custom resource under a component, every component under the claude-enhancer: prefix", async () => {
                 const run = await programFor(stack);
                 const orphans = run.resources.filter((r) => r.custom && !r.parentUrn && !r.type.startsWith("pulumi:providers:"));
-                assert.deepStrictEqual(orphans.map((r) => `${r.type} ${r.name}`), []);
+                assert.deepStrictEqual(
+                    orphans.map((r) => `${r.type} ${r.name}`),
+                    [],
+                );
                 const components = run.resources.filter((r) => !r.custom);
                 assert.ok(components.length > 0);
                 for (const c of components) assert.match(c.type, /^claude-enhancer:[a-z]+:[A-Z]\w+$/, `component type ${c.type}`);
@@ -31,12 +34,16 @@ describe("the whole program", function () {
             it("creates every AWS resource through an explicit provider (so the cost tags reach it)", async () => {
                 const run = await programFor(stack);
                 const implicit = run.resources.filter((r) => aws(r) && !/[:$]pulumi:providers:aws::/.test(r.provider ?? ""));
-                assert.deepStrictEqual(implicit.map((r) => `${r.type} ${r.name}`), []);
+                assert.deepStrictEqual(
+                    implicit.map((r) => `${r.type} ${r.name}`),
+                    [],
+                );
             });
 
             it("keeps the kubeconfig and the Redis AUTH token secret in the stack outputs", async () => {
                 const run = await programFor(stack);
-                for (const key of ["kubeconfig", "redisAuthToken"]) assert.ok(run.secretOutputs.includes(key), `${key} is not a secret output`);
+                for (const key of ["kubeconfig", "redisAuthToken"])
+                    assert.ok(run.secretOutputs.includes(key), `${key} is not a secret output`);
             });
         });
     }
@@ -66,11 +73,16 @@ describe("the whole program", function () {
             // Data and the keys that encrypt it: losing either loses the data.
             const stateful = run.resources.filter(
                 (r) =>
-                    ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:s3/bucket:Bucket"].includes(r.type) ||
+                    ["aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:s3/bucket:Bucket"].includes(
+                        r.type,
+                    ) ||
                     (r.type === "aws:kms/key:Key" && /^(database|cache|storage)-/.test(r.name)),
             );
             assert.ok(stateful.length >= 5);
-            assert.deepStrictEqual(stateful.filter((r) => !r.protect).map((r) => `${r.type} ${r.name}`), []);
+            assert.deepStrictEqual(
+                stateful.filter((r) => !r.protect).map((r) => `${r.type} ${r.name}`),
+                [],
+            );
         });
 
         it("runs Redis in cluster mode with 3 shards × 1 replica, encrypted in transit and at rest", async () => {
@@ -95,7 +107,12 @@ describe("the whole program", function () {
                 const tags = JSON.parse(p.inputs.defaultTags).tags;
                 assert.deepStrictEqual(
                     { Project: tags.Project, Environment: tags.Environment, CostCenter: tags.CostCenter, ManagedBy: tags.ManagedBy },
-                    { Project: "claude-enhancer", Environment: "production", CostCenter: "claude-enhancer-production", ManagedBy: "pulumi" },
+                    {
+                        Project: "claude-enhancer",
+                        Environment: "production",
+                        CostCenter: "claude-enhancer-production",
+                        ManagedBy: "pulumi",
+                    },
                 );
             }
         });
@@ -105,7 +122,10 @@ describe("the whole program", function () {
         it("shares one NAT gateway and protects nothing", async () => {
             const run = await programFor("staging");
             assert.strictEqual(count(run, "aws:ec2/natGateway:NatGateway"), 1);
-            assert.deepStrictEqual(run.resources.filter((r) => r.protect).map((r) => r.name), []);
+            assert.deepStrictEqual(
+                run.resources.filter((r) => r.protect).map((r) => r.name),
+                [],
+            );
         });
 
         it("runs application nodes on spot and system nodes on demand", async () => {
@@ -123,14 +143,25 @@ describe("the whole program", function () {
     describe("local", () => {
         it("creates no AWS resource and no AWS provider", async () => {
             const run = await programFor("local");
-            assert.deepStrictEqual(run.resources.filter((r) => aws(r) || r.type === "pulumi:providers:aws").map((r) => r.type), []);
+            assert.deepStrictEqual(
+                run.resources.filter((r) => aws(r) || r.type === "pulumi:providers:aws").map((r) => r.type),
+                [],
+            );
         });
 
         it("runs PostgreSQL and Redis in the cluster", async () => {
             const run = await programFor("local");
-            const sets = run.mocks.ofType("kubernetes:apps/v1:StatefulSet").map((s) => s.inputs.spec.template.spec.containers[0].image as string);
-            assert.ok(sets.some((image) => image.startsWith("postgres:15")), sets.join(", "));
-            assert.ok(sets.some((image) => image.startsWith("redis:7")), sets.join(", "));
+            const sets = run.mocks
+                .ofType("kubernetes:apps/v1:StatefulSet")
+                .map((s) => s.inputs.spec.template.spec.containers[0].image as string);
+            assert.ok(
+                sets.some((image) => image.startsWith("postgres:15")),
+                sets.join(", "),
+            );
+            assert.ok(
+                sets.some((image) => image.startsWith("redis:7")),
+                sets.join(", "),
+            );
             assert.match(String(run.outputs.databaseHost), /\.svc\.cluster\.local$/);
         });
     });

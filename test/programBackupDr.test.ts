@@ -19,7 +19,9 @@ const primaryInstance = (run: ProgramRun, stack: string): RecordedResource => {
 
 /** The tags an AWS Backup selection requires (its stringEquals conditions), as key → value. */
 function requiredTags(selection: RecordedResource): Record<string, string> {
-    const conditions: { key: string; value: string }[] = selection.inputs.conditions.flatMap((c: { stringEquals: unknown[] }) => c.stringEquals);
+    const conditions: { key: string; value: string }[] = selection.inputs.conditions.flatMap(
+        (c: { stringEquals: unknown[] }) => c.stringEquals,
+    );
     return Object.fromEntries(conditions.map((c) => [c.key.replace(/^aws:ResourceTag\//, ""), c.value]));
 }
 
@@ -46,7 +48,9 @@ function appEnvironments(run: ProgramRun): Record<string, string>[] {
 /** Where the application's NetworkPolicy lets it reach PostgreSQL. */
 function postgresEgress(run: ProgramRun): unknown[] {
     const policy = run.mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy");
-    return policy.inputs.spec.egress.filter((rule: { ports: { port: number }[] }) => rule.ports.some((p) => p.port === 5432)).flatMap((rule: { to: unknown[] }) => rule.to);
+    return policy.inputs.spec.egress
+        .filter((rule: { ports: { port: number }[] }) => rule.ports.some((p) => p.port === 5432))
+        .flatMap((rule: { to: unknown[] }) => rule.to);
 }
 
 /** The policy of the IAM role the pods assume to read the database credentials. */
@@ -66,10 +70,17 @@ function assertMonitoringVolumesSelected(run: ProgramRun, stack: string): void {
     assert.deepStrictEqual(required, { Backup: "daily", Environment: stack });
     const storageClass = run.mocks.one("kubernetes:storage.k8s.io/v1:StorageClass", "gp3");
     const volumeTags = volumeTagsOf(storageClass);
-    for (const [key, value] of Object.entries(required)) assert.strictEqual(volumeTags[key], value, `EBS volumes of the gp3 StorageClass: tag ${key}`);
+    for (const [key, value] of Object.entries(required))
+        assert.strictEqual(volumeTags[key], value, `EBS volumes of the gp3 StorageClass: tag ${key}`);
     const values = run.mocks.one("kubernetes:helm.sh/v3:Release", "monitoring-kube-prometheus-stack").inputs.values;
-    assert.strictEqual(values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName, storageClass.inputs.metadata.name);
-    assert.strictEqual(values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName, storageClass.inputs.metadata.name);
+    assert.strictEqual(
+        values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.storageClassName,
+        storageClass.inputs.metadata.name,
+    );
+    assert.strictEqual(
+        values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName,
+        storageClass.inputs.metadata.name,
+    );
     // The RDS primary matches the same conditions: Backup from the Database component, Environment from the provider's defaultTags.
     const primary = primaryInstance(run, stack);
     assert.strictEqual(primary.inputs.tags.Backup, required.Backup);
@@ -101,7 +112,10 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             assert.strictEqual(replica.inputs.parameterGroupName, drParameters.state.name);
             assert.deepStrictEqual(drParameters.inputs.parameters, primaryParameters(run));
             const lag = run.mocks.one("aws:cloudwatch/metricAlarm:MetricAlarm", "dr-replica-lag").inputs;
-            assert.deepStrictEqual([lag.metricName, lag.threshold, lag.dimensions], ["ReplicaLag", 60, { DBInstanceIdentifier: "claude-enhancer-production-dr" }]);
+            assert.deepStrictEqual(
+                [lag.metricName, lag.threshold, lag.dimensions],
+                ["ReplicaLag", 60, { DBInstanceIdentifier: "claude-enhancer-production-dr" }],
+            );
         });
 
         it("peers the DR VPC with the primary VPC's private route tables", () => {
@@ -109,7 +123,11 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             assert.strictEqual(peering.inputs.vpcId, "network-vpc-id"); // the mock engine's id of the primary VPC
             assert.strictEqual(peering.inputs.peerVpcId, "dr-vpc-id");
             const toDr = run.mocks.ofType("aws:ec2/route:Route").filter((r) => r.inputs.destinationCidrBlock === "10.250.0.0/16");
-            assert.deepStrictEqual(toDr.map((r) => r.inputs.routeTableId).sort(), ["network-private-0-id", "network-private-1-id", "network-private-2-id"]);
+            assert.deepStrictEqual(toDr.map((r) => r.inputs.routeTableId).sort(), [
+                "network-private-0-id",
+                "network-private-1-id",
+                "network-private-2-id",
+            ]);
         });
 
         it("replicates the Storage backup bucket with a role scoped to the two buckets and the two keys", () => {
@@ -122,7 +140,10 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             const resources = new Set(policy.Statement.flatMap((s: { Resource: string[] }) => s.Resource));
             const storageKey = run.mocks.one("aws:kms/key:Key", "storage-key").state.arn;
             const drKey = run.mocks.one("aws:kms/key:Key", "dr-key").state.arn;
-            assert.deepStrictEqual(resources, new Set([source.state.arn, `${source.state.arn}/*`, `${target.state.arn}/*`, storageKey, drKey]));
+            assert.deepStrictEqual(
+                resources,
+                new Set([source.state.arn, `${source.state.arn}/*`, `${target.state.arn}/*`, storageKey, drKey]),
+            );
         });
 
         it("backs up the tagged primary daily for 30 days and copies to the DR vault", () => {
@@ -147,11 +168,21 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             const o = run.outputs;
             assert.deepStrictEqual(
                 [o.drRegion, o.drReplicaIdentifier, o.drBackupVault, o.backupVault, o.drBucket],
-                ["us-west-2", "claude-enhancer-production-dr", "claude-enhancer-production-dr", "claude-enhancer-production", "claude-enhancer-production-backups-dr-123456789012"],
+                [
+                    "us-west-2",
+                    "claude-enhancer-production-dr",
+                    "claude-enhancer-production-dr",
+                    "claude-enhancer-production",
+                    "claude-enhancer-production-backups-dr-123456789012",
+                ],
             );
             assert.strictEqual(o.drReplicaArn, run.mocks.one("aws:rds/instance:Instance", "dr-replica").state.arn);
             assert.match(String(o.drReplicaUrn), /\$aws:rds\/instance:Instance::dr-replica$/);
-            assert.strictEqual(o.databaseHost, run.mocks.ofType("aws:rds/instance:Instance").find((r) => r.inputs.identifier === "claude-enhancer-production")?.state.address);
+            assert.strictEqual(
+                o.databaseHost,
+                run.mocks.ofType("aws:rds/instance:Instance").find((r) => r.inputs.identifier === "claude-enhancer-production")?.state
+                    .address,
+            );
         });
 
         it("schedules no off-hours scale-down", () => {
@@ -176,7 +207,12 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             const emails = ["platform-team@example.com", "finance-alerts@example.com"];
             assert.strictEqual(budget.limitAmount, "6000");
             assert.deepStrictEqual(
-                budget.notifications.map((n: Record<string, unknown>) => [n.notificationType, n.threshold, n.subscriberEmailAddresses, n.subscriberSnsTopicArns]),
+                budget.notifications.map((n: Record<string, unknown>) => [
+                    n.notificationType,
+                    n.threshold,
+                    n.subscriberEmailAddresses,
+                    n.subscriberSnsTopicArns,
+                ]),
                 [
                     ["ACTUAL", 80, emails, undefined],
                     ["FORECASTED", 100, emails, undefined],
@@ -219,7 +255,11 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
         });
 
         it("takes a rollout's pre-rollout snapshot of the promoted instance, in the DR region", async () => {
-            const rollout = { ...(readStackSettings("production").rollout as Record<string, unknown>), stage: "canary", candidateVersion: "9.9.9" };
+            const rollout = {
+                ...(readStackSettings("production").rollout as Record<string, unknown>),
+                stage: "canary",
+                candidateVersion: "9.9.9",
+            };
             const dr = { ...(readStackSettings("production").dr as Record<string, unknown>), activeDatabase: "dr" };
             const canary = await runProgram("production", { overrides: { dr, rollout } });
             const snapshot = canary.mocks.one("aws:rds/snapshot:Snapshot");
@@ -228,7 +268,10 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
         });
 
         it("stops alarming on the lag of a replica that is no longer one", () => {
-            assert.deepStrictEqual(run.mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name === "dr-replica-lag"), []);
+            assert.deepStrictEqual(
+                run.mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name === "dr-replica-lag"),
+                [],
+            );
         });
     });
 
@@ -240,14 +283,25 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
 
         it("scales every node group's Auto Scaling group down at 22:00 and up at 08:00 Mon–Fri", () => {
             const schedules = run.mocks.ofType("aws:autoscaling/schedule:Schedule").map((s) => s.inputs);
-            const groups = Object.fromEntries(run.mocks.ofType("aws:eks/nodeGroup:NodeGroup").map((g) => [g.state.resources[0].autoscalingGroups[0].name, g]));
+            const groups = Object.fromEntries(
+                run.mocks.ofType("aws:eks/nodeGroup:NodeGroup").map((g) => [g.state.resources[0].autoscalingGroups[0].name, g]),
+            );
             assert.strictEqual(schedules.length, 4);
             for (const s of schedules) {
                 assert.ok(groups[s.autoscalingGroupName], `unknown Auto Scaling group ${s.autoscalingGroupName}`);
                 assert.strictEqual(s.timeZone, "Asia/Shanghai");
             }
-            assert.deepStrictEqual(schedules.filter((s) => s.recurrence === "0 22 * * *").map((s) => s.desiredCapacity), [0, 0]);
-            assert.deepStrictEqual(schedules.filter((s) => s.recurrence === "0 8 * * 1-5").map((s) => s.desiredCapacity).sort(), [2, 3]);
+            assert.deepStrictEqual(
+                schedules.filter((s) => s.recurrence === "0 22 * * *").map((s) => s.desiredCapacity),
+                [0, 0],
+            );
+            assert.deepStrictEqual(
+                schedules
+                    .filter((s) => s.recurrence === "0 8 * * 1-5")
+                    .map((s) => s.desiredCapacity)
+                    .sort(),
+                [2, 3],
+            );
         });
 
         it("backs up the monitoring stack's EBS volumes through the gp3 StorageClass's tags", () => {
@@ -263,9 +317,15 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
         it("backs up for 7 days and has nothing in the DR region", () => {
             const [rule] = run.mocks.one("aws:backup/plan:Plan").inputs.rules;
             assert.deepStrictEqual([rule.lifecycle, rule.copyActions], [{ deleteAfter: 7 }, []]);
-            assert.deepStrictEqual(inDrRegion(run).map((r) => `${r.type} ${r.name}`), []);
+            assert.deepStrictEqual(
+                inDrRegion(run).map((r) => `${r.type} ${r.name}`),
+                [],
+            );
             assert.deepStrictEqual(run.mocks.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig"), []);
-            assert.deepStrictEqual([run.outputs.drReplicaIdentifier, run.outputs.drBucket, run.outputs.drBackupVault], [undefined, undefined, undefined]);
+            assert.deepStrictEqual(
+                [run.outputs.drReplicaIdentifier, run.outputs.drBucket, run.outputs.drBackupVault],
+                [undefined, undefined, undefined],
+            );
         });
     });
 
@@ -274,7 +334,14 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
             const topic = "arn:aws:sns:us-east-1:123456789012:finops";
             const run = await runProgram("staging", {
                 overrides: {
-                    offHours: { enabled: true, timeZone: "Europe/Berlin", scaleDownCron: "30 19 * * 1-5", scaleUpCron: "45 6 * * 1-5", nodeGroups: ["app"], minNodes: 1 },
+                    offHours: {
+                        enabled: true,
+                        timeZone: "Europe/Berlin",
+                        scaleDownCron: "30 19 * * 1-5",
+                        scaleUpCron: "45 6 * * 1-5",
+                        nodeGroups: ["app"],
+                        minNodes: 1,
+                    },
                     budget: { monthlyLimitUsd: 350, notificationEmails: ["ops@example.com"], notificationTopicArns: [topic] },
                 },
             });
@@ -286,24 +353,40 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
                 schedules.map((s) => [s.autoscalingGroupName, s.recurrence, s.timeZone, s.minSize, s.desiredCapacity, s.maxSize]),
                 [
                     [asg, "30 19 * * 1-5", "Europe/Berlin", 1, 1, 1],
-                    [asg, "45 6 * * 1-5", "Europe/Berlin", app.inputs.scalingConfig.minSize, app.inputs.scalingConfig.desiredSize, app.inputs.scalingConfig.maxSize],
+                    [
+                        asg,
+                        "45 6 * * 1-5",
+                        "Europe/Berlin",
+                        app.inputs.scalingConfig.minSize,
+                        app.inputs.scalingConfig.desiredSize,
+                        app.inputs.scalingConfig.maxSize,
+                    ],
                 ],
             );
             const budget = run.mocks.one("aws:budgets/budget:Budget").inputs;
             assert.strictEqual(budget.limitAmount, "350");
-            for (const n of budget.notifications) assert.deepStrictEqual([n.subscriberEmailAddresses, n.subscriberSnsTopicArns], [["ops@example.com"], [topic]]);
+            for (const n of budget.notifications)
+                assert.deepStrictEqual([n.subscriberEmailAddresses, n.subscriberSnsTopicArns], [["ops@example.com"], [topic]]);
         });
     });
 
     describe("local", () => {
         it("has none of the AWS parts: no backup, DR, schedule or budget", async () => {
             const run = await runProgram("local");
-            assert.deepStrictEqual(run.resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws").map((r) => `${r.type} ${r.name}`), []);
+            assert.deepStrictEqual(
+                run.resources
+                    .filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws")
+                    .map((r) => `${r.type} ${r.name}`),
+                [],
+            );
             assert.deepStrictEqual(
                 run.resources.filter((r) => /^claude-enhancer:(backup|dr|cost):/.test(r.type)).map((r) => r.type),
                 [],
             );
-            assert.deepStrictEqual([run.outputs.backupVault, run.outputs.drReplicaIdentifier, run.outputs.drBucket], [undefined, undefined, undefined]);
+            assert.deepStrictEqual(
+                [run.outputs.backupVault, run.outputs.drReplicaIdentifier, run.outputs.drBucket],
+                [undefined, undefined, undefined],
+            );
         });
     });
 });

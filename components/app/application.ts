@@ -83,8 +83,13 @@ export class Application extends pulumi.ComponentResource {
         this.args = args;
         const { app, stage } = args;
         const candidatePresent = stage.candidatePresent;
-        if (candidatePresent && !args.candidateVersion) throw new Error(`stage ${stage.name} runs a candidate but no candidateVersion was given`);
-        const common = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": APP_NAME, "app.kubernetes.io/managed-by": "pulumi" };
+        if (candidatePresent && !args.candidateVersion)
+            throw new Error(`stage ${stage.name} runs a candidate but no candidateVersion was given`);
+        const common = {
+            "app.kubernetes.io/name": APP_NAME,
+            "app.kubernetes.io/part-of": APP_NAME,
+            "app.kubernetes.io/managed-by": "pulumi",
+        };
         this.namespace = pulumi.output(args.namespace);
 
         const credentials = args.database.credentials;
@@ -130,7 +135,12 @@ export class Application extends pulumi.ComponentResource {
             new k8s.core.v1.Service(
                 resourceName,
                 {
-                    metadata: { name: serviceName, namespace: args.namespace, labels: common, annotations: { [`${LABEL_DOMAIN}/description`]: description } },
+                    metadata: {
+                        name: serviceName,
+                        namespace: args.namespace,
+                        labels: common,
+                        annotations: { [`${LABEL_DOMAIN}/description`]: description },
+                    },
                     spec: {
                         type: "ClusterIP",
                         selector,
@@ -141,7 +151,12 @@ export class Application extends pulumi.ComponentResource {
             );
         service(`${name}-service`, APP_NAME, { ...SERVICE_SELECTOR }, "both tracks; Istio splits by subset");
         service(`${name}-stable-service`, `${APP_NAME}-stable`, selectorLabels("stable"), "stable track only (nginx main Ingress)");
-        service(`${name}-candidate-service`, `${APP_NAME}-candidate`, selectorLabels("candidate"), "candidate track only (nginx canary Ingress)");
+        service(
+            `${name}-candidate-service`,
+            `${APP_NAME}-candidate`,
+            selectorLabels("candidate"),
+            "candidate track only (nginx canary Ingress)",
+        );
         this.services = { main: APP_NAME, stable: `${APP_NAME}-stable`, candidate: `${APP_NAME}-candidate`, port: app.servicePort };
 
         this.networkPolicy(name, common);
@@ -173,8 +188,20 @@ export class Application extends pulumi.ComponentResource {
                     minReplicas: stage.blueReplicas,
                     maxReplicas: app.autoscaling.maxReplicas,
                     metrics: [
-                        { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: app.autoscaling.targetCpuPercent } } },
-                        { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: app.autoscaling.targetMemoryPercent } } },
+                        {
+                            type: "Resource",
+                            resource: {
+                                name: "cpu",
+                                target: { type: "Utilization", averageUtilization: app.autoscaling.targetCpuPercent },
+                            },
+                        },
+                        {
+                            type: "Resource",
+                            resource: {
+                                name: "memory",
+                                target: { type: "Utilization", averageUtilization: app.autoscaling.targetMemoryPercent },
+                            },
+                        },
                     ],
                     behavior: HPA_BEHAVIOR,
                 },
@@ -205,7 +232,11 @@ export class Application extends pulumi.ComponentResource {
                 `${name}-candidate`,
                 {
                     metadata: { name: `${APP_NAME}-candidate`, namespace: args.namespace, labels: common },
-                    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels("candidate") }, unhealthyPodEvictionPolicy: "AlwaysAllow" },
+                    spec: {
+                        maxUnavailable: 1,
+                        selector: { matchLabels: selectorLabels("candidate") },
+                        unhealthyPodEvictionPolicy: "AlwaysAllow",
+                    },
                 },
                 { parent: this },
             );
@@ -242,7 +273,11 @@ export class Application extends pulumi.ComponentResource {
                     JSON.stringify({
                         Version: "2012-10-17",
                         Statement: [
-                            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: secretArn },
+                            {
+                                Effect: "Allow",
+                                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                                Resource: secretArn,
+                            },
                             ...(keyArn ? [{ Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn }] : []),
                         ],
                     }),
@@ -264,7 +299,7 @@ export class Application extends pulumi.ComponentResource {
     /**
      * Ingress only from the ingress controller / mesh gateway and from monitoring, on the service
      * port; egress only to PostgreSQL, Redis and DNS, plus istiod (a sidecar cannot run without it) and
- * HTTPS when the database credentials come from Secrets Manager.
+     * HTTPS when the database credentials come from Secrets Manager.
      * It selects every pod of the service: both tracks and the migration Job.
      */
     private networkPolicy(name: string, labels: Record<string, string>): void {
@@ -289,9 +324,15 @@ export class Application extends pulumi.ComponentResource {
                     podSelector: { matchLabels: { "app.kubernetes.io/name": APP_NAME } },
                     policyTypes: ["Ingress", "Egress"],
                     ingress: [
-                        { from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map(namespacePeer)), ports: [tcp(app.containerPort)] },
+                        {
+                            from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map(namespacePeer)),
+                            ports: [tcp(app.containerPort)],
+                        },
                         // With Istio, Prometheus scrapes the sidecar's merged metrics port instead of the app's.
-                        { from: [namespacePeer(MONITORING_NAMESPACE)], ports: istio ? [tcp(app.containerPort), tcp(ISTIO_MERGED_METRICS_PORT)] : [tcp(app.containerPort)] },
+                        {
+                            from: [namespacePeer(MONITORING_NAMESPACE)],
+                            ports: istio ? [tcp(app.containerPort), tcp(ISTIO_MERGED_METRICS_PORT)] : [tcp(app.containerPort)],
+                        },
                     ],
                     egress,
                 },

@@ -70,9 +70,13 @@ export function databaseCredentials(sources: CredentialSources): DatabaseCredent
                 return arn;
             }),
             kmsKeyArn: sources.kmsKeyArn,
-            irsa: { oidcProviderArn: sources.oidcProviderArn, issuerHostPath: sources.oidcProviderUrl.apply((url) => url.replace(/^https:\/\//, "")) },
+            irsa: {
+                oidcProviderArn: sources.oidcProviderArn,
+                issuerHostPath: sources.oidcProviderUrl.apply((url) => url.replace(/^https:\/\//, "")),
+            },
         };
     }
-    if (sources.password === undefined) throw new Error("the database has neither an RDS-managed secret reachable through IRSA nor a password");
+    if (sources.password === undefined)
+        throw new Error("the database has neither an RDS-managed secret reachable through IRSA nor a password");
     return { kind: "password", username: sources.username, password: sources.password };
 }

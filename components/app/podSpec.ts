@@ -26,7 +26,10 @@ export interface PodContext {
 
 /** A version string as a label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
 export function versionLabel(version: string): string {
-    const cleaned = version.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    const cleaned = version
+        .replace(/[^A-Za-z0-9._-]/g, "-")
+        .slice(0, 63)
+        .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
     if (cleaned === "") throw new Error(`version "${version}" has no characters usable in a label value`);
     return cleaned;
 }
@@ -42,7 +45,10 @@ export function dnsLabel(text: string, max = 63): string {
 }
 
 /** Selects the service's pods of both tracks (the main Service; the mesh's authorization policy). */
-export const SERVICE_SELECTOR: Readonly<Record<string, string>> = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "api" };
+export const SERVICE_SELECTOR: Readonly<Record<string, string>> = {
+    "app.kubernetes.io/name": APP_NAME,
+    "app.kubernetes.io/component": "api",
+};
 
 /** The labels a track's Deployment selects on; they never change, so no stage ever needs to replace a Deployment. */
 export function selectorLabels(track: Track): Record<string, string> {
@@ -94,9 +100,27 @@ const VOLUME_MOUNTS = [
 export function probes(port: number): Record<"startupProbe" | "readinessProbe" | "livenessProbe", Record<string, unknown>> {
     const get = (path: string) => ({ path, port, httpHeaders: [{ name: "X-Health-Check", value: "kubernetes" }] });
     return {
-        startupProbe: { httpGet: get("/health/startup"), initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 10 },
-        readinessProbe: { httpGet: get("/health/ready"), initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 },
-        livenessProbe: { httpGet: get("/health/live"), initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 },
+        startupProbe: {
+            httpGet: get("/health/startup"),
+            initialDelaySeconds: 30,
+            periodSeconds: 10,
+            timeoutSeconds: 10,
+            failureThreshold: 10,
+        },
+        readinessProbe: {
+            httpGet: get("/health/ready"),
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            timeoutSeconds: 5,
+            failureThreshold: 2,
+        },
+        livenessProbe: {
+            httpGet: get("/health/live"),
+            initialDelaySeconds: 60,
+            periodSeconds: 30,
+            timeoutSeconds: 10,
+            failureThreshold: 3,
+        },
     };
 }
 
@@ -151,13 +175,21 @@ export function podTemplate(ctx: PodContext, track: Track, version: string): k8s
                     preferredDuringSchedulingIgnoredDuringExecution: [
                         {
                             weight: 100,
-                            podAffinityTerm: { labelSelector: { matchLabels: selectorLabels(track) }, topologyKey: "kubernetes.io/hostname" },
+                            podAffinityTerm: {
+                                labelSelector: { matchLabels: selectorLabels(track) },
+                                topologyKey: "kubernetes.io/hostname",
+                            },
                         },
                     ],
                 },
             },
             topologySpreadConstraints: [
-                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selectorLabels(track) } },
+                {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: "ScheduleAnyway",
+                    labelSelector: { matchLabels: selectorLabels(track) },
+                },
             ],
             containers: [
                 {
@@ -182,7 +214,12 @@ export function podTemplate(ctx: PodContext, track: Track, version: string): k8s
  * such as the schema migration. Outside the mesh: an injected sidecar would never exit, and the
  * data stores are not in the mesh either.
  */
-export function taskPodTemplate(ctx: PodContext, version: string, command: string[], extraLabels: Record<string, string>): k8s.types.input.core.v1.PodTemplateSpec {
+export function taskPodTemplate(
+    ctx: PodContext,
+    version: string,
+    command: string[],
+    extraLabels: Record<string, string>,
+): k8s.types.input.core.v1.PodTemplateSpec {
     const { app } = ctx;
     return {
         metadata: {

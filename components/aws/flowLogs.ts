@@ -23,7 +23,12 @@ export interface VpcFlowLogsArgs {
  * delivered by a role that may write only there. Children of `parent`, named `name-flow-logs`; the
  * log group and the flow log live in `regionProvider`'s region when given (a DR VPC), the role is global.
  */
-export function vpcFlowLogs(name: string, args: VpcFlowLogsArgs, parent: pulumi.Resource, regionProvider?: aws.Provider): EncryptedLogGroup {
+export function vpcFlowLogs(
+    name: string,
+    args: VpcFlowLogsArgs,
+    parent: pulumi.Resource,
+    regionProvider?: aws.Provider,
+): EncryptedLogGroup {
     const logGroup = new EncryptedLogGroup(
         `${name}-flow-logs`,
         { logGroupName: args.logGroupName, retentionInDays: args.retentionInDays, keyAlias: args.keyAlias, purpose: args.purpose },

@@ -100,12 +100,18 @@ export function hardenedBucket(
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
         opts,
     );
-    const versioning = new aws.s3.BucketVersioning(resourceName, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
+    const versioning = new aws.s3.BucketVersioning(
+        resourceName,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        opts,
+    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
         resourceName,
         {
             bucket: bucket.id,
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }],
+            rules: [
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true },
+            ],
         },
         opts,
     );
@@ -116,6 +122,10 @@ export function hardenedBucket(
         { ...opts, dependsOn: [publicAccessBlock] },
     );
     // Noncurrent-version rules need versioning in place first.
-    new aws.s3.BucketLifecycleConfiguration(resourceName, { bucket: bucket.id, rules: args.lifecycleRules }, { ...opts, dependsOn: [versioning] });
+    new aws.s3.BucketLifecycleConfiguration(
+        resourceName,
+        { bucket: bucket.id, rules: args.lifecycleRules },
+        { ...opts, dependsOn: [versioning] },
+    );
     return { bucket, versioning };
 }

@@ -115,7 +115,12 @@ export function clusterEncryptionPolicy(keyArn: string): PolicyDocument {
  * Trust policy of an IRSA role: only the named Kubernetes service account, presenting a token for STS
  * issued by the cluster's OIDC issuer (`issuerHostPath` = issuer URL without https://), may assume it.
  */
-export function irsaAssumeRolePolicy(oidcProviderArn: string, issuerHostPath: string, namespace: string, serviceAccount: string): PolicyDocument {
+export function irsaAssumeRolePolicy(
+    oidcProviderArn: string,
+    issuerHostPath: string,
+    namespace: string,
+    serviceAccount: string,
+): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [

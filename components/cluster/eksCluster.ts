@@ -71,7 +71,10 @@ export class EksCluster extends pulumi.ComponentResource {
 
         const clusterRole = new aws.iam.Role(
             `${name}-cluster`,
-            { description: `EKS control plane of ${clusterName}`, assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("eks.amazonaws.com")) },
+            {
+                description: `EKS control plane of ${clusterName}`,
+                assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("eks.amazonaws.com")),
+            },
             { parent: this },
         );
         const clusterPolicy = new aws.iam.RolePolicyAttachment(
@@ -80,7 +83,12 @@ export class EksCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const secretsKey = rotatingKey(`${name}-secrets`, `${clusterName}-secrets`, `Envelope encryption of Kubernetes secrets in ${clusterName}`, { parent: this });
+        const secretsKey = rotatingKey(
+            `${name}-secrets`,
+            `${clusterName}-secrets`,
+            `Envelope encryption of Kubernetes secrets in ${clusterName}`,
+            { parent: this },
+        );
         const secretsKeyUse = new aws.iam.RolePolicy(
             `${name}-cluster-secrets-key`,
             { role: clusterRole.id, policy: secretsKey.arn.apply((arn) => JSON.stringify(clusterEncryptionPolicy(arn))) },
@@ -135,17 +143,31 @@ export class EksCluster extends pulumi.ComponentResource {
 
         const nodeRole = new aws.iam.Role(
             `${name}-node`,
-            { description: `Managed nodes of ${clusterName}`, assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")) },
+            {
+                description: `Managed nodes of ${clusterName}`,
+                assumeRolePolicy: JSON.stringify(serviceAssumeRolePolicy("ec2.amazonaws.com")),
+            },
             { parent: this },
         );
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
-            (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: managedPolicy(policy) }, { parent: this }),
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-node-${policy}`,
+                    { role: nodeRole.name, policyArn: managedPolicy(policy) },
+                    { parent: this },
+                ),
         );
 
         const addon = (addonName: string, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
             new aws.eks.Addon(
                 `${name}-${addonName}`,
-                { clusterName: this.cluster.name, addonName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", ...extra },
+                {
+                    clusterName: this.cluster.name,
+                    addonName,
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
+                    ...extra,
+                },
                 { parent: this, dependsOn },
             );
         this.addons = {};
@@ -207,7 +229,9 @@ export class EksCluster extends pulumi.ComponentResource {
                 description: `IRSA role of the EBS CSI controller in ${clusterName}`,
                 assumeRolePolicy: pulumi
                     .all([this.oidcProviderArn, this.oidcProviderUrl])
-                    .apply(([arn, url]) => JSON.stringify(irsaAssumeRolePolicy(arn, url, EBS_CSI_SERVICE_ACCOUNT.namespace, EBS_CSI_SERVICE_ACCOUNT.name))),
+                    .apply(([arn, url]) =>
+                        JSON.stringify(irsaAssumeRolePolicy(arn, url, EBS_CSI_SERVICE_ACCOUNT.namespace, EBS_CSI_SERVICE_ACCOUNT.name)),
+                    ),
             },
             { parent: this },
         );
@@ -218,7 +242,10 @@ export class EksCluster extends pulumi.ComponentResource {
         );
         const nodeGroups = Object.values(this.nodeGroups);
         this.addons["coredns"] = addon("coredns", {}, nodeGroups);
-        this.addons["aws-ebs-csi-driver"] = addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsCsiRole.arn }, [...nodeGroups, ebsCsiPolicy]);
+        this.addons["aws-ebs-csi-driver"] = addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsCsiRole.arn }, [
+            ...nodeGroups,
+            ebsCsiPolicy,
+        ]);
 
         this.clusterName = this.cluster.name;
         this.clusterSecurityGroupId = this.cluster.vpcConfig.clusterSecurityGroupId;

@@ -70,7 +70,10 @@ export function readKubeconfigFile(configured: string): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (err) {
-        throw new Error(`claude-enhancer:cluster.kubeconfigPath: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+        throw new Error(
+            `claude-enhancer:cluster.kubeconfigPath: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+            { cause: err },
+        );
     }
 }
 
@@ -79,8 +82,11 @@ export function readKubeconfigFile(configured: string): string {
  * first existing file of `KUBECONFIG` (a path list), else `~/.kube/config`; undefined when there is none.
  * Contexts spread over several KUBECONFIG files are not merged: set `cluster.kubeconfigPath` for those.
  */
-export function ambientKubeconfigPath(env: NodeJS.ProcessEnv = process.env, home = os.homedir(), exists: (file: string) => boolean = fs.existsSync): string | undefined {
+export function ambientKubeconfigPath(
+    env: NodeJS.ProcessEnv = process.env,
+    home = os.homedir(),
+    exists: (file: string) => boolean = fs.existsSync,
+): string | undefined {
     const candidates = env.KUBECONFIG ? env.KUBECONFIG.split(path.delimiter).filter((p) => p !== "") : [path.join(home, ".kube", "config")];
     return candidates.find((file) => exists(file));
 }
-

@@ -24,8 +24,20 @@ export function budgetNotifications(budget: BudgetConfig): aws.types.input.budge
         subscriberSnsTopicArns: budget.notificationTopicArns.length > 0 ? budget.notificationTopicArns : undefined,
     };
     return [
-        { notificationType: "ACTUAL", comparisonOperator: "GREATER_THAN", threshold: ACTUAL_THRESHOLD_PERCENT, thresholdType: "PERCENTAGE", ...subscribers },
-        { notificationType: "FORECASTED", comparisonOperator: "GREATER_THAN", threshold: FORECAST_THRESHOLD_PERCENT, thresholdType: "PERCENTAGE", ...subscribers },
+        {
+            notificationType: "ACTUAL",
+            comparisonOperator: "GREATER_THAN",
+            threshold: ACTUAL_THRESHOLD_PERCENT,
+            thresholdType: "PERCENTAGE",
+            ...subscribers,
+        },
+        {
+            notificationType: "FORECASTED",
+            comparisonOperator: "GREATER_THAN",
+            threshold: FORECAST_THRESHOLD_PERCENT,
+            thresholdType: "PERCENTAGE",
+            ...subscribers,
+        },
     ];
 }
 

@@ -104,7 +104,16 @@ export class Cache extends pulumi.ComponentResource {
                     // The password reaches Redis in its config file, not on its command line (visible in the process list).
                     secretData: { password: this.authToken, "redis.conf": this.authToken.apply(inClusterRedisConf) },
                     container: redisContainer(storeSecretName("redis")),
-                    volumes: [{ name: "config", secret: { secretName: storeSecretName("redis"), items: [{ key: "redis.conf", path: "redis.conf" }], defaultMode: 0o440 } }],
+                    volumes: [
+                        {
+                            name: "config",
+                            secret: {
+                                secretName: storeSecretName("redis"),
+                                items: [{ key: "redis.conf", path: "redis.conf" }],
+                                defaultMode: 0o440,
+                            },
+                        },
+                    ],
                     volumeMounts: [{ name: "config", mountPath: "/etc/redis", readOnly: true }],
                 },
                 { parent: this },
@@ -120,7 +129,8 @@ export class Cache extends pulumi.ComponentResource {
     private createElastiCache(name: string, config: ElastiCacheConfig, args: CacheArgs) {
         if (!args.network) throw new Error("cache.mode elasticache needs the Network component (cluster.mode eks)");
         const clusterSecurityGroupId = args.cluster.clusterSecurityGroupId;
-        if (clusterSecurityGroupId === undefined) throw new Error("cache.mode elasticache needs the EKS cluster's security group (cluster.mode eks)");
+        if (clusterSecurityGroupId === undefined)
+            throw new Error("cache.mode elasticache needs the EKS cluster's security group (cluster.mode eks)");
         const prefix = currentStackPrefix();
         const groupId = checkedIdentifier(prefix, 40, "ElastiCache replication group id");
         const parent = { parent: this };
@@ -133,7 +143,12 @@ export class Cache extends pulumi.ComponentResource {
         );
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { name: `${prefix}-cache`, description: "Redis, reachable from the EKS cluster only", vpcId: args.network.vpcId, tags: { Name: `${prefix}-cache` } },
+            {
+                name: `${prefix}-cache`,
+                description: "Redis, reachable from the EKS cluster only",
+                vpcId: args.network.vpcId,
+                tags: { Name: `${prefix}-cache` },
+            },
             parent,
         );
         new aws.vpc.SecurityGroupIngressRule(
@@ -150,7 +165,12 @@ export class Cache extends pulumi.ComponentResource {
         );
         const parameterGroup = new aws.elasticache.ParameterGroup(
             `${name}-params`,
-            { name: `${prefix}-redis7`, family: "redis7", description: `Redis 7 cluster-mode settings of ${prefix}`, parameters: REDIS_PARAMETERS },
+            {
+                name: `${prefix}-redis7`,
+                family: "redis7",
+                description: `Redis 7 cluster-mode settings of ${prefix}`,
+                parameters: REDIS_PARAMETERS,
+            },
             parent,
         );
         const token = new random.RandomPassword(

@@ -144,13 +144,19 @@ export class Database extends pulumi.ComponentResource {
     private createRds(name: string, config: RdsDatabaseConfig, args: DatabaseArgs) {
         if (!args.network) throw new Error("database.mode rds needs the Network component (cluster.mode eks)");
         const clusterSecurityGroupId = args.cluster.clusterSecurityGroupId;
-        if (clusterSecurityGroupId === undefined) throw new Error("database.mode rds needs the EKS cluster's security group (cluster.mode eks)");
+        if (clusterSecurityGroupId === undefined)
+            throw new Error("database.mode rds needs the EKS cluster's security group (cluster.mode eks)");
         const prefix = currentStackPrefix();
         const identifier = checkedIdentifier(prefix, 63 - "-replica".length, "RDS instance identifier");
         const production = args.environment === "production";
         const parent = { parent: this };
 
-        const key = rotatingKey(`${name}-key`, `${prefix}-database`, `PostgreSQL storage, Performance Insights and credentials of ${prefix}`, { parent: this });
+        const key = rotatingKey(
+            `${name}-key`,
+            `${prefix}-database`,
+            `PostgreSQL storage, Performance Insights and credentials of ${prefix}`,
+            { parent: this },
+        );
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,
@@ -159,7 +165,12 @@ export class Database extends pulumi.ComponentResource {
         );
         const securityGroup = new aws.ec2.SecurityGroup(
             `${name}-sg`,
-            { name: `${prefix}-database`, description: "PostgreSQL, reachable from the EKS cluster only", vpcId: args.network.vpcId, tags: { Name: `${prefix}-database` } },
+            {
+                name: `${prefix}-database`,
+                description: "PostgreSQL, reachable from the EKS cluster only",
+                vpcId: args.network.vpcId,
+                tags: { Name: `${prefix}-database` },
+            },
             parent,
         );
         new aws.vpc.SecurityGroupIngressRule(
@@ -176,7 +187,12 @@ export class Database extends pulumi.ComponentResource {
         );
         const parameterGroup = new aws.rds.ParameterGroup(
             `${name}-params`,
-            { name: `${prefix}-postgres15`, family: "postgres15", description: `PostgreSQL 15 settings of ${prefix}`, parameters: POSTGRES_PARAMETERS },
+            {
+                name: `${prefix}-postgres15`,
+                family: "postgres15",
+                description: `PostgreSQL 15 settings of ${prefix}`,
+                parameters: POSTGRES_PARAMETERS,
+            },
             parent,
         );
 
@@ -196,7 +212,9 @@ export class Database extends pulumi.ComponentResource {
                 `${name}-monitoring`,
                 {
                     role: role.name,
-                    policyArn: accountScope(this).apply((scope) => awsManagedPolicyArn(scope.partition, "service-role/AmazonRDSEnhancedMonitoringRole")),
+                    policyArn: accountScope(this).apply((scope) =>
+                        awsManagedPolicyArn(scope.partition, "service-role/AmazonRDSEnhancedMonitoringRole"),
+                    ),
                 },
                 parent,
             );
@@ -278,7 +296,17 @@ export class Database extends pulumi.ComponentResource {
 /** The PostgreSQL container of the in-cluster database, minus what InClusterStore adds. */
 function postgresContainer(databaseName: string, secretName: string) {
     // pg_isready over TCP: during first-start initialisation the server listens on the socket only, so the pod is not ready yet.
-    const isReady = { exec: { command: ["pg_isready", "--host=127.0.0.1", `--port=${POSTGRES_PORT}`, `--username=${IN_CLUSTER_USERNAME}`, `--dbname=${databaseName}`] } };
+    const isReady = {
+        exec: {
+            command: [
+                "pg_isready",
+                "--host=127.0.0.1",
+                `--port=${POSTGRES_PORT}`,
+                `--username=${IN_CLUSTER_USERNAME}`,
+                `--dbname=${databaseName}`,
+            ],
+        },
+    };
     return {
         image: POSTGRES_IMAGE,
         // The same extension the RDS parameter group preloads, so queries behave alike locally.

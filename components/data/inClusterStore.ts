@@ -116,7 +116,10 @@ export class InClusterStore extends pulumi.ComponentResource {
     constructor(name: string, args: InClusterStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("data", "InClusterStore"), name, {}, opts);
         const labels = storeLabels(args.name, args.component);
-        const selector = { "app.kubernetes.io/name": labels["app.kubernetes.io/name"], "app.kubernetes.io/part-of": labels["app.kubernetes.io/part-of"] };
+        const selector = {
+            "app.kubernetes.io/name": labels["app.kubernetes.io/name"],
+            "app.kubernetes.io/part-of": labels["app.kubernetes.io/part-of"],
+        };
         const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
         this.secretName = storeSecretName(args.name);
 
@@ -129,7 +132,11 @@ export class InClusterStore extends pulumi.ComponentResource {
             name,
             {
                 metadata: metadata(args.name),
-                spec: { type: "ClusterIP", selector, ports: [{ name: args.name, port: args.port, targetPort: args.name, protocol: "TCP" }] },
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: args.name, port: args.port, targetPort: args.name, protocol: "TCP" }],
+                },
             },
             { parent: this },
         );

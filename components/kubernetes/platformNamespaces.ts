@@ -17,10 +17,19 @@ export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 export function platformNamespaces(config: PlatformConfig): NamespaceSpec[] {
     const namespaces: NamespaceSpec[] = [
         { name: APP_NAMESPACE, podSecurity: "restricted", labels: { "istio-injection": "enabled" } },
-        { name: MONITORING_NAMESPACE, podSecurity: "privileged", exception: "node-exporter reads the host's /proc and /sys with hostNetwork and hostPID" },
+        {
+            name: MONITORING_NAMESPACE,
+            podSecurity: "privileged",
+            exception: "node-exporter reads the host's /proc and /sys with hostNetwork and hostPID",
+        },
         { name: LOGGING_NAMESPACE, podSecurity: "privileged", exception: "the log shipper DaemonSet reads container logs from host paths" },
         { name: TRACING_NAMESPACE, podSecurity: "restricted" },
-        { name: ISTIO_NAMESPACE, podSecurity: "privileged", exception: "the istio-cni node agent installs the CNI plugin on every node, so application pods need no NET_ADMIN init container" },
+        {
+            name: ISTIO_NAMESPACE,
+            podSecurity: "privileged",
+            exception:
+                "the istio-cni node agent installs the CNI plugin on every node, so application pods need no NET_ADMIN init container",
+        },
     ];
     if (config.mesh.router === "nginx") {
         namespaces.push({ name: INGRESS_NGINX_NAMESPACE, podSecurity: "restricted" });

@@ -19,7 +19,8 @@ export function volumeTagParameters(tags: Record<string, string>): Record<string
         .sort()
         .forEach((key, i) => {
             const value = tags[key];
-            if (/[=,]/.test(key) || /[=,]/.test(value)) throw new Error(`volume tag ${key}=${value}: "=" and "," cannot be passed to the EBS CSI driver`);
+            if (/[=,]/.test(key) || /[=,]/.test(value))
+                throw new Error(`volume tag ${key}=${value}: "=" and "," cannot be passed to the EBS CSI driver`);
             parameters[`tagSpecification_${i + 1}`] = `${key}=${value}`;
         });
     return parameters;
@@ -43,7 +44,12 @@ export class Gp3StorageClass extends pulumi.ComponentResource {
                     labels: PLATFORM_LABELS,
                 },
                 provisioner: "ebs.csi.aws.com",
-                parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4", ...volumeTagParameters(args.volumeTags) },
+                parameters: {
+                    type: "gp3",
+                    encrypted: "true",
+                    "csi.storage.k8s.io/fstype": "ext4",
+                    ...volumeTagParameters(args.volumeTags),
+                },
                 volumeBindingMode: "WaitForFirstConsumer",
                 allowVolumeExpansion: true,
                 reclaimPolicy: "Delete",

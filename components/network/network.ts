@@ -45,7 +45,9 @@ export class Network extends pulumi.ComponentResource {
         this.availabilityZones = plan.map((_, i) =>
             zones.names.apply((names) => {
                 if (names.length < args.azCount) {
-                    throw new Error(`network.azCount is ${args.azCount} but the region offers ${names.length} availability zones (${names.join(", ")})`);
+                    throw new Error(
+                        `network.azCount is ${args.azCount} but the region offers ${names.length} availability zones (${names.join(", ")})`,
+                    );
                 }
                 return names[i];
             }),
@@ -86,7 +88,11 @@ export class Network extends pulumi.ComponentResource {
                 ),
         );
 
-        const publicRouteTable = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: { Name: `${prefix}-public` } }, { parent: this });
+        const publicRouteTable = new aws.ec2.RouteTable(
+            `${name}-public`,
+            { vpcId: vpc.id, tags: { Name: `${prefix}-public` } },
+            { parent: this },
+        );
         // Routes are separate resources, not inline `routes`, so other components (the DR peering) can add
         // routes to these tables without the next update removing them.
         new aws.ec2.Route(
@@ -95,7 +101,12 @@ export class Network extends pulumi.ComponentResource {
             { parent: this },
         );
         publicSubnets.forEach(
-            (subnet, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: subnet.id, routeTableId: publicRouteTable.id }, { parent: this }),
+            (subnet, i) =>
+                new aws.ec2.RouteTableAssociation(
+                    `${name}-public-${i}`,
+                    { subnetId: subnet.id, routeTableId: publicRouteTable.id },
+                    { parent: this },
+                ),
         );
 
         const natGateways = Array.from({ length: args.natGateways }, (_, i) => {
@@ -108,13 +119,21 @@ export class Network extends pulumi.ComponentResource {
         });
 
         const privateRouteTables = plan.map((az, i) => {
-            const table = new aws.ec2.RouteTable(`${name}-private-${i}`, { vpcId: vpc.id, tags: { Name: `${prefix}-private-${i}` } }, { parent: this });
+            const table = new aws.ec2.RouteTable(
+                `${name}-private-${i}`,
+                { vpcId: vpc.id, tags: { Name: `${prefix}-private-${i}` } },
+                { parent: this },
+            );
             new aws.ec2.Route(
                 `${name}-private-${i}-nat`,
                 { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: natGateways[az.natGatewayIndex].id },
                 { parent: this },
             );
-            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: privateSubnets[i].id, routeTableId: table.id }, { parent: this });
+            new aws.ec2.RouteTableAssociation(
+                `${name}-private-${i}`,
+                { subnetId: privateSubnets[i].id, routeTableId: table.id },
+                { parent: this },
+            );
             return table;
         });
 

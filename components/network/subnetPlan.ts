@@ -8,7 +8,8 @@ export interface AzSubnets {
 
 function parseIpv4(address: string): number {
     const octets = address.split(".").map(Number);
-    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) throw new Error(`not an IPv4 address: ${address}`);
+    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255))
+        throw new Error(`not an IPv4 address: ${address}`);
     return octets.reduce((acc, octet) => acc * 256 + octet, 0);
 }
 
@@ -38,11 +39,13 @@ const SMALLEST_SUBNET_PREFIX = 28;
  * `azCount` gateways give each AZ its own.
  */
 export function subnetPlan(vpcCidr: string, azCount: number, natGateways: number): AzSubnets[] {
-    if (natGateways < 1 || natGateways > azCount) throw new Error(`natGateways must be between 1 and azCount (${azCount}), got ${natGateways}`);
+    if (natGateways < 1 || natGateways > azCount)
+        throw new Error(`natGateways must be between 1 and azCount (${azCount}), got ${natGateways}`);
     const newBits = Math.ceil(Math.log2(2 * azCount));
     const slices = splitCidr(vpcCidr, newBits);
     const prefix = Number(slices[0].split("/")[1]);
-    if (prefix > SMALLEST_SUBNET_PREFIX) throw new Error(`${vpcCidr} is too small for ${2 * azCount} subnets of at least /${SMALLEST_SUBNET_PREFIX}`);
+    if (prefix > SMALLEST_SUBNET_PREFIX)
+        throw new Error(`${vpcCidr} is too small for ${2 * azCount} subnets of at least /${SMALLEST_SUBNET_PREFIX}`);
     return Array.from({ length: azCount }, (_, az) => ({
         privateCidr: slices[az],
         publicCidr: slices[azCount + az],

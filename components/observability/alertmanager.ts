@@ -27,7 +27,10 @@ type Receiver = { name: string } & Record<string, unknown>;
 type Route = Record<string, unknown>;
 
 /** Which receivers are configured, given which secrets are present; `omitted` explains each receiver left out. */
-export function receiverPlan(settings: AlertmanagerSettings, present: Record<keyof ReceiverSecrets, boolean>): { enabled: string[]; omitted: string[] } {
+export function receiverPlan(
+    settings: AlertmanagerSettings,
+    present: Record<keyof ReceiverSecrets, boolean>,
+): { enabled: string[]; omitted: string[] } {
     const enabled: string[] = [];
     const omitted: string[] = [];
     const need = (receiver: string, ok: boolean, why: string) => (ok ? enabled.push(receiver) : omitted.push(`${receiver}: ${why}`));
@@ -47,7 +50,11 @@ export function receiverPlan(settings: AlertmanagerSettings, present: Record<key
 }
 
 function presence(secrets: ReceiverSecrets): Record<keyof ReceiverSecrets, boolean> {
-    return { pagerdutyRoutingKey: !!secrets.pagerdutyRoutingKey, slackWebhookUrl: !!secrets.slackWebhookUrl, smtpPassword: !!secrets.smtpPassword };
+    return {
+        pagerdutyRoutingKey: !!secrets.pagerdutyRoutingKey,
+        slackWebhookUrl: !!secrets.slackWebhookUrl,
+        smtpPassword: !!secrets.smtpPassword,
+    };
 }
 
 function receiverConfig(name: string, settings: AlertmanagerSettings, secrets: ReceiverSecrets): Receiver {
@@ -57,7 +64,7 @@ function receiverConfig(name: string, settings: AlertmanagerSettings, secrets: R
                 api_url: secrets.slackWebhookUrl,
                 channel,
                 send_resolved: true,
-                title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }})',
+                title: "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.cluster }})",
                 text: "{{ range .Alerts }}{{ .Annotations.summary }}: {{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}",
             },
         ],
@@ -90,7 +97,9 @@ function receiverConfig(name: string, settings: AlertmanagerSettings, secrets: R
                         smarthost: email.smarthost,
                         require_tls: true,
                         send_resolved: true,
-                        ...(email.authUsername !== undefined ? { auth_username: email.authUsername, auth_password: secrets.smtpPassword } : {}),
+                        ...(email.authUsername !== undefined
+                            ? { auth_username: email.authUsername, auth_password: secrets.smtpPassword }
+                            : {}),
                     },
                 ],
             };
@@ -109,7 +118,11 @@ export function alertmanagerConfig(settings: AlertmanagerSettings, secrets: Rece
     const routesFor = (severity: string, receivers: string[]): Route[] =>
         receivers
             .filter((r) => enabled.includes(r))
-            .map((receiver, i, all) => ({ receiver, matchers: [`severity="${severity}"`], ...(i < all.length - 1 ? { continue: true } : {}) }));
+            .map((receiver, i, all) => ({
+                receiver,
+                matchers: [`severity="${severity}"`],
+                ...(i < all.length - 1 ? { continue: true } : {}),
+            }));
     return {
         route: {
             receiver: NULL_RECEIVER,
@@ -125,7 +138,13 @@ export function alertmanagerConfig(settings: AlertmanagerSettings, secrets: Rece
             ],
         },
         // A critical alert silences the warning of the same name on the same service.
-        inhibit_rules: [{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "cluster", "service"] }],
+        inhibit_rules: [
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity="warning"'],
+                equal: ["alertname", "cluster", "service"],
+            },
+        ],
         receivers: [{ name: NULL_RECEIVER }, ...enabled.map((name) => receiverConfig(name, settings, secrets))],
     };
 }

@@ -86,7 +86,10 @@ function layout(specs: PanelSpec[]): Panel[] {
                 },
                 thresholds: {
                     mode: "absolute",
-                    steps: [{ color: "green", value: null }, ...(spec.threshold !== undefined ? [{ color: "red", value: spec.threshold }] : [])],
+                    steps: [
+                        { color: "green", value: null },
+                        ...(spec.threshold !== undefined ? [{ color: "red", value: spec.threshold }] : []),
+                    ],
                 },
             },
             overrides: [],
@@ -162,7 +165,10 @@ export function rolloutDashboard(ctx: DashboardContext): Dashboard {
         {
             title: "Latency p50 / p95 / p99 by version",
             description: "Request latency quantiles from the duration histogram; the red line is the p95 alert's threshold.",
-            targets: LATENCY_QUANTILES.map((q) => ({ expr: `${names.latency[q]}${sel}`, legendFormat: `p${Math.round(q * 100)} ${legend}` })),
+            targets: LATENCY_QUANTILES.map((q) => ({
+                expr: `${names.latency[q]}${sel}`,
+                legendFormat: `p${Math.round(q * 100)} ${legend}`,
+            })),
             unit: "s",
             threshold: ctx.thresholds.latencyP95Ms / 1000,
             min: 0,
@@ -278,7 +284,12 @@ export function serviceOverviewDashboard(ctx: DashboardContext): Dashboard {
         {
             title: "CPU: share of limit per pod",
             description: "CPU use of each pod's service container over its CPU limit.",
-            targets: [{ expr: `100 * sum by (pod) (rate(container_cpu_usage_seconds_total{${pod}}[5m])) / ${limits("cpu")}`, legendFormat: "{{pod}}" }],
+            targets: [
+                {
+                    expr: `100 * sum by (pod) (rate(container_cpu_usage_seconds_total{${pod}}[5m])) / ${limits("cpu")}`,
+                    legendFormat: "{{pod}}",
+                },
+            ],
             unit: "percent",
             min: 0,
         },

@@ -68,7 +68,16 @@ export function archiveWriterPolicy(bucketArn: string, kmsKeyArn: string | undef
         Version: "2012-10-17",
         Statement: [
             { Sid: "WriteLogArchive", Effect: "Allow", Action: ["s3:PutObject"], Resource: `${bucketArn}/*` },
-            ...(kmsKeyArn ? [{ Sid: "EncryptArchiveObjects", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: kmsKeyArn }] : []),
+            ...(kmsKeyArn
+                ? [
+                      {
+                          Sid: "EncryptArchiveObjects",
+                          Effect: "Allow" as const,
+                          Action: ["kms:GenerateDataKey", "kms:Encrypt"],
+                          Resource: kmsKeyArn,
+                      },
+                  ]
+                : []),
         ],
     };
 }
@@ -99,7 +108,8 @@ export class Logging extends pulumi.ComponentResource {
         super(componentType("observability", "Logging"), name, {}, opts);
         const { logging, environment } = args;
         this.namespace = pulumi.output(args.namespace);
-        if (args.archive && !args.cluster) throw new Error("Logging: the S3 log archive needs the cluster's OIDC provider (IRSA) for Fluent Bit");
+        if (args.archive && !args.cluster)
+            throw new Error("Logging: the S3 log archive needs the cluster's OIDC provider (IRSA) for Fluent Bit");
 
         // Amazon OpenSearch's master-user rules (upper, lower, digit, special) also satisfy OpenSearch's strong-password check.
         const password = new random.RandomPassword(
@@ -123,7 +133,10 @@ export class Logging extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const store = logging.opensearch.mode === "amazon" ? this.amazonOpenSearch(name, args, password.result) : this.inClusterOpenSearch(name, args, credentials);
+        const store =
+            logging.opensearch.mode === "amazon"
+                ? this.amazonOpenSearch(name, args, password.result)
+                : this.inClusterOpenSearch(name, args, credentials);
         this.domain = store.domain;
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
@@ -147,7 +160,9 @@ export class Logging extends pulumi.ComponentResource {
                 `${name}-fluent-bit-archive`,
                 {
                     role: role.name,
-                    policy: pulumi.all([archive.bucketArn, archive.kmsKeyArn]).apply(([bucket, key]) => JSON.stringify(archiveWriterPolicy(bucket, key))),
+                    policy: pulumi
+                        .all([archive.bucketArn, archive.kmsKeyArn])
+                        .apply(([bucket, key]) => JSON.stringify(archiveWriterPolicy(bucket, key))),
                 },
                 { parent: this },
             );
@@ -157,14 +172,13 @@ export class Logging extends pulumi.ComponentResource {
 
         const destinations = pulumi
             .all([store.host, credentials.metadata.name, args.archive?.bucketName])
-            .apply(
-                ([host, credentialsSecret, bucket]): LogDestinations => ({
-                    opensearch: { host, port: store.port, verifyTls: store.verifyTls },
-                    credentialsSecret,
-                    indexPrefix: indexPrefix(environment),
-                    archive: bucket && args.archive ? { bucket, region: args.archive.region, keyPrefix: `kubernetes/${environment}` } : undefined,
-                }),
-            );
+            .apply(([host, credentialsSecret, bucket]): LogDestinations => ({
+                opensearch: { host, port: store.port, verifyTls: store.verifyTls },
+                credentialsSecret,
+                indexPrefix: indexPrefix(environment),
+                archive:
+                    bucket && args.archive ? { bucket, region: args.archive.region, keyPrefix: `kubernetes/${environment}` } : undefined,
+            }));
         new k8s.helm.v3.Release(
             `${name}-fluent-bit`,
             {
@@ -173,12 +187,18 @@ export class Logging extends pulumi.ComponentResource {
                 version: logging.fluentBitChartVersion,
                 repositoryOpts: { repo: FLUENT_REPO },
                 namespace: args.namespace,
-                values: pulumi.all([destinations, roleArn]).apply(([d, irsaRoleArn]) => fluentBitValues({ logging, destinations: d, irsaRoleArn })),
+                values: pulumi
+                    .all([destinations, roleArn])
+                    .apply(([d, irsaRoleArn]) => fluentBitValues({ logging, destinations: d, irsaRoleArn })),
             },
             { parent: this, dependsOn: [setup] },
         );
 
-        this.registerOutputs({ opensearchUrl: this.opensearchUrl, opensearchPassword: this.opensearchPassword, fluentBitRoleArn: this.fluentBitRoleArn });
+        this.registerOutputs({
+            opensearchUrl: this.opensearchUrl,
+            opensearchPassword: this.opensearchPassword,
+            fluentBitRoleArn: this.fluentBitRoleArn,
+        });
     }
 
     private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret) {
@@ -194,7 +214,9 @@ export class Logging extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: pulumi
                     .all([credentials.metadata.name, args.storageClassName])
-                    .apply(([credentialsSecret, storageClassName]) => openSearchValues({ opensearch: os, credentialsSecret, storageClassName })),
+                    .apply(([credentialsSecret, storageClassName]) =>
+                        openSearchValues({ opensearch: os, credentialsSecret, storageClassName }),
+                    ),
                 timeout: 900,
             },
             { parent: this },
@@ -219,7 +241,8 @@ export class Logging extends pulumi.ComponentResource {
     private amazonOpenSearch(name: string, args: LoggingArgs, masterPassword: pulumi.Output<string>) {
         const os = args.logging.opensearch;
         if (os.mode !== "amazon") throw new Error("unreachable: Amazon OpenSearch with another mode");
-        if (!args.network) throw new Error("Logging: an Amazon OpenSearch domain needs the VPC (network) to place it in the private subnets");
+        if (!args.network)
+            throw new Error("Logging: an Amazon OpenSearch domain needs the VPC (network) to place it in the private subnets");
         const network = args.network;
         const azCount = domainAzCount(os.instanceCount, network.privateSubnetIds.length);
         const securityGroup = new aws.ec2.SecurityGroup(
@@ -227,7 +250,15 @@ export class Logging extends pulumi.ComponentResource {
             {
                 description: "Amazon OpenSearch log domain: HTTPS from inside the VPC only",
                 vpcId: network.vpcId,
-                ingress: [{ description: "HTTPS from the VPC (Fluent Bit, the setup Job)", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [network.vpcCidr] }],
+                ingress: [
+                    {
+                        description: "HTTPS from the VPC (Fluent Bit, the setup Job)",
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: [network.vpcCidr],
+                    },
+                ],
             },
             { parent: this },
         );
@@ -255,7 +286,11 @@ export class Logging extends pulumi.ComponentResource {
                 vpcOptions: { subnetIds: network.privateSubnetIds.slice(0, azCount), securityGroupIds: [securityGroup.id] },
                 // Fine-grained access control authenticates every request; the resource policy only opens HTTP access to it.
                 accessPolicies: pulumi
-                    .all([aws.getCallerIdentityOutput({}, { parent: this }), aws.getPartitionOutput({}, { parent: this }), aws.getRegionOutput({}, { parent: this })])
+                    .all([
+                        aws.getCallerIdentityOutput({}, { parent: this }),
+                        aws.getPartitionOutput({}, { parent: this }),
+                        aws.getRegionOutput({}, { parent: this }),
+                    ])
                     .apply(([identity, partition, region]) =>
                         JSON.stringify({
                             Version: "2012-10-17",
@@ -272,7 +307,14 @@ export class Logging extends pulumi.ComponentResource {
             },
             { parent: this, protect: args.protectDomain, additionalSecretOutputs: ["advancedSecurityOptions"] },
         );
-        return { host: domain.endpoint, port: 443, verifyTls: true, dataNodes: os.instanceCount, ready: [domain] as pulumi.Resource[], domain };
+        return {
+            host: domain.endpoint,
+            port: 443,
+            verifyTls: true,
+            dataNodes: os.instanceCount,
+            ready: [domain] as pulumi.Resource[],
+            domain,
+        };
     }
 
     /** A Job that installs the retention (ISM) policy and the index template once the store answers. */
@@ -309,7 +351,12 @@ export class Logging extends pulumi.ComponentResource {
                         spec: {
                             restartPolicy: "OnFailure",
                             automountServiceAccountToken: false,
-                            securityContext: { runAsNonRoot: true, runAsUser: 100, runAsGroup: 101, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: 100,
+                                runAsGroup: 101,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
                             containers: [
                                 {
                                     name: "setup",
@@ -323,7 +370,11 @@ export class Logging extends pulumi.ComponentResource {
                                     ],
                                     volumeMounts: [{ name: "setup", mountPath: "/setup", readOnly: true }],
                                     resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        capabilities: { drop: ["ALL"] },
+                                    },
                                 },
                             ],
                             volumes: [{ name: "setup", configMap: { name: documents.metadata.name } }],

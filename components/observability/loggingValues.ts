@@ -110,7 +110,10 @@ export interface FluentBitValuesArgs {
 }
 
 export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unknown> {
-    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: args.destinations.credentialsSecret, key } } });
+    const secretEnv = (name: string, key: string) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: args.destinations.credentialsSecret, key } },
+    });
     return {
         kind: "DaemonSet",
         serviceAccount: {
@@ -123,7 +126,10 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
         resources: { requests: { ...args.logging.fluentBitRequests } },
         // Every node, tainted system nodes included: their pods' logs matter as much.
         tolerations: [{ operator: "Exists" }],
-        env: [secretEnv("OPENSEARCH_USERNAME", OPENSEARCH_SECRET_KEYS.username), secretEnv("OPENSEARCH_PASSWORD", OPENSEARCH_SECRET_KEYS.password)],
+        env: [
+            secretEnv("OPENSEARCH_USERNAME", OPENSEARCH_SECRET_KEYS.username),
+            secretEnv("OPENSEARCH_PASSWORD", OPENSEARCH_SECRET_KEYS.password),
+        ],
         luaScripts: { [REDACTION_SCRIPT]: redactionLuaScript() },
         config: fluentBitPipeline(args.destinations),
     };
@@ -143,8 +149,17 @@ export function openSearchValues(args: OpenSearchValuesArgs): Record<string, unk
         replicas: 1,
         opensearchJavaOpts: `-Xms${os.heapMb}m -Xmx${os.heapMb}m`,
         resources: { requests: { ...os.requests } },
-        persistence: { enabled: true, size: `${os.storageGb}Gi`, ...(args.storageClassName ? { storageClass: args.storageClassName } : {}) },
-        extraEnvs: [{ name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: OPENSEARCH_SECRET_KEYS.password } } }],
+        persistence: {
+            enabled: true,
+            size: `${os.storageGb}Gi`,
+            ...(args.storageClassName ? { storageClass: args.storageClassName } : {}),
+        },
+        extraEnvs: [
+            {
+                name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD",
+                valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: OPENSEARCH_SECRET_KEYS.password } },
+            },
+        ],
     };
 }
 

@@ -88,7 +88,11 @@ export class Monitoring extends pulumi.ComponentResource {
             return new k8s.core.v1.ConfigMap(
                 `${name}-dashboard-${base}`,
                 {
-                    metadata: { name: `dashboard-${base}`, namespace: args.namespace, labels: { ...PLATFORM_LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
+                    metadata: {
+                        name: `dashboard-${base}`,
+                        namespace: args.namespace,
+                        labels: { ...PLATFORM_LABELS, [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value },
+                    },
                     data: appNamespace.apply((ns) => ({ [file]: JSON.stringify(dashboardsIn(ns)[file], null, 2) })),
                 },
                 { parent: this },
@@ -98,7 +102,13 @@ export class Monitoring extends pulumi.ComponentResource {
         const values = pulumi
             .all([args.storageClassName, alertmanagerSecret.metadata.name, grafanaAdmin.metadata.name])
             .apply(([storageClassName, alertmanagerConfigSecret, grafanaAdminSecret]) =>
-                kubePrometheusStackValues({ monitoring, cluster: args.environment, storageClassName, alertmanagerConfigSecret, grafanaAdminSecret }),
+                kubePrometheusStackValues({
+                    monitoring,
+                    cluster: args.environment,
+                    storageClassName,
+                    alertmanagerConfigSecret,
+                    grafanaAdminSecret,
+                }),
             );
         const release = new k8s.helm.v3.Release(
             `${name}-kube-prometheus-stack`,
@@ -146,7 +156,11 @@ export class Monitoring extends pulumi.ComponentResource {
         new k8s.core.v1.Service(
             `${name}-metrics-service`,
             {
-                metadata: { name: `${APP_NAME}-metrics`, namespace: args.appNamespace, labels: { ...PLATFORM_LABELS, ...metricsServiceLabels } },
+                metadata: {
+                    name: `${APP_NAME}-metrics`,
+                    namespace: args.appNamespace,
+                    labels: { ...PLATFORM_LABELS, ...metricsServiceLabels },
+                },
                 spec: {
                     // Headless: Prometheus scrapes each pod's endpoint, never a load-balanced VIP.
                     clusterIP: "None",
@@ -177,7 +191,11 @@ export class Monitoring extends pulumi.ComponentResource {
             afterRelease,
         );
 
-        this.registerOutputs({ releaseName: this.releaseName, prometheusUrl: this.prometheusUrl, grafanaAdminPassword: this.grafanaAdminPassword });
+        this.registerOutputs({
+            releaseName: this.releaseName,
+            prometheusUrl: this.prometheusUrl,
+            grafanaAdminPassword: this.grafanaAdminPassword,
+        });
     }
 
     /** alertmanager.yaml in a Secret: receivers' keys come from secret stack keys and stay secret. */

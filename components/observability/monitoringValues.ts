@@ -84,7 +84,12 @@ export function kubePrometheusStackValues(args: MonitoringValuesArgs): Record<st
             },
             resources: { requests: { ...grafana.requests } },
             sidecar: {
-                dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: "ALL" },
+                dashboards: {
+                    enabled: true,
+                    label: GRAFANA_DASHBOARD_LABEL.key,
+                    labelValue: GRAFANA_DASHBOARD_LABEL.value,
+                    searchNamespace: "ALL",
+                },
             },
         },
     };

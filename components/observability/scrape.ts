@@ -51,7 +51,11 @@ export function serviceMonitorSpec(args: ServiceMonitorArgs): Record<string, unk
                 scheme: "http",
                 relabelings: [
                     // The pod's version label becomes the series' version label (seed 002's relabelling, docs/rollout.md, Metrics contract).
-                    { action: "replace", sourceLabels: [`__meta_kubernetes_pod_label_${POD_VERSION_LABEL}`], targetLabel: args.metrics.versionLabel },
+                    {
+                        action: "replace",
+                        sourceLabels: [`__meta_kubernetes_pod_label_${POD_VERSION_LABEL}`],
+                        targetLabel: args.metrics.versionLabel,
+                    },
                 ],
             },
         ],

@@ -4,7 +4,6 @@ import type { TracingConfig } from "../../config/observability";
 import { JAEGER_RELEASE, JAEGER_REPO, jaegerValues } from "./tracingValues";
 import { componentType, PLATFORM_LABELS } from "../../identity";
 
-
 export interface TracingArgs {
     tracing: TracingConfig;
     /** TRACING_NAMESPACE (Pod Security "restricted"), as the Namespaces component's output. */

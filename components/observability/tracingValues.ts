@@ -33,7 +33,9 @@ export function jaegerConfig(tracing: Pick<TracingConfig, "retentionHours">): Re
         service: {
             extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
             pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
-            telemetry: { metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }] } },
+            telemetry: {
+                metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }] },
+            },
         },
         extensions: {
             healthcheckv2: { use_v2: true, http: any(13133) },

@@ -7,7 +7,10 @@ import { componentType } from "../../identity";
 import { BACKUP_SELECTION_TAG } from "../aws/tags";
 
 /** Resource types the plan's tag selection covers: RDS DB instances and EBS volumes. */
-export const BACKUP_RESOURCE_PATTERNS = (partition: string): string[] => [`arn:${partition}:rds:*:*:db:*`, `arn:${partition}:ec2:*:*:volume/*`];
+export const BACKUP_RESOURCE_PATTERNS = (partition: string): string[] => [
+    `arn:${partition}:rds:*:*:db:*`,
+    `arn:${partition}:ec2:*:*:volume/*`,
+];
 
 /** AWS managed policies AWS Backup's service role needs to take and to restore backups. */
 export const BACKUP_SERVICE_POLICIES = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"] as const;

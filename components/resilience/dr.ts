@@ -163,7 +163,15 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             {
                 vpcId: vpc.id,
                 description: `PostgreSQL of ${prefix} in the DR region, reachable from the primary VPC only`,
-                ingress: [{ protocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, cidrBlocks: [args.primaryNetwork.vpcCidr], description: "PostgreSQL from the primary VPC (peering)" }],
+                ingress: [
+                    {
+                        protocol: "tcp",
+                        fromPort: POSTGRES_PORT,
+                        toPort: POSTGRES_PORT,
+                        cidrBlocks: [args.primaryNetwork.vpcCidr],
+                        description: "PostgreSQL from the primary VPC (peering)",
+                    },
+                ],
                 tags: { Name: `${prefix}-dr-database` },
             },
             dr,
@@ -369,7 +377,10 @@ export function replicationPolicy(a: ReplicationPolicyArgs): aws.iam.PolicyDocum
                 Condition: {
                     StringLike: {
                         "kms:ViaService": `s3.${a.sourceRegion}.amazonaws.com`,
-                        "kms:EncryptionContext:aws:s3:arn": [pulumi.interpolate`${a.sourceBucketArn}`, pulumi.interpolate`${a.sourceBucketArn}/*`],
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            pulumi.interpolate`${a.sourceBucketArn}`,
+                            pulumi.interpolate`${a.sourceBucketArn}/*`,
+                        ],
                     },
                 },
             },
@@ -381,7 +392,10 @@ export function replicationPolicy(a: ReplicationPolicyArgs): aws.iam.PolicyDocum
                 Condition: {
                     StringLike: {
                         "kms:ViaService": `s3.${a.destinationRegion}.amazonaws.com`,
-                        "kms:EncryptionContext:aws:s3:arn": [pulumi.interpolate`${a.destinationBucketArn}`, pulumi.interpolate`${a.destinationBucketArn}/*`],
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            pulumi.interpolate`${a.destinationBucketArn}`,
+                            pulumi.interpolate`${a.destinationBucketArn}/*`,
+                        ],
                     },
                 },
             },

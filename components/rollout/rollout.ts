@@ -88,12 +88,18 @@ export class Rollout extends pulumi.ComponentResource {
                     metadata: {
                         name: dnsLabel(`${APP_NAME}-migrate-${candidate}`),
                         namespace: application.namespace,
-                        labels: { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": "migration", "app.kubernetes.io/managed-by": "pulumi" },
+                        labels: {
+                            "app.kubernetes.io/name": APP_NAME,
+                            "app.kubernetes.io/component": "migration",
+                            "app.kubernetes.io/managed-by": "pulumi",
+                        },
                     },
                     spec: {
                         backoffLimit: rollout.migration.backoffLimit,
                         activeDeadlineSeconds: rollout.migration.timeoutSeconds,
-                        template: application.taskPodTemplate(candidate, rollout.migration.command, { "app.kubernetes.io/component": "migration" }),
+                        template: application.taskPodTemplate(candidate, rollout.migration.command, {
+                            "app.kubernetes.io/component": "migration",
+                        }),
                     },
                 },
                 {
@@ -101,7 +107,10 @@ export class Rollout extends pulumi.ComponentResource {
                     // The schema changes only once the rollback point exists.
                     dependsOn: [...dataSafety],
                     // Pulumi waits for the Job to complete; give it the Job's own deadline plus scheduling time.
-                    customTimeouts: { create: `${rollout.migration.timeoutSeconds + 120}s`, update: `${rollout.migration.timeoutSeconds + 120}s` },
+                    customTimeouts: {
+                        create: `${rollout.migration.timeoutSeconds + 120}s`,
+                        update: `${rollout.migration.timeoutSeconds + 120}s`,
+                    },
                 },
             );
             this.migrationJobName = job.metadata.name;
@@ -146,7 +155,8 @@ export class Rollout extends pulumi.ComponentResource {
     private healthGate(name: string, args: RolloutArgs, candidate: string): HealthGate {
         const { gates, metrics, kubeconfig, context } = args.gate;
         const endpoint = gates.prometheus;
-        const prometheus: HealthGatePrometheus = "url" in endpoint ? { url: endpoint.url } : { service: endpoint.service, kubeconfig, context };
+        const prometheus: HealthGatePrometheus =
+            "url" in endpoint ? { url: endpoint.url } : { service: endpoint.service, kubeconfig, context };
         return new HealthGate(
             `${name}-gate`,
             {
@@ -166,7 +176,13 @@ export class Rollout extends pulumi.ComponentResource {
      * drawn once per rollout, so rolling the same version out again later gets a fresh snapshot).
      * Kept in AWS when the rollout ends and the resource leaves the program.
      */
-    private preRolloutSnapshot(name: string, environment: string, version: string, instance: pulumi.Input<string>, provider?: aws.Provider): aws.rds.Snapshot {
+    private preRolloutSnapshot(
+        name: string,
+        environment: string,
+        version: string,
+        instance: pulumi.Input<string>,
+        provider?: aws.Provider,
+    ): aws.rds.Snapshot {
         const suffix = new random.RandomId(`${name}-snapshot-suffix-${version}`, { byteLength: 3, keepers: { version } }, { parent: this });
         const base = dnsLabel(`${APP_NAME}-${environment}-pre-rollout-${version}`, 240);
         return new aws.rds.Snapshot(

@@ -48,16 +48,35 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
         super(componentType("mesh", "Mesh"), name, {}, opts);
         const istio = args.istio;
         this.istioNamespace = pulumi.output(args.istioNamespace);
-        const release = (suffix: string, chart: string, releaseName: string, values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[]) =>
+        const release = (
+            suffix: string,
+            chart: string,
+            releaseName: string,
+            values: pulumi.Input<Record<string, unknown>>,
+            dependsOn: pulumi.Resource[],
+        ) =>
             new k8s.helm.v3.Release(
                 `${name}-${suffix}`,
-                { name: releaseName, chart, version: istio.chartVersion, repositoryOpts: { repo: ISTIO_REPO }, namespace: args.istioNamespace, values },
+                {
+                    name: releaseName,
+                    chart,
+                    version: istio.chartVersion,
+                    repositoryOpts: { repo: ISTIO_REPO },
+                    namespace: args.istioNamespace,
+                    values,
+                },
                 { parent: this, dependsOn },
             );
 
         const base = release("base", "base", "istio-base", {}, []);
         const cni = release("cni", "cni", "istio-cni", istioCniValues(), [base]);
-        const istiod = release("istiod", "istiod", "istiod", this.istioNamespace.apply((ns) => istiodValues(istio, ns)), [base, cni]);
+        const istiod = release(
+            "istiod",
+            "istiod",
+            "istiod",
+            this.istioNamespace.apply((ns) => istiodValues(istio, ns)),
+            [base, cni],
+        );
         // The gateway's pods are injected by istiod's webhook, so istiod must be up first.
         const gateway = release("gateway", "gateway", ISTIO_GATEWAY_RELEASE, istioGatewayValues(istio), [istiod]);
 
@@ -91,7 +110,11 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
                 kind: "AuthorizationPolicy",
                 metadata: { name: `${APP_NAME}-callers`, namespace: args.appNamespace, labels: PLATFORM_LABELS },
                 spec: this.istioNamespace.apply((ns) =>
-                    authorizationPolicySpec({ selector: args.serviceSelector, istioNamespace: ns, monitoringNamespace: args.monitoringNamespace }),
+                    authorizationPolicySpec({
+                        selector: args.serviceSelector,
+                        istioNamespace: ns,
+                        monitoringNamespace: args.monitoringNamespace,
+                    }),
                 ),
             },
             afterIstio,

@@ -11,12 +11,17 @@ export function serviceHost(service: string, namespace: string): string {
 }
 
 /** DestinationRule spec: `stable`/`canary` subsets by track label, mutual TLS inside the mesh, cookie-pinned pods. */
-export function destinationRuleSpec(args: Pick<TrafficSplitArgs, "services" | "trackLabel" | "entry">, namespace: string): Record<string, unknown> {
+export function destinationRuleSpec(
+    args: Pick<TrafficSplitArgs, "services" | "trackLabel" | "entry">,
+    namespace: string,
+): Record<string, unknown> {
     return {
         host: serviceHost(args.services.main, namespace),
         trafficPolicy: {
             tls: { mode: "ISTIO_MUTUAL" },
-            loadBalancer: { consistentHash: { httpCookie: { name: args.entry.sessionCookieName, ttl: `${args.entry.sessionCookieMaxAgeSeconds}s` } } },
+            loadBalancer: {
+                consistentHash: { httpCookie: { name: args.entry.sessionCookieName, ttl: `${args.entry.sessionCookieMaxAgeSeconds}s` } },
+            },
         },
         subsets: [
             { name: "stable", labels: { [args.trackLabel.key]: args.trackLabel.stable } },

@@ -50,7 +50,11 @@ export function gatewaySpec(host: string, tlsCredentialName: string): Record<str
     return {
         selector: { ...ISTIO_GATEWAY_SELECTOR },
         servers: [
-            { port: { number: 443, name: "https", protocol: "HTTPS" }, hosts: [host], tls: { mode: "SIMPLE", credentialName: tlsCredentialName, minProtocolVersion: "TLSV1_2" } },
+            {
+                port: { number: 443, name: "https", protocol: "HTTPS" },
+                hosts: [host],
+                tls: { mode: "SIMPLE", credentialName: tlsCredentialName, minProtocolVersion: "TLSV1_2" },
+            },
             { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: [host], tls: { httpsRedirect: true } },
         ],
     };

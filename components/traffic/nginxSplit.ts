@@ -64,7 +64,12 @@ export const nginxSplit: RouterSplitBuilder = (name, args, labels, parent) => {
     const canary = new k8s.networking.v1.Ingress(
         `${name}-canary-ingress`,
         {
-            metadata: { name: `${objectName}-canary`, namespace: args.namespace, labels, annotations: canaryIngressAnnotations(args.stage) },
+            metadata: {
+                name: `${objectName}-canary`,
+                namespace: args.namespace,
+                labels,
+                annotations: canaryIngressAnnotations(args.stage),
+            },
             spec: ingressSpec(args.entry, ingressClassName, args.services.candidate, args.services.port),
         },
         { parent },

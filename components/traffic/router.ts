@@ -60,4 +60,9 @@ export interface RouterSplit {
 }
 
 /** Creates one router's split objects as children of `parent` (the TrafficSplit component). */
-export type RouterSplitBuilder = (name: string, args: TrafficSplitArgs, labels: Record<string, string>, parent: pulumi.Resource) => RouterSplit;
+export type RouterSplitBuilder = (
+    name: string,
+    args: TrafficSplitArgs,
+    labels: Record<string, string>,
+    parent: pulumi.Resource,
+) => RouterSplit;

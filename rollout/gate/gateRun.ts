@@ -34,7 +34,13 @@ export interface GateRunResult {
 }
 
 /** Queries every check and the traffic guard for both versions, concurrently, at one instant. */
-export async function sampleGate(def: GateDefinition, versions: GateVersions, query: GateRunDeps["query"], time: number, budgetMs: number): Promise<GateSamples> {
+export async function sampleGate(
+    def: GateDefinition,
+    versions: GateVersions,
+    query: GateRunDeps["query"],
+    time: number,
+    budgetMs: number,
+): Promise<GateSamples> {
     const both = async (template: string) => {
         const ask = async (version: string, pods: string): Promise<Sample> => {
             try {

@@ -83,9 +83,7 @@ export interface GateSettings {
     saturation: SaturationSource & { enabled: boolean; pods: { stable: string; candidate: string } };
 }
 
-export type PrometheusEndpoint =
-    | { url: string }
-    | { service: { namespace: string; name: string; port: number; scheme: "http" | "https" } };
+export type PrometheusEndpoint = { url: string } | { service: { namespace: string; name: string; port: number; scheme: "http" | "https" } };
 
 export interface GateDefinition {
     /** The rollout stage the gate guards (names the gate in messages). */
@@ -124,7 +122,13 @@ export function gateForStage(gates: GateSettings, metrics: MetricNames, stage: s
     const triggers = withOverrides(gates.triggers, override?.triggers);
     const criteria = withOverrides(gates.criteria, override?.criteria);
     const cmp = gates.comparison;
-    const check = (id: CheckId, title: string, unit: CheckUnit, needsTraffic: boolean, limits: Partial<CheckDefinition>): CheckDefinition => ({
+    const check = (
+        id: CheckId,
+        title: string,
+        unit: CheckUnit,
+        needsTraffic: boolean,
+        limits: Partial<CheckDefinition>,
+    ): CheckDefinition => ({
         id,
         title,
         unit,
@@ -146,7 +150,9 @@ export function gateForStage(gates: GateSettings, metrics: MetricNames, stage: s
         }),
         check("agent-failures", "agent failures in the window", "count", false, { triggerAbove: triggers.agentFailures }),
         check("workflow-errors", "failed workflow runs in the window", "count", false, { triggerAbove: triggers.workflowErrors }),
-        check("agent-availability", `agents active out of ${metrics.expectedAgents}`, "%", false, { criterionAbove: criteria.agentAvailabilityPercent }),
+        check("agent-availability", `agents active out of ${metrics.expectedAgents}`, "%", false, {
+            criterionAbove: criteria.agentAvailabilityPercent,
+        }),
         check("workflow-success", "share of workflow runs that succeeded", "%", false, { criterionAbove: criteria.workflowSuccessPercent }),
     ];
     if (gates.saturation.enabled) {
@@ -202,7 +208,8 @@ export function gateDefinitionIssues(gate: unknown): { property: string; reason:
     nonNegative("graceSeconds");
     nonNegative("minRequests");
     nonNegative("queryTimeoutSeconds", 1);
-    if (typeof g.window !== "string" || !DURATION.test(g.window)) add("window", `a Prometheus duration such as "5m"; got ${JSON.stringify(g.window)}`);
+    if (typeof g.window !== "string" || !DURATION.test(g.window))
+        add("window", `a Prometheus duration such as "5m"; got ${JSON.stringify(g.window)}`);
     if (typeof g.trafficQuery !== "string" || g.trafficQuery === "") add("trafficQuery", "a PromQL template");
     for (const key of ["trafficNoData", "comparisonNoBaseline"] as const) {
         if (!NO_DATA_POLICIES.includes(g[key] as NoDataPolicy)) add(key, `one of ${NO_DATA_POLICIES.join(", ")}`);
@@ -214,7 +221,12 @@ export function gateDefinitionIssues(gate: unknown): { property: string; reason:
     g.checks.forEach((c, i) => {
         if (typeof c?.query !== "string" || c.query === "") add(`checks[${i}].query`, "a PromQL template");
         if (!NO_DATA_POLICIES.includes(c?.noData)) add(`checks[${i}].noData`, `one of ${NO_DATA_POLICIES.join(", ")}`);
-        if (c?.triggerAbove === undefined && c?.criterionBelow === undefined && c?.criterionAbove === undefined && c?.comparison === undefined) {
+        if (
+            c?.triggerAbove === undefined &&
+            c?.criterionBelow === undefined &&
+            c?.criterionAbove === undefined &&
+            c?.comparison === undefined
+        ) {
             add(`checks[${i}]`, `a trigger, criterion or comparison (check "${c?.id}" has no limit)`);
         }
     });

@@ -49,7 +49,9 @@ function fileOrData(data: unknown, file: unknown, what: string): string | undefi
         try {
             return fs.readFileSync(file, "utf8");
         } catch (err) {
-            throw new Error(`kubeconfig: cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+            throw new Error(`kubeconfig: cannot read ${what} file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+                cause: err,
+            });
         }
     }
     return undefined;
@@ -80,7 +82,10 @@ export function credentialsFromKubeconfig(kubeconfig: string, contextName?: stri
         token: typeof user.token === "string" ? user.token : tokenFile ? fs.readFileSync(tokenFile, "utf8").trim() : undefined,
         clientCert: fileOrData(user["client-certificate-data"], user["client-certificate"], "client-certificate"),
         clientKey: fileOrData(user["client-key-data"], user["client-key"], "client-key"),
-        basicAuth: typeof user.username === "string" && typeof user.password === "string" ? { username: user.username, password: user.password } : undefined,
+        basicAuth:
+            typeof user.username === "string" && typeof user.password === "string"
+                ? { username: user.username, password: user.password }
+                : undefined,
         exec: typeof user.exec === "object" && user.exec !== null ? (user.exec as ExecConfig) : undefined,
     };
 }
@@ -104,7 +109,12 @@ function runExecPlugin(exec: ExecConfig, server: string): ExecCredential {
     });
     let out: string;
     try {
-        out = childProcess.execFileSync(exec.command, exec.args ?? [], { env, encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] });
+        out = childProcess.execFileSync(exec.command, exec.args ?? [], {
+            env,
+            encoding: "utf8",
+            timeout: 30_000,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     } catch (err) {
         const e = err as { stderr?: string; message: string };
         throw new Error(`kubeconfig exec plugin ${exec.command} failed: ${(e.stderr || e.message).trim().split("\n")[0]}`, { cause: err });
@@ -154,7 +164,15 @@ export function httpRequest(url: string, options: RequestOptions, tls: TlsOption
                 method: options.method ?? "GET",
                 headers: options.headers,
                 agent: false,
-                ...(secure ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized ?? true, servername: tls.servername } : {}),
+                ...(secure
+                    ? {
+                          ca: tls.ca,
+                          cert: tls.cert,
+                          key: tls.key,
+                          rejectUnauthorized: tls.rejectUnauthorized ?? true,
+                          servername: tls.servername,
+                      }
+                    : {}),
             },
             (response) => {
                 const chunks: Buffer[] = [];
@@ -191,18 +209,24 @@ export function kubeClient(kubeconfig: string, contextName?: string): KubeClient
     return {
         server: creds.server,
         request(path, options) {
-            if (creds.exec && (!execCredential || Date.now() >= execCredential.expiresAt)) execCredential = runExecPlugin(creds.exec, creds.server);
+            if (creds.exec && (!execCredential || Date.now() >= execCredential.expiresAt))
+                execCredential = runExecPlugin(creds.exec, creds.server);
             const token = execCredential?.token ?? creds.token;
             const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
             if (token) headers.Authorization = `Bearer ${token}`;
-            else if (creds.basicAuth) headers.Authorization = `Basic ${Buffer.from(`${creds.basicAuth.username}:${creds.basicAuth.password}`).toString("base64")}`;
-            return httpRequest(`${creds.server}${path}`, { ...options, headers }, {
-                ca: creds.ca,
-                cert: execCredential?.clientCert ?? creds.clientCert,
-                key: execCredential?.clientKey ?? creds.clientKey,
-                rejectUnauthorized: !creds.insecureSkipTlsVerify,
-                servername: creds.tlsServerName,
-            });
+            else if (creds.basicAuth)
+                headers.Authorization = `Basic ${Buffer.from(`${creds.basicAuth.username}:${creds.basicAuth.password}`).toString("base64")}`;
+            return httpRequest(
+                `${creds.server}${path}`,
+                { ...options, headers },
+                {
+                    ca: creds.ca,
+                    cert: execCredential?.clientCert ?? creds.clientCert,
+                    key: execCredential?.clientKey ?? creds.clientKey,
+                    rejectUnauthorized: !creds.insecureSkipTlsVerify,
+                    servername: creds.tlsServerName,
+                },
+            );
         },
     };
 }

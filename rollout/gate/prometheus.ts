@@ -9,7 +9,8 @@ import type { Sample } from "./verdict";
  */
 
 /** Where the gate reaches Prometheus; the service proxy needs the kubeconfig (a secret input). */
-export type PrometheusTarget = { url: string } | (Extract<PrometheusEndpoint, { service: unknown }> & { kubeconfig: string; context?: string });
+export type PrometheusTarget =
+    { url: string } | (Extract<PrometheusEndpoint, { service: unknown }> & { kubeconfig: string; context?: string });
 
 export interface PrometheusClient {
     /** Where queries go, for messages (no credentials). */
@@ -66,7 +67,10 @@ function clientOver(description: string, transport: Transport, timeoutMs: number
                 attempts++;
                 const remaining = budgetMs - (Date.now() - started);
                 try {
-                    const res = await transport(`/api/v1/query?${params}`, { method: "GET", timeoutMs: Math.max(1, Math.min(timeoutMs, remaining)) });
+                    const res = await transport(`/api/v1/query?${params}`, {
+                        method: "GET",
+                        timeoutMs: Math.max(1, Math.min(timeoutMs, remaining)),
+                    });
                     if (res.status >= 500 || res.status === 429) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200).trim()}`);
                     if (res.status >= 400) {
                         // 400/422: the query is wrong; 401/403/404: credentials or the proxy path are. Retrying changes nothing.
@@ -89,7 +93,11 @@ function clientOver(description: string, transport: Transport, timeoutMs: number
                 if (budgetMs - (Date.now() - started) < backoff + 50) break;
                 await sleep(backoff);
             }
-            return { value: null, reason: `Prometheus at ${description} unavailable after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError}`, unavailable: true };
+            return {
+                value: null,
+                reason: `Prometheus at ${description} unavailable after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastError}`,
+                unavailable: true,
+            };
         },
     };
 }
@@ -97,7 +105,11 @@ function clientOver(description: string, transport: Transport, timeoutMs: number
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A client for the target: straight to the URL, or via the API server's service proxy with the kubeconfig's credentials. */
-export function prometheusClient(target: PrometheusTarget, timeoutMs: number, sleep: (ms: number) => Promise<void> = wait): PrometheusClient {
+export function prometheusClient(
+    target: PrometheusTarget,
+    timeoutMs: number,
+    sleep: (ms: number) => Promise<void> = wait,
+): PrometheusClient {
     if ("url" in target) {
         const base = target.url.replace(/\/+$/, "");
         return clientOver(base, (path, options) => httpRequest(`${base}${path}`, options), timeoutMs, sleep);
@@ -105,5 +117,10 @@ export function prometheusClient(target: PrometheusTarget, timeoutMs: number, sl
     const kube = kubeClient(target.kubeconfig, target.context);
     const proxy = serviceProxyPath(target.service);
     const { namespace, name, port } = target.service;
-    return clientOver(`service ${namespace}/${name}:${port} via ${kube.server}`, (path, options) => kube.request(`${proxy}${path}`, options), timeoutMs, sleep);
+    return clientOver(
+        `service ${namespace}/${name}:${port} via ${kube.server}`,
+        (path, options) => kube.request(`${proxy}${path}`, options),
+        timeoutMs,
+        sleep,
+    );
 }

@@ -1,4 +1,3 @@
-
 /** The checks a health gate runs, by the name messages and the no-data policies use. */
 export const CHECK_IDS = [
     "error-rate",
@@ -81,7 +80,9 @@ function promqlString(value: string): string {
 export function renderQuery(template: string, variables: TemplateVariables): string {
     return template.replace(/\{\{\s*([A-Za-z_]+)\s*\}\}/g, (_, name: string) => {
         if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) {
-            throw new Error(`unknown placeholder {{${name}}} in query template; expected one of ${TEMPLATE_VARIABLES.map((t) => `{{${t}}}`).join(", ")}`);
+            throw new Error(
+                `unknown placeholder {{${name}}} in query template; expected one of ${TEMPLATE_VARIABLES.map((t) => `{{${t}}}`).join(", ")}`,
+            );
         }
         const value = variables[name as keyof TemplateVariables];
         // The window is a range, not a string literal; regexes and versions are string literals.

@@ -82,7 +82,9 @@ export function objectPath(target: TrafficCutTarget): string {
 // Not named `describe`: Pulumi's closure serialiser leaves out names found on the global object, so
 // under a test runner that defines a global `describe` the serialised provider would lose this function.
 function targetDescription(target: TrafficCutTarget): string {
-    return target.router === "istio" ? `VirtualService ${target.namespace}/${target.virtualService}` : `Ingress ${target.namespace}/${target.canaryIngress}`;
+    return target.router === "istio"
+        ? `VirtualService ${target.namespace}/${target.virtualService}`
+        : `Ingress ${target.namespace}/${target.canaryIngress}`;
 }
 
 function apiError(what: string, status: number, body: string): Error {

@@ -115,7 +115,11 @@ function judgeTraffic(def: GateDefinition, samples: VersionSamples): Judged {
     const canary = samples.canary;
     if (canary.value === null) return { status: "no-data", policy: def.trafficNoData, finding: `traffic has no data (${canary.reason})` };
     if (canary.value < def.minRequests) {
-        return { status: "no-data", policy: def.trafficNoData, finding: `traffic ${formatValue(canary.value, "requests")} < ${def.minRequests} (minimum-traffic guard)` };
+        return {
+            status: "no-data",
+            policy: def.trafficNoData,
+            finding: `traffic ${formatValue(canary.value, "requests")} < ${def.minRequests} (minimum-traffic guard)`,
+        };
     }
     return { status: "pass" };
 }
@@ -132,10 +136,16 @@ function judgeCheck(def: GateDefinition, check: CheckDefinition, samples: Versio
         return { status: "breach", finding: `${check.id} ${formatValue(v, unit)} > ${limit(check.triggerAbove, unit)} (rollback trigger)` };
     }
     if (check.criterionBelow !== undefined && !(v < check.criterionBelow)) {
-        return { status: "fail", finding: `${check.id} ${formatValue(v, unit)} >= ${limit(check.criterionBelow, unit)} (success criterion < ${limit(check.criterionBelow, unit)})` };
+        return {
+            status: "fail",
+            finding: `${check.id} ${formatValue(v, unit)} >= ${limit(check.criterionBelow, unit)} (success criterion < ${limit(check.criterionBelow, unit)})`,
+        };
     }
     if (check.criterionAbove !== undefined && !(v > check.criterionAbove)) {
-        return { status: "fail", finding: `${check.id} ${formatValue(v, unit)} <= ${limit(check.criterionAbove, unit)} (success criterion > ${limit(check.criterionAbove, unit)})` };
+        return {
+            status: "fail",
+            finding: `${check.id} ${formatValue(v, unit)} <= ${limit(check.criterionAbove, unit)} (success criterion > ${limit(check.criterionAbove, unit)})`,
+        };
     }
     if (check.comparison) {
         const baselineMissing =
@@ -154,7 +164,10 @@ function judgeCheck(def: GateDefinition, check: CheckDefinition, samples: Versio
         const allowed = cmp.kind === "ratio" ? s * cmp.factor : s + cmp.margin;
         if (v > allowed) {
             const rule = cmp.kind === "ratio" ? `stable × ${cmp.factor}` : `stable + ${cmp.margin}${unit === "%" ? " pts" : ""}`;
-            return { status: "fail", finding: `${check.id} ${formatValue(v, unit)} > ${rule} = ${formatValue(allowed, unit)} (canary vs stable)` };
+            return {
+                status: "fail",
+                finding: `${check.id} ${formatValue(v, unit)} > ${rule} = ${formatValue(allowed, unit)} (canary vs stable)`,
+            };
         }
     }
     return { status: "pass" };
@@ -176,7 +189,10 @@ function waits(j: Judged): boolean {
 function failureMessage(def: GateDefinition, versions: GateVersions, result: CheckResult, phase: GatePhase): string {
     let why = result.finding ?? result.status;
     if (result.status === "no-data") {
-        why += result.policy === "wait" && phase === "deadline" ? ` still ${def.graceSeconds} s after the bake (no-data policy "wait")` : ` (no-data policy "${result.policy}")`;
+        why +=
+            result.policy === "wait" && phase === "deadline"
+                ? ` still ${def.graceSeconds} s after the bake (no-data policy "wait")`
+                : ` (no-data policy "${result.policy}")`;
     }
     return `gate "${def.stage}" failed: ${why} over ${def.window}; ${bothValues(result, versions)}`;
 }
@@ -200,9 +216,20 @@ export function evaluateGate(def: GateDefinition, versions: GateVersions, sample
     // Checks not judged for lack of traffic are reported once, through the traffic row.
     const reported: CheckResult[] = [traffic];
     const judged = def.checks.map((check) => {
-        const s = samples.checks[check.id] ?? { canary: { value: null, reason: "not queried" }, stable: { value: null, reason: "not queried" } };
+        const s = samples.checks[check.id] ?? {
+            canary: { value: null, reason: "not queried" },
+            stable: { value: null, reason: "not queried" },
+        };
         const j = judgeCheck(def, check, s, trafficJudged, samples.traffic.stable);
-        const result: CheckResult = { id: check.id, title: check.title, unit: check.unit, canary: s.canary.value, stable: s.stable.value, threshold: thresholdText(check), ...j };
+        const result: CheckResult = {
+            id: check.id,
+            title: check.title,
+            unit: check.unit,
+            canary: s.canary.value,
+            stable: s.stable.value,
+            threshold: thresholdText(check),
+            ...j,
+        };
         if (!(check.needsTraffic && trafficJudged.status !== "pass")) reported.push(result);
         return result;
     });
@@ -218,7 +245,9 @@ export function evaluateGate(def: GateDefinition, versions: GateVersions, sample
 
 /** One line per evaluation for the live progress: every check's value against its threshold. */
 export function progressLine(def: GateDefinition, evaluation: GateEvaluation, elapsedSeconds: number): string {
-    const rows = [evaluation.traffic, ...evaluation.checks].map((r) => `${r.id} ${formatValue(r.canary, r.unit)} (${r.threshold}) ${r.status}`);
+    const rows = [evaluation.traffic, ...evaluation.checks].map(
+        (r) => `${r.id} ${formatValue(r.canary, r.unit)} (${r.threshold}) ${r.status}`,
+    );
     return `health-gate "${def.stage}" ${Math.round(elapsedSeconds)}/${def.bakeSeconds} s: ${evaluation.verdict}; ${rows.join("; ")}`;
 }
 
@@ -233,6 +262,10 @@ export function reportTable(evaluation: GateEvaluation, versions: GateVersions):
         r.status === "no-data" ? `no-data (${r.policy})` : r.status,
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

@@ -55,7 +55,13 @@ interface Router {
 
 const CANARY_STAGE = { name: "canary" as const, weight: 5, headerRoute: true };
 const SERVICES = { main: "claude-enhancer", stable: "claude-enhancer-stable", candidate: "claude-enhancer-candidate", port: 80 };
-const ENTRY = { host: "api.example.com", tlsSecretName: "tls", rateLimitRps: 50, sessionCookieName: "ce", sessionCookieMaxAgeSeconds: 3600 };
+const ENTRY = {
+    host: "api.example.com",
+    tlsSecretName: "tls",
+    rateLimitRps: 50,
+    sessionCookieName: "ce",
+    sessionCookieMaxAgeSeconds: 3600,
+};
 
 function nginxRouter(): Router {
     const ingress = "claude-enhancer-canary";
@@ -69,7 +75,23 @@ function nginxRouter(): Router {
                 apiVersion: "networking.k8s.io/v1",
                 kind: "Ingress",
                 metadata: { name: ingress, namespace: NAMESPACE, annotations },
-                spec: { ingressClassName: "nginx", rules: [{ host: ENTRY.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: SERVICES.candidate, port: { number: 80 } } } }] } }] },
+                spec: {
+                    ingressClassName: "nginx",
+                    rules: [
+                        {
+                            host: ENTRY.host,
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: SERVICES.candidate, port: { number: 80 } } },
+                                    },
+                                ],
+                            },
+                        },
+                    ],
+                },
             });
         },
         async reset(apiServer) {
@@ -87,7 +109,14 @@ function istioRouter(): Router {
     const spec = virtualServiceSpec({ stage: CANARY_STAGE, services: SERVICES, entry: ENTRY }, NAMESPACE, ["istio-system/claude-enhancer"]);
     return {
         name: "istio",
-        target: { router: "istio", namespace: NAMESPACE, virtualService: SERVICES.main, route: WEIGHTED_ROUTE_NAME, stableSubset: "stable", canarySubset: "canary" },
+        target: {
+            router: "istio",
+            namespace: NAMESPACE,
+            virtualService: SERVICES.main,
+            route: WEIGHTED_ROUTE_NAME,
+            stableSubset: "stable",
+            canarySubset: "canary",
+        },
         async create(apiServer) {
             await installVirtualServiceCrd(apiServer.client, NAMESPACE);
             await apiServer.client.request("POST", `/apis/networking.istio.io/v1/namespaces/${NAMESPACE}/virtualservices`, {
@@ -104,14 +133,22 @@ function istioRouter(): Router {
             type Route = { name: string; route: { destination: { subset: string }; weight?: number }[] };
             const object = (await apiServer.client.request<{ spec: { http: Route[] } }>("GET", path)).body;
             // Every route sends everything to the stable subset: the weighted one at 100/0, the header route to stable.
-            return object.spec.http.every((r) => r.route.every((d) => (d.destination.subset === "stable" ? (d.weight ?? 100) === 100 : d.weight === 0)));
+            return object.spec.http.every((r) =>
+                r.route.every((d) => (d.destination.subset === "stable" ? (d.weight ?? 100) === 100 : d.weight === 0)),
+            );
         },
     };
 }
 
 const ROUTERS = { nginx: nginxRouter, istio: istioRouter };
 
-async function oneRun(env: GateEnvironment, apiServer: ApiServer, kubeconfig: string, router: Router, gateInterval: number): Promise<Sample> {
+async function oneRun(
+    env: GateEnvironment,
+    apiServer: ApiServer,
+    kubeconfig: string,
+    router: Router,
+    gateInterval: number,
+): Promise<Sample> {
     await router.reset(apiServer);
     const versions = env.deploy("bench");
     await env.waitForTraffic(versions, 120, "5m");
@@ -136,7 +173,8 @@ async function oneRun(env: GateEnvironment, apiServer: ApiServer, kubeconfig: st
         else await sleep(POLL_MS);
     }
     const result = await gate;
-    if (result.verdict !== "fail" || !result.trafficCut?.startsWith("traffic cut to 100 % stable")) throw new Error(`unexpected gate result: ${result.message}`);
+    if (result.verdict !== "fail" || !result.trafficCut?.startsWith("traffic cut to 100 % stable"))
+        throw new Error(`unexpected gate result: ${result.message}`);
     return { verdictMs: verdictAt - injectedAt, stableMs: stableAt - injectedAt };
 }
 
@@ -150,7 +188,11 @@ async function main(): Promise<void> {
     const apiServer = await ApiServer.start();
     const rows: string[] = [];
     try {
-        await apiServer.client.request("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
+        await apiServer.client.request("POST", "/api/v1/namespaces", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: NAMESPACE },
+        });
         for (const router of routers) await router.create(apiServer);
         const kubeconfig = fs.readFileSync(apiServer.kubeconfigPath, "utf8");
         for (const [scrape, gateInterval] of pairs) {
@@ -160,7 +202,9 @@ async function main(): Promise<void> {
                     const samples: Sample[] = [];
                     for (let run = 0; run < runs; run++) {
                         const sample = await oneRun(env, apiServer, kubeconfig, router, gateInterval);
-                        process.stderr.write(`${router.name}, scrape ${scrape} s, gate ${gateInterval} s, run ${run + 1}: verdict ${seconds(sample.verdictMs)}, 100 % stable ${seconds(sample.stableMs)}\n`);
+                        process.stderr.write(
+                            `${router.name}, scrape ${scrape} s, gate ${gateInterval} s, run ${run + 1}: verdict ${seconds(sample.verdictMs)}, 100 % stable ${seconds(sample.stableMs)}\n`,
+                        );
                         samples.push(sample);
                     }
                     const goalMs = (2 * scrape + gateInterval) * 1000;
@@ -177,8 +221,12 @@ async function main(): Promise<void> {
     } finally {
         await apiServer.stop();
     }
-    console.log(`Fault injection (candidate error rate 0 → 50 %) to gate verdict and to 100 % stable on a real kube-apiserver, ${runs} runs per pair and router:\n`);
-    console.log("| router | scrape interval | gate interval | goal (2 × scrape + gate) | → verdict, median | → verdict, max | → 100 % stable, median | → 100 % stable, max | runs within goal |");
+    console.log(
+        `Fault injection (candidate error rate 0 → 50 %) to gate verdict and to 100 % stable on a real kube-apiserver, ${runs} runs per pair and router:\n`,
+    );
+    console.log(
+        "| router | scrape interval | gate interval | goal (2 × scrape + gate) | → verdict, median | → verdict, max | → 100 % stable, median | → 100 % stable, max | runs within goal |",
+    );
     console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const row of rows) console.log(row);
 }

@@ -46,7 +46,10 @@ function main(): void {
     console.log(`Cold load of index.ts as the Pulumi language host loads it (median of ${runs} fresh processes):\n`);
     console.log("| tsconfig | type-check | cold load |");
     console.log("|---|---|---:|");
-    for (const [tsconfig, checked] of [["tsconfig.pulumi.json", "no (noCheck)"], ["tsconfig.json", "yes"]]) {
+    for (const [tsconfig, checked] of [
+        ["tsconfig.pulumi.json", "no (noCheck)"],
+        ["tsconfig.json", "yes"],
+    ]) {
         const times = Array.from({ length: runs }, () => sample(tsconfig)).sort((a, b) => a - b);
         console.log(`| ${tsconfig} | ${checked} | ${(times[Math.floor(runs / 2)] / 1000).toFixed(2)} s |`);
     }

@@ -38,7 +38,9 @@ function copyOf(resource: AnalyzedResource, k: number): AnalyzedResource {
         urn: urn(resource.urn),
         name: `${resource.name}-${k}`,
         parent: resource.parent && urn(resource.parent),
-        provider: resource.provider && `${urn(resource.provider.slice(0, resource.provider.lastIndexOf("::")))}${resource.provider.slice(resource.provider.lastIndexOf("::"))}`,
+        provider:
+            resource.provider &&
+            `${urn(resource.provider.slice(0, resource.provider.lastIndexOf("::")))}${resource.provider.slice(resource.provider.lastIndexOf("::"))}`,
         dependencies: resource.dependencies?.map(urn),
     };
 }
@@ -94,7 +96,13 @@ async function bench(): Promise<void> {
     const exportPath = join(dir, "stack.json");
     writeFileSync(exportPath, toStackExport(resources));
     const auditInProcess = await timed(() => quiet(() => audit([exportPath, "--config", CONFIG])));
-    const auditCli = await timed(async () => spawnSync("npm", ["run", "--silent", "policy:audit", "--", exportPath, "--config", CONFIG], { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 }));
+    const auditCli = await timed(async () =>
+        spawnSync("npm", ["run", "--silent", "policy:audit", "--", exportPath, "--config", CONFIG], {
+            cwd: ROOT,
+            encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
+        }),
+    );
     rmSync(dir, { recursive: true, force: true });
 
     const running = await startPack();
@@ -106,9 +114,11 @@ async function bench(): Promise<void> {
         // Requests are encoded before the clock starts: the engine's encoding is not the pack's cost.
         const analyzeRequests = resources.map((r) => analyzeRequest(r, providerOf(r)));
         const stackAnalysis = stackRequest(resources);
-        const analyzeMs = (await timed(async () => {
-            for (const request of analyzeRequests) await call(running.client, "analyze", request);
-        })).ms;
+        const analyzeMs = (
+            await timed(async () => {
+                for (const request of analyzeRequests) await call(running.client, "analyze", request);
+            })
+        ).ms;
         const analyzeStackMs = (await timed(() => call(running.client, "analyzeStack", stackAnalysis))).ms;
         wire = { analyzeMs, analyzeStackMs };
     } finally {

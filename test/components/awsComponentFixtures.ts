@@ -14,7 +14,10 @@ export const TEST_COST_TAGS = costTags({ environment: "test", costCenter: "test-
  * us-east-1, the cost tags as defaultTags), waits until everything is registered, and returns the
  * mocks and what `build` returned.
  */
-export async function withAwsProvider<T>(stack: string, build: (provider: aws.Provider) => T): Promise<{ mocks: RecordingMocks; built: T }> {
+export async function withAwsProvider<T>(
+    stack: string,
+    build: (provider: aws.Provider) => T,
+): Promise<{ mocks: RecordingMocks; built: T }> {
     const mocks = await installMocks(stack);
     const provider = new aws.Provider("aws", { region: "us-east-1", defaultTags: { tags: TEST_COST_TAGS } });
     const built = build(provider);

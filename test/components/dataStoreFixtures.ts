@@ -21,7 +21,10 @@ export function secretInput(value: unknown): unknown {
     return wrapped.value;
 }
 
-export const NETWORK: DataStoreNetwork = { vpcId: "vpc-0test", privateSubnetIds: ["subnet-private-a", "subnet-private-b", "subnet-private-c"] };
+export const NETWORK: DataStoreNetwork = {
+    vpcId: "vpc-0test",
+    privateSubnetIds: ["subnet-private-a", "subnet-private-b", "subnet-private-c"],
+};
 export const CLUSTER_SG = "sg-0cluster";
 export const EKS_CLUSTER: DataStoreClients = { clusterSecurityGroupId: pulumi.output(CLUSTER_SG) };
 export const DATA_NS = "claude-enhancer-data";

@@ -3,7 +3,6 @@ import { cidrsOverlap } from "../../config/backup";
 import { loadStackConfig, readStackSettings } from "../../config/stackFile";
 import { problemsOf } from "./problems";
 
-
 const staging = (extra: Record<string, unknown>) => ({ ...readStackSettings("staging"), ...extra });
 const production = (extra: Record<string, unknown>) => ({ ...readStackSettings("production"), ...extra });
 const local = (extra: Record<string, unknown>) => ({ ...readStackSettings("local"), ...extra });
@@ -12,12 +11,25 @@ describe("backup, DR and off-hours configuration", () => {
     it("reads the stack files: production DR on with 30-day backups, staging off-hours on, local defaults", () => {
         const prod = loadStackConfig("production");
         assert.deepStrictEqual(prod.backup, { retentionDays: 30, schedule: "cron(0 3 * * ? *)", scheduleTimeZone: "Etc/UTC" });
-        assert.deepStrictEqual(prod.dr, { enabled: true, activeDatabase: "primary", vpcCidr: "10.250.0.0/16", azCount: 2, replicaLagAlarmSeconds: 60, alarmTopicArns: [] });
+        assert.deepStrictEqual(prod.dr, {
+            enabled: true,
+            activeDatabase: "primary",
+            vpcCidr: "10.250.0.0/16",
+            azCount: 2,
+            replicaLagAlarmSeconds: 60,
+            alarmTopicArns: [],
+        });
         assert.strictEqual(prod.offHours.enabled, false);
         const stag = loadStackConfig("staging");
         assert.strictEqual(stag.dr.enabled, false);
         assert.strictEqual(stag.backup.retentionDays, 7);
-        assert.deepStrictEqual(stag.offHours, { enabled: true, timeZone: "Asia/Shanghai", scaleDownCron: "0 22 * * *", scaleUpCron: "0 8 * * 1-5", minNodes: 0 });
+        assert.deepStrictEqual(stag.offHours, {
+            enabled: true,
+            timeZone: "Asia/Shanghai",
+            scaleDownCron: "0 22 * * *",
+            scaleUpCron: "0 8 * * 1-5",
+            minNodes: 0,
+        });
         const loc = loadStackConfig("local");
         assert.deepStrictEqual([loc.dr.enabled, loc.offHours.enabled], [false, false]);
     });
@@ -31,22 +43,26 @@ describe("backup, DR and off-hours configuration", () => {
         {
             what: "a cron expression beyond minute/hour/day-of-week",
             raw: staging({ offHours: { enabled: true, scaleUpCron: "0 8 1 * *" } }),
-            message: 'claude-enhancer:offHours.scaleUpCron: got "0 8 1 * *"; expected a cron expression "minute hour * * day-of-week" such as "0 8 * * 1-5" (0 = Sunday)',
+            message:
+                'claude-enhancer:offHours.scaleUpCron: got "0 8 1 * *"; expected a cron expression "minute hour * * day-of-week" such as "0 8 * * 1-5" (0 = Sunday)',
         },
         {
             what: "scale-up and scale-down at the same time",
             raw: staging({ offHours: { enabled: true, scaleDownCron: "0 8 * * 1", scaleUpCron: "0 8 * * 1-5" } }),
-            message: "claude-enhancer:offHours.scaleUpCron: got \"0 8 * * 1-5\"; expected a time different from scaleDownCron's on the days both fire",
+            message:
+                'claude-enhancer:offHours.scaleUpCron: got "0 8 * * 1-5"; expected a time different from scaleDownCron\'s on the days both fire',
         },
         {
             what: "off-hours scale-down in production",
             raw: production({ offHours: { enabled: true } }),
-            message: "claude-enhancer:offHours.enabled: got true; expected false in production (off-hours scale-down is for non-production stacks)",
+            message:
+                "claude-enhancer:offHours.enabled: got true; expected false in production (off-hours scale-down is for non-production stacks)",
         },
         {
             what: "off-hours on a cluster that is not EKS",
             raw: local({ offHours: { enabled: true } }),
-            message: 'claude-enhancer:offHours.enabled: got true; expected false (off-hours scale-down acts on EKS node groups; cluster.mode is not "eks")',
+            message:
+                'claude-enhancer:offHours.enabled: got true; expected false (off-hours scale-down acts on EKS node groups; cluster.mode is not "eks")',
         },
         {
             what: "an unknown node group",
@@ -61,7 +77,8 @@ describe("backup, DR and off-hours configuration", () => {
         {
             what: "failing over without DR",
             raw: staging({ dr: { enabled: false, activeDatabase: "dr" } }),
-            message: 'claude-enhancer:dr.activeDatabase: got "dr"; expected "primary" unless dr.enabled is true (there is no DR replica to fail over to)',
+            message:
+                'claude-enhancer:dr.activeDatabase: got "dr"; expected "primary" unless dr.enabled is true (there is no DR replica to fail over to)',
         },
         {
             what: "DR without an RDS database",
@@ -71,7 +88,8 @@ describe("backup, DR and off-hours configuration", () => {
         {
             what: "a DR VPC overlapping the primary VPC",
             raw: production({ dr: { enabled: true, vpcCidr: "10.20.128.0/17" } }),
-            message: 'claude-enhancer:dr.vpcCidr: got "10.20.128.0/17"; expected a CIDR block not overlapping network.cidr 10.20.0.0/16 (the two VPCs are peered)',
+            message:
+                'claude-enhancer:dr.vpcCidr: got "10.20.128.0/17"; expected a CIDR block not overlapping network.cidr 10.20.0.0/16 (the two VPCs are peered)',
         },
         {
             what: "backup retention of zero days",
@@ -86,7 +104,8 @@ describe("backup, DR and off-hours configuration", () => {
         {
             what: "a replica-lag alarm topic outside the DR region",
             raw: production({ dr: { enabled: true, alarmTopicArns: ["arn:aws:sns:us-east-1:123456789012:oncall"] } }),
-            message: 'claude-enhancer:dr.alarmTopicArns[0]: got "arn:aws:sns:us-east-1:123456789012:oncall"; expected an SNS topic in the DR region us-west-2 (where the alarm lives)',
+            message:
+                'claude-enhancer:dr.alarmTopicArns[0]: got "arn:aws:sns:us-east-1:123456789012:oncall"; expected an SNS topic in the DR region us-west-2 (where the alarm lives)',
         },
         {
             what: "a misspelt DR key",

@@ -18,7 +18,9 @@ function issuesOf(overrides: (settings: Record<string, any>) => void): string[] 
 describe("cluster config", () => {
     it("tells Graviton instance types from x86 ones", () => {
         assert.deepStrictEqual(
-            ["m6g.large", "c7gn.xlarge", "t4g.medium", "r6gd.2xlarge", "m5.large", "t3.medium", "g5.xlarge", "m5dn.large"].map(instanceArchitecture),
+            ["m6g.large", "c7gn.xlarge", "t4g.medium", "r6gd.2xlarge", "m5.large", "t3.medium", "g5.xlarge", "m5dn.large"].map(
+                instanceArchitecture,
+            ),
             ["arm64", "arm64", "arm64", "arm64", "x86_64", "x86_64", "x86_64", "x86_64"],
         );
     });
@@ -26,7 +28,9 @@ describe("cluster config", () => {
     it("rejects a node group mixing CPU architectures", () => {
         assert.deepStrictEqual(
             issuesOf((s) => (s.cluster.nodeGroups[1].instanceTypes = ["m5.large", "m6g.large"])),
-            ['claude-enhancer:cluster.nodeGroups[1].instanceTypes: got ["m5.large","m6g.large"]; expected instance types of one CPU architecture (all Graviton or all x86)'],
+            [
+                'claude-enhancer:cluster.nodeGroups[1].instanceTypes: got ["m5.large","m6g.large"]; expected instance types of one CPU architecture (all Graviton or all x86)',
+            ],
         );
     });
 
@@ -39,7 +43,10 @@ describe("cluster config", () => {
 
     it("accepts CloudWatch retention periods only for the control-plane logs, defaulting to 30 days", () => {
         const [issue] = issuesOf((s) => (s.cluster.logRetentionDays = 45));
-        assert.match(issue, /^claude-enhancer:cluster\.logRetentionDays: got 45; expected a CloudWatch Logs retention period: one of 1, 3, 5,/);
+        assert.match(
+            issue,
+            /^claude-enhancer:cluster\.logRetentionDays: got 45; expected a CloudWatch Logs retention period: one of 1, 3, 5,/,
+        );
         const config = parsePlatformConfig(readStackSettings("staging"));
         assert.strictEqual(config.cluster.mode === "eks" && config.cluster.logRetentionDays, 30);
     });

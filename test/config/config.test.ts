@@ -15,7 +15,6 @@ function stagingWith(path: (string | number)[], value: unknown): Record<string, 
     return settings;
 }
 
-
 describe("stack configuration schema", () => {
     for (const stack of STACKS) {
         it(`accepts Pulumi.${stack}.yaml`, () => {
@@ -49,7 +48,8 @@ describe("stack configuration schema", () => {
             what: "more NAT gateways than AZs",
             path: ["network", "natGateways"],
             value: 4,
-            message: "claude-enhancer:network.natGateways: got 4; expected natGateways <= azCount (a NAT gateway lives in one AZ's public subnet)",
+            message:
+                "claude-enhancer:network.natGateways: got 4; expected natGateways <= azCount (a NAT gateway lives in one AZ's public subnet)",
         },
         {
             what: "an RDS instance class of unknown format",
@@ -61,7 +61,8 @@ describe("stack configuration schema", () => {
             what: "an EC2 instance type of unknown format",
             path: ["cluster", "nodeGroups", 1, "instanceTypes", 0],
             value: "t3-medium",
-            message: 'claude-enhancer:cluster.nodeGroups[1].instanceTypes[0]: got "t3-medium"; expected an EC2 instance type such as t3.medium or m5.large',
+            message:
+                'claude-enhancer:cluster.nodeGroups[1].instanceTypes[0]: got "t3-medium"; expected an EC2 instance type such as t3.medium or m5.large',
         },
         {
             what: "a node group whose minimum exceeds its maximum",
@@ -91,7 +92,8 @@ describe("stack configuration schema", () => {
             what: "an invalid CIDR",
             path: ["network", "cidr"],
             value: "10.0.0.0/8",
-            message: 'claude-enhancer:network.cidr: got "10.0.0.0/8"; expected an IPv4 CIDR block with octets <= 255 and a prefix between /16 and /24',
+            message:
+                'claude-enhancer:network.cidr: got "10.0.0.0/8"; expected an IPv4 CIDR block with octets <= 255 and a prefix between /16 and /24',
         },
         {
             what: "a backup retention beyond what RDS allows",
@@ -158,8 +160,16 @@ describe("stack configuration schema", () => {
         const raw = stagingWith(["budget"], undefined);
         delete raw.aws;
         const problems = problemsOf(raw);
-        assert.ok(problems.some((p) => p.startsWith("claude-enhancer:aws: got nothing (the key is missing); expected an object {region, drRegion}")), problems.join("\n"));
-        assert.ok(problems.some((p) => p.startsWith("claude-enhancer:budget: got nothing")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) =>
+                p.startsWith("claude-enhancer:aws: got nothing (the key is missing); expected an object {region, drRegion}"),
+            ),
+            problems.join("\n"),
+        );
+        assert.ok(
+            problems.some((p) => p.startsWith("claude-enhancer:budget: got nothing")),
+            problems.join("\n"),
+        );
     });
 
     it("reports every problem at once, not only the first", () => {
@@ -171,7 +181,8 @@ describe("stack configuration schema", () => {
     it("puts all problems in the error message pulumi preview prints", () => {
         assert.throws(
             () => parsePlatformConfig(stagingWith(["network", "azCount"], 1)),
-            (err: Error) => err.message.startsWith("invalid stack configuration:\n  - claude-enhancer:network.azCount: got 1; expected a number >= 2"),
+            (err: Error) =>
+                err.message.startsWith("invalid stack configuration:\n  - claude-enhancer:network.azCount: got 1; expected a number >= 2"),
         );
     });
 
@@ -185,8 +196,10 @@ describe("stack configuration schema", () => {
 
         it("rejects a misspelt top-level key instead of ignoring it", () => {
             setStackConfig({ ...readStackSettings("local"), netwrok: { azCount: 2 } });
-            assert.throws(() => loadPlatformConfig(), (err: ConfigError) =>
-                err.problems[0].startsWith("claude-enhancer:netwrok: unknown key; expected one of environment, aws, tags, network"),
+            assert.throws(
+                () => loadPlatformConfig(),
+                (err: ConfigError) =>
+                    err.problems[0].startsWith("claude-enhancer:netwrok: unknown key; expected one of environment, aws, tags, network"),
             );
         });
 

@@ -11,7 +11,6 @@ function stagingWith(key: string, patch: Record<string, unknown>): Record<string
     return settings;
 }
 
-
 describe("maintenance and backup windows", () => {
     it("measures daily and weekly windows, across midnight and the week's end", () => {
         assert.strictEqual(windowMinutes("00:00-01:00"), 60);
@@ -51,7 +50,8 @@ describe("data store configuration", () => {
             what: "an RDS maintenance window overlapping the backup window",
             key: "database",
             patch: { backupWindow: "02:00-03:00", maintenanceWindow: "sun:02:30-sun:03:30" },
-            message: 'claude-enhancer:database.maintenanceWindow: got "sun:02:30-sun:03:30"; expected a maintenanceWindow that does not overlap backupWindow',
+            message:
+                'claude-enhancer:database.maintenanceWindow: got "sun:02:30-sun:03:30"; expected a maintenanceWindow that does not overlap backupWindow',
         },
         {
             what: "an ElastiCache maintenance window shorter than an hour",
@@ -63,7 +63,8 @@ describe("data store configuration", () => {
             what: "an ElastiCache maintenance window overlapping the snapshot window",
             key: "cache",
             patch: { snapshotWindow: "05:00-06:00", maintenanceWindow: "fri:05:30-fri:06:30" },
-            message: 'claude-enhancer:cache.maintenanceWindow: got "fri:05:30-fri:06:30"; expected a maintenanceWindow that does not overlap snapshotWindow',
+            message:
+                'claude-enhancer:cache.maintenanceWindow: got "fri:05:30-fri:06:30"; expected a maintenanceWindow that does not overlap snapshotWindow',
         },
         {
             what: "Glacier less than 30 days after STANDARD_IA",
@@ -75,7 +76,8 @@ describe("data store configuration", () => {
             what: "a budget without any subscriber",
             key: "budget",
             patch: { notificationEmails: [] },
-            message: "claude-enhancer:budget.notificationEmails: got []; expected at least one subscriber in notificationEmails or notificationTopicArns",
+            message:
+                "claude-enhancer:budget.notificationEmails: got []; expected at least one subscriber in notificationEmails or notificationTopicArns",
         },
         {
             what: "a budget with two SNS topics",
@@ -95,7 +97,8 @@ describe("data store configuration", () => {
             what: "a budget topic that is not an SNS ARN",
             key: "budget",
             patch: { notificationTopicArns: ["arn:aws:sqs:us-east-1:123456789012:queue"] },
-            message: 'claude-enhancer:budget.notificationTopicArns[0]: got "arn:aws:sqs:us-east-1:123456789012:queue"; expected an SNS topic ARN',
+            message:
+                'claude-enhancer:budget.notificationTopicArns[0]: got "arn:aws:sqs:us-east-1:123456789012:queue"; expected an SNS topic ARN',
         },
     ];
 

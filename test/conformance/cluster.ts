@@ -183,7 +183,12 @@ export class DeclaredStack {
         for (const [urn, placed] of next) owners.set(placed.key, [...(owners.get(placed.key) ?? []), urn]);
         for (const [key, urns] of owners) {
             if (urns.length > 1) {
-                result.rejections.push({ action: "update", object: key, type: next.get(urns[0])!.manifest.type, message: `declared by ${urns.length} resources: ${urns.join(", ")}` });
+                result.rejections.push({
+                    action: "update",
+                    object: key,
+                    type: next.get(urns[0])!.manifest.type,
+                    message: `declared by ${urns.length} resources: ${urns.join(", ")}`,
+                });
             }
         }
         for (const [urn, placed] of this.current) {
@@ -203,7 +208,7 @@ export class DeclaredStack {
         for (const name of names) {
             await poll(`CRD ${name} to be Established`, 30_000, async () => {
                 const crd = await this.client.find("apiextensions.k8s.io/v1", CRD, name);
-                const conditions = ((crd?.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []);
+                const conditions = (crd?.status as { conditions?: { type: string; status: string }[] })?.conditions ?? [];
                 return conditions.some((c) => c.type === "Established" && c.status === "True");
             });
         }
@@ -248,13 +253,25 @@ export class DeclaredStack {
             const remaining = finalizers.filter((f) => !CONTROLLER_FINALIZERS.includes(f));
             const path = await this.client.pathOf(apiVersion, kind, name, namespace);
             await this.client.request("PATCH", path, { metadata: { finalizers: remaining } }, "application/merge-patch+json");
-            await poll(`${kind} ${name} to be deleted`, 30_000, async () => (await this.client.find(apiVersion, kind, name, namespace)) === undefined);
+            await poll(
+                `${kind} ${name} to be deleted`,
+                30_000,
+                async () => (await this.client.find(apiVersion, kind, name, namespace)) === undefined,
+            );
         }
         if (kind === "Namespace") {
             // No namespace controller runs here: empty its finalizers as that controller would once the namespace is empty.
             const ns = await this.client.find("v1", "Namespace", name);
-            if (ns) await this.client.request("PUT", `/api/v1/namespaces/${encodeURIComponent(name)}/finalize`, { ...ns, spec: { finalizers: [] } });
-            await poll(`namespace ${name} to be deleted`, 30_000, async () => (await this.client.find("v1", "Namespace", name)) === undefined);
+            if (ns)
+                await this.client.request("PUT", `/api/v1/namespaces/${encodeURIComponent(name)}/finalize`, {
+                    ...ns,
+                    spec: { finalizers: [] },
+                });
+            await poll(
+                `namespace ${name} to be deleted`,
+                30_000,
+                async () => (await this.client.find("v1", "Namespace", name)) === undefined,
+            );
         }
         if (kind === CRD) {
             // The API server's own CRD finalizer removes the custom objects, then the CRD.

@@ -29,10 +29,16 @@ describe("conformance: from recorded resources to API objects", () => {
     it("unwraps secrets, fills unknowns from the recorded state and reports what it cannot fill", () => {
         const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
         const { value, placeholders } = resolveInputs(
-            { stringData: secret({ PASSWORD: "p" }), spec: { clusterIP: unknownValue, host: unknownValue, name: "Calling [toString] on an [Output<T>] is not supported." } },
+            {
+                stringData: secret({ PASSWORD: "p" }),
+                spec: { clusterIP: unknownValue, host: unknownValue, name: "Calling [toString] on an [Output<T>] is not supported." },
+            },
             { stringData: secret({ PASSWORD: "p" }), spec: { clusterIP: "10.96.0.10" } },
         );
-        assert.deepStrictEqual(value, { stringData: { PASSWORD: "p" }, spec: { clusterIP: "10.96.0.10", host: unknownValue, name: "Calling [toString] on an [Output<T>] is not supported." } });
+        assert.deepStrictEqual(value, {
+            stringData: { PASSWORD: "p" },
+            spec: { clusterIP: "10.96.0.10", host: unknownValue, name: "Calling [toString] on an [Output<T>] is not supported." },
+        });
         assert.deepStrictEqual(placeholders, [
             'spec.clusterIP: unknown at deploy time, filled from the recorded state ("10.96.0.10")',
             "spec.host: unknown at deploy time and absent from the recorded state",
@@ -52,9 +58,17 @@ describe("conformance: from recorded resources to API objects", () => {
             recorded("kubernetes:apps/v1:Deployment", "web", { apiVersion: "apps/v1", kind: "Deployment", metadata: {}, spec: {} }),
             crd,
             recorded("kubernetes:example.org/v1:Widget", "w", { apiVersion: "example.org/v1", kind: "Widget", metadata: { name: "w" } }),
-            recorded("kubernetes:networking.istio.io/v1:VirtualService", "vs", { apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: "vs" } }),
+            recorded("kubernetes:networking.istio.io/v1:VirtualService", "vs", {
+                apiVersion: "networking.istio.io/v1",
+                kind: "VirtualService",
+                metadata: { name: "vs" },
+            }),
             recorded("kubernetes:helm.sh/v3:Release", "istiod", { chart: "istiod" }),
-            recorded("kubernetes:apps/v1:DeploymentPatch", "coredns", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "coredns" } }),
+            recorded("kubernetes:apps/v1:DeploymentPatch", "coredns", {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "coredns" },
+            }),
         ];
         const { manifests, uncovered } = kubernetesObjects(resources, BUILTIN);
         assert.deepStrictEqual(
@@ -78,7 +92,10 @@ describe("conformance: from recorded resources to API objects", () => {
 
     it("autonames like the provider, stably per type and name, only objects without a name", () => {
         const args = (type: string, name: string, metadata: Record<string, unknown> = {}) => ({ type, name, inputs: { metadata } });
-        const web = kubernetesAutoname(args("kubernetes:apps/v1:Deployment", "web", { namespace: "apps" })).metadata as { name: string; namespace: string };
+        const web = kubernetesAutoname(args("kubernetes:apps/v1:Deployment", "web", { namespace: "apps" })).metadata as {
+            name: string;
+            namespace: string;
+        };
         assert.match(web.name, /^web-[0-9a-f]{8}$/);
         assert.strictEqual(web.namespace, "apps");
         assert.deepStrictEqual(kubernetesAutoname(args("kubernetes:apps/v1:Deployment", "web")), { metadata: { name: web.name } });
@@ -93,7 +110,10 @@ describe("conformance: from recorded resources to API objects", () => {
         assert.deepStrictEqual(typeTokenKind("kubernetes:core/v1:ConfigMap"), { apiVersion: "v1", kind: "ConfigMap" });
         assert.deepStrictEqual(typeTokenKind("kubernetes:apps/v1:Deployment"), { apiVersion: "apps/v1", kind: "Deployment" });
         assert.strictEqual(objectKey({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }), "core/Namespace a");
-        assert.strictEqual(objectKey({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" } }), "apps/Deployment n/d");
+        assert.strictEqual(
+            objectKey({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "n" } }),
+            "apps/Deployment n/d",
+        );
     });
 
     it("orders namespaces, CRDs, built-in objects, custom objects, then webhooks", () => {
@@ -104,6 +124,9 @@ describe("conformance: from recorded resources to API objects", () => {
     });
 
     it("reads the text of a Warning header", () => {
-        assert.strictEqual(warningText('299 - "would violate PodSecurity \\"restricted:latest\\": privileged"'), 'would violate PodSecurity "restricted:latest": privileged');
+        assert.strictEqual(
+            warningText('299 - "would violate PodSecurity \\"restricted:latest\\": privileged"'),
+            'would violate PodSecurity "restricted:latest": privileged',
+        );
     });
 });

@@ -82,7 +82,11 @@ export function resolveInputs(inputs: unknown, state: unknown, at = ""): { value
             const out: Record<string, unknown> = {};
             for (const [k, v] of Object.entries(value)) {
                 if (v === undefined) continue;
-                out[k] = walk(v, typeof known === "object" && known !== null ? (known as Record<string, unknown>)[k] : undefined, where ? `${where}.${k}` : k);
+                out[k] = walk(
+                    v,
+                    typeof known === "object" && known !== null ? (known as Record<string, unknown>)[k] : undefined,
+                    where ? `${where}.${k}` : k,
+                );
             }
             return out;
         }
@@ -105,13 +109,15 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
     const uncovered: Uncovered[] = [];
     const providerNamespace = new Map<string, string>();
     for (const r of resources) {
-        if (r.type === "pulumi:providers:kubernetes" && typeof r.inputs.namespace === "string") providerNamespace.set(`${r.urn}::${r.id}`, r.inputs.namespace);
+        if (r.type === "pulumi:providers:kubernetes" && typeof r.inputs.namespace === "string")
+            providerNamespace.set(`${r.urn}::${r.id}`, r.inputs.namespace);
     }
     const kube = resources.filter((r) => r.type.startsWith("kubernetes:"));
     // Groups of the CRDs the program defines: objects of those groups are validated against the program's own schema.
     const programGroups = new Set<string>();
     for (const r of kube) {
-        if (r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition" && typeof r.inputs.spec?.group === "string") programGroups.add(r.inputs.spec.group);
+        if (r.type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition" && typeof r.inputs.spec?.group === "string")
+            programGroups.add(r.inputs.spec.group);
     }
 
     for (const r of kube) {
@@ -142,7 +148,8 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
             continue;
         }
         if (!object.metadata.name) {
-            object.metadata.name = (r.state.metadata as { name?: string } | undefined)?.name ?? (kubernetesAutoname(r).metadata as { name: string }).name;
+            object.metadata.name =
+                (r.state.metadata as { name?: string } | undefined)?.name ?? (kubernetesAutoname(r).metadata as { name: string }).name;
             placeholders.push(`metadata.name: autonamed by the provider at deploy time; here ${object.metadata.name}`);
         }
         manifests.push({
@@ -158,5 +165,9 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
 
 /** Placeholders that could not be filled: the program would send something the real provider cannot. */
 export function unfilledPlaceholders(manifests: Manifest[]): string[] {
-    return manifests.flatMap((m) => m.placeholders.filter((p) => !p.includes("filled from") && !p.startsWith("metadata.name: autonamed")).map((p) => `${m.type} ${objectKey(m.object)}: ${p}`));
+    return manifests.flatMap((m) =>
+        m.placeholders
+            .filter((p) => !p.includes("filled from") && !p.startsWith("metadata.name: autonamed"))
+            .map((p) => `${m.type} ${objectKey(m.object)}: ${p}`),
+    );
 }

@@ -12,13 +12,24 @@ import { START_TIMEOUT_MS, conformanceServer } from "./server";
 const NAMESPACE = "conformance-negative";
 
 function manifest(object: KubeObject): Manifest {
-    return { urn: `urn:pulumi:test::conformance::${object.kind}::${object.metadata.name}`, type: `kubernetes:test:${object.kind}`, object, defaultNamespace: "default", placeholders: [] };
+    return {
+        urn: `urn:pulumi:test::conformance::${object.kind}::${object.metadata.name}`,
+        type: `kubernetes:test:${object.kind}`,
+        object,
+        defaultNamespace: "default",
+        placeholders: [],
+    };
 }
 
 const restrictedContainer = {
     name: "app",
     image: "registry.example.com/app:1.0.0",
-    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    },
 };
 
 function deployment(selector: Record<string, string>, podLabels: Record<string, string>): KubeObject {
@@ -26,7 +37,11 @@ function deployment(selector: Record<string, string>, podLabels: Record<string, 
         apiVersion: "apps/v1",
         kind: "Deployment",
         metadata: { name: "web", namespace: NAMESPACE },
-        spec: { replicas: 1, selector: { matchLabels: selector }, template: { metadata: { labels: podLabels }, spec: { containers: [restrictedContainer] } } },
+        spec: {
+            replicas: 1,
+            selector: { matchLabels: selector },
+            template: { metadata: { labels: podLabels }, spec: { containers: [restrictedContainer] } },
+        },
     };
 }
 
@@ -44,7 +59,11 @@ async function refusal(attempt: Promise<unknown>): Promise<ApiError> {
 describe("conformance: the API server refuses what mocks accept", function () {
     let server: ApiServer;
     let stack: DeclaredStack;
-    const namespace: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE, labels: podSecurityLabels("restricted") } };
+    const namespace: KubeObject = {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: NAMESPACE, labels: podSecurityLabels("restricted") },
+    };
 
     before(async function () {
         this.timeout(START_TIMEOUT_MS);
@@ -88,12 +107,22 @@ describe("conformance: the API server refuses what mocks accept", function () {
             apiVersion: "v1",
             kind: "Pod",
             metadata: { name: "privileged", namespace: NAMESPACE },
-            spec: { containers: [{ ...restrictedContainer, securityContext: { ...restrictedContainer.securityContext, privileged: true, allowPrivilegeEscalation: true } }] },
+            spec: {
+                containers: [
+                    {
+                        ...restrictedContainer,
+                        securityContext: { ...restrictedContainer.securityContext, privileged: true, allowPrivilegeEscalation: true },
+                    },
+                ],
+            },
         };
         const e = await refusal(server.client.create(pod, { dryRun: true }));
         assert.strictEqual(e.status, 403);
         assert.strictEqual(e.reason, "Forbidden");
-        assert.match(e.apiMessage, /violates PodSecurity "restricted:latest": privileged \(container "app" must not set securityContext\.privileged=true\)/);
+        assert.match(
+            e.apiMessage,
+            /violates PodSecurity "restricted:latest": privileged \(container "app" must not set securityContext\.privileged=true\)/,
+        );
     });
 
     it("warns on a Deployment whose pod template Pod Security restricted would refuse", async () => {

@@ -12,7 +12,10 @@ export interface PodTemplate {
     /** The object holding the template, e.g. "apps/Deployment claude-enhancer/claude-enhancer-stable". */
     owner: string;
     namespace: string;
-    template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> & { serviceAccountName?: string } };
+    template: {
+        metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+        spec: Record<string, unknown> & { serviceAccountName?: string };
+    };
 }
 
 /** Where each workload kind keeps its pod template. */
@@ -33,21 +36,35 @@ export function podTemplates(objects: KubeObject[]): PodTemplate[] {
     for (const object of objects) {
         const namespace = object.metadata.namespace ?? "default";
         if (object.kind === "Pod") {
-            found.push({ owner: objectKey(object), namespace, template: { metadata: object.metadata as PodTemplate["template"]["metadata"], spec: object.spec as PodTemplate["template"]["spec"] } });
+            found.push({
+                owner: objectKey(object),
+                namespace,
+                template: {
+                    metadata: object.metadata as PodTemplate["template"]["metadata"],
+                    spec: object.spec as PodTemplate["template"]["spec"],
+                },
+            });
             continue;
         }
         const at = TEMPLATE_PATHS[object.kind];
         if (!at) continue;
-        const template = at.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], object) as PodTemplate["template"] | undefined;
+        const template = at.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], object) as
+            PodTemplate["template"] | undefined;
         if (!template?.spec) continue;
-        found.push({ owner: objectKey(object), namespace, template: object.kind === "StatefulSet" ? withClaimVolumes(object, template) : template });
+        found.push({
+            owner: objectKey(object),
+            namespace,
+            template: object.kind === "StatefulSet" ? withClaimVolumes(object, template) : template,
+        });
     }
     return found;
 }
 
 /** The StatefulSet controller gives each pod a volume per claim template (claim `<template>-<set>-<ordinal>`); as for pod 0. */
 function withClaimVolumes(set: KubeObject, template: PodTemplate["template"]): PodTemplate["template"] {
-    const claims = ((set.spec as { volumeClaimTemplates?: { metadata?: { name?: string } }[] }).volumeClaimTemplates ?? []).map((c) => c.metadata?.name ?? "");
+    const claims = ((set.spec as { volumeClaimTemplates?: { metadata?: { name?: string } }[] }).volumeClaimTemplates ?? []).map(
+        (c) => c.metadata?.name ?? "",
+    );
     const volumes = (template.spec.volumes as unknown[] | undefined) ?? [];
     const claimVolumes = claims.map((name) => ({ name, persistentVolumeClaim: { claimName: `${name}-${set.metadata.name}-0` } }));
     return { ...template, spec: { ...template.spec, volumes: [...volumes, ...claimVolumes] } };
@@ -65,11 +82,17 @@ export interface ProbeResult {
 export async function probePods(stack: DeclaredStack, templates: PodTemplate[]): Promise<ProbeResult[]> {
     const results: ProbeResult[] = [];
     for (const { owner, namespace, template } of templates) {
-        if (!template.spec.serviceAccountName || template.spec.serviceAccountName === "default") await stack.ensureDefaultServiceAccount(namespace);
+        if (!template.spec.serviceAccountName || template.spec.serviceAccountName === "default")
+            await stack.ensureDefaultServiceAccount(namespace);
         const pod: KubeObject = {
             apiVersion: "v1",
             kind: "Pod",
-            metadata: { name: "pod-security-probe", namespace, labels: template.metadata?.labels, annotations: template.metadata?.annotations },
+            metadata: {
+                name: "pod-security-probe",
+                namespace,
+                labels: template.metadata?.labels,
+                annotations: template.metadata?.annotations,
+            },
             spec: template.spec,
         };
         try {

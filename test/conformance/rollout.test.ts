@@ -59,7 +59,13 @@ function imagesOf(workload: KubeObject): string[] {
 }
 
 /** Runs a stack through the stage sequence on one DeclaredStack; reads the live objects after each stage. */
-async function runSequence(server: ApiServer, builtin: Set<string>, stack: StackName, router: Router | undefined, snapshots: StageSnapshot[]): Promise<DeclaredStack> {
+async function runSequence(
+    server: ApiServer,
+    builtin: Set<string>,
+    stack: StackName,
+    router: Router | undefined,
+    snapshots: StageSnapshot[],
+): Promise<DeclaredStack> {
     const declared = new DeclaredStack(server.client, builtin);
     for (const name of SEQUENCE) {
         const overrides = settingsFor(stack, name, router);
@@ -97,19 +103,29 @@ function liveCandidateWeight(s: StageSnapshot): { weight: number; headerRoute: b
         const canary = s.ingresses.filter((i) => i.metadata.annotations?.[`${NGINX}/canary`] === "true");
         assert.strictEqual(canary.length, 1, `one canary Ingress, found ${canary.map((i) => i.metadata.name).join(", ")}`);
         const annotations = canary[0].metadata.annotations!;
-        return { weight: Number(annotations[`${NGINX}/canary-weight`]), headerRoute: annotations[`${NGINX}/canary-by-header`] === CANARY_HEADER };
+        return {
+            weight: Number(annotations[`${NGINX}/canary-weight`]),
+            headerRoute: annotations[`${NGINX}/canary-by-header`] === CANARY_HEADER,
+        };
     }
     if (!s.virtualServices) return undefined;
     assert.strictEqual(s.virtualServices.length, 1);
-    const http = (s.virtualServices[0].spec as { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] }).http;
+    const http = (s.virtualServices[0].spec as { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] })
+        .http;
     const weighted = http.find((r) => r.name === WEIGHTED_ROUTE_NAME)!;
-    return { weight: weighted.route.find((r) => r.destination.subset === "canary")?.weight ?? 0, headerRoute: http.some((r) => r.name !== WEIGHTED_ROUTE_NAME) };
+    return {
+        weight: weighted.route.find((r) => r.destination.subset === "canary")?.weight ?? 0,
+        headerRoute: http.some((r) => r.name !== WEIGHTED_ROUTE_NAME),
+    };
 }
 
 /** The sequences: each stack with its own router, and the Istio stacks once more with nginx, whose objects are all built in. */
 const SEQUENCES: { stack: StackName; router?: Router }[] = [
     ...STACKS.map((stack) => ({ stack })),
-    ...STACKS.filter((stack) => parsePlatformConfig(readStackSettings(stack)).mesh.router === "istio").map((stack) => ({ stack, router: "nginx" as const })),
+    ...STACKS.filter((stack) => parsePlatformConfig(readStackSettings(stack)).mesh.router === "istio").map((stack) => ({
+        stack,
+        router: "nginx" as const,
+    })),
 ];
 
 describe("conformance: the rollout stage by stage on a real API server", function () {
@@ -154,16 +170,32 @@ describe("conformance: the rollout stage by stage on a real API server", functio
                     const byTrack = new Map(s.deployments.map((d) => [trackOf(d), d]));
                     const stable = byTrack.get("stable");
                     assert.ok(stable, "no stable Deployment on the cluster");
-                    assert.ok(imagesOf(stable).every((image) => image.endsWith(`:${rollout.stableVersion}`)), `stable runs ${imagesOf(stable)}`);
-                    const hpa = s.autoscalers.find((h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === stable.metadata.name);
+                    assert.ok(
+                        imagesOf(stable).every((image) => image.endsWith(`:${rollout.stableVersion}`)),
+                        `stable runs ${imagesOf(stable)}`,
+                    );
+                    const hpa = s.autoscalers.find(
+                        (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === stable.metadata.name,
+                    );
                     assert.ok(hpa, "no autoscaler for the stable Deployment");
-                    assert.strictEqual((hpa.spec as { minReplicas: number }).minReplicas, s.stage.blueReplicas, "stable (blue) autoscaler floor");
+                    assert.strictEqual(
+                        (hpa.spec as { minReplicas: number }).minReplicas,
+                        s.stage.blueReplicas,
+                        "stable (blue) autoscaler floor",
+                    );
 
                     const candidate = byTrack.get("candidate");
                     if (s.stage.candidatePresent) {
                         assert.ok(candidate, "no candidate Deployment on the cluster");
-                        assert.strictEqual((candidate.spec as { replicas: number }).replicas, candidateReplicas(s.stage), "candidate replicas");
-                        assert.ok(imagesOf(candidate).every((image) => image.endsWith(`:${rollout.candidateVersion}`)), `candidate runs ${imagesOf(candidate)}`);
+                        assert.strictEqual(
+                            (candidate.spec as { replicas: number }).replicas,
+                            candidateReplicas(s.stage),
+                            "candidate replicas",
+                        );
+                        assert.ok(
+                            imagesOf(candidate).every((image) => image.endsWith(`:${rollout.candidateVersion}`)),
+                            `candidate runs ${imagesOf(candidate)}`,
+                        );
                     } else {
                         assert.strictEqual(candidate, undefined, "the candidate Deployment is still on the cluster");
                     }

@@ -61,9 +61,15 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
 
             it("lists the objects this tier cannot validate, each with its reason", () => {
                 const lines = uncovered.map((u) => `${u.type} ${u.name}: ${u.reason}`);
-                console.log(`      ${stack}: ${manifests.length} objects applied; ${uncovered.length} not covered${lines.length ? `:\n        ${lines.join("\n        ")}` : ""}`);
+                console.log(
+                    `      ${stack}: ${manifests.length} objects applied; ${uncovered.length} not covered${lines.length ? `:\n        ${lines.join("\n        ")}` : ""}`,
+                );
                 for (const u of uncovered) {
-                    assert.match(u.type, /^kubernetes:(helm\.sh\/|[a-z0-9.-]+\.[a-z]+\/)/, `${u.type} ${u.name} is neither a Helm resource nor a third-party custom resource`);
+                    assert.match(
+                        u.type,
+                        /^kubernetes:(helm\.sh\/|[a-z0-9.-]+\.[a-z]+\/)/,
+                        `${u.type} ${u.name} is neither a Helm resource nor a third-party custom resource`,
+                    );
                 }
             });
 
@@ -71,14 +77,24 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
                 it("labels every platform namespace with its level; only the documented exceptions are not restricted", async () => {
                     const config = parsePlatformConfig(readStackSettings(stack));
                     const expected = platformNamespaces(config);
-                    assert.strictEqual(expected.find((ns) => ns.name === APP_NAMESPACE)?.podSecurity, "restricted", "the application namespace must enforce restricted");
+                    assert.strictEqual(
+                        expected.find((ns) => ns.name === APP_NAMESPACE)?.podSecurity,
+                        "restricted",
+                        "the application namespace must enforce restricted",
+                    );
                     for (const spec of expected) {
                         const live = await server.client.get("v1", "Namespace", spec.name);
                         const labels = live.metadata.labels ?? {};
-                        for (const [key, value] of Object.entries(podSecurityLabels(spec.podSecurity))) assert.strictEqual(labels[key], value, `${spec.name} ${key}`);
+                        for (const [key, value] of Object.entries(podSecurityLabels(spec.podSecurity)))
+                            assert.strictEqual(labels[key], value, `${spec.name} ${key}`);
                         const exception = live.metadata.annotations?.["claude-enhancer.io/pod-security-exception"];
-                        if (spec.podSecurity === "restricted") assert.strictEqual(exception, undefined, `${spec.name} is restricted but carries an exception`);
-                        else assert.ok(exception && exception === spec.exception, `${spec.name} (${spec.podSecurity}) says why on the cluster`);
+                        if (spec.podSecurity === "restricted")
+                            assert.strictEqual(exception, undefined, `${spec.name} is restricted but carries an exception`);
+                        else
+                            assert.ok(
+                                exception && exception === spec.exception,
+                                `${spec.name} (${spec.podSecurity}) says why on the cluster`,
+                            );
                     }
                 });
 
@@ -86,21 +102,31 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
                     assert.ok(probes.length > 0, "the program declares no pod template");
                     const refused = probes.filter((p) => p.refusal).map((p) => `${p.owner}: ${p.refusal}`);
                     assert.deepStrictEqual(refused, []);
-                    const warned = probes.flatMap((p) => p.warnings.filter((w) => POD_SECURITY_WARNING.test(w)).map((w) => `${p.owner}: ${w}`));
+                    const warned = probes.flatMap((p) =>
+                        p.warnings.filter((w) => POD_SECURITY_WARNING.test(w)).map((w) => `${p.owner}: ${w}`),
+                    );
                     assert.deepStrictEqual(warned, []);
                 });
 
                 it("runs every pod in a namespace the program declares, restricted unless it is a documented exception", async () => {
                     const config = parsePlatformConfig(readStackSettings(stack));
                     const levels = new Map(platformNamespaces(config).map((ns) => [ns.name, ns.podSecurity]));
-                    const declaredNamespaces = new Set(declared.objects().filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
-                    const outside = probes.filter((p) => !declaredNamespaces.has(p.namespace) || !levels.has(p.namespace)).map((p) => `${p.owner} in ${p.namespace}`);
+                    const declaredNamespaces = new Set(
+                        declared
+                            .objects()
+                            .filter((o) => o.kind === "Namespace")
+                            .map((o) => o.metadata.name),
+                    );
+                    const outside = probes
+                        .filter((p) => !declaredNamespaces.has(p.namespace) || !levels.has(p.namespace))
+                        .map((p) => `${p.owner} in ${p.namespace}`);
                     assert.deepStrictEqual(outside, []);
-                    const exempt = probes.filter((p) => levels.get(p.namespace) !== "restricted").map((p) => `${p.owner} (${levels.get(p.namespace)})`);
+                    const exempt = probes
+                        .filter((p) => levels.get(p.namespace) !== "restricted")
+                        .map((p) => `${p.owner} (${levels.get(p.namespace)})`);
                     if (exempt.length > 0) console.log(`      ${stack}: pod templates in exception namespaces: ${exempt.join(", ")}`);
                 });
             });
-
         });
     }
 });

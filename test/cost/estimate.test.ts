@@ -17,7 +17,18 @@ function smallStack(overrides: Record<string, unknown> = {}): Record<string, unk
         offHours: { enabled: false },
         cluster: {
             mode: "eks",
-            nodeGroups: [{ name: "app", role: "app", instanceTypes: ["m5.large"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 2, maxSize: 4, diskSizeGb: 20 }],
+            nodeGroups: [
+                {
+                    name: "app",
+                    role: "app",
+                    instanceTypes: ["m5.large"],
+                    capacityType: "ON_DEMAND",
+                    minSize: 1,
+                    desiredSize: 2,
+                    maxSize: 4,
+                    diskSizeGb: 20,
+                },
+            ],
         },
         database: { mode: "rds", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, maxAllocatedStorageGb: 40 },
         cache: { mode: "elasticache", nodeType: "cache.t4g.micro", shards: 1, replicasPerShard: 1 },
@@ -25,7 +36,8 @@ function smallStack(overrides: Record<string, unknown> = {}): Record<string, unk
     };
 }
 
-const amounts = (e: CostEstimate): Record<string, number> => Object.fromEntries(e.lineItems.map((i) => [`${i.component} ${i.item}`, i.monthlyUsd]));
+const amounts = (e: CostEstimate): Record<string, number> =>
+    Object.fromEntries(e.lineItems.map((i) => [`${i.component} ${i.item}`, i.monthlyUsd]));
 
 describe("cost estimate", () => {
     it("prices a known configuration to a known total", () => {
@@ -51,9 +63,27 @@ describe("cost estimate", () => {
                 network: { natGateways: 3 },
                 cluster: {
                     mode: "eks",
-                    nodeGroups: [{ name: "app", role: "app", instanceTypes: ["t3.large", "m5.large"], capacityType: "SPOT", minSize: 1, desiredSize: 4, maxSize: 8, diskSizeGb: 50 }],
+                    nodeGroups: [
+                        {
+                            name: "app",
+                            role: "app",
+                            instanceTypes: ["t3.large", "m5.large"],
+                            capacityType: "SPOT",
+                            minSize: 1,
+                            desiredSize: 4,
+                            maxSize: 8,
+                            diskSizeGb: 50,
+                        },
+                    ],
                 },
-                database: { mode: "rds", instanceClass: "db.r6g.large", allocatedStorageGb: 100, maxAllocatedStorageGb: 200, multiAz: true, readReplica: true },
+                database: {
+                    mode: "rds",
+                    instanceClass: "db.r6g.large",
+                    allocatedStorageGb: 100,
+                    maxAllocatedStorageGb: 200,
+                    multiAz: true,
+                    readReplica: true,
+                },
                 cache: { mode: "elasticache", nodeType: "cache.r6g.large", shards: 3, replicasPerShard: 2 },
                 dr: { enabled: true, replicaInstanceClass: "db.r6g.xlarge" },
             }),
@@ -109,7 +139,10 @@ describe("cost estimate", () => {
     });
 
     it("formats the README table and the terminal report", () => {
-        const estimates = [estimateMonthlyCost("small", parsePlatformConfig(smallStack())), estimateMonthlyCost("local", loadStackConfig("local"))];
+        const estimates = [
+            estimateMonthlyCost("small", parsePlatformConfig(smallStack())),
+            estimateMonthlyCost("local", loadStackConfig("local")),
+        ];
         const markdown = formatMarkdown(estimates);
         assert.match(markdown, /^Monthly baseline at us-east-1 on-demand list prices as of 2025-06-01 \(730 h\/month;/);
         assert.ok(markdown.includes("| stack | USD / month |\n|---|---:|\n| small | $286.55 |\n| local | $0.00 |"), markdown);
@@ -122,16 +155,24 @@ describe("cost estimate", () => {
 
     it("npm run cost prints the stack's baseline from its stack file", function () {
         this.timeout(60000);
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), "--stack", "staging"], {
-            cwd: PROJECT_ROOT,
-            encoding: "utf8",
-        });
+        const run = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), "--stack", "staging"],
+            {
+                cwd: PROJECT_ROOT,
+                encoding: "utf8",
+            },
+        );
         assert.strictEqual(run.status, 0, run.stderr);
         assert.ok(run.stdout.startsWith("staging: $354.08 / month (us-east-1 list prices as of 2025-06-01)\n"), run.stdout);
-        const bad = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), "--stack", "nope"], {
-            cwd: PROJECT_ROOT,
-            encoding: "utf8",
-        });
+        const bad = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), "--stack", "nope"],
+            {
+                cwd: PROJECT_ROOT,
+                encoding: "utf8",
+            },
+        );
         assert.strictEqual(bad.status, 1);
         assert.match(bad.stderr, /^cost: no stack file .*Pulumi\.nope\.yaml \(known stacks: staging, production, local\)/);
     });

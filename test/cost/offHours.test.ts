@@ -12,7 +12,17 @@ describe("off-hours schedule", () => {
         });
 
         it("rejects what it cannot turn into weekly firings", () => {
-            for (const bad of ["0 24 * * *", "60 8 * * *", "0 8 1 * *", "0 8 * 1 *", "0 8 * * 7", "0 8 * * 5-1", "*/5 8 * * *", "0 8 * * MON-FRI", "cron(0 8 * * ? *)"]) {
+            for (const bad of [
+                "0 24 * * *",
+                "60 8 * * *",
+                "0 8 1 * *",
+                "0 8 * 1 *",
+                "0 8 * * 7",
+                "0 8 * * 5-1",
+                "*/5 8 * * *",
+                "0 8 * * MON-FRI",
+                "cron(0 8 * * ? *)",
+            ]) {
                 assert.strictEqual(parseWeeklyCron(bad), undefined, bad);
             }
         });
@@ -40,7 +50,15 @@ describe("off-hours schedule", () => {
             if (staging.cluster.mode !== "eks") return;
             const base = { timeZone: "Asia/Shanghai" };
             assert.deepStrictEqual(offHoursActions(staging.offHours, staging.cluster.nodeGroups), [
-                { ...base, nodeGroup: "system", action: "scale-down", recurrence: "0 22 * * *", minSize: 0, desiredCapacity: 0, maxSize: 0 },
+                {
+                    ...base,
+                    nodeGroup: "system",
+                    action: "scale-down",
+                    recurrence: "0 22 * * *",
+                    minSize: 0,
+                    desiredCapacity: 0,
+                    maxSize: 0,
+                },
                 { ...base, nodeGroup: "system", action: "scale-up", recurrence: "0 8 * * 1-5", minSize: 2, desiredCapacity: 2, maxSize: 3 },
                 { ...base, nodeGroup: "app", action: "scale-down", recurrence: "0 22 * * *", minSize: 0, desiredCapacity: 0, maxSize: 0 },
                 { ...base, nodeGroup: "app", action: "scale-up", recurrence: "0 8 * * 1-5", minSize: 2, desiredCapacity: 3, maxSize: 6 },
@@ -52,8 +70,24 @@ describe("off-hours schedule", () => {
             if (staging.cluster.mode !== "eks") return assert.fail("staging is an EKS stack");
             const offHours = OffHoursSchema.parse({ enabled: true, nodeGroups: ["app"], minNodes: 1 });
             assert.deepStrictEqual(offHoursActions(offHours, staging.cluster.nodeGroups), [
-                { nodeGroup: "app", action: "scale-down", recurrence: "0 22 * * *", timeZone: "Etc/UTC", minSize: 1, desiredCapacity: 1, maxSize: 1 },
-                { nodeGroup: "app", action: "scale-up", recurrence: "0 8 * * 1-5", timeZone: "Etc/UTC", minSize: 2, desiredCapacity: 3, maxSize: 6 },
+                {
+                    nodeGroup: "app",
+                    action: "scale-down",
+                    recurrence: "0 22 * * *",
+                    timeZone: "Etc/UTC",
+                    minSize: 1,
+                    desiredCapacity: 1,
+                    maxSize: 1,
+                },
+                {
+                    nodeGroup: "app",
+                    action: "scale-up",
+                    recurrence: "0 8 * * 1-5",
+                    timeZone: "Etc/UTC",
+                    minSize: 2,
+                    desiredCapacity: 3,
+                    maxSize: 6,
+                },
             ]);
         });
 

@@ -8,7 +8,10 @@ import { estimateMonthlyCost, formatMarkdown } from "../../cost/estimate";
 import { COST_BEGIN, COST_END, costBlockOf, costMarkdown, withCostBlock } from "../../cost/readme";
 
 const cost = (...args: string[]) =>
-    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+    });
 
 describe("the cost table of docs/cost.md", function () {
     this.timeout(60_000);
@@ -17,7 +20,10 @@ describe("the cost table of docs/cost.md", function () {
         const markdown = costMarkdown();
         const estimates = ["staging", "production", "local"].map((stack) => estimateMonthlyCost(stack, loadStackConfig(stack)));
         assert.strictEqual(markdown, formatMarkdown(estimates));
-        assert.ok(markdown.includes("| stack | USD / month |\n|---|---:|\n| staging | $354.08 |\n| production | $2,700.80 |\n| local | $0.00 |"), markdown);
+        assert.ok(
+            markdown.includes("| stack | USD / month |\n|---|---:|\n| staging | $354.08 |\n| production | $2,700.80 |\n| local | $0.00 |"),
+            markdown,
+        );
     });
 
     it("replaces only what lies between the markers", () => {
@@ -26,7 +32,9 @@ describe("the cost table of docs/cost.md", function () {
         assert.strictEqual(updated, `# Title\n\n${COST_BEGIN}\n| a | $2.00 |\n${COST_END}\n\nafter $1 and $&\n`);
         assert.strictEqual(costBlockOf(updated), "| a | $2.00 |");
         assert.strictEqual(costBlockOf("# no markers\n"), undefined);
-        assert.throws(() => withCostBlock("# no markers\n", "x"), { message: `no cost block: put ${COST_BEGIN} and ${COST_END} on lines of their own where the table goes` });
+        assert.throws(() => withCostBlock("# no markers\n", "x"), {
+            message: `no cost block: put ${COST_BEGIN} and ${COST_END} on lines of their own where the table goes`,
+        });
     });
 
     it("npm run cost -- --write puts it into a file and --check accepts it, then refuses a stale one", () => {
@@ -48,7 +56,10 @@ describe("the cost table of docs/cost.md", function () {
             const missing = cost("--check", file);
             assert.strictEqual(missing.status, 1);
             assert.match(missing.stderr, /has no <!-- COST:BEGIN --> \/ <!-- COST:END --> block/);
-            assert.strictEqual(cost("--write", file, "--stack", "staging").stderr, "cost: --write and --check cover every stack; drop --stack\n");
+            assert.strictEqual(
+                cost("--write", file, "--stack", "staging").stderr,
+                "cost: --write and --check cover every stack; drop --stack\n",
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -48,19 +48,34 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                 organization: "example-org",
                 project: "claude-enhancer",
                 stack: "staging",
-                vcs: { provider: "github", repository: "example-org/claude-enhancer", deployCommits: true, previewPullRequests: true, pullRequestTemplate: false },
+                vcs: {
+                    provider: "github",
+                    repository: "example-org/claude-enhancer",
+                    deployCommits: true,
+                    previewPullRequests: true,
+                    pullRequestTemplate: false,
+                },
                 sourceContext: { git: { branch: "refs/heads/main", repoDir: "." } },
                 operationContext: {
                     preRunCommands: ["npm ci --no-audit --no-fund"],
                     options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
-                    oidc: { aws: { roleARN: "arn:aws:iam::123456789012:role/pulumi-deployments-staging", sessionName: "pulumi-deployments-staging", duration: "2h0m0s" } },
+                    oidc: {
+                        aws: {
+                            roleARN: "arn:aws:iam::123456789012:role/pulumi-deployments-staging",
+                            sessionName: "pulumi-deployments-staging",
+                            duration: "2h0m0s",
+                        },
+                    },
                 },
                 cacheOptions: { enable: true },
             });
         });
 
         it("production follows the release branch with its own account's role", () => {
-            const production = deploymentSettingsArgs(config(), "production") as { sourceContext: unknown; operationContext: { oidc: { aws: { roleARN: string } } } };
+            const production = deploymentSettingsArgs(config(), "production") as {
+                sourceContext: unknown;
+                operationContext: { oidc: { aws: { roleARN: string } } };
+            };
             assert.deepEqual(production.sourceContext, { git: { branch: "refs/heads/release", repoDir: "." } });
             assert.equal(production.operationContext.oidc.aws.roleARN, "arn:aws:iam::210987654321:role/pulumi-deployments-production");
         });
@@ -78,17 +93,30 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
         });
 
         it("rejects bad settings with the key path and the expectation", () => {
-            const result = DeploymentsSchema.safeParse({ ...stackSettings(), repository: "no-slash", stacks: { staging: { branch: "main", deployCommits: true, awsRoleArn: "role" } } });
+            const result = DeploymentsSchema.safeParse({
+                ...stackSettings(),
+                repository: "no-slash",
+                stacks: { staging: { branch: "main", deployCommits: true, awsRoleArn: "role" } },
+            });
             assert.ok(!result.success);
             const messages = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
             assert.ok(messages.includes("repository: a GitHub repository as owner/name"), messages.join("\n"));
-            assert.ok(messages.includes("stacks.staging.awsRoleArn: an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments"), messages.join("\n"));
-            assert.ok(messages.some((m) => m.startsWith("stacks.production:")), messages.join("\n"));
+            assert.ok(
+                messages.includes("stacks.staging.awsRoleArn: an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments"),
+                messages.join("\n"),
+            );
+            assert.ok(
+                messages.some((m) => m.startsWith("stacks.production:")),
+                messages.join("\n"),
+            );
         });
 
         it("every stack's policy config is a valid config of the pack", () => {
             for (const stack of ["staging", "production", "local"]) {
-                assert.doesNotThrow(() => reconcileConfig(pack, JSON.parse(readFileSync(join(ROOT, "policies", "config", `${stack}.json`), "utf8"))), stack);
+                assert.doesNotThrow(
+                    () => reconcileConfig(pack, JSON.parse(readFileSync(join(ROOT, "policies", "config", `${stack}.json`), "utf8"))),
+                    stack,
+                );
             }
         });
     });
@@ -103,7 +131,13 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
 
         it("publishes the policy pack from ../policies at its package.json version, through an explicit provider", () => {
             const [published] = ofType("pulumiservice:index:PolicyPack");
-            assert.deepEqual(published.inputs, { organization: "example-org", name: "claude-enhancer", displayName: "Claude Enhancer guardrails", sourcePath: "../policies", versionTag: pack.version });
+            assert.deepEqual(published.inputs, {
+                organization: "example-org",
+                name: "claude-enhancer",
+                displayName: "Claude Enhancer guardrails",
+                sourcePath: "../policies",
+                versionTag: pack.version,
+            });
             assert.match(published.provider ?? "", /pulumi:providers:pulumiservice::pulumi-cloud::/);
             assert.equal(run.outputs.policyPackVersion, pack.version);
         });
@@ -116,13 +150,17 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
             const staging = settings.find((s) => s.inputs.stack === "staging")!;
             const stagingGroup = groups.find((g) => g.inputs.name === "claude-enhancer-staging")!;
             assert.ok(staging.dependsOn.includes(stagingGroup.urn));
-            assert.deepEqual(stagingGroup.inputs.policyPacks[0].config, JSON.parse(readFileSync(join(ROOT, "policies", "config", "staging.json"), "utf8")));
+            assert.deepEqual(
+                stagingGroup.inputs.policyPacks[0].config,
+                JSON.parse(readFileSync(join(ROOT, "policies", "config", "staging.json"), "utf8")),
+            );
             assert.deepEqual(run.outputs.deployedStacks, ["example-org/claude-enhancer/staging", "example-org/claude-enhancer/production"]);
         });
 
         it("the pipeline is a component parenting everything", () => {
             const component = run.resources.find((r) => r.type === "claude-enhancer:deploy:Pipeline")!;
-            for (const r of run.resources.filter((r) => r.type.startsWith("pulumiservice:index:"))) assert.equal(r.parentUrn, component.urn, r.name);
+            for (const r of run.resources.filter((r) => r.type.startsWith("pulumiservice:index:")))
+                assert.equal(r.parentUrn, component.urn, r.name);
         });
     });
 });

@@ -54,7 +54,12 @@ describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)
         assert.equal(up.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'");
         assert.equal(up.needs, "test");
         assert.equal(up.environment, "staging");
-        assert.deepEqual(pulumiStep(up).with, { command: "up", "stack-name": "${{ vars.PULUMI_ORG }}/staging", policyPacks: "policies", policyPackConfigs: "policies/config/staging.json" });
+        assert.deepEqual(pulumiStep(up).with, {
+            command: "up",
+            "stack-name": "${{ vars.PULUMI_ORG }}/staging",
+            policyPacks: "policies",
+            policyPackConfigs: "policies/config/staging.json",
+        });
     });
 
     it("updates production only on manual dispatch, through the protected environment", () => {
@@ -63,7 +68,11 @@ describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)
         assert.equal(manual.environment, "${{ github.event.inputs.stack }}");
         assert.equal(pulumiStep(manual).with!.policyPackConfigs, "policies/config/${{ github.event.inputs.stack }}.json");
         const production = Object.entries(workflow.jobs).filter(([, job]) => JSON.stringify(job).includes("AWS_ROLE_ARN_PRODUCTION"));
-        assert.deepEqual(production.map(([name]) => name).sort(), ["preview", "up-manual"], "only previews and the manual job assume the production role");
+        assert.deepEqual(
+            production.map(([name]) => name).sort(),
+            ["preview", "up-manual"],
+            "only previews and the manual job assume the production role",
+        );
     });
 
     it("names policy config files that exist and the test job runs the CI script", () => {

@@ -30,7 +30,13 @@ export interface ApiServerOptions {
 export interface KubeObject {
     apiVersion: string;
     kind: string;
-    metadata: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+    metadata: {
+        name?: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        [key: string]: unknown;
+    };
     [key: string]: unknown;
 }
 
@@ -162,7 +168,10 @@ export class KubeClient {
     private async discover(apiVersion: string): Promise<void> {
         const kinds = new Map<string, ResourceInfo>();
         try {
-            const list = await this.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>("GET", groupVersionPath(apiVersion));
+            const list = await this.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>(
+                "GET",
+                groupVersionPath(apiVersion),
+            );
             for (const r of list.body.resources) {
                 // Subresources ("deployments/scale") share a kind with their parent; keep the top-level resource.
                 if (!r.name.includes("/")) kinds.set(r.kind, { resource: r.name, namespaced: r.namespaced });
@@ -253,7 +262,10 @@ export function freePort(): Promise<number> {
 /** A binary built by `npm run apiserver:setup`; fails with what to run when it is missing. */
 export function toolPath(name: "kube-apiserver" | "etcd"): string {
     const file = path.join(TOOLS_BIN, name);
-    if (!fs.existsSync(file)) throw new Error(`${file} is missing: run \`npm run apiserver:setup\` (builds the pinned kube-apiserver and etcd from tools/apiserver)`);
+    if (!fs.existsSync(file))
+        throw new Error(
+            `${file} is missing: run \`npm run apiserver:setup\` (builds the pinned kube-apiserver and etcd from tools/apiserver)`,
+        );
     return file;
 }
 
@@ -281,11 +293,44 @@ function issueServingCertificate(dir: string): { caCert: string; cert: string; k
             "",
         ].join("\n"),
     );
-    const files = { caKey: path.join(dir, "ca.key"), caCert: path.join(dir, "ca.crt"), cert: path.join(dir, "apiserver.crt"), key: path.join(dir, "apiserver.key") };
+    const files = {
+        caKey: path.join(dir, "ca.key"),
+        caCert: path.join(dir, "ca.crt"),
+        cert: path.join(dir, "apiserver.crt"),
+        key: path.join(dir, "apiserver.key"),
+    };
     const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-config", config];
     const openssl = (args: string[]) => execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
-    openssl(["req", "-x509", ...newKey, "-extensions", "ca", "-subj", "/CN=conformance-test-ca", "-keyout", files.caKey, "-out", files.caCert]);
-    openssl(["req", "-x509", ...newKey, "-extensions", "server", "-CA", files.caCert, "-CAkey", files.caKey, "-subj", "/CN=kube-apiserver", "-keyout", files.key, "-out", files.cert]);
+    openssl([
+        "req",
+        "-x509",
+        ...newKey,
+        "-extensions",
+        "ca",
+        "-subj",
+        "/CN=conformance-test-ca",
+        "-keyout",
+        files.caKey,
+        "-out",
+        files.caCert,
+    ]);
+    openssl([
+        "req",
+        "-x509",
+        ...newKey,
+        "-extensions",
+        "server",
+        "-CA",
+        files.caCert,
+        "-CAkey",
+        files.caKey,
+        "-subj",
+        "/CN=kube-apiserver",
+        "-keyout",
+        files.key,
+        "-out",
+        files.cert,
+    ]);
     return files;
 }
 
@@ -337,7 +382,9 @@ export class ApiServer {
             fs.writeFileSync(path.join(dir, "sa.pub"), sa.publicKey);
             const token = crypto.randomBytes(24).toString("hex");
             // token,user,uid,"groups": the admin is in system:masters, which RBAC lets do anything.
-            fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},conformance-admin,conformance-admin,"system:masters"\n`, { mode: 0o600 });
+            fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},conformance-admin,conformance-admin,"system:masters"\n`, {
+                mode: 0o600,
+            });
 
             const etcdUrl = `http://${LOOPBACK}:${etcdPort}`;
             const peerUrl = `http://${LOOPBACK}:${etcdPeerPort}`;

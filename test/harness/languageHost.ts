@@ -42,7 +42,12 @@ export interface HostRun {
 type Call = grpc.ServerUnaryCall<any, any>;
 type Callback = grpc.sendUnaryData<any>;
 
-function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: string, stack: string): Promise<{ server: grpc.Server; address: string }> {
+function startServer(
+    mocks: RecordingMocks,
+    logs: HostRun["logs"],
+    project: string,
+    stack: string,
+): Promise<{ server: grpc.Server; address: string }> {
     let rootUrn = "";
     const server = new grpc.Server();
     server.addService(resrpc.ResourceMonitorService, {
@@ -70,7 +75,7 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
                 mocks.annotate(req, urn);
                 const resp = new resproto.RegisterResourceResponse();
                 resp.setUrn(urn);
-                resp.setId(args.custom ? result.id ?? "" : "");
+                resp.setId(args.custom ? (result.id ?? "") : "");
                 resp.setObject(Struct.fromJavaScript(await rpc.serializeProperties("", result.state)));
                 cb(null, resp);
             } catch (err) {
@@ -81,7 +86,11 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
         invoke: async (call: Call, cb: Callback) => {
             try {
-                const result = mocks.call({ token: call.request.getTok(), inputs: rpc.deserializeProperties(call.request.getArgs()), provider: call.request.getProvider() });
+                const result = mocks.call({
+                    token: call.request.getTok(),
+                    inputs: rpc.deserializeProperties(call.request.getArgs()),
+                    provider: call.request.getProvider(),
+                });
                 const resp = new resproto.ResourceInvokeResponse();
                 resp.setReturn(Struct.fromJavaScript(await rpc.serializeProperties("", result)));
                 cb(null, resp);
@@ -121,7 +130,9 @@ function startServer(mocks: RecordingMocks, logs: HostRun["logs"], project: stri
 
 /** The nodejs runtime options of Pulumi.yaml, which pulumi-language-nodejs turns into environment variables. */
 export function runtimeOptions(): { typescript?: boolean; tsconfig?: string } {
-    const project = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options?: { typescript?: boolean; tsconfig?: string } } };
+    const project = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as {
+        runtime: { options?: { typescript?: boolean; tsconfig?: string } };
+    };
     return project.runtime.options ?? {};
 }
 
@@ -169,7 +180,10 @@ export async function runLanguageHost(
         });
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => process.env.HOST_DEBUG && process.stderr.write(d));
-        child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); if (process.env.HOST_DEBUG) process.stderr.write(d); });
+        child.stderr.on("data", (d: Buffer) => {
+            stderr += d.toString();
+            if (process.env.HOST_DEBUG) process.stderr.write(d);
+        });
         const exitCode = await new Promise<number | null>((resolve) => child.on("exit", resolve));
         return { exitCode, mocks, logs, stderr, wallMs: Date.now() - started };
     } finally {

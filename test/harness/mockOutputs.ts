@@ -19,9 +19,18 @@ type Extra = (args: MockResourceArgs) => Record<string, unknown>;
 
 export const resourceOutputs: Record<string, Extra> = {
     "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32) }),
-    "random:index/randomId:RandomId": (a) => ({ hex: Buffer.from(a.name).toString("hex").slice(0, 2 * (a.inputs.byteLength ?? 8)) }),
+    "random:index/randomId:RandomId": (a) => ({
+        hex: Buffer.from(a.name)
+            .toString("hex")
+            .slice(0, 2 * (a.inputs.byteLength ?? 8)),
+    }),
     // A gate that passed at its first evaluation, with no check values (mocks reach no Prometheus).
-    "pulumi-nodejs:dynamic/healthGate:HealthGate": () => ({ verdict: "pass", evaluatedAt: "2025-01-01T00:00:00.000Z", evaluations: 1, checks: {} }),
+    "pulumi-nodejs:dynamic/healthGate:HealthGate": () => ({
+        verdict: "pass",
+        evaluatedAt: "2025-01-01T00:00:00.000Z",
+        evaluations: 1,
+        checks: {},
+    }),
     // What a command printed: a local command's stdout is what components read (e.g. kind's kubeconfig).
     "command:local:Command": (a) => ({ stdout: `mock-stdout-of-${a.name}`, stderr: "" }),
     "aws:eks/cluster:Cluster": (a) => ({
@@ -35,7 +44,9 @@ export const resourceOutputs: Record<string, Extra> = {
         address: `${a.name}.abc123.${MOCK_REGION}.rds.amazonaws.com`,
         endpoint: `${a.name}.abc123.${MOCK_REGION}.rds.amazonaws.com:5432`,
         port: 5432,
-        masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${MOCK_REGION}:${ACCOUNT_ID}:secret:rds!${a.name}`, secretStatus: "active" }],
+        masterUserSecrets: [
+            { secretArn: `arn:aws:secretsmanager:${MOCK_REGION}:${ACCOUNT_ID}:secret:rds!${a.name}`, secretStatus: "active" },
+        ],
         resourceId: `db-${a.name.toUpperCase()}`,
     }),
     "aws:elasticache/replicationGroup:ReplicationGroup": (a) => ({
@@ -46,7 +57,9 @@ export const resourceOutputs: Record<string, Extra> = {
     "aws:s3/bucketV2:BucketV2": (a) => ({ bucket: a.inputs.bucket ?? `${a.name}-mock`, bucketDomainName: `${a.name}.s3.amazonaws.com` }),
     "aws:s3/bucket:Bucket": (a) => ({ bucket: a.inputs.bucket ?? `${a.name}-mock`, bucketDomainName: `${a.name}.s3.amazonaws.com` }),
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
-    "aws:eks/nodeGroup:NodeGroup": (a) => ({ resources: [{ autoscalingGroups: [{ name: `eks-${a.name}-asg` }], remoteAccessSecurityGroupId: "" }] }),
+    "aws:eks/nodeGroup:NodeGroup": (a) => ({
+        resources: [{ autoscalingGroups: [{ name: `eks-${a.name}-asg` }], remoteAccessSecurityGroupId: "" }],
+    }),
     "aws:kms/key:Key": (a) => ({ keyId: `key-${a.name}` }),
     "aws:iam/role:Role": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
     "aws:rds/subnetGroup:SubnetGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
@@ -69,14 +82,20 @@ export const invokeOutputs: Record<string, (args: MockCallArgs, registered: Regi
         names: ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
         zoneIds: ["use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6", "use1-az3"],
     }),
-    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/mock`, userId: "MOCK" }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: ACCOUNT_ID,
+        arn: `arn:aws:iam::${ACCOUNT_ID}:user/mock`,
+        userId: "MOCK",
+    }),
     // The region asked for, else the region of the provider the invoke went through (e.g. the DR provider).
     "aws:index/getRegion:getRegion": (a, registered) => {
         const region = a.inputs.region ?? providerOf(a, registered)?.inputs.region ?? MOCK_REGION;
         return { name: region, region };
     },
     "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
-    "aws:iam/getPolicyDocument:getPolicyDocument": (a) => ({ json: JSON.stringify({ Version: "2012-10-17", Statement: a.inputs.statements ?? [] }) }),
+    "aws:iam/getPolicyDocument:getPolicyDocument": (a) => ({
+        json: JSON.stringify({ Version: "2012-10-17", Statement: a.inputs.statements ?? [] }),
+    }),
 };
 
 /** A plausible ARN for any AWS resource, so ARN-consuming wiring resolves under mocks. */

@@ -10,7 +10,10 @@ describe("policy analyzer (the pack outside the engine)", () => {
         it("starts from each policy's default level and schema defaults", () => {
             const config = reconcileConfig(pack, {});
             assert.equal(config.size, policies.length);
-            assert.deepEqual(config.get("aws-rds-backup-retention"), { enforcementLevel: "mandatory", properties: { minRetentionDays: 7 } });
+            assert.deepEqual(config.get("aws-rds-backup-retention"), {
+                enforcementLevel: "mandatory",
+                properties: { minRetentionDays: 7 },
+            });
             assert.equal(config.get("k8s-pod-disruption-budget")!.enforcementLevel, "advisory");
         });
 
@@ -22,12 +25,21 @@ describe("policy analyzer (the pack outside the engine)", () => {
             });
             assert.equal(config.get("aws-rds-storage-encrypted")!.enforcementLevel, "advisory");
             assert.equal(config.get("aws-rds-multi-az")!.enforcementLevel, "disabled");
-            assert.deepEqual(config.get("aws-rds-backup-retention"), { enforcementLevel: "mandatory", properties: { minRetentionDays: 30 } });
+            assert.deepEqual(config.get("aws-rds-backup-retention"), {
+                enforcementLevel: "mandatory",
+                properties: { minRetentionDays: 30 },
+            });
         });
 
         it("rejects unknown policies, bad levels and values the config schema does not allow, listing each", () => {
             assert.throws(
-                () => reconcileConfig(pack, { "no-such-policy": "mandatory", "aws-rds-multi-az": "strict", "aws-rds-backup-retention": { minRetentionDays: "thirty" }, "cost-nat-gateway-count": 3 }),
+                () =>
+                    reconcileConfig(pack, {
+                        "no-such-policy": "mandatory",
+                        "aws-rds-multi-az": "strict",
+                        "aws-rds-backup-retention": { minRetentionDays: "thirty" },
+                        "cost-nat-gateway-count": 3,
+                    }),
                 (e: unknown) => {
                     assert.ok(e instanceof PolicyConfigError);
                     assert.deepEqual(e.problems, [
@@ -87,7 +99,10 @@ describe("policy analyzer (the pack outside the engine)", () => {
         it("reports no violation for a preview where computed inputs are unknown", async () => {
             const previewDb = changed(changed(stack()[1], ["kmsKeyId"], UNKNOWN), ["storageEncrypted"], UNKNOWN);
             const { diagnostics } = await analyzeStack(pack, [provider, previewDb, f.budget()], reconcileConfig(pack, {}));
-            assert.deepEqual(diagnostics.filter((d) => d.urn === previewDb.urn), []);
+            assert.deepEqual(
+                diagnostics.filter((d) => d.urn === previewDb.urn),
+                [],
+            );
         });
 
         it("turns an unknown read a policy did not guard into an advisory 'can't run during preview', as the pack server does", async () => {
@@ -102,18 +117,31 @@ describe("policy analyzer (the pack outside the engine)", () => {
             const { diagnostics } = await analyzeStack(custom, [db], reconcileConfig(custom, {}));
             assert.equal(diagnostics.length, 1);
             assert.equal(diagnostics[0].enforcementLevel, "advisory");
-            assert.match(diagnostics[0].message, /^can't run policy 'unguarded' from policy pack 'claude-enhancer@v1\.0\.0' during preview: .* value at \.storageEncrypted can't be known during preview$/);
+            assert.match(
+                diagnostics[0].message,
+                /^can't run policy 'unguarded' from policy pack 'claude-enhancer@v1\.0\.0' during preview: .* value at \.storageEncrypted can't be known during preview$/,
+            );
         });
     });
 
     describe("parseStackExport", () => {
-        const exported = (resources: unknown[], version: unknown = 3) => JSON.stringify({ version, deployment: { manifest: {}, resources } });
+        const exported = (resources: unknown[], version: unknown = 3) =>
+            JSON.stringify({ version, deployment: { manifest: {}, resources } });
 
         it("reads resources with names from their URNs, skipping pending deletions", () => {
             const urn = "urn:pulumi:staging::claude-enhancer::claude-enhancer:data:Database$aws:rds/instance:Instance::database-primary";
             const [db, ...rest] = parseStackExport(
                 exported([
-                    { urn, type: "aws:rds/instance:Instance", custom: true, inputs: { multiAz: false }, outputs: { multiAz: false, id: "db-1" }, provider: "urn:pulumi:staging::claude-enhancer::pulumi:providers:aws::aws-primary::1", dependencies: ["a"], propertyDependencies: { kmsKeyId: ["k"] } },
+                    {
+                        urn,
+                        type: "aws:rds/instance:Instance",
+                        custom: true,
+                        inputs: { multiAz: false },
+                        outputs: { multiAz: false, id: "db-1" },
+                        provider: "urn:pulumi:staging::claude-enhancer::pulumi:providers:aws::aws-primary::1",
+                        dependencies: ["a"],
+                        propertyDependencies: { kmsKeyId: ["k"] },
+                    },
                     { urn: `${urn}-old`, type: "aws:rds/instance:Instance", delete: true },
                 ]),
             );
@@ -127,18 +155,30 @@ describe("policy analyzer (the pack outside the engine)", () => {
         it("unwraps secrets with plaintext and redacts those without", () => {
             const secret = (extra: object) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ...extra });
             const [cache] = parseStackExport(
-                exported([{ urn: "urn:pulumi:s::p::aws:elasticache/replicationGroup:ReplicationGroup::cache", type: "aws:elasticache/replicationGroup:ReplicationGroup", inputs: { authToken: secret({ ciphertext: "AAAA" }), nested: [secret({ plaintext: '{"a":1}' })] } }]),
+                exported([
+                    {
+                        urn: "urn:pulumi:s::p::aws:elasticache/replicationGroup:ReplicationGroup::cache",
+                        type: "aws:elasticache/replicationGroup:ReplicationGroup",
+                        inputs: { authToken: secret({ ciphertext: "AAAA" }), nested: [secret({ plaintext: '{"a":1}' })] },
+                    },
+                ]),
             );
             assert.deepEqual(cache.inputs, { authToken: REDACTED_SECRET, nested: [{ a: 1 }] });
         });
 
         it("reads back what toStackExport writes", () => {
             const resources = f.bucketSet().map((r) => ({ ...r, protect: false, propertyDependencies: {} }));
-            assert.deepEqual(parseStackExport(toStackExport(resources)), resources.map((r) => ({ ...r, parent: undefined, provider: undefined, dependencies: r.dependencies ?? [] })));
+            assert.deepEqual(
+                parseStackExport(toStackExport(resources)),
+                resources.map((r) => ({ ...r, parent: undefined, provider: undefined, dependencies: r.dependencies ?? [] })),
+            );
         });
 
         it("rejects what is not a v3 stack export, saying why", () => {
-            assert.throws(() => parseStackExport("{"), (e: unknown) => e instanceof StackExportError && /^not JSON/.test(e.message));
+            assert.throws(
+                () => parseStackExport("{"),
+                (e: unknown) => e instanceof StackExportError && /^not JSON/.test(e.message),
+            );
             assert.throws(() => parseStackExport("{}"), /no "deployment" object/);
             assert.throws(() => parseStackExport(exported([], 2)), /deployment format version 2 is not supported; expected 3/);
             assert.throws(() => parseStackExport(exported([{ type: "x" }])), /deployment.resources\[0\] has no urn or type/);

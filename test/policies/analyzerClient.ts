@@ -63,7 +63,9 @@ export async function startPack(): Promise<RunningPack> {
 type Unary = (request: unknown, callback: (err: grpc.ServiceError | null, response: any) => void) => void;
 
 export function call<T>(client: Record<string, any>, method: string, request: unknown): Promise<T> {
-    return new Promise((resolve, reject) => (client[method] as Unary).call(client, request, (err, response) => (err ? reject(err) : resolve(response))));
+    return new Promise((resolve, reject) =>
+        (client[method] as Unary).call(client, request, (err, response) => (err ? reject(err) : resolve(response))),
+    );
 }
 
 function options(resource: AnalyzedResource) {
@@ -125,7 +127,10 @@ export function configureRequest(config: Map<string, PolicySettings>) {
     const map = request.getPolicyconfigMap();
     for (const [name, settings] of config) {
         const level = LEVELS.indexOf(settings.enforcementLevel as (typeof LEVELS)[number]);
-        map.set(name, new analyzerPb.PolicyConfig().setEnforcementlevel(level).setProperties(Struct.fromJavaScript(settings.properties as never)));
+        map.set(
+            name,
+            new analyzerPb.PolicyConfig().setEnforcementlevel(level).setProperties(Struct.fromJavaScript(settings.properties as never)),
+        );
     }
     return request;
 }

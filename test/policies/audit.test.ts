@@ -14,7 +14,11 @@ const ROOT = join(__dirname, "..", "..");
 /** A small staging-like AWS stack that passes the pack (with the staging config's thresholds). */
 function compliantStack(): AnalyzedResource[] {
     const provider = f.awsProvider();
-    const withProvider = (r: AnalyzedResource) => ({ ...r, provider: `${provider.urn}::aws-primary-id`, outputs: { ...r.outputs, tagsAll: f.COST_TAGS } });
+    const withProvider = (r: AnalyzedResource) => ({
+        ...r,
+        provider: `${provider.urn}::aws-primary-id`,
+        outputs: { ...r.outputs, tagsAll: f.COST_TAGS },
+    });
     return [provider, ...[f.rdsPrimary(), f.kmsKey(), f.budget(), f.backupPlan(), f.backupSelection(), ...f.bucketSet()].map(withProvider)];
 }
 
@@ -77,7 +81,11 @@ describe("policy:audit (offline audit of a stack export)", () => {
         const stack = compliantStack().map((r) => (r.name === "database-primary" ? changed(r, ["multiAz"], false) : r));
         const exportPath = file("single-az.json", stackExport(stack));
         assert.equal((await audit([exportPath])).code, 1);
-        const { code, stdout } = await audit([exportPath, "--config", file("advisory.json", JSON.stringify({ "aws-rds-multi-az": "advisory" }))]);
+        const { code, stdout } = await audit([
+            exportPath,
+            "--config",
+            file("advisory.json", JSON.stringify({ "aws-rds-multi-az": "advisory" })),
+        ]);
         assert.equal(code, 0);
         assert.match(stdout, /- \[advisory\] \[severity: high\] {2}aws-rds-multi-az {2}\(aws:rds\/instance:Instance: database-primary\)/);
         assert.match(stdout, /0 mandatory, 1 advisory violation\(s\)\./);
@@ -89,7 +97,11 @@ describe("policy:audit (offline audit of a stack export)", () => {
         assert.equal(code, 1);
         const diagnostics = JSON.parse(stdout);
         assert.deepEqual(
-            diagnostics.map((d: { policyName: string; enforcementLevel: string; urn?: string }) => [d.policyName, d.enforcementLevel, d.urn]),
+            diagnostics.map((d: { policyName: string; enforcementLevel: string; urn?: string }) => [
+                d.policyName,
+                d.enforcementLevel,
+                d.urn,
+            ]),
             [["cost-budget-exists", "mandatory", undefined]],
         );
     });
@@ -105,9 +117,16 @@ describe("policy:audit (offline audit of a stack export)", () => {
 
         const notExport = await audit([file("other.json", JSON.stringify({ resources: [] }))]);
         assert.equal(notExport.code, 2);
-        assert.match(notExport.stderr, /cannot read stack export .*other\.json: not a `pulumi stack export` document: no "deployment" object/);
+        assert.match(
+            notExport.stderr,
+            /cannot read stack export .*other\.json: not a `pulumi stack export` document: no "deployment" object/,
+        );
 
-        const badConfig = await audit([file("ok2.json", stackExport(compliantStack())), "--config", file("cfg.json", JSON.stringify({ "aws-rds-multi-az": "sometimes" }))]);
+        const badConfig = await audit([
+            file("ok2.json", stackExport(compliantStack())),
+            "--config",
+            file("cfg.json", JSON.stringify({ "aws-rds-multi-az": "sometimes" })),
+        ]);
         assert.equal(badConfig.code, 2);
         assert.match(badConfig.stderr, /policy pack configuration is invalid:\n {2}aws-rds-multi-az: enforcement level "sometimes"/);
 
@@ -118,11 +137,26 @@ describe("policy:audit (offline audit of a stack export)", () => {
 
     it("runs as `npm run policy:audit` with the exit code of the audit", () => {
         const stack = compliantStack().map((r) => (r.name === "database-key" ? changed(r, ["enableKeyRotation"], false) : r));
-        const result = spawnSync("npm", ["run", "--silent", "policy:audit", "--", file("cli.json", stackExport(stack)), "--config", join(ROOT, "policies", "config", "staging.json")], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
+        const result = spawnSync(
+            "npm",
+            [
+                "run",
+                "--silent",
+                "policy:audit",
+                "--",
+                file("cli.json", stackExport(stack)),
+                "--config",
+                join(ROOT, "policies", "config", "staging.json"),
+            ],
+            {
+                cwd: ROOT,
+                encoding: "utf8",
+            },
+        );
         assert.equal(result.status, 1, result.stderr);
-        assert.match(result.stdout, /- \[mandatory\] \[severity: medium\] {2}aws-kms-key-rotation {2}\(aws:kms\/key:Key: database-key\)\n.*\n.*\n {10}enableKeyRotation is not true\./);
+        assert.match(
+            result.stdout,
+            /- \[mandatory\] \[severity: medium\] {2}aws-kms-key-rotation {2}\(aws:kms\/key:Key: database-key\)\n.*\n.*\n {10}enableKeyRotation is not true\./,
+        );
     });
 });

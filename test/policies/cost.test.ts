@@ -17,7 +17,10 @@ describe("Cost policy details", () => {
     it("finds application node groups by the label the program puts on them", async () => {
         assert.equal(spotAppNodes.configSchema!.properties.appLabelKey.default, NODE_ROLE_LABEL);
         const onDemandApp = changed(f.nodeGroup("app"), ["capacityType"], "ON_DEMAND");
-        assert.deepEqual((await checkResource(spotAppNodes, onDemandApp)).violations.map((v) => v.message), ["application node group uses ON_DEMAND capacity; expected SPOT."]);
+        assert.deepEqual(
+            (await checkResource(spotAppNodes, onDemandApp)).violations.map((v) => v.message),
+            ["application node group uses ON_DEMAND capacity; expected SPOT."],
+        );
     });
 
     it("leaves the budget rule not applicable on a stack without AWS resources", async () => {

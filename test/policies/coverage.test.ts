@@ -32,17 +32,27 @@ describe("the policy pack as a whole", () => {
         assert.ok(policies.length >= 40, `${policies.length} policies`);
         const names = policies.map((p) => p.name);
         assert.equal(new Set(names).size, names.length, "duplicate policy names");
-        assert.deepEqual(names, [...awsSecurityPolicies, ...kubernetesSecurityPolicies, ...costPolicies, ...rolloutPolicies].map((p) => p.name));
+        assert.deepEqual(
+            names,
+            [...awsSecurityPolicies, ...kubernetesSecurityPolicies, ...costPolicies, ...rolloutPolicies].map((p) => p.name),
+        );
     });
 
     it("has a compliant and a violating case for every policy it serves", () => {
         const lacking = policies.flatMap((p) => {
             const own = ALL_CASES[p.name] ?? [];
-            const missing = [own.some((c) => !c.violation) ? undefined : "compliant", own.some((c) => c.violation) ? undefined : "violating"].filter(Boolean);
+            const missing = [
+                own.some((c) => !c.violation) ? undefined : "compliant",
+                own.some((c) => c.violation) ? undefined : "violating",
+            ].filter(Boolean);
             return missing.length > 0 ? [`${p.name}: no ${missing.join(" or ")} case`] : [];
         });
         assert.deepEqual(lacking, []);
-        assert.deepEqual(Object.keys(ALL_CASES).filter((name) => !policies.some((p) => p.name === name)), [], "cases for policies the pack does not serve");
+        assert.deepEqual(
+            Object.keys(ALL_CASES).filter((name) => !policies.some((p) => p.name === name)),
+            [],
+            "cases for policies the pack does not serve",
+        );
     });
 
     it("gives every configurable policy defaults for all its properties", () => {
@@ -68,6 +78,15 @@ describe("the policy pack as a whole", () => {
         }
         const staging = reconcileConfig(pack, stackConfig("staging"));
         const relaxed = [...staging].filter(([, s]) => s.enforcementLevel !== "mandatory").map(([name]) => name);
-        assert.deepEqual(relaxed.sort(), ["aws-eks-private-endpoint", "aws-rds-deletion-protection", "aws-rds-multi-az", "aws-s3-backup-replication", "k8s-pod-disruption-budget"].sort());
+        assert.deepEqual(
+            relaxed.sort(),
+            [
+                "aws-eks-private-endpoint",
+                "aws-rds-deletion-protection",
+                "aws-rds-multi-az",
+                "aws-s3-backup-replication",
+                "k8s-pod-disruption-budget",
+            ].sort(),
+        );
     });
 });

@@ -16,12 +16,27 @@ describe("policy pack documentation", () => {
                 "| `aws-rds-backup-retention` | RDS primary instances keep automated backups (point-in-time recovery) for at least the configured days. | high | mandatory | mandatory | mandatory | `minRetentionDays` = 7 (production: 30) |",
             ),
         );
-        assert.ok(rows.includes("| `aws-rds-multi-az` | RDS primary instances run Multi-AZ with a synchronous standby. | high | advisory | mandatory | mandatory | – |"));
-        assert.ok(rows.some((r) => r.startsWith("| `cost-spot-app-nodes` |") && r.includes("| low | mandatory | disabled | mandatory | `appLabelKey` = claude-enhancer.io/role<br>`appLabelValue` = app |")));
+        assert.ok(
+            rows.includes(
+                "| `aws-rds-multi-az` | RDS primary instances run Multi-AZ with a synchronous standby. | high | advisory | mandatory | mandatory | – |",
+            ),
+        );
+        assert.ok(
+            rows.some(
+                (r) =>
+                    r.startsWith("| `cost-spot-app-nodes` |") &&
+                    r.includes(
+                        "| low | mandatory | disabled | mandatory | `appLabelKey` = claude-enhancer.io/role<br>`appLabelValue` = app |",
+                    ),
+            ),
+        );
     });
 
     it("lists object-valued properties, and only the stacks it is given", () => {
-        const table = policyTableMarkdown({ ...pack, policies: policies.filter((p) => p.name === "rollout-max-step") }, { staging: {}, production: { "rollout-max-step": { maxStepPercent: 30 } } });
+        const table = policyTableMarkdown(
+            { ...pack, policies: policies.filter((p) => p.name === "rollout-max-step") },
+            { staging: {}, production: { "rollout-max-step": { maxStepPercent: 30 } } },
+        );
         assert.equal(
             table.split("\n")[2],
             "| `rollout-max-step` | A stage raises the candidate's traffic share by at most the configured step over the previous stage's approved share. | high | mandatory | mandatory | `stableSubset` = stable<br>`maxStepPercent` = 50 (production: 30)<br>`stageWeights` = canary: 5, canary-expand: 20, blue-green-prep: 50, full-switch: 100 |",

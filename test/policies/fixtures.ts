@@ -82,7 +82,12 @@ export function launchTemplate(): AnalyzedResource {
     return resource("aws:ec2/launchTemplate:LaunchTemplate", "cluster-app-nodes", {
         instanceType: "m5.large",
         metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
-        blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true", kmsKeyId: KMS_ARN, deleteOnTermination: "true" } }],
+        blockDeviceMappings: [
+            {
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: 100, volumeType: "gp3", encrypted: "true", kmsKeyId: KMS_ARN, deleteOnTermination: "true" },
+            },
+        ],
     });
 }
 
@@ -91,7 +96,11 @@ export function ebsVolume(): AnalyzedResource {
 }
 
 export function ec2Instance(): AnalyzedResource {
-    return resource("aws:ec2/instance:Instance", "bastion", { ami: "ami-123", instanceType: "t3.medium", metadataOptions: { httpTokens: "required" } });
+    return resource("aws:ec2/instance:Instance", "bastion", {
+        ami: "ami-123",
+        instanceType: "t3.medium",
+        metadataOptions: { httpTokens: "required" },
+    });
 }
 
 export function kmsKey(): AnalyzedResource {
@@ -111,7 +120,14 @@ export function securityGroup(): AnalyzedResource {
 }
 
 export function securityGroupRule(): AnalyzedResource {
-    return resource("aws:ec2/securityGroupRule:SecurityGroupRule", "lb-http", { type: "ingress", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-lb" });
+    return resource("aws:ec2/securityGroupRule:SecurityGroupRule", "lb-http", {
+        type: "ingress",
+        protocol: "tcp",
+        fromPort: 80,
+        toPort: 80,
+        cidrBlocks: ["0.0.0.0/0"],
+        securityGroupId: "sg-lb",
+    });
 }
 
 export function ingressRule(): AnalyzedResource {
@@ -148,7 +164,12 @@ export function nodeGroup(role: "app" | "system" = "app"): AnalyzedResource {
 
 /** A bucket with every companion the rules expect: versioning, SSE-KMS, public access block, TLS-only policy, lifecycle, replication. */
 export function bucketSet(name = "storage-backups"): AnalyzedResource[] {
-    const bucket = resource("aws:s3/bucket:Bucket", name, { bucket: `${name}-bucket` }, { outputs: { id: `${name}-bucket`, arn: `arn:aws:s3:::${name}-bucket` } });
+    const bucket = resource(
+        "aws:s3/bucket:Bucket",
+        name,
+        { bucket: `${name}-bucket` },
+        { outputs: { id: `${name}-bucket`, arn: `arn:aws:s3:::${name}-bucket` } },
+    );
     const companion = (type: string, suffix: string, inputs: Record<string, any>) =>
         resource(type, `${name}-${suffix}`, { bucket: `${name}-bucket`, ...inputs }, { dependsOn: [bucket] });
     return [
@@ -201,7 +222,12 @@ export function bucketSet(name = "storage-backups"): AnalyzedResource[] {
 export function vpcWithFlowLog(): AnalyzedResource[] {
     const network = resource("aws:ec2/vpc:Vpc", "network-vpc", { cidrBlock: "10.10.0.0/16" }, { outputs: { id: "vpc-0abc" } });
     const logGroup = resource("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs", { retentionInDays: 30, kmsKeyId: KMS_ARN });
-    const flowLog = resource("aws:ec2/flowLog:FlowLog", "network-flow-log", { vpcId: "vpc-0abc", trafficType: "ALL", logDestination: "arn:aws:logs:us-east-1:123456789012:log-group:flow" }, { dependsOn: [network, logGroup] });
+    const flowLog = resource(
+        "aws:ec2/flowLog:FlowLog",
+        "network-flow-log",
+        { vpcId: "vpc-0abc", trafficType: "ALL", logDestination: "arn:aws:logs:us-east-1:123456789012:log-group:flow" },
+        { dependsOn: [network, logGroup] },
+    );
     return [network, logGroup, flowLog];
 }
 
@@ -218,16 +244,32 @@ export function opensearchDomain(): AnalyzedResource {
     return resource("aws:opensearch/domain:Domain", "logging-opensearch", {
         domainName: "ce-logs-production",
         engineVersion: "OpenSearch_2.19",
-        clusterConfig: { instanceType: "r6g.large.search", instanceCount: 3, zoneAwarenessEnabled: true, zoneAwarenessConfig: { availabilityZoneCount: 3 } },
+        clusterConfig: {
+            instanceType: "r6g.large.search",
+            instanceCount: 3,
+            zoneAwarenessEnabled: true,
+            zoneAwarenessConfig: { availabilityZoneCount: 3 },
+        },
         ebsOptions: { ebsEnabled: true, volumeSize: 200, volumeType: "gp3" },
         encryptAtRest: { enabled: true },
         nodeToNodeEncryption: { enabled: true },
         domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
         vpcOptions: { subnetIds: ["subnet-a", "subnet-b", "subnet-c"], securityGroupIds: ["sg-logging"] },
-        advancedSecurityOptions: { enabled: true, internalUserDatabaseEnabled: true, masterUserOptions: { masterUserName: "admin", masterUserPassword: "[secret]" } },
+        advancedSecurityOptions: {
+            enabled: true,
+            internalUserDatabaseEnabled: true,
+            masterUserOptions: { masterUserName: "admin", masterUserPassword: "[secret]" },
+        },
         accessPolicies: JSON.stringify({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "es:ESHttp*", Resource: "arn:aws:es:us-east-1:123456789012:domain/ce-logs-production/*" }],
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: "*" },
+                    Action: "es:ESHttp*",
+                    Resource: "arn:aws:es:us-east-1:123456789012:domain/ce-logs-production/*",
+                },
+            ],
         }),
     });
 }
@@ -245,7 +287,12 @@ export function irsaRole(): AnalyzedResource {
                     Effect: "Allow",
                     Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${OIDC_ISSUER}` },
                     Action: "sts:AssumeRoleWithWebIdentity",
-                    Condition: { StringEquals: { [`${OIDC_ISSUER}:sub`]: "system:serviceaccount:claude-enhancer:claude-enhancer", [`${OIDC_ISSUER}:aud`]: "sts.amazonaws.com" } },
+                    Condition: {
+                        StringEquals: {
+                            [`${OIDC_ISSUER}:sub`]: "system:serviceaccount:claude-enhancer:claude-enhancer",
+                            [`${OIDC_ISSUER}:aud`]: "sts.amazonaws.com",
+                        },
+                    },
                 },
             ],
         }),
@@ -255,7 +302,10 @@ export function irsaRole(): AnalyzedResource {
 /** A service role with its trust policy as an object (components/backup.ts). */
 export function serviceRole(): AnalyzedResource {
     return resource("aws:iam/role:Role", "backup-role", {
-        assumeRolePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+        assumeRolePolicy: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        },
     });
 }
 
@@ -265,7 +315,11 @@ export function rolePolicy(): AnalyzedResource {
         policy: JSON.stringify({
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1" },
+                {
+                    Effect: "Allow",
+                    Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                    Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1",
+                },
                 { Effect: "Allow", Action: "kms:Decrypt", Resource: KMS_ARN },
             ],
         }),
@@ -274,12 +328,18 @@ export function rolePolicy(): AnalyzedResource {
 
 export function managedPolicy(): AnalyzedResource {
     return resource("aws:iam/policy:Policy", "ci-read-only", {
-        policy: { Version: "2012-10-17", Statement: [{ Sid: "ReadLogs", Effect: "Allow", Action: ["logs:GetLogEvents", "logs:FilterLogEvents"], Resource: "*" }] },
+        policy: {
+            Version: "2012-10-17",
+            Statement: [{ Sid: "ReadLogs", Effect: "Allow", Action: ["logs:GetLogEvents", "logs:FilterLogEvents"], Resource: "*" }],
+        },
     });
 }
 
 export function rolePolicyAttachment(): AnalyzedResource {
-    return resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-eks-node-AmazonEKSWorkerNodePolicy", { role: "cluster-eks-node", policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy" });
+    return resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-eks-node-AmazonEKSWorkerNodePolicy", {
+        role: "cluster-eks-node",
+        policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    });
 }
 
 /** The pre-rollout snapshot components/rollout.ts takes of the primary in every traffic-raising stage. */
@@ -287,7 +347,11 @@ export function preRolloutSnapshot(database: AnalyzedResource = rdsPrimary()): A
     return resource(
         "aws:rds/snapshot:Snapshot",
         "rollout-pre-rollout-5.1.0",
-        { dbInstanceIdentifier: "claude-enhancer-production", dbSnapshotIdentifier: "claude-enhancer-production-pre-rollout-5-1-0-a1b2c3", tags: { Purpose: "pre-rollout", CandidateVersion: "5.1.0" } },
+        {
+            dbInstanceIdentifier: "claude-enhancer-production",
+            dbSnapshotIdentifier: "claude-enhancer-production-pre-rollout-5-1-0-a1b2c3",
+            tags: { Purpose: "pre-rollout", CandidateVersion: "5.1.0" },
+        },
         { dependsOn: [database] },
     );
 }
@@ -298,7 +362,11 @@ export function migrationJob(): AnalyzedResource {
     delete container.livenessProbe;
     delete container.readinessProbe;
     return resource("kubernetes:batch/v1:Job", "rollout-migrate-5.1.0", {
-        metadata: { name: "claude-enhancer-migrate-5-1-0", namespace: "claude-enhancer", labels: { "app.kubernetes.io/component": "migration" } },
+        metadata: {
+            name: "claude-enhancer-migrate-5-1-0",
+            namespace: "claude-enhancer",
+            labels: { "app.kubernetes.io/component": "migration" },
+        },
         spec: {
             backoffLimit: 2,
             activeDeadlineSeconds: 900,
@@ -320,8 +388,20 @@ export function budget(): AnalyzedResource {
         limitAmount: "500",
         limitUnit: "USD",
         notifications: [
-            { comparisonOperator: "GREATER_THAN", notificationType: "ACTUAL", threshold: 80, thresholdType: "PERCENTAGE", subscriberEmailAddresses: ["platform-team@example.com"] },
-            { comparisonOperator: "GREATER_THAN", notificationType: "FORECASTED", threshold: 100, thresholdType: "PERCENTAGE", subscriberEmailAddresses: ["platform-team@example.com"] },
+            {
+                comparisonOperator: "GREATER_THAN",
+                notificationType: "ACTUAL",
+                threshold: 80,
+                thresholdType: "PERCENTAGE",
+                subscriberEmailAddresses: ["platform-team@example.com"],
+            },
+            {
+                comparisonOperator: "GREATER_THAN",
+                notificationType: "FORECASTED",
+                threshold: 100,
+                thresholdType: "PERCENTAGE",
+                subscriberEmailAddresses: ["platform-team@example.com"],
+            },
         ],
     });
 }
@@ -334,18 +414,27 @@ export function backupPlan(): AnalyzedResource {
                 targetVaultName: "backup-vault",
                 schedule: "cron(0 3 * * ? *)",
                 lifecycle: { deleteAfter: 30 },
-                copyActions: [{ destinationVaultArn: "arn:aws:backup:us-west-2:123456789012:backup-vault:dr", lifecycle: { deleteAfter: 30 } }],
+                copyActions: [
+                    { destinationVaultArn: "arn:aws:backup:us-west-2:123456789012:backup-vault:dr", lifecycle: { deleteAfter: 30 } },
+                ],
             },
         ],
     });
 }
 
 export function backupSelection(): AnalyzedResource {
-    return resource("aws:backup/selection:Selection", "backup-selection", { iamRoleArn: "arn:aws:iam::123456789012:role/backup", planId: "backup-plan-id", resources: ["arn:aws:rds:us-east-1:123456789012:db:primary"] });
+    return resource("aws:backup/selection:Selection", "backup-selection", {
+        iamRoleArn: "arn:aws:iam::123456789012:role/backup",
+        planId: "backup-plan-id",
+        resources: ["arn:aws:rds:us-east-1:123456789012:db:primary"],
+    });
 }
 
 export function natGateway(index: number): AnalyzedResource {
-    return resource("aws:ec2/natGateway:NatGateway", `network-nat-${index}`, { subnetId: `subnet-public-${index}`, allocationId: `eipalloc-${index}` });
+    return resource("aws:ec2/natGateway:NatGateway", `network-nat-${index}`, {
+        subnetId: `subnet-public-${index}`,
+        allocationId: `eipalloc-${index}`,
+    });
 }
 
 export function schedule(action: "down" | "up"): AnalyzedResource {
@@ -408,7 +497,10 @@ export function cronJob(): AnalyzedResource {
     delete container.readinessProbe;
     return resource("kubernetes:batch/v1:CronJob", "db-backup", {
         metadata: { name: "db-backup", namespace: "claude-enhancer-data" },
-        spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: "OnFailure", containers: [container] } } } } },
+        spec: {
+            schedule: "0 3 * * *",
+            jobTemplate: { spec: { template: { spec: { restartPolicy: "OnFailure", containers: [container] } } } },
+        },
     });
 }
 
@@ -439,7 +531,11 @@ export function virtualService(weights: { stable: number; canary: number } = { s
         spec: {
             hosts: ["claude-enhancer"],
             http: [
-                { name: "canary-header", match: [{ headers: { "x-canary-user": { exact: "true" } } }], route: [{ destination: { host: "claude-enhancer", subset: "canary" }, weight: 100 }] },
+                {
+                    name: "canary-header",
+                    match: [{ headers: { "x-canary-user": { exact: "true" } } }],
+                    route: [{ destination: { host: "claude-enhancer", subset: "canary" }, weight: 100 }],
+                },
                 {
                     name: "weighted",
                     route: [
@@ -469,12 +565,20 @@ export function podDisruptionBudget(): AnalyzedResource {
 export function hpa(): AnalyzedResource {
     return resource("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-hpa", {
         metadata: { name: "claude-enhancer", namespace: "claude-enhancer" },
-        spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "claude-enhancer-stable" }, minReplicas: 3, maxReplicas: 20 },
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "claude-enhancer-stable" },
+            minReplicas: 3,
+            maxReplicas: 20,
+        },
     });
 }
 
 export function storageClass(): AnalyzedResource {
-    return resource("kubernetes:storage.k8s.io/v1:StorageClass", "gp3", { metadata: { name: "gp3" }, provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } });
+    return resource("kubernetes:storage.k8s.io/v1:StorageClass", "gp3", {
+        metadata: { name: "gp3" },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true" },
+    });
 }
 
 export function canaryIngress(weight = "5"): AnalyzedResource {
@@ -499,9 +603,22 @@ export function healthGate(stage = "canary", bakeSeconds = 1800, routing: Analyz
             stage,
             candidateVersion: "5.1.0",
             stableVersion: "5.0.3",
-            prometheus: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: "[secret]" },
+            prometheus: {
+                service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" },
+                kubeconfig: "[secret]",
+            },
             gate: JSON.parse(JSON.stringify(gate)),
-            trafficCut: { kubeconfig: "[secret]", target: { router: "istio", namespace: "claude-enhancer", virtualService: "claude-enhancer", route: "weighted", stableSubset: "stable", canarySubset: "canary" } },
+            trafficCut: {
+                kubeconfig: "[secret]",
+                target: {
+                    router: "istio",
+                    namespace: "claude-enhancer",
+                    virtualService: "claude-enhancer",
+                    route: "weighted",
+                    stableSubset: "stable",
+                    canarySubset: "canary",
+                },
+            },
         },
         { dependsOn: [routing] },
     );

@@ -23,10 +23,27 @@ function recorded(type: string, name: string, inputs: Record<string, any>, state
 }
 
 describe("program resources as the pack sees them", () => {
-    const provider = { ...recorded("pulumi:providers:aws", "aws-primary", { region: "us-east-1", defaultTags: JSON.stringify({ tags: { Project: "claude-enhancer", CostCenter: "cc" } }) }), urn: PROVIDER_URN };
-    const bucket = recorded("aws:s3/bucket:Bucket", "backups", { tags: { Name: "backups" } }, { arn: "arn:aws:s3:::backups-bucket", bucket: "backups-bucket" });
-    const versioning = recorded("aws:s3/bucketVersioning:BucketVersioning", "backups-versioning", { bucket: "backups-id", versioningConfiguration: { status: "Enabled" } });
-    const policy = recorded("aws:s3/bucketPolicy:BucketPolicy", "backups-policy", { bucket: "backups-id", policy: JSON.stringify({ Resource: "arn:aws:s3:::backups-bucket/*" }) });
+    const provider = {
+        ...recorded("pulumi:providers:aws", "aws-primary", {
+            region: "us-east-1",
+            defaultTags: JSON.stringify({ tags: { Project: "claude-enhancer", CostCenter: "cc" } }),
+        }),
+        urn: PROVIDER_URN,
+    };
+    const bucket = recorded(
+        "aws:s3/bucket:Bucket",
+        "backups",
+        { tags: { Name: "backups" } },
+        { arn: "arn:aws:s3:::backups-bucket", bucket: "backups-bucket" },
+    );
+    const versioning = recorded("aws:s3/bucketVersioning:BucketVersioning", "backups-versioning", {
+        bucket: "backups-id",
+        versioningConfiguration: { status: "Enabled" },
+    });
+    const policy = recorded("aws:s3/bucketPolicy:BucketPolicy", "backups-policy", {
+        bucket: "backups-id",
+        policy: JSON.stringify({ Resource: "arn:aws:s3:::backups-bucket/*" }),
+    });
 
     it("knows which AWS types take tags from the SDK declarations", () => {
         assert.equal(isTaggableAwsType("aws:s3/bucket:Bucket"), true);
@@ -43,7 +60,10 @@ describe("program resources as the pack sees them", () => {
 
     it("unwraps secrets as @pulumi/policy does before a policy reads them", () => {
         const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
-        const gate = recorded("pulumi-nodejs:dynamic/healthGate:HealthGate", "rollout-gate", { stage: "canary", trafficCut: secret({ kubeconfig: "k", target: { router: "istio" } }) });
+        const gate = recorded("pulumi-nodejs:dynamic/healthGate:HealthGate", "rollout-gate", {
+            stage: "canary",
+            trafficCut: secret({ kubeconfig: "k", target: { router: "istio" } }),
+        });
         const [analyzed] = toAnalyzedResources([gate]);
         assert.deepEqual(analyzed.inputs.trafficCut, { kubeconfig: "k", target: { router: "istio" } });
         assert.deepEqual(analyzed.outputs.trafficCut, { kubeconfig: "k", target: { router: "istio" } });

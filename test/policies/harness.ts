@@ -55,7 +55,11 @@ export function checkResource(
 }
 
 /** Runs a stack policy on a set of resources (their outputs), linked as the engine links them. */
-export function checkStack(policy: StackValidationPolicy, resources: AnalyzedResource[], config?: Record<string, unknown>): Promise<Outcome> {
+export function checkStack(
+    policy: StackValidationPolicy,
+    resources: AnalyzedResource[],
+    config?: Record<string, unknown>,
+): Promise<Outcome> {
     return runStackPolicy(policy, stackValidationArgs(resources, { config }));
 }
 
@@ -66,7 +70,10 @@ export function assertCompliant(outcome: Outcome): void {
 
 export function assertViolation(outcome: Outcome, message: string, urn?: string): void {
     const found = outcome.violations.find((v) => v.message.includes(message) && (urn === undefined || v.urn === urn));
-    assert.ok(found, `expected a violation containing ${JSON.stringify(message)}${urn ? ` for ${urn}` : ""}; got: ${JSON.stringify(outcome.violations)}${outcome.notApplicable ? ` (not applicable: ${outcome.notApplicable})` : ""}`);
+    assert.ok(
+        found,
+        `expected a violation containing ${JSON.stringify(message)}${urn ? ` for ${urn}` : ""}; got: ${JSON.stringify(outcome.violations)}${outcome.notApplicable ? ` (not applicable: ${outcome.notApplicable})` : ""}`,
+    );
 }
 
 /** A deep copy with the value at `path` replaced. */
@@ -127,10 +134,20 @@ export function describePolicies(domain: string, policies: Policies, cases: Poli
         it("has compliant and violating cases for every policy of the module", () => {
             for (const policy of policies) {
                 const own = cases[policy.name] ?? [];
-                assert.ok(own.some((c) => !c.violation), `${policy.name} has no compliant case`);
-                assert.ok(own.some((c) => c.violation), `${policy.name} has no violating case`);
+                assert.ok(
+                    own.some((c) => !c.violation),
+                    `${policy.name} has no compliant case`,
+                );
+                assert.ok(
+                    own.some((c) => c.violation),
+                    `${policy.name} has no violating case`,
+                );
             }
-            assert.deepEqual(Object.keys(cases).filter((name) => !policies.some((p) => p.name === name)), [], "cases for policies the module does not define");
+            assert.deepEqual(
+                Object.keys(cases).filter((name) => !policies.some((p) => p.name === name)),
+                [],
+                "cases for policies the module does not define",
+            );
         });
 
         for (const policy of policies) {
@@ -144,12 +161,18 @@ export function describePolicies(domain: string, policies: Policies, cases: Poli
                     it(`${c.violation ? "violating" : "compliant"}: ${c.title}`, async () => {
                         const outcome = await run(policy, c);
                         if (c.violation) {
-                            const violator = isStackCase(c) && c.violator ? c.resources().find((r) => r.name === c.violator)?.urn : undefined;
+                            const violator =
+                                isStackCase(c) && c.violator ? c.resources().find((r) => r.name === c.violator)?.urn : undefined;
                             assertViolation(outcome, c.violation, violator);
                         } else {
                             assertCompliant(outcome);
                             if (c.notApplicable) assert.match(outcome.notApplicable ?? "", new RegExp(c.notApplicable));
-                            else assert.equal(outcome.notApplicable, undefined, `compliant case was not applicable: ${outcome.notApplicable}`);
+                            else
+                                assert.equal(
+                                    outcome.notApplicable,
+                                    undefined,
+                                    `compliant case was not applicable: ${outcome.notApplicable}`,
+                                );
                         }
                     });
                 }
@@ -158,7 +181,11 @@ export function describePolicies(domain: string, policies: Policies, cases: Poli
                     for (const c of compliant) {
                         for (const variant of unknownVariants(c)) {
                             const outcome = await run(policy, variant.case);
-                            assert.deepEqual(outcome.violations, [], `${c.title} with ${variant.path} unknown: ${outcome.violations.map((v) => v.message).join(" | ")}`);
+                            assert.deepEqual(
+                                outcome.violations,
+                                [],
+                                `${c.title} with ${variant.path} unknown: ${outcome.violations.map((v) => v.message).join(" | ")}`,
+                            );
                             assert.equal(outcome.unknown, undefined, `${c.title} with ${variant.path} unknown read it unguarded`);
                         }
                     }
@@ -209,7 +236,14 @@ export function changed(subject: AnalyzedResource, path: (string | number)[], va
 }
 
 /** The stack `resources` with the one named `name` changed by `change`. */
-export function changedIn(resources: AnalyzedResource[], name: string, change: (r: AnalyzedResource) => AnalyzedResource): AnalyzedResource[] {
-    assert.ok(resources.some((r) => r.name === name), `no resource named ${name}`);
+export function changedIn(
+    resources: AnalyzedResource[],
+    name: string,
+    change: (r: AnalyzedResource) => AnalyzedResource,
+): AnalyzedResource[] {
+    assert.ok(
+        resources.some((r) => r.name === name),
+        `no resource named ${name}`,
+    );
     return resources.map((r) => (r.name === name ? change(r) : r));
 }

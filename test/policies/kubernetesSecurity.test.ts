@@ -23,8 +23,22 @@ describe("Kubernetes policy details", () => {
         assert.equal(selectorMatches({}, labels), true);
         assert.equal(selectorMatches({ matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }, labels), true);
         assert.equal(selectorMatches({ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }, labels), false);
-        assert.equal(selectorMatches({ matchLabels: { app: "x" }, matchExpressions: [{ key: "canary", operator: "DoesNotExist" }] }, labels), true);
-        assert.equal(selectorMatches({ matchExpressions: [{ key: "app", operator: "Exists" }, { key: "tier", operator: "Gt" }] }, labels), false);
+        assert.equal(
+            selectorMatches({ matchLabels: { app: "x" }, matchExpressions: [{ key: "canary", operator: "DoesNotExist" }] }, labels),
+            true,
+        );
+        assert.equal(
+            selectorMatches(
+                {
+                    matchExpressions: [
+                        { key: "app", operator: "Exists" },
+                        { key: "tier", operator: "Gt" },
+                    ],
+                },
+                labels,
+            ),
+            false,
+        );
     });
 
     it("accepts only tagged or digested images", () => {

@@ -8,7 +8,17 @@ import * as assert from "node:assert/strict";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { AnalyzedResource, analyzeStack, reconcileConfig } from "../../policies/analyzer";
 import { pack, policies } from "../../policies/pack";
-import { LEVELS, RunningPack, WireDiagnostic, analyzeRequest, call, configureRequest, diagnosticsOf, stackRequest, startPack } from "./analyzerClient";
+import {
+    LEVELS,
+    RunningPack,
+    WireDiagnostic,
+    analyzeRequest,
+    call,
+    configureRequest,
+    diagnosticsOf,
+    stackRequest,
+    startPack,
+} from "./analyzerClient";
 import * as f from "./fixtures";
 import { UNKNOWN, changed } from "./harness";
 
@@ -43,8 +53,16 @@ describe("the policy pack as the Pulumi CLI runs it (Analyzer gRPC)", function (
         );
         const retention = listed.find((p: any) => p.getName() === "aws-rds-backup-retention");
         assert.equal(LEVELS[retention.getEnforcementlevel()], "mandatory");
-        assert.equal(retention.getDescription(), "RDS primary instances keep automated backups (point-in-time recovery) for at least the configured days.");
-        assert.deepEqual(retention.getConfigschema().getProperties().toJavaScript().minRetentionDays, { type: "integer", minimum: 1, default: 7, description: "Fewest days of automated backups (point-in-time recovery window)." });
+        assert.equal(
+            retention.getDescription(),
+            "RDS primary instances keep automated backups (point-in-time recovery) for at least the configured days.",
+        );
+        assert.deepEqual(retention.getConfigschema().getProperties().toJavaScript().minRetentionDays, {
+            type: "integer",
+            minimum: 1,
+            default: 7,
+            description: "Fewest days of automated backups (point-in-time recovery window).",
+        });
     });
 
     it("Analyze reports a violating resource with the policy's message", async () => {
@@ -65,7 +83,13 @@ describe("the policy pack as the Pulumi CLI runs it (Analyzer gRPC)", function (
         const response = await call<any>(client, "analyze", analyzeRequest(db));
         assert.deepEqual(diagnosticsOf(response), []);
         const skipped = response.getNotApplicableList().map((n: any) => [n.getPolicyName(), n.getReason()]);
-        assert.ok(skipped.some(([name, reason]: string[]) => name === "aws-rds-not-public" && /publiclyAccessible can't be known during preview/.test(reason)), JSON.stringify(skipped));
+        assert.ok(
+            skipped.some(
+                ([name, reason]: string[]) =>
+                    name === "aws-rds-not-public" && /publiclyAccessible can't be known during preview/.test(reason),
+            ),
+            JSON.stringify(skipped),
+        );
     });
 
     it("Analyze judges a HealthGate by the type token the engine gives the dynamic resource", async () => {
@@ -81,7 +105,10 @@ describe("the policy pack as the Pulumi CLI runs it (Analyzer gRPC)", function (
     it("Analyze sees the resource's provider (cost tags from defaultTags)", async () => {
         const untagged = f.awsProvider({ Project: "claude-enhancer" });
         const response = await call<any>(client, "analyze", analyzeRequest(untagged));
-        assert.deepEqual(diagnosticsOf(response).map((d) => d.message.split("\n")[1]), ["defaultTags lack Environment, CostCenter, ManagedBy."]);
+        assert.deepEqual(
+            diagnosticsOf(response).map((d) => d.message.split("\n")[1]),
+            ["defaultTags lack Environment, CostCenter, ManagedBy."],
+        );
     });
 
     it("AnalyzeStack runs the stack policies", async () => {
@@ -93,11 +120,21 @@ describe("the policy pack as the Pulumi CLI runs it (Analyzer gRPC)", function (
     });
 
     it("Configure applies a stack's policy config, and then serves what the offline analyzer computes for the same stack", async () => {
-        const config = reconcileConfig(pack, { "aws-rds-multi-az": "advisory", "cost-allowed-db-instance-classes": { allowedInstanceClasses: ["db.t4g.medium"] } });
+        const config = reconcileConfig(pack, {
+            "aws-rds-multi-az": "advisory",
+            "cost-allowed-db-instance-classes": { allowedInstanceClasses: ["db.t4g.medium"] },
+        });
         await call(client, "configure", configureRequest(config));
         const provider = f.awsProvider();
         const linked = (r: AnalyzedResource) => ({ ...r, provider: `${provider.urn}::aws-primary-id` });
-        const resources = [provider, linked(changed(f.rdsPrimary(), ["multiAz"], false)), linked(f.rdsReplica()), linked(f.budget()), ...f.bucketSet().map(linked).slice(0, 3), ...f.vpcWithFlowLog().map(linked)];
+        const resources = [
+            provider,
+            linked(changed(f.rdsPrimary(), ["multiAz"], false)),
+            linked(f.rdsReplica()),
+            linked(f.budget()),
+            ...f.bucketSet().map(linked).slice(0, 3),
+            ...f.vpcWithFlowLog().map(linked),
+        ];
 
         const served: WireDiagnostic[] = [];
         for (const r of resources) {
@@ -105,11 +142,22 @@ describe("the policy pack as the Pulumi CLI runs it (Analyzer gRPC)", function (
             served.push(...diagnosticsOf(await call<any>(client, "analyze", analyzeRequest(r, p))).map((d) => ({ ...d, urn: r.urn })));
         }
         served.push(...diagnosticsOf(await call<any>(client, "analyzeStack", stackRequest(resources))));
-        const offline = (await analyzeStack(pack, resources, config)).diagnostics.map(({ policyName, enforcementLevel, urn, message }) => ({ policyName, enforcementLevel, urn, message }));
+        const offline = (await analyzeStack(pack, resources, config)).diagnostics.map(({ policyName, enforcementLevel, urn, message }) => ({
+            policyName,
+            enforcementLevel,
+            urn,
+            message,
+        }));
 
         const key = (d: { policyName: string; urn?: string; message: string }) => `${d.policyName}|${d.urn}|${d.message}`;
         assert.deepEqual(served.map(key).sort(), offline.map(key).sort());
         assert.ok(served.some((d) => d.policyName === "aws-rds-multi-az" && d.enforcementLevel === "advisory"));
-        assert.ok(served.some((d) => d.policyName === "cost-allowed-db-instance-classes" && d.message.endsWith("instance class db.r6g.large is not allowed (allowed: db.t4g.medium).")));
+        assert.ok(
+            served.some(
+                (d) =>
+                    d.policyName === "cost-allowed-db-instance-classes" &&
+                    d.message.endsWith("instance class db.r6g.large is not allowed (allowed: db.t4g.medium)."),
+            ),
+        );
     });
 });

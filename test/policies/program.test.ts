@@ -94,18 +94,34 @@ describe("the program's own resources through the policy pack", function () {
                 });
 
                 it("in its first preview (every computed value unknown) reports no mandatory violation and nothing a policy could not run", () => {
-                    assert.deepEqual(previewDiagnostics.filter((d) => d.enforcementLevel === "mandatory" || d.message.startsWith("can't run")).map(label), []);
+                    assert.deepEqual(
+                        previewDiagnostics
+                            .filter((d) => d.enforcementLevel === "mandatory" || d.message.startsWith("can't run"))
+                            .map(label),
+                        [],
+                    );
                 });
 
-                it(forward ? "has a HealthGate the rollout policies judge (a stricter bake makes them report it)" : "has no HealthGate", async () => {
-                    const gates = resources.filter((r) => r.type === HEALTH_GATE);
-                    assert.equal(gates.length, forward ? 1 : 0);
-                    if (!forward) return;
-                    const stricter = reconcileConfig(pack, { ...(policyConfig(stack) as object), "rollout-gate-bake": { minBakeSeconds: 86_400 } });
-                    const found = (await analyzeStack(pack, resources, stricter)).diagnostics.filter((d) => d.policyName === "rollout-gate-bake");
-                    assert.deepEqual(found.map((d) => d.urn), [gates[0].urn]);
-                    assert.match(found[0].message, new RegExp(`the ${stage} gate bakes \\d+ s; at least 86400 s\\.`));
-                });
+                it(
+                    forward ? "has a HealthGate the rollout policies judge (a stricter bake makes them report it)" : "has no HealthGate",
+                    async () => {
+                        const gates = resources.filter((r) => r.type === HEALTH_GATE);
+                        assert.equal(gates.length, forward ? 1 : 0);
+                        if (!forward) return;
+                        const stricter = reconcileConfig(pack, {
+                            ...(policyConfig(stack) as object),
+                            "rollout-gate-bake": { minBakeSeconds: 86_400 },
+                        });
+                        const found = (await analyzeStack(pack, resources, stricter)).diagnostics.filter(
+                            (d) => d.policyName === "rollout-gate-bake",
+                        );
+                        assert.deepEqual(
+                            found.map((d) => d.urn),
+                            [gates[0].urn],
+                        );
+                        assert.match(found[0].message, new RegExp(`the ${stage} gate bakes \\d+ s; at least 86400 s\\.`));
+                    },
+                );
             });
         }
     }

@@ -9,7 +9,10 @@ describePolicies("Rollout safety policies", rolloutPolicies, rolloutCases);
 describe("rollout policy details", () => {
     it("measures the candidate's share of a VirtualService as the largest weighted split away from stable", () => {
         assert.equal(virtualServiceCandidateShare(f.virtualService({ stable: 80, canary: 20 }).inputs.spec, "stable"), 20);
-        assert.equal(virtualServiceCandidateShare({ http: [{ route: [{ destination: { subset: "canary" }, weight: 100 }] }] }, "stable"), 0);
+        assert.equal(
+            virtualServiceCandidateShare({ http: [{ route: [{ destination: { subset: "canary" }, weight: 100 }] }] }, "stable"),
+            0,
+        );
         assert.equal(virtualServiceCandidateShare(undefined, "stable"), 0);
     });
 

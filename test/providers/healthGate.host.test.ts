@@ -80,7 +80,9 @@ function startEngine(): Promise<{ server: grpc.Server; address: string }> {
         log: (_call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => cb(null, new Empty()),
     });
     return new Promise((resolve, reject) =>
-        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve({ server, address: `127.0.0.1:${port}` }))),
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) =>
+            err ? reject(err) : resolve({ server, address: `127.0.0.1:${port}` }),
+        ),
     );
 }
 
@@ -136,9 +138,20 @@ describe("HealthGate through the real dynamic-provider host", function () {
             let body = "";
             req.on("data", (c) => (body += c));
             req.on("end", () => {
-                routerRequests.push({ method: req.method, url: req.url, authorization: req.headers.authorization, contentType: req.headers["content-type"], body });
-                const ok = req.method === "PATCH" && req.headers.authorization === `Bearer ${TOKEN}` && req.url === "/apis/networking.k8s.io/v1/namespaces/claude-enhancer/ingresses/claude-enhancer-canary";
-                res.writeHead(ok ? 200 : 403, { "Content-Type": "application/json" }).end(ok ? body : JSON.stringify({ kind: "Status", message: "forbidden" }));
+                routerRequests.push({
+                    method: req.method,
+                    url: req.url,
+                    authorization: req.headers.authorization,
+                    contentType: req.headers["content-type"],
+                    body,
+                });
+                const ok =
+                    req.method === "PATCH" &&
+                    req.headers.authorization === `Bearer ${TOKEN}` &&
+                    req.url === "/apis/networking.k8s.io/v1/namespaces/claude-enhancer/ingresses/claude-enhancer-canary";
+                res.writeHead(ok ? 200 : 403, { "Content-Type": "application/json" }).end(
+                    ok ? body : JSON.stringify({ kind: "Status", message: "forbidden" }),
+                );
             });
         });
         await new Promise<void>((r) => router.listen(0, "127.0.0.1", r));
@@ -150,7 +163,10 @@ describe("HealthGate through the real dynamic-provider host", function () {
             stableVersion: versions.stable,
             prometheus: { url: env.prometheus.url },
             gate: gate("canary", 4),
-            trafficCut: { kubeconfig: kubeconfig(routerPort), target: { router: "nginx", namespace: "claude-enhancer", canaryIngress: "claude-enhancer-canary" } },
+            trafficCut: {
+                kubeconfig: kubeconfig(routerPort),
+                target: { router: "nginx", namespace: "claude-enhancer", canaryIngress: "claude-enhancer-canary" },
+            },
         });
         sent = withoutSecretMarkers(registered) as Record<string, any>;
         engine = await startEngine();
@@ -188,7 +204,9 @@ describe("HealthGate through the real dynamic-provider host", function () {
         const response = await call(client, "check", request);
         return {
             inputs: response.getInputs().toJavaScript(),
-            failures: response.getFailuresList().map((f: { getProperty(): string; getReason(): string }) => `${f.getProperty()}: ${f.getReason()}`),
+            failures: response
+                .getFailuresList()
+                .map((f: { getProperty(): string; getReason(): string }) => `${f.getProperty()}: ${f.getReason()}`),
         };
     }
 
@@ -200,7 +218,11 @@ describe("HealthGate through the real dynamic-provider host", function () {
         return { id: response.getId(), outs: response.getProperties().toJavaScript() };
     }
 
-    async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ changes: number; replaces: string[] }> {
+    async function diff(
+        id: string,
+        olds: Record<string, unknown>,
+        news: Record<string, unknown>,
+    ): Promise<{ changes: number; replaces: string[] }> {
         const request = new provproto.DiffRequest();
         request.setId(id);
         request.setUrn(URN);
@@ -228,7 +250,10 @@ describe("HealthGate through the real dynamic-provider host", function () {
         assert.deepStrictEqual(accepted.failures, []);
         assert.strictEqual(accepted.inputs.__provider, sent.__provider);
         const rejected = await check({ ...sent, gate: { ...sent.gate, window: "soon" }, prometheus: { url: "prometheus:9090" } });
-        assert.deepStrictEqual(rejected.failures, ['gate.window: a Prometheus duration such as "5m"; got "soon"', 'prometheus.url: an http(s) URL; got "prometheus:9090"']);
+        assert.deepStrictEqual(rejected.failures, [
+            'gate.window: a Prometheus duration such as "5m"; got "soon"',
+            'prometheus.url: an http(s) URL; got "prometheus:9090"',
+        ]);
     });
 
     describe("a healthy canary", function () {
@@ -247,19 +272,37 @@ describe("HealthGate through the real dynamic-provider host", function () {
             assert.strictEqual(outs.verdict, "pass", outs.report);
             assert.strictEqual(outs.checks["error-rate"].canary, 0);
             assert.strictEqual(outs.checks["error-rate"].status, "pass");
-            assert.ok(outs.checks["latency-p95"].canary > 10 && outs.checks["latency-p95"].canary < 200, `p95 ${outs.checks["latency-p95"].canary}`);
+            assert.ok(
+                outs.checks["latency-p95"].canary > 10 && outs.checks["latency-p95"].canary < 200,
+                `p95 ${outs.checks["latency-p95"].canary}`,
+            );
             assert.ok(outs.checks.traffic.canary >= 20);
             assert.strictEqual(outs.__provider, sent.__provider, "the host keeps the provider in the state");
             assert.ok(!JSON.stringify({ ...outs, __provider: "" }).includes(TOKEN), "no credentials in the outputs");
-            assert.ok(hostStdout.filter((l) => l.startsWith('health-gate "canary" ')).length >= outs.evaluations, "every evaluation reached the engine as provider output");
+            assert.ok(
+                hostStdout.filter((l) => l.startsWith('health-gate "canary" ')).length >= outs.evaluations,
+                "every evaluation reached the engine as provider output",
+            );
         });
 
         it("Diff: a no-op update or new credentials change nothing; a new stage replaces the gate", async function () {
-            assert.deepStrictEqual(await diff(created.id, created.outs, news), { changes: provproto.DiffResponse.DiffChanges.DIFF_NONE, replaces: [] });
-            const rotated = { ...news, trafficCut: { ...news.trafficCut, kubeconfig: news.trafficCut.kubeconfig.replace(TOKEN, "rotated-token") } };
-            assert.deepStrictEqual(await diff(created.id, created.outs, rotated), { changes: provproto.DiffResponse.DiffChanges.DIFF_NONE, replaces: [] });
+            assert.deepStrictEqual(await diff(created.id, created.outs, news), {
+                changes: provproto.DiffResponse.DiffChanges.DIFF_NONE,
+                replaces: [],
+            });
+            const rotated = {
+                ...news,
+                trafficCut: { ...news.trafficCut, kubeconfig: news.trafficCut.kubeconfig.replace(TOKEN, "rotated-token") },
+            };
+            assert.deepStrictEqual(await diff(created.id, created.outs, rotated), {
+                changes: provproto.DiffResponse.DiffChanges.DIFF_NONE,
+                replaces: [],
+            });
             const expanded = { ...news, stage: "canary-expand", gate: gate("canary-expand", 4) };
-            assert.deepStrictEqual(await diff(created.id, created.outs, expanded), { changes: provproto.DiffResponse.DiffChanges.DIFF_SOME, replaces: ["stage"] });
+            assert.deepStrictEqual(await diff(created.id, created.outs, expanded), {
+                changes: provproto.DiffResponse.DiffChanges.DIFF_SOME,
+                replaces: ["stage"],
+            });
         });
 
         it("Delete succeeds", async function () {
@@ -276,7 +319,12 @@ describe("HealthGate through the real dynamic-provider host", function () {
         // The gate judges stable in the same 10 s window: it needs stable's requests scraped, or stable reads "no data".
         await env.waitForTraffic(versions, 0, "10s");
         env.candidate.set({ errorRate: 0.25 });
-        const { inputs } = await check({ ...sent, candidateVersion: versions.candidate, stableVersion: versions.stable, gate: gate("canary", 60) });
+        const { inputs } = await check({
+            ...sent,
+            candidateVersion: versions.candidate,
+            stableVersion: versions.stable,
+            gate: gate("canary", 60),
+        });
         const started = Date.now();
         await assert.rejects(create(inputs), (err: grpc.ServiceError) => {
             assert.strictEqual(err.code, grpc.status.UNKNOWN);

@@ -25,7 +25,14 @@ const metrics = MetricsSchema.parse({});
 
 /** A gate with test-sized windows: 1 s interval, 10 s window, 20 requests minimum, 3 s grace. */
 function gate(stage: string, bakeSeconds: number, overrides: Record<string, unknown> = {}): GateDefinition {
-    const gates = GatesSchema.parse({ intervalSeconds: 1, window: WINDOW, minRequests: 20, graceSeconds: 3, queryTimeoutSeconds: 2, ...overrides });
+    const gates = GatesSchema.parse({
+        intervalSeconds: 1,
+        window: WINDOW,
+        minRequests: 20,
+        graceSeconds: 3,
+        queryTimeoutSeconds: 2,
+        ...overrides,
+    });
     return gateForStage(gates, metrics, stage, bakeSeconds);
 }
 
@@ -106,7 +113,9 @@ describe("HealthGate against a real Prometheus", function () {
         assert.strictEqual(result.verdict, "fail");
         assert.match(
             result.message,
-            new RegExp(`^gate "canary-expand" failed: error-rate (\\d+\\.\\d\\d)% > 0\\.5% \\(rollback trigger\\) over 10s; canary v5\\.1-t\\d+=\\1%, stable v5\\.0-t\\d+=0\\.00%$`),
+            new RegExp(
+                `^gate "canary-expand" failed: error-rate (\\d+\\.\\d\\d)% > 0\\.5% \\(rollback trigger\\) over 10s; canary v5\\.1-t\\d+=\\1%, stable v5\\.0-t\\d+=0\\.00%$`,
+            ),
         );
         assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms for a 30 s bake`);
         assert.strictEqual(result.evaluation.breached, true);
@@ -133,7 +142,10 @@ describe("HealthGate against a real Prometheus", function () {
             const started = Date.now();
             const result = await run(gate("canary", 2));
             assert.strictEqual(result.verdict, "fail");
-            assert.match(result.message, /^gate "canary" failed: traffic has no data \(empty result \(no series in the window\)\) still 3 s after the bake \(no-data policy "wait"\) over 10s; canary v5\.1-t\d+=no data, stable v5\.0-t\d+=\d+(\.\d)? requests$/m);
+            assert.match(
+                result.message,
+                /^gate "canary" failed: traffic has no data \(empty result \(no series in the window\)\) still 3 s after the bake \(no-data policy "wait"\) over 10s; canary v5\.1-t\d+=no data, stable v5\.0-t\d+=\d+(\.\d)? requests$/m,
+            );
             assert.ok(Date.now() - started >= 5000, "waited for the bake and the grace");
         });
 
@@ -145,7 +157,9 @@ describe("HealthGate against a real Prometheus", function () {
         });
 
         it('"pass": passes, reporting the traffic guard as no-data under policy pass', async function () {
-            const result = await run(gate("canary", 2, { noData: { traffic: "pass", "workflow-success": "pass", "workflow-errors": "pass" } }));
+            const result = await run(
+                gate("canary", 2, { noData: { traffic: "pass", "workflow-success": "pass", "workflow-errors": "pass" } }),
+            );
             assert.strictEqual(result.verdict, "pass", result.message);
             assert.strictEqual(result.evaluation.traffic.status, "no-data");
             assert.strictEqual(result.evaluation.traffic.policy, "pass");
@@ -155,7 +169,10 @@ describe("HealthGate against a real Prometheus", function () {
             load.setRate(candidate, 1);
             const result = await run(gate("canary", 3, { graceSeconds: 0 }));
             assert.strictEqual(result.verdict, "fail");
-            assert.match(result.message, /^gate "canary" failed: traffic \d+(\.\d)? requests < 20 \(minimum-traffic guard\) still 0 s after the bake/);
+            assert.match(
+                result.message,
+                /^gate "canary" failed: traffic \d+(\.\d)? requests < 20 \(minimum-traffic guard\) still 0 s after the bake/,
+            );
         });
     });
 
@@ -173,7 +190,10 @@ describe("HealthGate against a real Prometheus", function () {
                 /^gate "canary" failed: traffic has no data \(Prometheus at http:\/\/127\.0\.0\.1:\d+ unavailable after \d+ attempts?: .*(ECONNREFUSED|timed out).*\) still 3 s after the bake \(no-data policy "wait"\)/,
             );
             assert.match(result.message, /^gate "canary" failed: memory has no data \(Prometheus at .* unavailable/m);
-            assert.ok(log.some((line) => / pending; traffic \d+(\.\d)? requests \(>= 20 requests\) pass/.test(line)), "judged on data before the outage");
+            assert.ok(
+                log.some((line) => / pending; traffic \d+(\.\d)? requests \(>= 20 requests\) pass/.test(line)),
+                "judged on data before the outage",
+            );
             assert.ok(Date.now() - started < 6000 + 3000 + 2000, `decided in ${Date.now() - started} ms: bake + grace + one interval`);
         } finally {
             await own.stop();
@@ -187,13 +207,22 @@ describe("HealthGate against a real Prometheus", function () {
         const log: string[] = [];
         const result = await run(gate("canary-expand", 16, { triggers: { errorRatePercent: 50 } }), {}, log);
         assert.strictEqual(result.verdict, "pass", result.message);
-        assert.ok(log.some((line) => /error-rate [1-9]\d*\.\d\d% \([^)]*\) fail/.test(line)), `an evaluation saw the criterion missed:\n${log.join("\n")}`);
+        assert.ok(
+            log.some((line) => /error-rate [1-9]\d*\.\d\d% \([^)]*\) fail/.test(line)),
+            `an evaluation saw the criterion missed:\n${log.join("\n")}`,
+        );
         assert.strictEqual(result.evaluation.checks.find((c) => c.id === "error-rate")!.canary, 0);
     });
 
     describe("fast traffic cut on a real kube-apiserver", function () {
         const namespace = "claude-enhancer";
-        const entry = { host: "api.example.com", tlsSecretName: "tls", rateLimitRps: 50, sessionCookieName: "ce", sessionCookieMaxAgeSeconds: 3600 };
+        const entry = {
+            host: "api.example.com",
+            tlsSecretName: "tls",
+            rateLimitRps: 50,
+            sessionCookieName: "ce",
+            sessionCookieMaxAgeSeconds: 3600,
+        };
         const services = { main: "claude-enhancer", stable: "claude-enhancer-stable", candidate: "claude-enhancer-candidate", port: 80 };
 
         before(async function () {
@@ -215,32 +244,74 @@ describe("HealthGate against a real Prometheus", function () {
                 metadata: { name: services.main, namespace },
                 spec,
             });
-            const target: TrafficCutTarget = { router: "istio", namespace, virtualService: services.main, route: "weighted", stableSubset: "stable", canarySubset: "canary" };
+            const target: TrafficCutTarget = {
+                router: "istio",
+                namespace,
+                virtualService: services.main,
+                route: "weighted",
+                stableSubset: "stable",
+                canarySubset: "canary",
+            };
             later(1500, () => candidate.set({ errorRate: 0.5 }));
             const result = await run(gate("canary", 30), { trafficCut: { kubeconfig: kubeconfig(), target } });
             assert.strictEqual(result.verdict, "fail");
-            assert.match(result.message, /\ntraffic cut to 100 % stable: VirtualService claude-enhancer\/claude-enhancer: all routes 100 % stable$/);
-            const vs = (await apiServer.client.request<KubeObject & { spec: { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] } }>(
-                "GET",
-                `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices/${services.main}`,
-            )).body;
+            assert.match(
+                result.message,
+                /\ntraffic cut to 100 % stable: VirtualService claude-enhancer\/claude-enhancer: all routes 100 % stable$/,
+            );
+            const vs = (
+                await apiServer.client.request<
+                    KubeObject & { spec: { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] } }
+                >("GET", `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices/${services.main}`)
+            ).body;
             const routes = Object.fromEntries(vs.spec.http.map((r) => [r.name, r.route.map((d) => [d.destination.subset, d.weight])]));
-            assert.deepStrictEqual(routes, { "canary-header": [["stable", undefined]], weighted: [["stable", 100], ["canary", 0]] });
+            assert.deepStrictEqual(routes, {
+                "canary-header": [["stable", undefined]],
+                weighted: [
+                    ["stable", 100],
+                    ["canary", 0],
+                ],
+            });
         });
 
         it("nginx: sets the canary Ingress weight to 0 and drops the header route", async function () {
             await apiServer.client.request("POST", `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses`, {
                 apiVersion: "networking.k8s.io/v1",
                 kind: "Ingress",
-                metadata: { name: "claude-enhancer-canary", namespace, annotations: canaryIngressAnnotations({ name: "canary-expand", weight: 20, headerRoute: true }) },
-                spec: { ingressClassName: "nginx", rules: [{ host: entry.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: services.candidate, port: { number: 80 } } } }] } }] },
+                metadata: {
+                    name: "claude-enhancer-canary",
+                    namespace,
+                    annotations: canaryIngressAnnotations({ name: "canary-expand", weight: 20, headerRoute: true }),
+                },
+                spec: {
+                    ingressClassName: "nginx",
+                    rules: [
+                        {
+                            host: entry.host,
+                            http: {
+                                paths: [
+                                    {
+                                        path: "/",
+                                        pathType: "Prefix",
+                                        backend: { service: { name: services.candidate, port: { number: 80 } } },
+                                    },
+                                ],
+                            },
+                        },
+                    ],
+                },
             });
             const target: TrafficCutTarget = { router: "nginx", namespace, canaryIngress: "claude-enhancer-canary" };
             later(1500, () => candidate.set({ errorRate: 0.5 }));
             const result = await run(gate("canary-expand", 30), { trafficCut: { kubeconfig: kubeconfig(), target } });
             assert.strictEqual(result.verdict, "fail");
-            assert.match(result.trafficCut ?? "", /^traffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/);
-            const ingress = (await apiServer.client.request("GET", `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/claude-enhancer-canary`)).body;
+            assert.match(
+                result.trafficCut ?? "",
+                /^traffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/,
+            );
+            const ingress = (
+                await apiServer.client.request("GET", `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/claude-enhancer-canary`)
+            ).body;
             const annotations = ingress.metadata.annotations ?? {};
             assert.strictEqual(annotations["nginx.ingress.kubernetes.io/canary-weight"], "0");
             assert.strictEqual(annotations["nginx.ingress.kubernetes.io/canary"], "true");
@@ -252,10 +323,22 @@ describe("HealthGate against a real Prometheus", function () {
         const service = { namespace: "monitoring", name: "prometheus-operated", port: 9090 };
         const proxy = await ServiceProxy.start(prometheus.url, service, "gate-token");
         try {
-            const result = await runLiveGate({ gate: gate("canary", 3), versions, prometheus: { service: { ...service, scheme: "http" }, kubeconfig: proxy.kubeconfig() } }, () => undefined);
+            const result = await runLiveGate(
+                {
+                    gate: gate("canary", 3),
+                    versions,
+                    prometheus: { service: { ...service, scheme: "http" }, kubeconfig: proxy.kubeconfig() },
+                },
+                () => undefined,
+            );
             assert.strictEqual(result.verdict, "pass", result.message);
             assert.ok(
-                proxy.seen.length > 0 && proxy.seen.every((s) => s === "Bearer gate-token /api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy/api/v1/query"),
+                proxy.seen.length > 0 &&
+                    proxy.seen.every(
+                        (s) =>
+                            s ===
+                            "Bearer gate-token /api/v1/namespaces/monitoring/services/http:prometheus-operated:9090/proxy/api/v1/query",
+                    ),
                 proxy.seen.slice(0, 3).join("\n"),
             );
         } finally {

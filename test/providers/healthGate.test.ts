@@ -21,7 +21,14 @@ const OTHER_KUBECONFIG = KUBECONFIG.replace("7f3a", "9c2e");
 
 /** A gate with test-sized windows: 1 s interval, 10 s window, 20 requests minimum, 3 s grace. */
 function gate(stage: string, bakeSeconds: number, overrides: Record<string, unknown> = {}): GateDefinition {
-    const gates = GatesSchema.parse({ intervalSeconds: 1, window: "10s", minRequests: 20, graceSeconds: 3, queryTimeoutSeconds: 2, ...overrides });
+    const gates = GatesSchema.parse({
+        intervalSeconds: 1,
+        window: "10s",
+        minRequests: 20,
+        graceSeconds: 3,
+        queryTimeoutSeconds: 2,
+        ...overrides,
+    });
     return gateForStage(gates, metrics, stage, bakeSeconds);
 }
 
@@ -43,21 +50,33 @@ async function logged<T>(action: () => Promise<T>): Promise<{ result: T; log: st
 }
 
 /** Inputs as the program registers them: Prometheus by URL, the fast cut's router and credentials. */
-function inputs(prometheusUrl: string, versions: { candidate: string; stable: string }, def: GateDefinition = gate("canary", 5)): Record<string, any> {
+function inputs(
+    prometheusUrl: string,
+    versions: { candidate: string; stable: string },
+    def: GateDefinition = gate("canary", 5),
+): Record<string, any> {
     return {
         stage: def.stage,
         candidateVersion: versions.candidate,
         stableVersion: versions.stable,
         prometheus: { url: prometheusUrl },
         gate: def,
-        trafficCut: { kubeconfig: KUBECONFIG, target: { router: "nginx", namespace: "claude-enhancer", canaryIngress: "claude-enhancer-canary" } },
+        trafficCut: {
+            kubeconfig: KUBECONFIG,
+            target: { router: "nginx", namespace: "claude-enhancer", canaryIngress: "claude-enhancer-canary" },
+        },
     };
 }
 
 /** A deep copy with every object's keys in reverse order, as a protobuf Struct may hand them back. */
 function reordered<T>(value: T): T {
     if (Array.isArray(value)) return value.map(reordered) as T;
-    if (value && typeof value === "object") return Object.fromEntries(Object.keys(value).reverse().map((k) => [k, reordered((value as Record<string, unknown>)[k])])) as T;
+    if (value && typeof value === "object")
+        return Object.fromEntries(
+            Object.keys(value)
+                .reverse()
+                .map((k) => [k, reordered((value as Record<string, unknown>)[k])]),
+        ) as T;
     return value;
 }
 
@@ -73,7 +92,13 @@ describe("HealthGate provider", function () {
 
         it("accepts what the program registers, by URL or through the service proxy", async function () {
             assert.deepStrictEqual(await failures(valid), []);
-            const viaProxy = { ...valid, prometheus: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: KUBECONFIG } };
+            const viaProxy = {
+                ...valid,
+                prometheus: {
+                    service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" },
+                    kubeconfig: KUBECONFIG,
+                },
+            };
             assert.deepStrictEqual(await failures(viaProxy), []);
             assert.deepStrictEqual(await failures({ ...valid, trafficCut: undefined }), [], "the fast cut is optional");
         });
@@ -90,7 +115,12 @@ describe("HealthGate provider", function () {
                 ...valid,
                 stage: "",
                 candidateVersion: 51,
-                gate: { ...gate("canary", 5), window: "5 minutes", intervalSeconds: 0, checks: [{ ...gate("canary", 5).checks[0], noData: "ignore" }] },
+                gate: {
+                    ...gate("canary", 5),
+                    window: "5 minutes",
+                    intervalSeconds: 0,
+                    checks: [{ ...gate("canary", 5).checks[0], noData: "ignore" }],
+                },
                 prometheus: { url: "ftp://prometheus:9090" },
                 trafficCut: { kubeconfig: "", target: { router: "traefik" } },
             };
@@ -107,14 +137,20 @@ describe("HealthGate provider", function () {
         });
 
         it("rejects a service endpoint without credentials or with a bad port, never echoing a kubeconfig", async function () {
-            const messages = await failures({ ...valid, prometheus: { service: { namespace: "monitoring", name: "", port: 0, scheme: "grpc" } } });
+            const messages = await failures({
+                ...valid,
+                prometheus: { service: { namespace: "monitoring", name: "", port: 0, scheme: "grpc" } },
+            });
             assert.deepStrictEqual(messages, [
                 "prometheus.service.name: a non-empty string",
                 "prometheus.service.port: a port number 1-65535; got 0",
                 'prometheus.service.scheme: "http" or "https"; got "grpc"',
                 "prometheus.kubeconfig: a kubeconfig (YAML or JSON text) for the API server's service proxy",
             ]);
-            const withCredentials = await failures({ ...valid, trafficCut: { kubeconfig: KUBECONFIG, target: { router: "istio", namespace: "claude-enhancer" } } });
+            const withCredentials = await failures({
+                ...valid,
+                trafficCut: { kubeconfig: KUBECONFIG, target: { router: "istio", namespace: "claude-enhancer" } },
+            });
             assert.deepStrictEqual(withCredentials, [
                 "trafficCut.target.virtualService: a non-empty string",
                 "trafficCut.target.route: a non-empty string",
@@ -129,7 +165,9 @@ describe("HealthGate provider", function () {
                 "gate: a gate definition object (see gateForStage)",
                 "prometheus: { url } or { service: { namespace, name, port, scheme }, kubeconfig }",
             ]);
-            assert.deepStrictEqual(await failures({ ...valid, stage: "canary-expand" }), ['gate.stage: the gated stage "canary-expand" (the definition is for "canary")']);
+            assert.deepStrictEqual(await failures({ ...valid, stage: "canary-expand" }), [
+                'gate.stage: the gated stage "canary-expand" (the definition is for "canary")',
+            ]);
         });
     });
 
@@ -174,32 +212,69 @@ describe("HealthGate provider", function () {
                 assert.deepStrictEqual(outs.gate, news.gate);
                 assert.ok(outs.evaluations >= 5, `${outs.evaluations} evaluations`);
                 assert.strictEqual(createLog.length, outs.evaluations, "one progress line per evaluation");
-                assert.match(createLog[createLog.length - 1], /^health-gate "canary" 5\/5 s: pass; traffic \d+(\.\d)? requests \(>= 20 requests\) pass; error-rate 0\.00% /);
-                assert.deepStrictEqual(Object.keys(outs.checks).sort(), ["agent-availability", "agent-failures", "cpu", "error-rate", "latency-p95", "memory", "traffic", "workflow-errors", "workflow-success"]);
-                assert.deepStrictEqual(outs.checks["error-rate"], { status: "pass", canary: 0, stable: 0, unit: "%", threshold: "< 0.1%; abort > 0.5%; <= stable + 0.5 pts" });
+                assert.match(
+                    createLog[createLog.length - 1],
+                    /^health-gate "canary" 5\/5 s: pass; traffic \d+(\.\d)? requests \(>= 20 requests\) pass; error-rate 0\.00% /,
+                );
+                assert.deepStrictEqual(Object.keys(outs.checks).sort(), [
+                    "agent-availability",
+                    "agent-failures",
+                    "cpu",
+                    "error-rate",
+                    "latency-p95",
+                    "memory",
+                    "traffic",
+                    "workflow-errors",
+                    "workflow-success",
+                ]);
+                assert.deepStrictEqual(outs.checks["error-rate"], {
+                    status: "pass",
+                    canary: 0,
+                    stable: 0,
+                    unit: "%",
+                    threshold: "< 0.1%; abort > 0.5%; <= stable + 0.5 pts",
+                });
                 // PromQL divides floats; the tolerance keeps 100.00000000000001 a pass.
-                assert.ok(Math.abs(outs.checks["agent-availability"].canary - 100) < 1e-9, `agent-availability ${outs.checks["agent-availability"].canary}`);
+                assert.ok(
+                    Math.abs(outs.checks["agent-availability"].canary - 100) < 1e-9,
+                    `agent-availability ${outs.checks["agent-availability"].canary}`,
+                );
                 assert.ok(outs.checks.traffic.canary >= 20, `traffic ${outs.checks.traffic.canary}`);
                 assert.ok(!JSON.stringify(outs).includes("kubeconfig-token"), "credentials never reach the outputs");
             });
 
             it("diff: a no-op update (same inputs, keys in another order) does not re-run the gate", async function () {
-                assert.deepStrictEqual(await provider.diff(created.id, created.outs, news), { changes: false, replaces: [], deleteBeforeReplace: false });
+                assert.deepStrictEqual(await provider.diff(created.id, created.outs, news), {
+                    changes: false,
+                    replaces: [],
+                    deleteBeforeReplace: false,
+                });
                 assert.strictEqual((await provider.diff(created.id, created.outs, reordered(news))).changes, false);
             });
 
             it("diff: new credentials, router target or Prometheus address alone do not re-run it", async function () {
                 const moved = {
                     ...news,
-                    prometheus: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: OTHER_KUBECONFIG },
-                    trafficCut: { kubeconfig: OTHER_KUBECONFIG, context: "other", target: { router: "nginx", namespace: "claude-enhancer", canaryIngress: "renamed" } },
+                    prometheus: {
+                        service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" },
+                        kubeconfig: OTHER_KUBECONFIG,
+                    },
+                    trafficCut: {
+                        kubeconfig: OTHER_KUBECONFIG,
+                        context: "other",
+                        target: { router: "nginx", namespace: "claude-enhancer", canaryIngress: "renamed" },
+                    },
                 };
                 assert.strictEqual((await provider.diff(created.id, created.outs, moved)).changes, false);
             });
 
             it("diff: a new stage or version replaces the gate, so it runs again", async function () {
                 const restaged = { ...news, stage: "canary-expand", gate: gate("canary-expand", 5) };
-                assert.deepStrictEqual(await provider.diff(created.id, created.outs, restaged), { changes: true, replaces: ["stage"], deleteBeforeReplace: false });
+                assert.deepStrictEqual(await provider.diff(created.id, created.outs, restaged), {
+                    changes: true,
+                    replaces: ["stage"],
+                    deleteBeforeReplace: false,
+                });
                 const candidate = await provider.diff(created.id, created.outs, { ...news, candidateVersion: "5.2.0" });
                 assert.deepStrictEqual(candidate.replaces, ["candidateVersion"]);
                 const stable = await provider.diff(created.id, created.outs, { ...news, stableVersion: "4.9.0" });
@@ -208,9 +283,17 @@ describe("HealthGate provider", function () {
 
             it("diff: a changed gate definition updates the gate in place, which runs it again", async function () {
                 const stricter = { ...news, gate: gate("canary", 5, { triggers: { errorRatePercent: 0.2 } }) };
-                assert.deepStrictEqual(await provider.diff(created.id, created.outs, stricter), { changes: true, replaces: [], deleteBeforeReplace: false });
+                assert.deepStrictEqual(await provider.diff(created.id, created.outs, stricter), {
+                    changes: true,
+                    replaces: [],
+                    deleteBeforeReplace: false,
+                });
                 const longer = { ...news, gate: gate("canary", 6) };
-                assert.deepStrictEqual(await provider.diff(created.id, created.outs, longer), { changes: true, replaces: [], deleteBeforeReplace: false });
+                assert.deepStrictEqual(await provider.diff(created.id, created.outs, longer), {
+                    changes: true,
+                    replaces: [],
+                    deleteBeforeReplace: false,
+                });
             });
         });
 
@@ -233,14 +316,23 @@ describe("HealthGate provider", function () {
         });
 
         it("update runs the gate with the new inputs and returns fresh outputs", async function () {
-            const olds = { ...inputs(env.prometheus.url, versions), verdict: "pass", evaluatedAt: "2025-01-01T00:00:00.000Z", evaluations: 1, checks: {} };
+            const olds = {
+                ...inputs(env.prometheus.url, versions),
+                verdict: "pass",
+                evaluatedAt: "2025-01-01T00:00:00.000Z",
+                evaluations: 1,
+                checks: {},
+            };
             const news = inputs(env.prometheus.url, versions, gate("canary", 3));
             const { outs } = (await logged(() => provider.update("canary-gate", olds, news))).result as { outs: Record<string, any> };
             assert.strictEqual(outs.verdict, "pass", outs.report);
             assert.deepStrictEqual(outs.gate, news.gate);
             assert.ok(Date.parse(outs.evaluatedAt) > Date.parse(olds.evaluatedAt));
             env.candidate.set({ latencyMs: 1500 });
-            await assert.rejects(logged(() => provider.update("canary-gate", outs, { ...news, gate: gate("canary", 30, { fastAbort: false }) })), /latency-p95 \d+ms > 1000ms \(rollback trigger\)/);
+            await assert.rejects(
+                logged(() => provider.update("canary-gate", outs, { ...news, gate: gate("canary", 30, { fastAbort: false }) })),
+                /latency-p95 \d+ms > 1000ms \(rollback trigger\)/,
+            );
         });
 
         it("delete succeeds at once without contacting Prometheus or the router", async function () {
@@ -253,7 +345,13 @@ describe("HealthGate provider", function () {
             await new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve));
             try {
                 const started = Date.now();
-                assert.strictEqual(await provider.delete("canary-gate", inputs(`http://127.0.0.1:${(counting.address() as net.AddressInfo).port}`, versions)), undefined);
+                assert.strictEqual(
+                    await provider.delete(
+                        "canary-gate",
+                        inputs(`http://127.0.0.1:${(counting.address() as net.AddressInfo).port}`, versions),
+                    ),
+                    undefined,
+                );
                 assert.strictEqual(requests, 0);
                 assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
             } finally {

@@ -41,7 +41,10 @@ class FakeStack implements RolloutStack {
         const stage = this.settings.stage;
         this.calls.push(`up ${stage}`);
         onEvent({ kind: "resource", message: `update kubernetes:apps/v1:Deployment app-candidate` });
-        onEvent({ kind: "gate", message: `health-gate "${stage}" 61/${TABLE[stage].bakeMinutes * 60} s: pending; error-rate 0.01 % (< 0.1 %) pass` });
+        onEvent({
+            kind: "gate",
+            message: `health-gate "${stage}" 61/${TABLE[stage].bakeMinutes * 60} s: pending; error-rate 0.01 % (< 0.1 %) pass`,
+        });
         const report = this.failing.get(stage);
         if (report !== undefined) {
             onEvent({ kind: "error", message: report });
@@ -108,8 +111,16 @@ describe("rollout driver", () => {
             "GO/NO-GO — promote 5.1.0: it becomes the stable version, blue is re-rolled to it and the candidate removed. GO?",
         ]);
         assert.ok(console.lines.includes("==> canary: 5 % to 5.1.0, 95 % on 5.0.0; bake 30 minutes (a small canary beside blue)"));
-        assert.ok(console.lines.includes('    health-gate "canary" 61/1800 s: pending; error-rate 0.01 % (< 0.1 %) pass [28m59s left in the bake]'));
-        assert.ok(console.lines.includes('    health-gate "full-switch" 61/900 s: pending; error-rate 0.01 % (< 0.1 %) pass [13m59s left in the bake]'));
+        assert.ok(
+            console.lines.includes(
+                '    health-gate "canary" 61/1800 s: pending; error-rate 0.01 % (< 0.1 %) pass [28m59s left in the bake]',
+            ),
+        );
+        assert.ok(
+            console.lines.includes(
+                '    health-gate "full-switch" 61/900 s: pending; error-rate 0.01 % (< 0.1 %) pass [13m59s left in the bake]',
+            ),
+        );
         assert.ok(console.lines.includes("    update kubernetes:apps/v1:Deployment app-candidate"));
         assert.ok(console.lines.includes('<== canary passed; gate verdict: {"passed":true,"stage":"canary"}'));
     });
@@ -130,7 +141,8 @@ describe("rollout driver", () => {
             outcome: "halted",
             exitCode: 2,
             stage: "canary-expand",
-            message: "NO-GO before blue-green-prep: the stack stays in stage canary-expand. Resume with --from-stage blue-green-prep, or roll back with --rollback.",
+            message:
+                "NO-GO before blue-green-prep: the stack stays in stage canary-expand. Resume with --from-stage blue-green-prep, or roll back with --rollback.",
         });
         assert.deepStrictEqual(stack.calls, FORWARD_CALLS.slice(0, 4));
     });
@@ -188,8 +200,16 @@ describe("rollout driver", () => {
         const result = await runRollout(stack, plan({ yes: true }), io());
         assert.strictEqual(result.outcome, "failed");
         assert.strictEqual(result.stage, "full-switch");
-        assert.strictEqual(result.message, "promotion of 5.1.0 failed:\nDeployment claude-enhancer-stable: 0 of 10 pods ready\nthe stack is back in full-switch");
-        assert.deepStrictEqual(stack.calls.slice(-4), ["set stable stable=5.1.0 candidate=-", "up stable", "set full-switch stable=5.0.0 candidate=5.1.0", "up full-switch"]);
+        assert.strictEqual(
+            result.message,
+            "promotion of 5.1.0 failed:\nDeployment claude-enhancer-stable: 0 of 10 pods ready\nthe stack is back in full-switch",
+        );
+        assert.deepStrictEqual(stack.calls.slice(-4), [
+            "set stable stable=5.1.0 candidate=-",
+            "up stable",
+            "set full-switch stable=5.0.0 candidate=5.1.0",
+            "up full-switch",
+        ]);
     });
 
     it("resumes with --from-stage", async () => {
@@ -202,13 +222,24 @@ describe("rollout driver", () => {
     it("refuses to start over a rollout in flight, or to roll out the stable version", async () => {
         const inFlight: RolloutSettings = { stage: "canary", stableVersion: "5.0.0", candidateVersion: "5.1.0" };
         const cases: [Partial<RolloutPlan>, string][] = [
-            [{ current: inFlight }, "the stack is already in stage canary of this rollout; resume with --from-stage canary (re-runs its gate) or a later stage"],
-            [{ current: inFlight, candidateVersion: "5.2.0", fromStage: "canary" }, "the stack is in stage canary rolling out 5.1.0; finish or roll back that rollout first"],
+            [
+                { current: inFlight },
+                "the stack is already in stage canary of this rollout; resume with --from-stage canary (re-runs its gate) or a later stage",
+            ],
+            [
+                { current: inFlight, candidateVersion: "5.2.0", fromStage: "canary" },
+                "the stack is in stage canary rolling out 5.1.0; finish or roll back that rollout first",
+            ],
             [{ candidateVersion: "5.0.0" }, "version 5.0.0 is already the stable version"],
         ];
         for (const [overrides, message] of cases) {
             const stack = new FakeStack(overrides.current ?? { stage: "stable", stableVersion: "5.0.0" });
-            assert.deepStrictEqual(await runRollout(stack, plan(overrides), io()), { outcome: "failed", exitCode: 1, stage: stack.settings.stage, message });
+            assert.deepStrictEqual(await runRollout(stack, plan(overrides), io()), {
+                outcome: "failed",
+                exitCode: 1,
+                stage: stack.settings.stage,
+                message,
+            });
             assert.deepStrictEqual(stack.calls, []);
         }
     });
@@ -231,8 +262,10 @@ describe("rollout driver", () => {
     });
 
     describe("engine events", () => {
-        const GATE_URN = "urn:pulumi:production::claude-enhancer::claude-enhancer:rollout:Rollout$pulumi-nodejs:dynamic/healthGate:HealthGate::rollout-gate";
-        const DEPLOYMENT_URN = "urn:pulumi:production::claude-enhancer::claude-enhancer:app:Application$kubernetes:apps/v1:Deployment::app-candidate";
+        const GATE_URN =
+            "urn:pulumi:production::claude-enhancer::claude-enhancer:rollout:Rollout$pulumi-nodejs:dynamic/healthGate:HealthGate::rollout-gate";
+        const DEPLOYMENT_URN =
+            "urn:pulumi:production::claude-enhancer::claude-enhancer:app:Application$kubernetes:apps/v1:Deployment::app-candidate";
         const isGate = isHealthGateUrn;
         const event = (extra: Partial<EngineEvent>): EngineEvent => ({ sequence: 1, timestamp: 0, ...extra });
         const step = (op: string, urn: string, planning?: boolean) =>
@@ -242,32 +275,61 @@ describe("rollout driver", () => {
             assert.deepStrictEqual(parseUrn(DEPLOYMENT_URN), { type: "kubernetes:apps/v1:Deployment", name: "app-candidate" });
             assert.strictEqual(isHealthGateUrn(GATE_URN), true);
             assert.strictEqual(isHealthGateUrn(DEPLOYMENT_URN), false);
-            assert.strictEqual(isHealthGateUrn("urn:pulumi:production::claude-enhancer::claude-enhancer:rollout:Rollout$kubernetes:batch/v1:Job::rollout-migrate"), false);
+            assert.strictEqual(
+                isHealthGateUrn(
+                    "urn:pulumi:production::claude-enhancer::claude-enhancer:rollout:Rollout$kubernetes:batch/v1:Job::rollout-migrate",
+                ),
+                false,
+            );
         });
 
         it("turns the gate's log lines, its start, changes and errors into progress", () => {
-            const diag = (severity: "info" | "warning" | "error", message: string, urn?: string) => event({ diagnosticEvent: { severity, message, color: "never", urn } });
-            assert.deepStrictEqual(progressFromEngineEvent(diag("info", "error_rate 0.02 % < 0.1 %\n", GATE_URN), isGate), { kind: "gate", message: "error_rate 0.02 % < 0.1 %" });
-            assert.deepStrictEqual(progressFromEngineEvent(diag("error", "gate failed: p95 1.4 s > 1 s", GATE_URN), isGate), { kind: "error", message: "gate failed: p95 1.4 s > 1 s" });
+            const diag = (severity: "info" | "warning" | "error", message: string, urn?: string) =>
+                event({ diagnosticEvent: { severity, message, color: "never", urn } });
+            assert.deepStrictEqual(progressFromEngineEvent(diag("info", "error_rate 0.02 % < 0.1 %\n", GATE_URN), isGate), {
+                kind: "gate",
+                message: "error_rate 0.02 % < 0.1 %",
+            });
+            assert.deepStrictEqual(progressFromEngineEvent(diag("error", "gate failed: p95 1.4 s > 1 s", GATE_URN), isGate), {
+                kind: "error",
+                message: "gate failed: p95 1.4 s > 1 s",
+            });
             assert.strictEqual(progressFromEngineEvent(diag("error", "update failed"), isGate), undefined);
             assert.strictEqual(progressFromEngineEvent(diag("info", "some other provider's chatter", DEPLOYMENT_URN), isGate), undefined);
             const stackUrn = "urn:pulumi:production::claude-enhancer::pulumi:pulumi:Stack::claude-enhancer-production";
-            assert.deepStrictEqual(progressFromEngineEvent(diag("info", 'health-gate "canary": traffic cut to 100 % stable', stackUrn), isGate), {
-                kind: "gate",
-                message: 'health-gate "canary": traffic cut to 100 % stable',
+            assert.deepStrictEqual(
+                progressFromEngineEvent(diag("info", 'health-gate "canary": traffic cut to 100 % stable', stackUrn), isGate),
+                {
+                    kind: "gate",
+                    message: 'health-gate "canary": traffic cut to 100 % stable',
+                },
+            );
+            assert.deepStrictEqual(progressFromEngineEvent(step("create", GATE_URN), isGate), {
+                kind: "resource",
+                message: "create pulumi-nodejs:dynamic/healthGate:HealthGate rollout-gate",
             });
-            assert.deepStrictEqual(progressFromEngineEvent(step("create", GATE_URN), isGate), { kind: "resource", message: "create pulumi-nodejs:dynamic/healthGate:HealthGate rollout-gate" });
-            assert.deepStrictEqual(progressFromEngineEvent(step("update", DEPLOYMENT_URN), isGate), { kind: "resource", message: "update kubernetes:apps/v1:Deployment app-candidate" });
+            assert.deepStrictEqual(progressFromEngineEvent(step("update", DEPLOYMENT_URN), isGate), {
+                kind: "resource",
+                message: "update kubernetes:apps/v1:Deployment app-candidate",
+            });
             assert.strictEqual(progressFromEngineEvent(step("same", DEPLOYMENT_URN), isGate), undefined);
             assert.strictEqual(progressFromEngineEvent(step("update", DEPLOYMENT_URN, true), isGate), undefined);
         });
 
         it("adds the time left in the bake to the gate's own progress line", () => {
             const table = resolveStageTable({}, { minReplicas: 3, maxReplicas: 20 });
-            const def = gateForStage(loadStackConfig("production").gates, loadStackConfig("production").metrics, "canary", table.canary.bakeMinutes * 60);
+            const def = gateForStage(
+                loadStackConfig("production").gates,
+                loadStackConfig("production").metrics,
+                "canary",
+                table.canary.bakeMinutes * 60,
+            );
             const versions = { candidate: "5.1.0", stable: "5.0.0" };
             const none = { value: null, reason: "empty vector" } as const;
-            const samples = { traffic: { canary: none, stable: none }, checks: Object.fromEntries(def.checks.map((c) => [c.id, { canary: none, stable: none }])) };
+            const samples = {
+                traffic: { canary: none, stable: none },
+                checks: Object.fromEntries(def.checks.map((c) => [c.id, { canary: none, stable: none }])),
+            };
             const line = progressLine(def, evaluateGate(def, versions, samples, "bake"), 95);
             assert.match(withTimeLeft(line), /^health-gate "canary" 95\/1800 s: .* \[28m25s left in the bake\]$/);
             assert.strictEqual(withTimeLeft("health-gate: traffic cut to 100 % stable"), "health-gate: traffic cut to 100 % stable");

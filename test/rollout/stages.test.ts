@@ -46,14 +46,20 @@ describe("rollout stage table", () => {
             ["full-switch", 100, 15, 0, 10, 10, false, true],
             ["rollback", 0, 0, 0, 0, 3, false, false],
         ]);
-        assert.deepStrictEqual(FORWARD_STAGES.map((n) => candidateRole(table[n])), ["canary", "canary", "green", "green"]);
+        assert.deepStrictEqual(
+            FORWARD_STAGES.map((n) => candidateRole(table[n])),
+            ["canary", "canary", "green", "green"],
+        );
         assert.strictEqual(candidateRole(table.rollback), "none");
         assert.strictEqual(candidateReplicas(table["canary-expand"]), 4);
         assertValidStageTable(table, 50, BOUNDS);
     });
 
     it("applies per-stack overrides, and blue's floor follows the application's minimum", () => {
-        const table = resolveStageTable({ canary: { weight: 10, bakeMinutes: 5 }, "full-switch": { greenReplicas: 12 } }, { minReplicas: 4, maxReplicas: 20 });
+        const table = resolveStageTable(
+            { canary: { weight: 10, bakeMinutes: 5 }, "full-switch": { greenReplicas: 12 } },
+            { minReplicas: 4, maxReplicas: 20 },
+        );
         assert.strictEqual(table.canary.weight, 10);
         assert.strictEqual(table.canary.bakeMinutes, 5);
         assert.strictEqual(table.canary.canaryReplicas, 1);
@@ -103,7 +109,9 @@ describe("rollout stage table", () => {
 
     describe("validation", () => {
         const issuesOf = (overrides: Parameters<typeof resolveStageTable>[0], maxStep = 50) =>
-            stageTableIssues(resolveStageTable(overrides, BOUNDS), maxStep, BOUNDS).map((i) => `${i.stage}.${i.field}=${i.value}: ${i.expected}`);
+            stageTableIssues(resolveStageTable(overrides, BOUNDS), maxStep, BOUNDS).map(
+                (i) => `${i.stage}.${i.field}=${i.value}: ${i.expected}`,
+            );
 
         it("requires weights that never decrease over the forward stages", () => {
             assert.deepStrictEqual(issuesOf({ "canary-expand": { weight: 3 } }), [
@@ -125,16 +133,21 @@ describe("rollout stage table", () => {
         });
 
         it("keeps weights within 0-100, the canary above 0 and full-switch at 100, bakes >= 0", () => {
-            assert.deepStrictEqual(issuesOf({ canary: { weight: 0 }, "full-switch": { weight: 90 }, "canary-expand": { bakeMinutes: -1 } }), [
-                "canary.weight=0: a weight > 0 (the canary stage sends traffic to the candidate)",
-                "canary-expand.bakeMinutes=-1: a bake of >= 0 minutes",
-                "full-switch.weight=90: 100 (full-switch sends all traffic to green before promotion)",
-            ]);
+            assert.deepStrictEqual(
+                issuesOf({ canary: { weight: 0 }, "full-switch": { weight: 90 }, "canary-expand": { bakeMinutes: -1 } }),
+                [
+                    "canary.weight=0: a weight > 0 (the canary stage sends traffic to the candidate)",
+                    "canary-expand.bakeMinutes=-1: a bake of >= 0 minutes",
+                    "full-switch.weight=90: 100 (full-switch sends all traffic to green before promotion)",
+                ],
+            );
             assert.deepStrictEqual(issuesOf({ "blue-green-prep": { weight: 120 } }), [
                 "blue-green-prep.weight=120: an integer percentage between 0 and 100",
                 "full-switch.weight=100: a weight <= 70 (at most maxStepPercent 50 above canary-expand's 20 %)",
             ]);
-            assert.deepStrictEqual(issuesOf({ "canary-expand": { bakeMinutes: Number.NaN } }), ["canary-expand.bakeMinutes=NaN: a bake of >= 0 minutes"]);
+            assert.deepStrictEqual(issuesOf({ "canary-expand": { bakeMinutes: Number.NaN } }), [
+                "canary-expand.bakeMinutes=NaN: a bake of >= 0 minutes",
+            ]);
         });
 
         it("requires a running candidate wherever traffic goes to it, and one role at a time", () => {
@@ -178,9 +191,12 @@ describe("rollout stage table", () => {
         });
 
         it("checks replica counts against the application's autoscaling bounds", () => {
-            assert.deepStrictEqual(problemsOf({ stages: { "blue-green-prep": { greenReplicas: 12 } } }, { autoscaling: { maxReplicas: 10 } }), [
-                "claude-enhancer:rollout.stages.blue-green-prep.greenReplicas: got 12; expected an integer between 0 and maxReplicas (10)",
-            ]);
+            assert.deepStrictEqual(
+                problemsOf({ stages: { "blue-green-prep": { greenReplicas: 12 } } }, { autoscaling: { maxReplicas: 10 } }),
+                [
+                    "claude-enhancer:rollout.stages.blue-green-prep.greenReplicas: got 12; expected an integer between 0 and maxReplicas (10)",
+                ],
+            );
             assert.deepStrictEqual(problemsOf({}, { autoscaling: { maxReplicas: 8 } }), [
                 "claude-enhancer:rollout.stages.blue-green-prep.greenReplicas: got nothing (the key is missing); expected an integer between 0 and maxReplicas (8); the default 10 applies because the key is not set",
                 "claude-enhancer:rollout.stages.full-switch.greenReplicas: got nothing (the key is missing); expected an integer between 0 and maxReplicas (8); the default 10 applies because the key is not set",

@@ -77,7 +77,10 @@ export async function validateAll(resources: RecordedResource[]): Promise<Schema
         if (!found) {
             const reason = UNMODELLED[m.type];
             if (reason) report.unmodelled.push({ type: m.type, name: describeObject(m.object), reason });
-            else report.unknown.push(`${m.type} ${describeObject(m.object)}: no model in ${MODEL_PACKAGES.join(", ")} and not listed in UNMODELLED`);
+            else
+                report.unknown.push(
+                    `${m.type} ${describeObject(m.object)}: no model in ${MODEL_PACKAGES.join(", ")} and not listed in UNMODELLED`,
+                );
             continue;
         }
         try {
@@ -99,8 +102,28 @@ const STAGES: StageName[] = ["stable", "canary"];
 
 /** Kinds each stack must have validated (the issue's custom resources among them). */
 const REQUIRED: Record<StackName, string[]> = {
-    staging: ["PrometheusRule", "ServiceMonitor", "VirtualService", "DestinationRule", "PeerAuthentication", "AuthorizationPolicy", "Gateway", "Deployment", "Secret"],
-    production: ["PrometheusRule", "ServiceMonitor", "VirtualService", "DestinationRule", "PeerAuthentication", "AuthorizationPolicy", "Gateway", "Deployment", "StorageClass"],
+    staging: [
+        "PrometheusRule",
+        "ServiceMonitor",
+        "VirtualService",
+        "DestinationRule",
+        "PeerAuthentication",
+        "AuthorizationPolicy",
+        "Gateway",
+        "Deployment",
+        "Secret",
+    ],
+    production: [
+        "PrometheusRule",
+        "ServiceMonitor",
+        "VirtualService",
+        "DestinationRule",
+        "PeerAuthentication",
+        "AuthorizationPolicy",
+        "Gateway",
+        "Deployment",
+        "StorageClass",
+    ],
     local: ["PrometheusRule", "ServiceMonitor", "Ingress", "StatefulSet", "NetworkPolicy", "Deployment"],
 };
 
@@ -129,7 +152,8 @@ describe("Kubernetes schema validation of every object the program registers", f
 
                 it(`covers ${REQUIRED[stack].join(", ")}`, () => {
                     const kinds = new Set(report.validated.map((v) => typeTokenKind(v.type).kind));
-                    for (const kind of REQUIRED[stack]) assert.ok(kinds.has(kind), `${kind} not validated (validated: ${[...kinds].sort().join(", ")})`);
+                    for (const kind of REQUIRED[stack])
+                        assert.ok(kinds.has(kind), `${kind} not validated (validated: ${[...kinds].sort().join(", ")})`);
                     const crs = report.validated.filter((v) => !v.from.startsWith("kubernetes-models/"));
                     assert.ok(crs.every((v) => /^@kubernetes-models\/(istio|prometheus-operator)\//.test(v.from)));
                 });
@@ -152,19 +176,30 @@ describe("Kubernetes schema validation of every object the program registers", f
             });
 
         it("rejects a PeerAuthentication whose mTLS mode is not one of Istio's", async () => {
-            const report = await validateAll(mutated("kubernetes:security.istio.io/v1:PeerAuthentication", (i) => (i.spec.mtls.mode = "SORTA")));
-            assert.deepStrictEqual(report.invalid, ["kubernetes:security.istio.io/v1:PeerAuthentication claude-enhancer/default: data/spec/mtls/mode must be equal to one of the allowed values"]);
+            const report = await validateAll(
+                mutated("kubernetes:security.istio.io/v1:PeerAuthentication", (i) => (i.spec.mtls.mode = "SORTA")),
+            );
+            assert.deepStrictEqual(report.invalid, [
+                "kubernetes:security.istio.io/v1:PeerAuthentication claude-enhancer/default: data/spec/mtls/mode must be equal to one of the allowed values",
+            ]);
         });
 
         it("rejects a PrometheusRule with a rule that has no expr", async () => {
-            const report = await validateAll(mutated("kubernetes:monitoring.coreos.com/v1:PrometheusRule", (i) => delete i.spec.groups[1].rules[0].expr));
-            assert.deepStrictEqual(report.invalid, ["kubernetes:monitoring.coreos.com/v1:PrometheusRule monitoring/claude-enhancer-rules: data/spec/groups/1/rules/0 must have required property expr"]);
+            const report = await validateAll(
+                mutated("kubernetes:monitoring.coreos.com/v1:PrometheusRule", (i) => delete i.spec.groups[1].rules[0].expr),
+            );
+            assert.deepStrictEqual(report.invalid, [
+                "kubernetes:monitoring.coreos.com/v1:PrometheusRule monitoring/claude-enhancer-rules: data/spec/groups/1/rules/0 must have required property expr",
+            ]);
         });
 
         it("rejects a Deployment whose replicas is not an integer", async () => {
             const report = await validateAll(mutated("kubernetes:apps/v1:Deployment", (i) => (i.spec.replicas = "three")));
             assert.strictEqual(report.invalid.length, 1);
-            assert.match(report.invalid[0], /^kubernetes:apps\/v1:Deployment claude-enhancer\/[\w-]+: data\/spec\/replicas must be integer$/);
+            assert.match(
+                report.invalid[0],
+                /^kubernetes:apps\/v1:Deployment claude-enhancer\/[\w-]+: data\/spec\/replicas must be integer$/,
+            );
         });
 
         it("reports a kind that has no model and is not listed, instead of skipping it", async () => {

@@ -31,7 +31,11 @@ function variants(): Variant[] {
         }
         const otherRouter = settings.mesh?.router === "nginx" ? "istio" : "nginx";
         const rollout = { ...settings.rollout, stage: "canary", candidateVersion: `${settings.rollout.stableVersion}-candidate` };
-        out.push({ label: `${stack}/canary/${otherRouter}`, stack, overrides: { rollout, mesh: { ...settings.mesh, router: otherRouter } } });
+        out.push({
+            label: `${stack}/canary/${otherRouter}`,
+            stack,
+            overrides: { rollout, mesh: { ...settings.mesh, router: otherRouter } },
+        });
     }
     const production = readStackSettings("production") as Record<string, any>;
     out.push({ label: "production/failover", stack: "production", overrides: { dr: { ...production.dr, activeDatabase: "dr" } } });
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
                     additionalSecretOutputs: [...r.additionalSecretOutputs].sort(),
                     ignoreChanges: [...(r.ignoreChanges ?? [])].sort(),
                     inputs,
-                    serialisedProvider: __provider === undefined ? null : crypto.createHash("sha256").update(String(__provider)).digest("hex").slice(0, 12),
+                    serialisedProvider:
+                        __provider === undefined ? null : crypto.createHash("sha256").update(String(__provider)).digest("hex").slice(0, 12),
                 };
             })
             .sort((a, b) => a.urn.localeCompare(b.urn));

@@ -73,7 +73,8 @@ const byName = (m: RecordingMocks, type: string, name: string): RecordedResource
     assert.strictEqual(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
 };
-const envOf = (d: RecordedResource) => Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const envOf = (d: RecordedResource) =>
+    Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
 describe("Application component", function () {
     this.timeout(60_000);
@@ -89,10 +90,17 @@ describe("Application component", function () {
             assert.strictEqual(deployment(mocks, "candidate"), undefined);
             assert.strictEqual(stable.inputs.spec.replicas, undefined);
             assert.deepStrictEqual(stable.inputs.spec.selector, {
-                matchLabels: { "app.kubernetes.io/name": "claude-enhancer", "app.kubernetes.io/component": "api", "claude-enhancer.io/track": "stable" },
+                matchLabels: {
+                    "app.kubernetes.io/name": "claude-enhancer",
+                    "app.kubernetes.io/component": "api",
+                    "claude-enhancer.io/track": "stable",
+                },
             });
             assert.strictEqual(stable.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
-            assert.deepStrictEqual(stable.inputs.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+            assert.deepStrictEqual(stable.inputs.spec.strategy, {
+                type: "RollingUpdate",
+                rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+            });
         });
 
         it("labels pods with the recommended labels and the version", () => {
@@ -117,7 +125,11 @@ describe("Application component", function () {
 
         it("autoscales 3-20 on CPU 70 % and memory 80 %", () => {
             const hpa = byName(mocks, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable");
-            assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "claude-enhancer-stable" });
+            assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: "claude-enhancer-stable",
+            });
             assert.strictEqual(hpa.inputs.spec.minReplicas, 3);
             assert.strictEqual(hpa.inputs.spec.maxReplicas, 20);
             assert.deepStrictEqual(
@@ -131,14 +143,24 @@ describe("Application component", function () {
 
         it("keeps at least 2 stable pods through voluntary disruptions", () => {
             const pdb = byName(mocks, "kubernetes:policy/v1:PodDisruptionBudget", "claude-enhancer-stable");
-            assert.deepStrictEqual(pdb.inputs.spec, { minAvailable: 2, selector: { matchLabels: selectorLabels("stable") }, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+            assert.deepStrictEqual(pdb.inputs.spec, {
+                minAvailable: 2,
+                selector: { matchLabels: selectorLabels("stable") },
+                unhealthyPodEvictionPolicy: "AlwaysAllow",
+            });
             assert.strictEqual(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 1);
         });
 
         it("hardens the pod per docs/architecture.md with a writable /tmp", () => {
             const pod = deployment(mocks, "stable")!.inputs.spec.template.spec;
             const container = pod.containers[0];
-            assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+            assert.deepStrictEqual(pod.securityContext, {
+                runAsNonRoot: true,
+                runAsUser: 65532,
+                runAsGroup: 65532,
+                fsGroup: 65532,
+                seccompProfile: { type: "RuntimeDefault" },
+            });
             assert.deepStrictEqual(container.securityContext, {
                 runAsNonRoot: true,
                 runAsUser: 65532,
@@ -147,8 +169,14 @@ describe("Application component", function () {
                 capabilities: { drop: ["ALL"] },
                 seccompProfile: { type: "RuntimeDefault" },
             });
-            assert.deepStrictEqual(container.volumeMounts.find((m: any) => m.mountPath === "/tmp"), { name: "tmp", mountPath: "/tmp" });
-            assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "tmp"), { name: "tmp", emptyDir: { sizeLimit: "100Mi" } });
+            assert.deepStrictEqual(
+                container.volumeMounts.find((m: any) => m.mountPath === "/tmp"),
+                { name: "tmp", mountPath: "/tmp" },
+            );
+            assert.deepStrictEqual(
+                pod.volumes.find((v: any) => v.name === "tmp"),
+                { name: "tmp", emptyDir: { sizeLimit: "100Mi" } },
+            );
             assert.strictEqual(pod.automountServiceAccountToken, false);
             assert.strictEqual(pod.serviceAccountName, "claude-enhancer");
         });
@@ -163,16 +191,37 @@ describe("Application component", function () {
         it("probes /health/startup, /health/ready and /health/live on 8080", () => {
             const c = deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0];
             const header = [{ name: "X-Health-Check", value: "kubernetes" }];
-            assert.deepStrictEqual(c.startupProbe, { httpGet: { path: "/health/startup", port: 8080, httpHeaders: header }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 10, failureThreshold: 10 });
-            assert.deepStrictEqual(c.readinessProbe, { httpGet: { path: "/health/ready", port: 8080, httpHeaders: header }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 2 });
-            assert.deepStrictEqual(c.livenessProbe, { httpGet: { path: "/health/live", port: 8080, httpHeaders: header }, initialDelaySeconds: 60, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 });
+            assert.deepStrictEqual(c.startupProbe, {
+                httpGet: { path: "/health/startup", port: 8080, httpHeaders: header },
+                initialDelaySeconds: 30,
+                periodSeconds: 10,
+                timeoutSeconds: 10,
+                failureThreshold: 10,
+            });
+            assert.deepStrictEqual(c.readinessProbe, {
+                httpGet: { path: "/health/ready", port: 8080, httpHeaders: header },
+                initialDelaySeconds: 10,
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+                failureThreshold: 2,
+            });
+            assert.deepStrictEqual(c.livenessProbe, {
+                httpGet: { path: "/health/live", port: 8080, httpHeaders: header },
+                initialDelaySeconds: 60,
+                periodSeconds: 30,
+                timeoutSeconds: 10,
+                failureThreshold: 3,
+            });
             assert.deepStrictEqual(c.ports, [{ name: "http", containerPort: 8080, protocol: "TCP" }]);
         });
 
         it("spreads pods of a track over nodes", () => {
             const affinity = deployment(mocks, "stable")!.inputs.spec.template.spec.affinity;
             assert.deepStrictEqual(affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution, [
-                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selectorLabels("stable") }, topologyKey: "kubernetes.io/hostname" } },
+                {
+                    weight: 100,
+                    podAffinityTerm: { labelSelector: { matchLabels: selectorLabels("stable") }, topologyKey: "kubernetes.io/hostname" },
+                },
             ]);
         });
 
@@ -233,14 +282,18 @@ describe("Application component", function () {
         });
 
         it("fronts the tracks with a main Service for Istio and one per track for nginx", () => {
-            const selectors = Object.fromEntries(mocks.ofType("kubernetes:core/v1:Service").map((s) => [s.inputs.metadata.name, s.inputs.spec.selector]));
+            const selectors = Object.fromEntries(
+                mocks.ofType("kubernetes:core/v1:Service").map((s) => [s.inputs.metadata.name, s.inputs.spec.selector]),
+            );
             assert.deepStrictEqual(selectors, {
                 "claude-enhancer": { "app.kubernetes.io/name": "claude-enhancer", "app.kubernetes.io/component": "api" },
                 "claude-enhancer-stable": selectorLabels("stable"),
                 "claude-enhancer-candidate": selectorLabels("candidate"),
             });
             const main = byName(mocks, "kubernetes:core/v1:Service", "claude-enhancer");
-            assert.deepStrictEqual(main.inputs.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP", appProtocol: "http" }]);
+            assert.deepStrictEqual(main.inputs.spec.ports, [
+                { name: "http", port: 80, targetPort: "http", protocol: "TCP", appProtocol: "http" },
+            ]);
         });
 
         it("admits only the mesh gateway and monitoring, and reaches only the data stores, DNS, Secrets Manager and istiod", () => {
@@ -251,12 +304,23 @@ describe("Application component", function () {
                 policyTypes: ["Ingress", "Egress"],
                 ingress: [
                     { from: [ns("istio-ingress")], ports: [{ protocol: "TCP", port: 8080 }] },
-                    { from: [ns("monitoring")], ports: [{ protocol: "TCP", port: 8080 }, { protocol: "TCP", port: 15020 }] },
+                    {
+                        from: [ns("monitoring")],
+                        ports: [
+                            { protocol: "TCP", port: 8080 },
+                            { protocol: "TCP", port: 15020 },
+                        ],
+                    },
                 ],
                 egress: [
                     { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] },
                     { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 6379 }] },
-                    { ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] },
+                    {
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
                     { ports: [{ protocol: "TCP", port: 443 }] },
                     { to: [ns("istio-system")], ports: [{ protocol: "TCP", port: 15012 }] },
                 ],
@@ -267,7 +331,8 @@ describe("Application component", function () {
             const models = {
                 "kubernetes:apps/v1:Deployment": (await importEsm("kubernetes-models/apps/v1")).Deployment,
                 "kubernetes:core/v1:Service": (await importEsm("kubernetes-models/v1")).Service,
-                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": (await importEsm("kubernetes-models/autoscaling/v2")).HorizontalPodAutoscaler,
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": (await importEsm("kubernetes-models/autoscaling/v2"))
+                    .HorizontalPodAutoscaler,
                 "kubernetes:policy/v1:PodDisruptionBudget": (await importEsm("kubernetes-models/policy/v1")).PodDisruptionBudget,
                 "kubernetes:networking.k8s.io/v1:NetworkPolicy": (await importEsm("kubernetes-models/networking.k8s.io/v1")).NetworkPolicy,
             };
@@ -292,17 +357,27 @@ describe("Application component", function () {
             assert.strictEqual(candidate.inputs.spec.template.metadata.labels.version, "5.1.0-build.7");
             assert.strictEqual(envOf(candidate).APP_TRACK, "candidate");
             const pdb = byName(mocks, "kubernetes:policy/v1:PodDisruptionBudget", "claude-enhancer-candidate");
-            assert.deepStrictEqual(pdb.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: selectorLabels("candidate") }, unhealthyPodEvictionPolicy: "AlwaysAllow" });
+            assert.deepStrictEqual(pdb.inputs.spec, {
+                maxUnavailable: 1,
+                selector: { matchLabels: selectorLabels("candidate") },
+                unhealthyPodEvictionPolicy: "AlwaysAllow",
+            });
             assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
         });
 
         it("pre-warms green and keeps blue as a hot standby of green's size in full-switch", async () => {
             const prep = await appFor("blue-green-prep");
             assert.strictEqual(deployment(prep, "candidate")!.inputs.spec.replicas, 10);
-            assert.strictEqual(byName(prep, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas, 3);
+            assert.strictEqual(
+                byName(prep, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas,
+                3,
+            );
             const full = await appFor("full-switch");
             assert.strictEqual(deployment(full, "candidate")!.inputs.spec.replicas, 10);
-            assert.strictEqual(byName(full, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas, 10);
+            assert.strictEqual(
+                byName(full, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas,
+                10,
+            );
         });
 
         it("removes the candidate in rollback", async () => {
@@ -327,7 +402,10 @@ describe("Application component", function () {
 
         it("refuses a stage with a candidate but no candidate version", async () => {
             await installMocks("production");
-            assert.throws(() => new Application("app", argsFor("canary", { candidateVersion: undefined })), /stage canary runs a candidate but no candidateVersion was given/);
+            assert.throws(
+                () => new Application("app", argsFor("canary", { candidateVersion: undefined })),
+                /stage canary runs a candidate but no candidateVersion was given/,
+            );
         });
     });
 
@@ -350,19 +428,27 @@ describe("Application component", function () {
                 { from: [ns("ingress-nginx")], ports: [{ protocol: "TCP", port: 8080 }] },
                 { from: [ns("monitoring")], ports: [{ protocol: "TCP", port: 8080 }] },
             ]);
-            assert.deepStrictEqual(np.inputs.spec.egress.map((e: any) => e.to), [[ns("claude-enhancer-data")], [ns("claude-enhancer-data")], undefined]);
+            assert.deepStrictEqual(
+                np.inputs.spec.egress.map((e: any) => e.to),
+                [[ns("claude-enhancer-data")], [ns("claude-enhancer-data")], undefined],
+            );
             const env = envOf(deployment(mocks, "stable")!);
             assert.strictEqual(env.DATABASE_SSLMODE, "prefer");
             assert.strictEqual(env.REDIS_TLS, "false");
             assert.strictEqual(env.REDIS_PASSWORD, undefined);
             assert.strictEqual(env.DATABASE_USER, "claude_enhancer");
-            assert.deepStrictEqual(env.DATABASE_PASSWORD, { secretKeyRef: { name: "claude-enhancer-credentials", key: "DATABASE_PASSWORD" } });
+            assert.deepStrictEqual(env.DATABASE_PASSWORD, {
+                secretKeyRef: { name: "claude-enhancer-credentials", key: "DATABASE_PASSWORD" },
+            });
             assert.deepStrictEqual(byName(mocks, "kubernetes:core/v1:Secret", "claude-enhancer-credentials").inputs.stringData, {
                 [SECRET_SIG_KEY]: SECRET_SIG,
                 value: { DATABASE_PASSWORD: "db-password" },
             });
             assert.strictEqual(mocks.ofType("aws:iam/role:Role").length, 0);
-            assert.strictEqual(byName(mocks, "kubernetes:core/v1:ServiceAccount", "claude-enhancer").inputs.metadata.annotations, undefined);
+            assert.strictEqual(
+                byName(mocks, "kubernetes:core/v1:ServiceAccount", "claude-enhancer").inputs.metadata.annotations,
+                undefined,
+            );
         });
     });
 

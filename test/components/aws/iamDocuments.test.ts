@@ -20,7 +20,10 @@ describe("IAM policy documents", () => {
     });
 
     it("spells AWS-managed policy ARNs in the partition", () => {
-        assert.strictEqual(awsManagedPolicyArn("aws-us-gov", "service-role/AmazonEBSCSIDriverPolicy"), "arn:aws-us-gov:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+        assert.strictEqual(
+            awsManagedPolicyArn("aws-us-gov", "service-role/AmazonEBSCSIDriverPolicy"),
+            "arn:aws-us-gov:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+        );
     });
 
     it("limits the flow-log role's trust to this account's flow logs in this region", () => {
@@ -58,7 +61,12 @@ describe("IAM policy documents", () => {
     });
 
     it("lets only one service account with an STS-audience token assume an IRSA role", () => {
-        const [statement] = irsaAssumeRolePolicy("arn:oidc", "oidc.eks.us-east-1.amazonaws.com/id/ABC", "kube-system", "ebs-csi-controller-sa").Statement;
+        const [statement] = irsaAssumeRolePolicy(
+            "arn:oidc",
+            "oidc.eks.us-east-1.amazonaws.com/id/ABC",
+            "kube-system",
+            "ebs-csi-controller-sa",
+        ).Statement;
         assert.deepStrictEqual(statement, {
             Effect: "Allow",
             Principal: { Federated: "arn:oidc" },

@@ -66,7 +66,10 @@ describe("Cluster component", function () {
             assert.strictEqual(key.inputs.enableKeyRotation, true);
             assert.deepStrictEqual(eks.encryptionConfig, { provider: { keyArn: key.state.arn }, resources: ["secrets"] });
             assert.strictEqual(mocks.one("aws:kms/alias:Alias", "cluster-eks-secrets").inputs.targetKeyId, key.state.keyId);
-            assert.strictEqual(mocks.one("aws:kms/alias:Alias", "cluster-eks-secrets").inputs.name, "alias/claude-enhancer-staging-secrets");
+            assert.strictEqual(
+                mocks.one("aws:kms/alias:Alias", "cluster-eks-secrets").inputs.name,
+                "alias/claude-enhancer-staging-secrets",
+            );
             const rolePolicy = mocks.one("aws:iam/rolePolicy:RolePolicy", "cluster-eks-cluster-secrets-key").inputs;
             assert.strictEqual(rolePolicy.role, mocks.one("aws:iam/role:Role", "cluster-eks-cluster").id);
             assert.strictEqual(JSON.parse(rolePolicy.policy).Statement[0].Resource, key.state.arn);
@@ -92,7 +95,10 @@ describe("Cluster component", function () {
             });
             assert.strictEqual(eks.name, "claude-enhancer-staging");
             assert.strictEqual(eks.version, "1.31");
-            assert.deepStrictEqual(eks.accessConfig, { authenticationMode: "API_AND_CONFIG_MAP", bootstrapClusterCreatorAdminPermissions: true });
+            assert.deepStrictEqual(eks.accessConfig, {
+                authenticationMode: "API_AND_CONFIG_MAP",
+                bootstrapClusterCreatorAdminPermissions: true,
+            });
             assert.strictEqual(eks.roleArn, mocks.one("aws:iam/role:Role", "cluster-eks-cluster").state.arn);
         });
 
@@ -114,7 +120,8 @@ describe("Cluster component", function () {
                 for (const urn of nodeGroupUrns) assert.ok(addons[name].dependsOn.includes(urn), `${name} does not wait for ${urn}`);
             }
             for (const group of mocks.ofType(NODE_GROUP)) {
-                for (const name of ["vpc-cni", "kube-proxy"]) assert.ok(group.dependsOn.includes(addons[name].urn), `${group.name} does not wait for ${name}`);
+                for (const name of ["vpc-cni", "kube-proxy"])
+                    assert.ok(group.dependsOn.includes(addons[name].urn), `${group.name} does not wait for ${name}`);
             }
         });
 
@@ -153,7 +160,11 @@ describe("Cluster component", function () {
             const templates = mocks.ofType(LAUNCH_TEMPLATE);
             assert.deepStrictEqual(templates.map((t) => t.name).sort(), ["cluster-eks-app", "cluster-eks-system"]);
             for (const template of templates) {
-                assert.deepStrictEqual(template.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+                assert.deepStrictEqual(template.inputs.metadataOptions, {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    httpPutResponseHopLimit: 2,
+                });
                 assert.deepStrictEqual(template.inputs.blockDeviceMappings, [
                     { deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
                 ]);
@@ -161,7 +172,10 @@ describe("Cluster component", function () {
                 const group = template.name.replace("cluster-eks-", "");
                 assert.deepStrictEqual(
                     template.inputs.tagSpecifications,
-                    ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: { ...TEST_COST_TAGS, Name: `claude-enhancer-staging-${group}` } })),
+                    ["instance", "volume", "network-interface"].map((resourceType) => ({
+                        resourceType,
+                        tags: { ...TEST_COST_TAGS, Name: `claude-enhancer-staging-${group}` },
+                    })),
                 );
             }
         });
@@ -214,11 +228,21 @@ describe("Cluster component", function () {
             const eks = mocks.one(EKS).state;
             assert.strictEqual(kubeconfig.clusters[0].cluster.server, eks.endpoint);
             assert.strictEqual(kubeconfig.clusters[0].cluster["certificate-authority-data"], eks.certificateAuthority.data);
-            assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "claude-enhancer-staging", "--region", "us-east-1", "--output", "json"]);
+            assert.deepStrictEqual(kubeconfig.users[0].user.exec.args, [
+                "eks",
+                "get-token",
+                "--cluster-name",
+                "claude-enhancer-staging",
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ]);
             const provider = mocks.one(K8S_PROVIDER);
             assert.strictEqual(providerInput(provider, "enableServerSideApply"), true);
             assert.deepStrictEqual(JSON.parse(secretInput(provider, "kubeconfig") as string), kubeconfig);
-            for (const group of mocks.ofType(NODE_GROUP)) assert.ok(provider.dependsOn.includes(group.urn), `the provider does not wait for ${group.name}`);
+            for (const group of mocks.ofType(NODE_GROUP))
+                assert.ok(provider.dependsOn.includes(group.urn), `the provider does not wait for ${group.name}`);
         });
 
         it("creates every AWS resource inside the component with the explicit provider", () => {
@@ -256,7 +280,10 @@ describe("Cluster component", function () {
             assert.strictEqual(mocks.one("aws:cloudwatch/logGroup:LogGroup").inputs.name, "/aws/eks/claude-enhancer-production/cluster");
             assert.strictEqual(mocks.one("aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays, 90);
             assert.deepStrictEqual(
-                mocks.ofType("aws:kms/alias:Alias").map((a) => a.inputs.name).sort(),
+                mocks
+                    .ofType("aws:kms/alias:Alias")
+                    .map((a) => a.inputs.name)
+                    .sort(),
                 ["alias/claude-enhancer-production-control-plane-logs", "alias/claude-enhancer-production-secrets"],
             );
         });
@@ -276,12 +303,18 @@ describe("Cluster component", function () {
         const COMMAND = "command:local:Command";
 
         it("creates the kind cluster with a local command whose output, the kubeconfig, is a secret never logged", async () => {
-            const { mocks, cluster } = await existingClusterOf(ClusterSchema.parse({ mode: "kind", name: "laptop", nodeImage: "kindest/node:v1.34.0" }));
+            const { mocks, cluster } = await existingClusterOf(
+                ClusterSchema.parse({ mode: "kind", name: "laptop", nodeImage: "kindest/node:v1.34.0" }),
+            );
             const kind = mocks.one(COMMAND);
             assert.strictEqual(kind.inputs.create, KIND_COMMANDS.create);
             assert.strictEqual(kind.inputs.update, KIND_COMMANDS.update);
             assert.strictEqual(kind.inputs.delete, KIND_COMMANDS.delete);
-            assert.deepStrictEqual(kind.inputs.environment, { KIND_CLUSTER_NAME: "laptop", KIND_NODE_IMAGE: "kindest/node:v1.34.0", KIND_WAIT_SECONDS: "300" });
+            assert.deepStrictEqual(kind.inputs.environment, {
+                KIND_CLUSTER_NAME: "laptop",
+                KIND_NODE_IMAGE: "kindest/node:v1.34.0",
+                KIND_WAIT_SECONDS: "300",
+            });
             assert.deepStrictEqual(kind.inputs.triggers, ["laptop", "kindest/node:v1.34.0"]);
             assert.strictEqual(kind.inputs.logging, "stderr");
             assert.deepStrictEqual(kind.additionalSecretOutputs, ["stdout"]);
@@ -293,12 +326,19 @@ describe("Cluster component", function () {
             assert.strictEqual(await resolved(cluster.kubeconfig), `mock-stdout-of-${kind.name}`);
             assert.strictEqual(await pulumi.isSecret(cluster.kubeconfig), true);
             assert.strictEqual(await resolved(cluster.clusterName), "laptop");
-            assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type), []);
+            assert.deepStrictEqual(
+                mocks.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type),
+                [],
+            );
         });
 
         it("defaults the cluster name and wait, and leaves the node image to kind", async () => {
             const { mocks } = await existingClusterOf(ClusterSchema.parse({ mode: "kind" }));
-            assert.deepStrictEqual(mocks.one(COMMAND).inputs.environment, { KIND_CLUSTER_NAME: "claude-enhancer", KIND_NODE_IMAGE: "", KIND_WAIT_SECONDS: "300" });
+            assert.deepStrictEqual(mocks.one(COMMAND).inputs.environment, {
+                KIND_CLUSTER_NAME: "claude-enhancer",
+                KIND_NODE_IMAGE: "",
+                KIND_WAIT_SECONDS: "300",
+            });
         });
 
         it("prints only the kubeconfig on stdout: kind's own output goes to stderr", () => {
@@ -316,7 +356,10 @@ describe("Cluster component", function () {
 
         it("creates no AWS resource and a server-side-apply provider on the ambient kubeconfig", async () => {
             const { mocks, cluster } = await existingClusterOf({ mode: "existing" });
-            assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws").map((r) => r.type), []);
+            assert.deepStrictEqual(
+                mocks.resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws").map((r) => r.type),
+                [],
+            );
             const provider = mocks.one(K8S_PROVIDER);
             assert.strictEqual(providerInput(provider, "enableServerSideApply"), true);
             assert.strictEqual(provider.inputs.kubeconfig, undefined);

@@ -5,13 +5,25 @@ import { ambientKubeconfigPath, eksKubeconfig, resolveKubeconfigPath } from "../
 describe("kubeconfig", () => {
     it("points at the EKS endpoint and CA and authenticates with aws eks get-token", () => {
         assert.deepStrictEqual(
-            eksKubeconfig({ clusterName: "claude-enhancer-staging", endpoint: "https://ABC.gr7.us-east-1.eks.amazonaws.com", certificateAuthorityData: "Q0E=", region: "us-east-1" }),
+            eksKubeconfig({
+                clusterName: "claude-enhancer-staging",
+                endpoint: "https://ABC.gr7.us-east-1.eks.amazonaws.com",
+                certificateAuthorityData: "Q0E=",
+                region: "us-east-1",
+            }),
             {
                 apiVersion: "v1",
                 kind: "Config",
                 "current-context": "claude-enhancer-staging",
-                clusters: [{ name: "claude-enhancer-staging", cluster: { server: "https://ABC.gr7.us-east-1.eks.amazonaws.com", "certificate-authority-data": "Q0E=" } }],
-                contexts: [{ name: "claude-enhancer-staging", context: { cluster: "claude-enhancer-staging", user: "claude-enhancer-staging" } }],
+                clusters: [
+                    {
+                        name: "claude-enhancer-staging",
+                        cluster: { server: "https://ABC.gr7.us-east-1.eks.amazonaws.com", "certificate-authority-data": "Q0E=" },
+                    },
+                ],
+                contexts: [
+                    { name: "claude-enhancer-staging", context: { cluster: "claude-enhancer-staging", user: "claude-enhancer-staging" } },
+                ],
                 users: [
                     {
                         name: "claude-enhancer-staging",
@@ -19,7 +31,16 @@ describe("kubeconfig", () => {
                             exec: {
                                 apiVersion: "client.authentication.k8s.io/v1beta1",
                                 command: "aws",
-                                args: ["eks", "get-token", "--cluster-name", "claude-enhancer-staging", "--region", "us-east-1", "--output", "json"],
+                                args: [
+                                    "eks",
+                                    "get-token",
+                                    "--cluster-name",
+                                    "claude-enhancer-staging",
+                                    "--region",
+                                    "us-east-1",
+                                    "--output",
+                                    "json",
+                                ],
                                 interactiveMode: "Never",
                             },
                         },
@@ -38,7 +59,10 @@ describe("kubeconfig", () => {
 });
 
 describe("ambientKubeconfigPath", () => {
-    const existing = (...files: string[]) => (file: string) => files.includes(file);
+    const existing =
+        (...files: string[]) =>
+        (file: string) =>
+            files.includes(file);
 
     it("takes the first existing file of KUBECONFIG, as kubectl does", () => {
         const env = { KUBECONFIG: ["/a/missing", "/b/config", "/c/config"].join(path.delimiter) };
@@ -51,4 +75,3 @@ describe("ambientKubeconfigPath", () => {
         assert.strictEqual(ambientKubeconfigPath({ KUBECONFIG: "/x/none" }, "/home/me", existing("/home/me/.kube/config")), undefined);
     });
 });
-

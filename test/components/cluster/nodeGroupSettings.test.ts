@@ -25,7 +25,9 @@ describe("node group settings", () => {
     });
 
     it("carries capacity type, instance types and sizes over", () => {
-        const settings = nodeGroupSettings(group({ instanceTypes: ["t3.medium", "t3.large"], capacityType: "SPOT", minSize: 0, desiredSize: 3, maxSize: 6 }));
+        const settings = nodeGroupSettings(
+            group({ instanceTypes: ["t3.medium", "t3.large"], capacityType: "SPOT", minSize: 0, desiredSize: 3, maxSize: 6 }),
+        );
         assert.strictEqual(settings.capacityType, "SPOT");
         assert.deepStrictEqual(settings.instanceTypes, ["t3.medium", "t3.large"]);
         assert.deepStrictEqual(settings.scalingConfig, { minSize: 0, desiredSize: 3, maxSize: 6 });

@@ -10,7 +10,10 @@ import { providers, registered } from "../dataStoreFixtures";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:platform-alerts";
 
 async function budgetOf(stack: "staging" | "production", budget: BudgetConfig): Promise<RecordedResource> {
-    const { mocks } = await registered(stack, () => new Budget("budget", { budget, environment: stack }, { providers: providers(stack, true).slice(0, 1) }));
+    const { mocks } = await registered(
+        stack,
+        () => new Budget("budget", { budget, environment: stack }, { providers: providers(stack, true).slice(0, 1) }),
+    );
     return mocks.one("aws:budgets/budget:Budget");
 }
 
@@ -31,15 +34,31 @@ describe("Budget component", function () {
         const budget = await budgetOf("production", loadStackConfig("production").budget!);
         const emails = ["platform-team@example.com", "finance-alerts@example.com"];
         assert.deepStrictEqual(budget.inputs.notifications, [
-            { notificationType: "ACTUAL", comparisonOperator: "GREATER_THAN", threshold: 80, thresholdType: "PERCENTAGE", subscriberEmailAddresses: emails },
-            { notificationType: "FORECASTED", comparisonOperator: "GREATER_THAN", threshold: 100, thresholdType: "PERCENTAGE", subscriberEmailAddresses: emails },
+            {
+                notificationType: "ACTUAL",
+                comparisonOperator: "GREATER_THAN",
+                threshold: 80,
+                thresholdType: "PERCENTAGE",
+                subscriberEmailAddresses: emails,
+            },
+            {
+                notificationType: "FORECASTED",
+                comparisonOperator: "GREATER_THAN",
+                threshold: 100,
+                thresholdType: "PERCENTAGE",
+                subscriberEmailAddresses: emails,
+            },
         ]);
         assertCompliant(await checkResource(budgetNotifications, resource(budget.type, budget.name, budget.inputs)));
         assert.strictEqual(budget.inputs.costFilters[0].values[0], "user:Environment$production");
     });
 
     it("notifies the SNS topic as well when one is configured, or alone", async () => {
-        const both = await budgetOf("staging", { monthlyLimitUsd: 750.5, notificationEmails: ["ops@example.com"], notificationTopicArns: [TOPIC] });
+        const both = await budgetOf("staging", {
+            monthlyLimitUsd: 750.5,
+            notificationEmails: ["ops@example.com"],
+            notificationTopicArns: [TOPIC],
+        });
         assert.strictEqual(both.inputs.limitAmount, "750.5");
         for (const n of both.inputs.notifications) {
             assert.deepStrictEqual([n.subscriberEmailAddresses, n.subscriberSnsTopicArns], [["ops@example.com"], [TOPIC]]);

@@ -8,7 +8,10 @@ import { RecordingMocks } from "../../harness/recorder";
 import { awsProviders, registered } from "../backupDrFixtures";
 
 /** Managed node groups like the Cluster component's, and the schedule on top of them. */
-async function scheduleOf(stack: "staging" | "production", offHours?: OffHoursConfig): Promise<{ mocks: RecordingMocks; groups: NodeGroupConfig[] }> {
+async function scheduleOf(
+    stack: "staging" | "production",
+    offHours?: OffHoursConfig,
+): Promise<{ mocks: RecordingMocks; groups: NodeGroupConfig[] }> {
     const config = loadStackConfig(stack);
     if (config.cluster.mode !== "eks") return assert.fail(`${stack} is an EKS stack`);
     const groups = config.cluster.nodeGroups;
@@ -29,7 +32,11 @@ async function scheduleOf(stack: "staging" | "production", offHours?: OffHoursCo
                 ),
             ]),
         );
-        new OffHoursSchedule("off-hours", { offHours: offHours ?? config.offHours, nodeGroupConfigs: groups, nodeGroups }, { providers: [providers.primary] });
+        new OffHoursSchedule(
+            "off-hours",
+            { offHours: offHours ?? config.offHours, nodeGroupConfigs: groups, nodeGroups },
+            { providers: [providers.primary] },
+        );
     });
     return { mocks, groups };
 }
@@ -42,10 +49,42 @@ describe("OffHoursSchedule component", function () {
         const schedules = mocks.ofType("aws:autoscaling/schedule:Schedule").map((s) => s.inputs);
         const zone = { timeZone: "Asia/Shanghai" };
         assert.deepStrictEqual(schedules, [
-            { ...zone, scheduledActionName: "off-hours-system-scale-down", autoscalingGroupName: "eks-cluster-system-asg", recurrence: "0 22 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 },
-            { ...zone, scheduledActionName: "off-hours-system-scale-up", autoscalingGroupName: "eks-cluster-system-asg", recurrence: "0 8 * * 1-5", minSize: 2, maxSize: 3, desiredCapacity: 2 },
-            { ...zone, scheduledActionName: "off-hours-app-scale-down", autoscalingGroupName: "eks-cluster-app-asg", recurrence: "0 22 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 },
-            { ...zone, scheduledActionName: "off-hours-app-scale-up", autoscalingGroupName: "eks-cluster-app-asg", recurrence: "0 8 * * 1-5", minSize: 2, maxSize: 6, desiredCapacity: 3 },
+            {
+                ...zone,
+                scheduledActionName: "off-hours-system-scale-down",
+                autoscalingGroupName: "eks-cluster-system-asg",
+                recurrence: "0 22 * * *",
+                minSize: 0,
+                maxSize: 0,
+                desiredCapacity: 0,
+            },
+            {
+                ...zone,
+                scheduledActionName: "off-hours-system-scale-up",
+                autoscalingGroupName: "eks-cluster-system-asg",
+                recurrence: "0 8 * * 1-5",
+                minSize: 2,
+                maxSize: 3,
+                desiredCapacity: 2,
+            },
+            {
+                ...zone,
+                scheduledActionName: "off-hours-app-scale-down",
+                autoscalingGroupName: "eks-cluster-app-asg",
+                recurrence: "0 22 * * *",
+                minSize: 0,
+                maxSize: 0,
+                desiredCapacity: 0,
+            },
+            {
+                ...zone,
+                scheduledActionName: "off-hours-app-scale-up",
+                autoscalingGroupName: "eks-cluster-app-asg",
+                recurrence: "0 8 * * 1-5",
+                minSize: 2,
+                maxSize: 6,
+                desiredCapacity: 3,
+            },
         ]);
         const component = mocks.one("claude-enhancer:cost:OffHoursSchedule");
         for (const s of mocks.ofType("aws:autoscaling/schedule:Schedule")) assert.strictEqual(s.parentUrn, component.urn);
@@ -60,7 +99,11 @@ describe("OffHoursSchedule component", function () {
         const staging = loadStackConfig("staging");
         await assert.rejects(
             registered("staging", () => {
-                new OffHoursSchedule("off-hours", { offHours: staging.offHours, nodeGroupConfigs: staging.cluster.mode === "eks" ? staging.cluster.nodeGroups : [], nodeGroups: {} });
+                new OffHoursSchedule("off-hours", {
+                    offHours: staging.offHours,
+                    nodeGroupConfigs: staging.cluster.mode === "eks" ? staging.cluster.nodeGroups : [],
+                    nodeGroups: {},
+                });
             }),
             { message: "off-hours schedule: the cluster has no node group system" },
         );

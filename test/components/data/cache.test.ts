@@ -8,19 +8,37 @@ import { elasticacheAtRestEncryption, elasticacheFailover, elasticacheTransitEnc
 import { kubernetesSecurityPolicies } from "../../../policies/kubernetesSecurity";
 import { assertCompliant, checkResource, resource } from "../../policies/harness";
 import { RecordingMocks } from "../../harness/recorder";
-import { awsResources, CLUSTER_SG, DATA_NS, EKS_CLUSTER, NETWORK, providers, registered, resolved, secretInput } from "../dataStoreFixtures";
+import {
+    awsResources,
+    CLUSTER_SG,
+    DATA_NS,
+    EKS_CLUSTER,
+    NETWORK,
+    providers,
+    registered,
+    resolved,
+    secretInput,
+} from "../dataStoreFixtures";
 
 const GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
 
 async function cacheOf(stack: "staging" | "production" | "local"): Promise<{ mocks: RecordingMocks; cache: Cache }> {
     const config: CacheConfig = loadStackConfig(stack).cache;
     const onAws = config.mode === "elasticache";
-    const { mocks, built } = await registered(stack, () =>
-        new Cache(
-            "cache",
-            { cache: config, environment: stack, network: onAws ? NETWORK : undefined, cluster: onAws ? EKS_CLUSTER : {}, namespace: onAws ? undefined : pulumi.output(DATA_NS) },
-            { providers: providers(stack, onAws) },
-        ),
+    const { mocks, built } = await registered(
+        stack,
+        () =>
+            new Cache(
+                "cache",
+                {
+                    cache: config,
+                    environment: stack,
+                    network: onAws ? NETWORK : undefined,
+                    cluster: onAws ? EKS_CLUSTER : {},
+                    namespace: onAws ? undefined : pulumi.output(DATA_NS),
+                },
+                { providers: providers(stack, onAws) },
+            ),
     );
     return { mocks, cache: built };
 }
@@ -59,7 +77,12 @@ describe("Cache component", function () {
             assert.strictEqual(cache.tls, true);
             const recorded = mocks.one(GROUP);
             for (const policy of [elasticacheAtRestEncryption, elasticacheTransitEncryption, elasticacheFailover]) {
-                assertCompliant(await checkResource(policy, resource(recorded.type, recorded.name, { ...recorded.inputs, authToken: secretInput(recorded.inputs.authToken) })));
+                assertCompliant(
+                    await checkResource(
+                        policy,
+                        resource(recorded.type, recorded.name, { ...recorded.inputs, authToken: secretInput(recorded.inputs.authToken) }),
+                    ),
+                );
             }
         });
 
@@ -84,9 +107,17 @@ describe("Cache component", function () {
         it("admits Redis only from the cluster's security group, on 6379", () => {
             const sg = mocks.one("aws:ec2/securityGroup:SecurityGroup", "cache-sg");
             assert.strictEqual(sg.inputs.ingress, undefined);
-            const rules = mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === sg.id);
+            const rules = mocks
+                .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                .filter((r) => r.inputs.securityGroupId === sg.id);
             assert.deepStrictEqual(
-                rules.map((r) => ({ source: r.inputs.referencedSecurityGroupId, protocol: r.inputs.ipProtocol, from: r.inputs.fromPort, to: r.inputs.toPort, v4: r.inputs.cidrIpv4 })),
+                rules.map((r) => ({
+                    source: r.inputs.referencedSecurityGroupId,
+                    protocol: r.inputs.ipProtocol,
+                    from: r.inputs.fromPort,
+                    to: r.inputs.toPort,
+                    v4: r.inputs.cidrIpv4,
+                })),
                 [{ source: CLUSTER_SG, protocol: "tcp", from: 6379, to: 6379, v4: undefined }],
             );
             assert.deepStrictEqual(group().securityGroupIds, [sg.id]);
@@ -121,7 +152,10 @@ describe("Cache component", function () {
         it("refuses to build without the cluster's security group", async () => {
             const config = loadStackConfig("staging").cache;
             await registered("staging", () => {
-                assert.throws(() => new Cache("no-sg", { cache: config, environment: "staging", network: NETWORK, cluster: {} }), /needs the EKS cluster's security group/);
+                assert.throws(
+                    () => new Cache("no-sg", { cache: config, environment: "staging", network: NETWORK, cluster: {} }),
+                    /needs the EKS cluster's security group/,
+                );
             });
         });
     });
@@ -136,7 +170,10 @@ describe("Cache component", function () {
         const container = () => statefulSet().inputs.spec.template.spec.containers[0];
 
         it("creates no AWS resource", () => {
-            assert.deepStrictEqual(awsResources(mocks).map((r) => r.type), []);
+            assert.deepStrictEqual(
+                awsResources(mocks).map((r) => r.type),
+                [],
+            );
         });
 
         it("runs a pinned Redis 7 image as the image's redis user under Pod Security restricted", async () => {
@@ -169,14 +206,22 @@ describe("Cache component", function () {
         });
 
         it("probes with an authenticated PING", () => {
-            assert.deepStrictEqual(container().readinessProbe.exec.command, ["sh", "-c", "redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG"]);
-            assert.deepStrictEqual(container().env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "redis-auth", key: "password" } } }]);
+            assert.deepStrictEqual(container().readinessProbe.exec.command, [
+                "sh",
+                "-c",
+                "redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG",
+            ]);
+            assert.deepStrictEqual(container().env, [
+                { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "redis-auth", key: "password" } } },
+            ]);
         });
 
         it("admits only the application namespace on 6379 and is reached at the Service's DNS name", async () => {
             const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs;
             assert.deepStrictEqual(policy.spec.ingress[0].ports, [{ protocol: "TCP", port: 6379 }]);
-            assert.deepStrictEqual(policy.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "claude-enhancer" } } }]);
+            assert.deepStrictEqual(policy.spec.ingress[0].from, [
+                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "claude-enhancer" } } },
+            ]);
             assert.strictEqual(await resolved(cache.host), `redis.${DATA_NS}.svc.cluster.local`);
             assert.deepStrictEqual(statefulSet().inputs.spec.volumeClaimTemplates[0].spec.resources, { requests: { storage: "1Gi" } });
         });

@@ -9,7 +9,17 @@ import { kubernetesSecurityPolicies } from "../../../policies/kubernetesSecurity
 import { rdsForceSsl, rdsManagedCredentials, rdsStorageEncrypted } from "../../../policies/awsSecurity";
 import { assertCompliant, checkResource, resource } from "../../policies/harness";
 import { RecordingMocks } from "../../harness/recorder";
-import { awsResources, CLUSTER_SG, DATA_NS, EKS_CLUSTER, NETWORK, providers, registered, resolved, secretInput } from "../dataStoreFixtures";
+import {
+    awsResources,
+    CLUSTER_SG,
+    DATA_NS,
+    EKS_CLUSTER,
+    NETWORK,
+    providers,
+    registered,
+    resolved,
+    secretInput,
+} from "../dataStoreFixtures";
 
 const INSTANCE = "aws:rds/instance:Instance";
 
@@ -19,12 +29,20 @@ async function databaseOf(
 ): Promise<{ mocks: RecordingMocks; database: Database }> {
     const config = { ...loadStackConfig(stack).database, ...overrides } as DatabaseConfig;
     const onAws = config.mode === "rds";
-    const { mocks, built } = await registered(stack, () =>
-        new Database(
-            "database",
-            { database: config, environment: stack, network: onAws ? NETWORK : undefined, cluster: onAws ? EKS_CLUSTER : {}, namespace: onAws ? undefined : pulumi.output(DATA_NS) },
-            { providers: providers(stack, onAws) },
-        ),
+    const { mocks, built } = await registered(
+        stack,
+        () =>
+            new Database(
+                "database",
+                {
+                    database: config,
+                    environment: stack,
+                    network: onAws ? NETWORK : undefined,
+                    cluster: onAws ? EKS_CLUSTER : {},
+                    namespace: onAws ? undefined : pulumi.output(DATA_NS),
+                },
+                { providers: providers(stack, onAws) },
+            ),
     );
     return { mocks, database: built };
 }
@@ -41,7 +59,10 @@ describe("data store names", () => {
 
     it("refuses identifiers longer than the service allows", () => {
         assert.strictEqual(checkedIdentifier("claude-enhancer-staging", 40, "id"), "claude-enhancer-staging");
-        assert.throws(() => checkedIdentifier("claude-enhancer-a-much-longer-stack-names", 40, "ElastiCache replication group id"), /ElastiCache replication group id "claude-enhancer-a-much-longer-stack-names" is 41 characters; AWS allows 40/);
+        assert.throws(
+            () => checkedIdentifier("claude-enhancer-a-much-longer-stack-names", 40, "ElastiCache replication group id"),
+            /ElastiCache replication group id "claude-enhancer-a-much-longer-stack-names" is 41 characters; AWS allows 40/,
+        );
     });
 });
 
@@ -72,7 +93,10 @@ describe("Database component", function () {
             assert.strictEqual(primary.manageMasterUserPassword, true);
             assert.strictEqual(primary.password, undefined);
             assert.strictEqual(primary.username, "claude_admin");
-            assert.strictEqual(await resolved(database.credentialsSecretArn!), "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!database-primary");
+            assert.strictEqual(
+                await resolved(database.credentialsSecretArn!),
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!database-primary",
+            );
         });
 
         it("runs a private Multi-AZ gp3 PostgreSQL 15 primary with IAM authentication", () => {
@@ -114,9 +138,18 @@ describe("Database component", function () {
             assert.strictEqual(sg.inputs.vpcId, NETWORK.vpcId);
             assert.strictEqual(sg.inputs.ingress, undefined);
             assert.strictEqual(sg.inputs.egress, undefined);
-            const rules = mocks.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.securityGroupId === sg.id);
+            const rules = mocks
+                .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                .filter((r) => r.inputs.securityGroupId === sg.id);
             assert.deepStrictEqual(
-                rules.map((r) => ({ source: r.inputs.referencedSecurityGroupId, protocol: r.inputs.ipProtocol, from: r.inputs.fromPort, to: r.inputs.toPort, v4: r.inputs.cidrIpv4, v6: r.inputs.cidrIpv6 })),
+                rules.map((r) => ({
+                    source: r.inputs.referencedSecurityGroupId,
+                    protocol: r.inputs.ipProtocol,
+                    from: r.inputs.fromPort,
+                    to: r.inputs.toPort,
+                    v4: r.inputs.cidrIpv4,
+                    v6: r.inputs.cidrIpv6,
+                })),
                 [{ source: CLUSTER_SG, protocol: "tcp", from: 5432, to: 5432, v4: undefined, v6: undefined }],
             );
             assert.deepStrictEqual(primaryOf(mocks).inputs.vpcSecurityGroupIds, [sg.id]);
@@ -213,12 +246,18 @@ describe("Database component", function () {
     describe("rds, configuration variants", () => {
         it("creates no replica when readReplica is false", async () => {
             const { mocks } = await databaseOf("staging", { readReplica: false });
-            assert.deepStrictEqual(mocks.ofType(INSTANCE).map((r) => r.name), ["database-primary"]);
+            assert.deepStrictEqual(
+                mocks.ofType(INSTANCE).map((r) => r.name),
+                ["database-primary"],
+            );
         });
 
         it("creates no monitoring role when Enhanced Monitoring is off", async () => {
             const { mocks } = await databaseOf("staging", { monitoringIntervalSeconds: 0 });
-            assert.deepStrictEqual(mocks.ofType("aws:iam/role:Role").map((r) => r.name), []);
+            assert.deepStrictEqual(
+                mocks.ofType("aws:iam/role:Role").map((r) => r.name),
+                [],
+            );
             assert.strictEqual(primaryOf(mocks).inputs.monitoringInterval, 0);
             assert.strictEqual(primaryOf(mocks).inputs.monitoringRoleArn, undefined);
         });
@@ -249,7 +288,10 @@ describe("Database component", function () {
         const container = () => statefulSet().inputs.spec.template.spec.containers[0];
 
         it("creates no AWS resource", () => {
-            assert.deepStrictEqual(awsResources(mocks).map((r) => r.type), []);
+            assert.deepStrictEqual(
+                awsResources(mocks).map((r) => r.type),
+                [],
+            );
         });
 
         it("runs a pinned PostgreSQL 15 image in the data namespace with a persistent volume of the configured size", () => {
@@ -257,7 +299,10 @@ describe("Database component", function () {
             assert.match(container().image, /^postgres:15\.\d+-alpine$/);
             assert.strictEqual(set.metadata.namespace, DATA_NS);
             assert.strictEqual(set.spec.replicas, 1);
-            assert.deepStrictEqual(set.spec.volumeClaimTemplates[0].spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } });
+            assert.deepStrictEqual(set.spec.volumeClaimTemplates[0].spec, {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: "5Gi" } },
+            });
             assert.deepStrictEqual(container().args, ["-c", "shared_preload_libraries=pg_stat_statements"]);
         });
 
@@ -318,7 +363,10 @@ describe("Database component", function () {
             assert.deepStrictEqual(policy.spec.podSelector.matchLabels, statefulSet().inputs.spec.selector.matchLabels);
             assert.deepStrictEqual(policy.spec.policyTypes, ["Ingress", "Egress"]);
             assert.deepStrictEqual(policy.spec.ingress, [
-                { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "claude-enhancer" } } }], ports: [{ protocol: "TCP", port: 5432 }] },
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "claude-enhancer" } } }],
+                    ports: [{ protocol: "TCP", port: 5432 }],
+                },
             ]);
             assert.deepStrictEqual(policy.spec.egress, []);
         });

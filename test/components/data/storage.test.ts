@@ -7,15 +7,24 @@ import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 import { providers, registered, resolved } from "../dataStoreFixtures";
 
 const PRODUCTION = loadStackConfig("production").storage;
-const BUCKETS = { "storage-backups": "claude-enhancer-production-backups-123456789012", "storage-log-archive": "claude-enhancer-production-log-archive-123456789012" };
+const BUCKETS = {
+    "storage-backups": "claude-enhancer-production-backups-123456789012",
+    "storage-log-archive": "claude-enhancer-production-log-archive-123456789012",
+};
 
 describe("Storage component", function () {
     this.timeout(60_000);
     let mocks: RecordingMocks;
     let storage: Storage;
     before(async () => {
-        ({ mocks, built: storage } = await registered("production", () =>
-            new Storage("storage", { storage: PRODUCTION, environment: "production" }, { providers: providers("production", true).slice(0, 1), protect: true }),
+        ({ mocks, built: storage } = await registered(
+            "production",
+            () =>
+                new Storage(
+                    "storage",
+                    { storage: PRODUCTION, environment: "production" },
+                    { providers: providers("production", true).slice(0, 1), protect: true },
+                ),
         ));
     });
 
@@ -37,21 +46,31 @@ describe("Storage component", function () {
         const key = mocks.one("aws:kms/key:Key", "storage-key");
         assert.strictEqual(key.inputs.enableKeyRotation, true);
         for (const bucket of Object.keys(BUCKETS)) {
-            assert.deepStrictEqual(companion("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket).inputs.rules, [
-                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn }, bucketKeyEnabled: true },
-            ]);
+            assert.deepStrictEqual(
+                companion("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket).inputs.rules,
+                [
+                    {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            );
         }
     });
 
     it("versions both buckets, blocks all public access and disables ACLs", () => {
         for (const bucket of Object.keys(BUCKETS)) {
-            assert.deepStrictEqual(companion("aws:s3/bucketVersioning:BucketVersioning", bucket).inputs.versioningConfiguration, { status: "Enabled" });
+            assert.deepStrictEqual(companion("aws:s3/bucketVersioning:BucketVersioning", bucket).inputs.versioningConfiguration, {
+                status: "Enabled",
+            });
             const block = companion("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket).inputs;
             assert.deepStrictEqual(
                 [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
                 [true, true, true, true],
             );
-            assert.deepStrictEqual(companion("aws:s3/bucketOwnershipControls:BucketOwnershipControls", bucket).inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+            assert.deepStrictEqual(companion("aws:s3/bucketOwnershipControls:BucketOwnershipControls", bucket).inputs.rule, {
+                objectOwnership: "BucketOwnerEnforced",
+            });
         }
     });
 
@@ -90,7 +109,10 @@ describe("Storage component", function () {
 
     it("is protected, children included, when the program asks (production)", () => {
         const unprotected = mocks.resources.filter((r) => r.custom && r.type.startsWith("aws:") && !r.protect);
-        assert.deepStrictEqual(unprotected.map((r) => r.name), []);
+        assert.deepStrictEqual(
+            unprotected.map((r) => r.name),
+            [],
+        );
     });
 
     it("exposes names, ARNs and the key for the DR replication and the log shipper", async () => {
@@ -102,7 +124,10 @@ describe("Storage component", function () {
     });
 
     it("follows other lifecycle settings from config", () => {
-        const [tiering] = lifecycleRules({ transitionToIaDays: 45, transitionToGlacierDays: 120, backupExpirationDays: 200, logArchiveExpirationDays: 150 }, 150);
+        const [tiering] = lifecycleRules(
+            { transitionToIaDays: 45, transitionToGlacierDays: 120, backupExpirationDays: 200, logArchiveExpirationDays: 150 },
+            150,
+        );
         assert.deepStrictEqual(tiering.transitions, [
             { days: 45, storageClass: "STANDARD_IA" },
             { days: 120, storageClass: "GLACIER" },
@@ -111,6 +136,9 @@ describe("Storage component", function () {
     });
 
     it("refuses a bucket name longer than S3 allows", () => {
-        assert.throws(() => bucketName("claude-enhancer-a-very-long-stack-name-for-tests", "log-archive", "123456789012"), /S3 bucket name .* is 73 characters; AWS allows 63/);
+        assert.throws(
+            () => bucketName("claude-enhancer-a-very-long-stack-name-for-tests", "log-archive", "123456789012"),
+            /S3 bucket name .* is 73 characters; AWS allows 63/,
+        );
     });
 });

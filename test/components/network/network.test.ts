@@ -39,11 +39,18 @@ describe("Network component", function () {
         });
 
         it("lays out a private and a public subnet per AZ, tagged for internal and internet-facing load balancers", () => {
-            const subnets = mocks.ofType(SUBNET).map((s) => ({ name: s.name, cidr: s.inputs.cidrBlock, az: s.inputs.availabilityZone, tags: s.inputs.tags }));
+            const subnets = mocks
+                .ofType(SUBNET)
+                .map((s) => ({ name: s.name, cidr: s.inputs.cidrBlock, az: s.inputs.availabilityZone, tags: s.inputs.tags }));
             const byName = Object.fromEntries(subnets.map((s) => [s.name, s]));
             assert.strictEqual(subnets.length, 6);
             assert.deepStrictEqual(
-                [0, 1, 2].map((i) => [byName[`network-private-${i}`].cidr, byName[`network-private-${i}`].az, byName[`network-public-${i}`].cidr, byName[`network-public-${i}`].az]),
+                [0, 1, 2].map((i) => [
+                    byName[`network-private-${i}`].cidr,
+                    byName[`network-private-${i}`].az,
+                    byName[`network-public-${i}`].cidr,
+                    byName[`network-public-${i}`].az,
+                ]),
                 [
                     ["10.10.0.0/19", "us-east-1a", "10.10.96.0/19", "us-east-1a"],
                     ["10.10.32.0/19", "us-east-1b", "10.10.128.0/19", "us-east-1b"],
@@ -71,12 +78,16 @@ describe("Network component", function () {
             for (const i of [0, 1, 2]) {
                 const table = mocks.one("aws:ec2/routeTable:RouteTable", `network-private-${i}`).id;
                 assert.strictEqual(defaultRoute(mocks, table).natGatewayId, nat);
-                const association = mocks.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").find((a) => a.inputs.subnetId === mocks.one(SUBNET, `network-private-${i}`).id);
+                const association = mocks
+                    .ofType("aws:ec2/routeTableAssociation:RouteTableAssociation")
+                    .find((a) => a.inputs.subnetId === mocks.one(SUBNET, `network-private-${i}`).id);
                 assert.strictEqual(association?.inputs.routeTableId, table);
             }
             const publicTable = mocks.one("aws:ec2/routeTable:RouteTable", "network-public").id;
             assert.strictEqual(defaultRoute(mocks, publicTable).gatewayId, mocks.one("aws:ec2/internetGateway:InternetGateway").id);
-            const publicAssociations = mocks.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.inputs.routeTableId === publicTable);
+            const publicAssociations = mocks
+                .ofType("aws:ec2/routeTableAssociation:RouteTableAssociation")
+                .filter((a) => a.inputs.routeTableId === publicTable);
             assert.deepStrictEqual(
                 publicAssociations.map((a) => a.inputs.subnetId).sort(),
                 [0, 1, 2].map((i) => mocks.one(SUBNET, `network-public-${i}`).id).sort(),
@@ -99,7 +110,10 @@ describe("Network component", function () {
             assert.strictEqual(key.inputs.enableKeyRotation, true);
             const keyPolicy = JSON.parse(key.inputs.policy);
             assert.deepStrictEqual(keyPolicy.Statement[1].Condition, {
-                ArnEquals: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:/claude-enhancer/staging/vpc-flow-logs" },
+                ArnEquals: {
+                    "kms:EncryptionContext:aws:logs:arn":
+                        "arn:aws:logs:us-east-1:123456789012:log-group:/claude-enhancer/staging/vpc-flow-logs",
+                },
             });
             assert.strictEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "vpc-flow-logs.amazonaws.com");
             const delivery = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
@@ -123,10 +137,19 @@ describe("Network component", function () {
         it("exposes the VPC, subnet, NAT and route table ids", async () => {
             assert.strictEqual(await resolved(network.vpcId), mocks.one("aws:ec2/vpc:Vpc").id);
             assert.strictEqual(network.vpcCidr, "10.10.0.0/16");
-            assert.deepStrictEqual(await Promise.all(network.privateSubnetIds.map(resolved)), [0, 1, 2].map((i) => `network-private-${i}-id`));
-            assert.deepStrictEqual(await Promise.all(network.publicSubnetIds.map(resolved)), [0, 1, 2].map((i) => `network-public-${i}-id`));
+            assert.deepStrictEqual(
+                await Promise.all(network.privateSubnetIds.map(resolved)),
+                [0, 1, 2].map((i) => `network-private-${i}-id`),
+            );
+            assert.deepStrictEqual(
+                await Promise.all(network.publicSubnetIds.map(resolved)),
+                [0, 1, 2].map((i) => `network-public-${i}-id`),
+            );
             assert.deepStrictEqual(await Promise.all(network.natGatewayIds.map(resolved)), ["network-nat-0-id"]);
-            assert.deepStrictEqual(await Promise.all(network.privateRouteTableIds.map(resolved)), [0, 1, 2].map((i) => `network-private-${i}-id`));
+            assert.deepStrictEqual(
+                await Promise.all(network.privateRouteTableIds.map(resolved)),
+                [0, 1, 2].map((i) => `network-private-${i}-id`),
+            );
         });
     });
 
@@ -138,7 +161,8 @@ describe("Network component", function () {
             const nats = mocks.ofType(NAT);
             assert.strictEqual(nats.length, 3);
             assert.strictEqual(mocks.ofType("aws:ec2/eip:Eip").length, 3);
-            for (const i of [0, 1, 2]) assert.strictEqual(mocks.one(NAT, `network-nat-${i}`).inputs.subnetId, mocks.one(SUBNET, `network-public-${i}`).id);
+            for (const i of [0, 1, 2])
+                assert.strictEqual(mocks.one(NAT, `network-nat-${i}`).inputs.subnetId, mocks.one(SUBNET, `network-public-${i}`).id);
         });
 
         it("routes each AZ's private subnet through the NAT gateway of its own AZ", () => {
@@ -154,7 +178,10 @@ describe("Network component", function () {
 
         it("uses the 10.20.0.0/16 block for its subnets", () => {
             assert.deepStrictEqual(
-                mocks.ofType(SUBNET).map((s) => s.inputs.cidrBlock).sort(),
+                mocks
+                    .ofType(SUBNET)
+                    .map((s) => s.inputs.cidrBlock)
+                    .sort(),
                 ["10.20.0.0/19", "10.20.128.0/19", "10.20.160.0/19", "10.20.32.0/19", "10.20.64.0/19", "10.20.96.0/19"],
             );
         });

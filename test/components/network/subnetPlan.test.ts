@@ -24,8 +24,14 @@ describe("subnet plan", () => {
     });
 
     it("gives each AZ its own NAT gateway when there are as many as AZs, and spreads fewer round-robin", () => {
-        assert.deepStrictEqual(subnetPlan("10.0.0.0/16", 3, 3).map((az) => az.natGatewayIndex), [0, 1, 2]);
-        assert.deepStrictEqual(subnetPlan("10.0.0.0/16", 4, 2).map((az) => az.natGatewayIndex), [0, 1, 0, 1]);
+        assert.deepStrictEqual(
+            subnetPlan("10.0.0.0/16", 3, 3).map((az) => az.natGatewayIndex),
+            [0, 1, 2],
+        );
+        assert.deepStrictEqual(
+            subnetPlan("10.0.0.0/16", 4, 2).map((az) => az.natGatewayIndex),
+            [0, 1, 0, 1],
+        );
     });
 
     it("uses /18 slices for 2 AZs and /20 for 6 AZs of a /16", () => {
@@ -34,7 +40,10 @@ describe("subnet plan", () => {
             { privateCidr: "10.1.64.0/18", publicCidr: "10.1.192.0/18", natGatewayIndex: 0 },
         ]);
         const six = subnetPlan("10.1.0.0/16", 6, 6);
-        assert.deepStrictEqual(six.map((az) => az.privateCidr), ["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/20", "10.1.48.0/20", "10.1.64.0/20", "10.1.80.0/20"]);
+        assert.deepStrictEqual(
+            six.map((az) => az.privateCidr),
+            ["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/20", "10.1.48.0/20", "10.1.64.0/20", "10.1.80.0/20"],
+        );
         assert.strictEqual(six[5].publicCidr, "10.1.176.0/20");
     });
 

@@ -4,7 +4,12 @@ import { MonitoringSchema } from "../../../config/observability";
 import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../../components/observability/alertmanager";
 import { checkAlertmanagerConfig, routeReceivers } from "./tools";
 
-const EMAIL = { to: "oncall@example.com", from: "alertmanager@example.com", smarthost: "smtp.example.com:587", authUsername: "alertmanager" };
+const EMAIL = {
+    to: "oncall@example.com",
+    from: "alertmanager@example.com",
+    smarthost: "smtp.example.com:587",
+    authUsername: "alertmanager",
+};
 const ALL_SECRETS: ReceiverSecrets = {
     pagerdutyRoutingKey: "pd-routing-key-0123456789abcdef",
     slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
@@ -35,10 +40,10 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
         });
 
         it("routes severity=critical to PagerDuty and Slack #claude-critical (amtool config routes test)", () => {
-            assert.deepStrictEqual(routeReceivers(file, { severity: "critical", alertname: "ClaudeEnhancerHighErrorRate", service: "claude-enhancer" }), [
-                RECEIVERS.pagerdutyCritical,
-                RECEIVERS.slackCritical,
-            ]);
+            assert.deepStrictEqual(
+                routeReceivers(file, { severity: "critical", alertname: "ClaudeEnhancerHighErrorRate", service: "claude-enhancer" }),
+                [RECEIVERS.pagerdutyCritical, RECEIVERS.slackCritical],
+            );
             const config = parse(file);
             const pagerduty = config.receivers.find((r: { name: string }) => r.name === RECEIVERS.pagerdutyCritical).pagerduty_configs[0];
             assert.strictEqual(pagerduty.routing_key, ALL_SECRETS.pagerdutyRoutingKey);
@@ -48,9 +53,15 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
         });
 
         it("routes severity=warning to Slack #claude-alerts and e-mail", () => {
-            assert.deepStrictEqual(routeReceivers(file, { severity: "warning", alertname: "ClaudeEnhancerHighLatencyP95" }), [RECEIVERS.slackWarning, RECEIVERS.emailWarning]);
+            assert.deepStrictEqual(routeReceivers(file, { severity: "warning", alertname: "ClaudeEnhancerHighLatencyP95" }), [
+                RECEIVERS.slackWarning,
+                RECEIVERS.emailWarning,
+            ]);
             const config = parse(file);
-            assert.strictEqual(config.receivers.find((r: { name: string }) => r.name === RECEIVERS.slackWarning).slack_configs[0].channel, "#claude-alerts");
+            assert.strictEqual(
+                config.receivers.find((r: { name: string }) => r.name === RECEIVERS.slackWarning).slack_configs[0].channel,
+                "#claude-alerts",
+            );
             const email = config.receivers.find((r: { name: string }) => r.name === RECEIVERS.emailWarning).email_configs[0];
             assert.deepStrictEqual(
                 [email.to, email.smarthost, email.auth_username, email.auth_password, email.require_tls],
@@ -68,9 +79,16 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
             const config = parse(file);
             assert.deepStrictEqual(config.route.group_by, ["alertname", "cluster", "service"]);
             assert.deepStrictEqual([...GROUP_BY], ["alertname", "cluster", "service"]);
-            assert.deepStrictEqual([config.route.group_wait, config.route.group_interval, config.route.repeat_interval], ["30s", "5m", "4h"]);
+            assert.deepStrictEqual(
+                [config.route.group_wait, config.route.group_interval, config.route.repeat_interval],
+                ["30s", "5m", "4h"],
+            );
             assert.deepStrictEqual(config.inhibit_rules, [
-                { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ["alertname", "cluster", "service"] },
+                {
+                    source_matchers: ['severity="critical"'],
+                    target_matchers: ['severity="warning"'],
+                    equal: ["alertname", "cluster", "service"],
+                },
             ]);
         });
     });
@@ -102,9 +120,15 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
         });
 
         it("e-mail with an SMTP user but no password secret is left out, saying why", () => {
-            const plan = receiverPlan(settings({ email: EMAIL }), { pagerdutyRoutingKey: true, slackWebhookUrl: true, smtpPassword: false });
+            const plan = receiverPlan(settings({ email: EMAIL }), {
+                pagerdutyRoutingKey: true,
+                slackWebhookUrl: true,
+                smtpPassword: false,
+            });
             assert.deepStrictEqual(plan.enabled, [RECEIVERS.pagerdutyCritical, RECEIVERS.slackCritical, RECEIVERS.slackWarning]);
-            assert.deepStrictEqual(plan.omitted, ["email-warning: monitoring.alertmanager.email.authUsername is set but secret alertmanagerSmtpPassword is not"]);
+            assert.deepStrictEqual(plan.omitted, [
+                "email-warning: monitoring.alertmanager.email.authUsername is set but secret alertmanagerSmtpPassword is not",
+            ]);
             const { authUsername: _, ...anonymous } = EMAIL;
             const withoutAuth = configFile({ email: anonymous }, {});
             assert.strictEqual(checkAlertmanagerConfig(withoutAuth).status, 0);

@@ -18,7 +18,11 @@ export function stackConfig(stack: StackName): PlatformConfig {
  * (`claude-enhancer:<key>`, as `pulumi config set --secret` would set them), and waits until every
  * resource is registered.
  */
-export async function underMocks<T>(stack: StackName, build: (provider: k8s.Provider) => T, secrets: Record<string, string> = {}): Promise<{ mocks: RecordingMocks; built: T }> {
+export async function underMocks<T>(
+    stack: StackName,
+    build: (provider: k8s.Provider) => T,
+    secrets: Record<string, string> = {},
+): Promise<{ mocks: RecordingMocks; built: T }> {
     const mocks = await installMocks(stack);
     setStackConfig({}, Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`claude-enhancer:${k}`, v])));
     const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });

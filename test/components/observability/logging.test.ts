@@ -1,5 +1,13 @@
 import * as assert from "assert";
-import { ClusterIdentity, LogArchiveTarget, Logging, LoggingArgs, PrivateNetwork, archiveWriterPolicy, domainAzCount } from "../../../components/observability/logging";
+import {
+    ClusterIdentity,
+    LogArchiveTarget,
+    Logging,
+    LoggingArgs,
+    PrivateNetwork,
+    archiveWriterPolicy,
+    domainAzCount,
+} from "../../../components/observability/logging";
 import { StackName } from "../../../config/stackFile";
 import { REDACTION_SCRIPT, fluentBitPipeline } from "../../../components/observability/loggingValues";
 import { LUA_FUNCTION, redactionLuaScript } from "../../../components/observability/redaction";
@@ -51,7 +59,10 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
     it("Fluent Bit as a DaemonSet from its pinned chart, on every node, with its requests", async () => {
         const { mocks } = await loggingFor("staging");
         const fb = fluentBit(mocks).inputs;
-        assert.deepStrictEqual([fb.chart, fb.version, fb.repositoryOpts.repo, fb.namespace], ["fluent-bit", "0.58.1", "https://fluent.github.io/helm-charts", "logging"]);
+        assert.deepStrictEqual(
+            [fb.chart, fb.version, fb.repositoryOpts.repo, fb.namespace],
+            ["fluent-bit", "0.58.1", "https://fluent.github.io/helm-charts", "logging"],
+        );
         assert.strictEqual(fb.values.kind, "DaemonSet");
         assert.deepStrictEqual(fb.values.tolerations, [{ operator: "Exists" }]);
         assert.deepStrictEqual(fb.values.resources, { requests: { cpu: "100m", memory: "128Mi" } });
@@ -66,7 +77,10 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
         const kubernetes = filters.search(/Name +kubernetes\n/);
         const lua = filters.search(/Name +lua\n/);
         assert.ok(kubernetes >= 0 && lua > kubernetes, filters);
-        assert.match(filters.slice(lua), new RegExp(`script +/fluent-bit/scripts/${REDACTION_SCRIPT.replace(".", "\\.")}\\n +call +${LUA_FUNCTION}\\n`));
+        assert.match(
+            filters.slice(lua),
+            new RegExp(`script +/fluent-bit/scripts/${REDACTION_SCRIPT.replace(".", "\\.")}\\n +call +${LUA_FUNCTION}\\n`),
+        );
         assert.match(values.config.inputs, /Path +\/var\/log\/containers\/\*\.log/);
     });
 
@@ -74,12 +88,18 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
         it("one OpenSearch node with its pinned chart, volume and heap, plus OpenSearch Dashboards", async () => {
             const { mocks } = await loggingFor("staging");
             const os = release(mocks, "opensearch").inputs;
-            assert.deepStrictEqual([os.chart, os.version, os.repositoryOpts.repo, os.namespace], ["opensearch", "3.6.0", "https://opensearch-project.github.io/helm-charts", "logging"]);
+            assert.deepStrictEqual(
+                [os.chart, os.version, os.repositoryOpts.repo, os.namespace],
+                ["opensearch", "3.6.0", "https://opensearch-project.github.io/helm-charts", "logging"],
+            );
             assert.strictEqual(os.values.singleNode, true);
             assert.deepStrictEqual(os.values.persistence, { enabled: true, size: "20Gi", storageClass: "gp3" });
             assert.strictEqual(os.values.opensearchJavaOpts, "-Xms1024m -Xmx1024m");
             assert.deepStrictEqual(os.values.extraEnvs, [
-                { name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "password" } } },
+                {
+                    name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD",
+                    valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "password" } },
+                },
             ]);
             const dashboards = release(mocks, "opensearch-dashboards");
             assert.strictEqual(dashboards.inputs.version, "3.6.0");
@@ -109,12 +129,16 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             const password = mocks.ofType("random:index/randomPassword:RandomPassword").find((r) => r.name === "logging-opensearch-admin")!;
             const secret = mocks.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === "opensearch-credentials")!;
             assert.strictEqual((secretInput(secret.inputs.stringData) as Record<string, string>).password, password.state.result);
-            for (const r of mocks.ofType(RELEASE)) assert.ok(!JSON.stringify(r.inputs).includes(password.state.result), `${r.inputs.name} values carry the password`);
+            for (const r of mocks.ofType(RELEASE))
+                assert.ok(!JSON.stringify(r.inputs).includes(password.state.result), `${r.inputs.name} values carry the password`);
         });
 
         it("local: no S3 archive, no IRSA role, no AWS resource at all", async () => {
             const { mocks } = await loggingFor("local");
-            assert.deepStrictEqual(mocks.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type), []);
+            assert.deepStrictEqual(
+                mocks.resources.filter((r) => r.type.startsWith("aws:")).map((r) => r.type),
+                [],
+            );
             const fb = fluentBit(mocks).inputs.values;
             assert.doesNotMatch(fb.config.outputs, /Name +s3/);
             assert.deepStrictEqual(fb.serviceAccount.annotations, {});
@@ -128,7 +152,12 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             const d = domain.inputs;
             assert.strictEqual(d.domainName, "ce-logs-production");
             assert.strictEqual(d.engineVersion, "OpenSearch_2.19");
-            assert.deepStrictEqual(d.clusterConfig, { instanceType: "r6g.large.search", instanceCount: 3, zoneAwarenessEnabled: true, zoneAwarenessConfig: { availabilityZoneCount: 3 } });
+            assert.deepStrictEqual(d.clusterConfig, {
+                instanceType: "r6g.large.search",
+                instanceCount: 3,
+                zoneAwarenessEnabled: true,
+                zoneAwarenessConfig: { availabilityZoneCount: 3 },
+            });
             assert.deepStrictEqual(d.ebsOptions, { ebsEnabled: true, volumeType: "gp3", volumeSize: 200 });
             assert.deepStrictEqual(d.encryptAtRest, { enabled: true });
             assert.deepStrictEqual(d.nodeToNodeEncryption, { enabled: true });
@@ -138,7 +167,10 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             assert.strictEqual(domain.protect, true);
             assert.ok(domain.additionalSecretOutputs.includes("advancedSecurityOptions"));
             const sg = mocks.one("aws:ec2/securityGroup:SecurityGroup").inputs;
-            assert.deepStrictEqual(sg.ingress.map((i: Record<string, unknown>) => [i.protocol, i.fromPort, i.toPort, i.cidrBlocks]), [["tcp", 443, 443, ["10.0.0.0/16"]]]);
+            assert.deepStrictEqual(
+                sg.ingress.map((i: Record<string, unknown>) => [i.protocol, i.fromPort, i.toPort, i.cidrBlocks]),
+                [["tcp", 443, 443, ["10.0.0.0/16"]]],
+            );
             const policy = JSON.parse(d.accessPolicies);
             assert.strictEqual(policy.Statement[0].Resource, "arn:aws:es:us-east-1:123456789012:domain/ce-logs-production/*");
             assert.strictEqual(mocks.ofType(RELEASE).filter((r) => r.inputs.chart === "opensearch").length, 0);
@@ -155,7 +187,17 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
         });
 
         it("domain AZs follow the data-node count (zone awareness needs 2 or 3)", () => {
-            assert.deepStrictEqual([domainAzCount(1, 3), domainAzCount(2, 3), domainAzCount(3, 3), domainAzCount(4, 3), domainAzCount(6, 3), domainAzCount(3, 2)], [1, 2, 3, 2, 3, 2]);
+            assert.deepStrictEqual(
+                [
+                    domainAzCount(1, 3),
+                    domainAzCount(2, 3),
+                    domainAzCount(3, 3),
+                    domainAzCount(4, 3),
+                    domainAzCount(6, 3),
+                    domainAzCount(3, 2),
+                ],
+                [1, 2, 3, 2, 3, 2],
+            );
         });
     });
 
@@ -170,7 +212,12 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
                         Effect: "Allow",
                         Principal: { Federated: CLUSTER.oidcProviderArn },
                         Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: { StringEquals: { [`${ISSUER}:sub`]: "system:serviceaccount:logging:fluent-bit", [`${ISSUER}:aud`]: "sts.amazonaws.com" } },
+                        Condition: {
+                            StringEquals: {
+                                [`${ISSUER}:sub`]: "system:serviceaccount:logging:fluent-bit",
+                                [`${ISSUER}:aud`]: "sts.amazonaws.com",
+                            },
+                        },
                     },
                 ],
             });
@@ -178,10 +225,19 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             assert.deepStrictEqual(policy, archiveWriterPolicy(ARCHIVE.bucketArn as string, ARCHIVE.kmsKeyArn as string));
             assert.deepStrictEqual(policy.Statement, [
                 { Sid: "WriteLogArchive", Effect: "Allow", Action: ["s3:PutObject"], Resource: "arn:aws:s3:::ce-logs-archive/*" },
-                { Sid: "EncryptArchiveObjects", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt"], Resource: ARCHIVE.kmsKeyArn },
+                {
+                    Sid: "EncryptArchiveObjects",
+                    Effect: "Allow",
+                    Action: ["kms:GenerateDataKey", "kms:Encrypt"],
+                    Resource: ARCHIVE.kmsKeyArn,
+                },
             ]);
             const values = fluentBit(mocks).inputs.values;
-            assert.deepStrictEqual(values.serviceAccount, { create: true, name: "fluent-bit", annotations: { "eks.amazonaws.com/role-arn": role.state.arn } });
+            assert.deepStrictEqual(values.serviceAccount, {
+                create: true,
+                name: "fluent-bit",
+                annotations: { "eks.amazonaws.com/role-arn": role.state.arn },
+            });
             assert.match(values.config.outputs, /Name +s3\n/);
             assert.match(values.config.outputs, /bucket +ce-logs-archive\n/);
             assert.match(values.config.outputs, /s3_key_format +\/kubernetes\/staging\/%Y\/%m\/%d\/%H\/\$TAG-%M%S-\$UUID\.gz\n/);
@@ -206,18 +262,29 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             assert.strictEqual(statement.Principal.Federated, oidc.state.arn);
             const policy = JSON.parse(run.mocks.ofType(ROLE_POLICY).find((r) => r.name === "logging-fluent-bit-archive")!.inputs.policy);
             const bucketArns = run.mocks.resources.filter((r) => r.type.startsWith("aws:s3/bucket")).map((r) => `${r.state.arn}/*`);
-            assert.ok(bucketArns.includes(policy.Statement[0].Resource), `${policy.Statement[0].Resource} is none of ${bucketArns.join(", ")}`);
+            assert.ok(
+                bucketArns.includes(policy.Statement[0].Resource),
+                `${policy.Statement[0].Resource} is none of ${bucketArns.join(", ")}`,
+            );
             assert.match(policy.Statement[0].Resource, /log/);
         });
     });
 
     describe("retention per stack", () => {
         it("an ISM policy deletes indices after logging.retentionDays: 7 staging, 30 production, 3 local", async () => {
-            for (const [stack, days] of [["staging", 7], ["production", 30], ["local", 3]] as const) {
+            for (const [stack, days] of [
+                ["staging", 7],
+                ["production", 30],
+                ["local", 3],
+            ] as const) {
                 const { mocks } = await loggingFor(stack);
                 const map = mocks.ofType("kubernetes:core/v1:ConfigMap")[0];
                 const policy = JSON.parse(map.inputs.data["retention-policy.json"]).policy;
-                assert.deepStrictEqual(policy.states[0].transitions, [{ state_name: "delete", conditions: { min_index_age: `${days}d` } }], stack);
+                assert.deepStrictEqual(
+                    policy.states[0].transitions,
+                    [{ state_name: "delete", conditions: { min_index_age: `${days}d` } }],
+                    stack,
+                );
                 assert.deepStrictEqual(policy.states[1].actions, [{ delete: {} }]);
                 assert.deepStrictEqual(policy.ism_template, [{ index_patterns: [`logs-${stack}-*`], priority: 100 }]);
                 const template = JSON.parse(map.inputs.data["index-template.json"]);
@@ -232,16 +299,19 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             assert.ok(dependsOn(fluentBit(mocks), job));
             const container = job.inputs.spec.template.spec.containers[0];
             assert.strictEqual(container.image, "curlimages/curl:8.11.1");
-            assert.deepStrictEqual(
-                container.env.find((e: { name: string }) => e.name === "OPENSEARCH_PASSWORD").valueFrom,
-                { secretKeyRef: { name: "opensearch-credentials", key: "password" } },
-            );
+            assert.deepStrictEqual(container.env.find((e: { name: string }) => e.name === "OPENSEARCH_PASSWORD").valueFrom, {
+                secretKeyRef: { name: "opensearch-credentials", key: "password" },
+            });
             assert.strictEqual(container.env.find((e: { name: string }) => e.name === "CURL_TLS").value, "");
         });
     });
 
     it("the pipeline has no S3 output without an archive", () => {
-        const pipeline = fluentBitPipeline({ opensearch: { host: "h", port: 9200, verifyTls: false }, credentialsSecret: "s", indexPrefix: "logs-x" });
+        const pipeline = fluentBitPipeline({
+            opensearch: { host: "h", port: 9200, verifyTls: false },
+            credentialsSecret: "s",
+            indexPrefix: "logs-x",
+        });
         assert.doesNotMatch(pipeline.outputs, /Name +s3/);
         assert.match(pipeline.outputs, /tls\.verify +Off/);
     });

@@ -13,7 +13,10 @@ import { loadAlertingSecrets } from "../../../config/secrets";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
-const CUSTOM = { rule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule", monitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" };
+const CUSTOM = {
+    rule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+    monitor: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor",
+};
 const SECRETS = {
     alertmanagerPagerdutyRoutingKey: "pd-routing-key-0123456789abcdef",
     alertmanagerSlackWebhookUrl: "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
@@ -35,7 +38,14 @@ function argsFor(stack: StackName): Omit<MonitoringArgs, "alertingSecrets"> {
 
 /** The component under mocks, with the warnings it logs (captured, not printed). */
 async function monitoringFor(stack: StackName, secrets: Record<string, string> = SECRETS) {
-    const { result, warnings } = await capturingWarnings(() => underMocks(stack, (provider) => new Monitoring("monitoring", { ...argsFor(stack), alertingSecrets: loadAlertingSecrets() }, { providers: [provider] }), secrets));
+    const { result, warnings } = await capturingWarnings(() =>
+        underMocks(
+            stack,
+            (provider) =>
+                new Monitoring("monitoring", { ...argsFor(stack), alertingSecrets: loadAlertingSecrets() }, { providers: [provider] }),
+            secrets,
+        ),
+    );
     return { ...result, warnings };
 }
 
@@ -84,7 +94,10 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
 
     it("staging keeps 15 days and local 3 days, local on the cluster's default StorageClass", async () => {
         const staging = valuesOf((await monitoringFor("staging")).mocks).prometheus.prometheusSpec;
-        assert.deepStrictEqual([staging.scrapeInterval, staging.retention, staging.storageSpec.volumeClaimTemplate.spec.storageClassName], ["15s", "15d", "gp3"]);
+        assert.deepStrictEqual(
+            [staging.scrapeInterval, staging.retention, staging.storageSpec.volumeClaimTemplate.spec.storageClassName],
+            ["15s", "15d", "gp3"],
+        );
         const local = valuesOf((await monitoringFor("local")).mocks).prometheus.prometheusSpec;
         assert.deepStrictEqual([local.scrapeInterval, local.retention], ["15s", "3d"]);
         assert.ok(!("storageClassName" in local.storageSpec.volumeClaimTemplate.spec));
@@ -98,8 +111,15 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
             assert.strictEqual(password.inputs.length, 32);
             const secret = objectNamed(mocks, SECRET, "grafana-admin");
             assert.strictEqual(secret.inputs.metadata.namespace, "monitoring");
-            assert.deepStrictEqual(secretInput(secret.inputs.stringData), { "admin-user": "admin", "admin-password": password.state.result });
-            assert.deepStrictEqual(valuesOf(mocks).grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+            assert.deepStrictEqual(secretInput(secret.inputs.stringData), {
+                "admin-user": "admin",
+                "admin-password": password.state.result,
+            });
+            assert.deepStrictEqual(valuesOf(mocks).grafana.admin, {
+                existingSecret: "grafana-admin",
+                userKey: "admin-user",
+                passwordKey: "admin-password",
+            });
             assert.strictEqual(await pulumi.isSecret(built.grafanaAdminPassword), true);
             assert.strictEqual(await resolved(built.grafanaAdminPassword), password.state.result);
             assert.ok(!JSON.stringify(releaseOf(mocks).inputs).includes(password.state.result), "the password leaked into the Helm values");
@@ -107,9 +127,17 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
 
         it("loads the dashboards from ConfigMaps labelled for the sidecar, before the release starts", async () => {
             const { mocks } = await monitoringFor("staging");
-            assert.deepStrictEqual(valuesOf(mocks).grafana.sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
+            assert.deepStrictEqual(valuesOf(mocks).grafana.sidecar.dashboards, {
+                enabled: true,
+                label: "grafana_dashboard",
+                labelValue: "1",
+                searchNamespace: "ALL",
+            });
             const maps = mocks.ofType(CONFIG_MAP);
-            assert.deepStrictEqual(maps.map((m) => m.inputs.metadata.name).sort(), ["dashboard-claude-enhancer-overview", "dashboard-claude-enhancer-rollout"]);
+            assert.deepStrictEqual(maps.map((m) => m.inputs.metadata.name).sort(), [
+                "dashboard-claude-enhancer-overview",
+                "dashboard-claude-enhancer-rollout",
+            ]);
             for (const map of maps) {
                 assert.strictEqual(map.inputs.metadata.labels.grafana_dashboard, "1");
                 assert.strictEqual(map.inputs.metadata.namespace, "monitoring");
@@ -128,7 +156,10 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
                 return found;
             };
             const split = panel("Traffic split by version");
-            assert.strictEqual(split.targets[0].expr, '100 * version:http_requests:rate5m{version=~"$version"} / scalar(sum(version:http_requests:rate5m))');
+            assert.strictEqual(
+                split.targets[0].expr,
+                '100 * version:http_requests:rate5m{version=~"$version"} / scalar(sum(version:http_requests:rate5m))',
+            );
             assert.strictEqual(split.targets[0].legendFormat, "{{version}}");
             assert.deepStrictEqual(split.fieldConfig.defaults.custom.stacking, { mode: "normal", group: "A" });
             const errors = panel("Error rate (5xx) by version");
@@ -137,17 +168,26 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
             const latency = panel("Latency p50 / p95 / p99 by version");
             assert.deepStrictEqual(
                 latency.targets.map((t: { expr: string; legendFormat: string }) => [t.legendFormat, t.expr]),
-                ["p50", "p95", "p99"].map((q) => [`${q} {{version}}`, `version:http_request_duration_seconds:${q}_rate5m{version=~"$version"}`]),
+                ["p50", "p95", "p99"].map((q) => [
+                    `${q} {{version}}`,
+                    `version:http_request_duration_seconds:${q}_rate5m{version=~"$version"}`,
+                ]),
             );
             assert.strictEqual(latency.fieldConfig.defaults.thresholds.steps[1].value, 0.5);
             const agents = panel("Active agents by version");
             assert.deepStrictEqual(
                 agents.targets.map((t: { expr: string }) => t.expr),
-                ['sum by (version) (claude_enhancer_agents_active_total{version=~"$version"})', '61 * count by (version) (claude_enhancer_agents_active_total{version=~"$version"})'],
+                [
+                    'sum by (version) (claude_enhancer_agents_active_total{version=~"$version"})',
+                    '61 * count by (version) (claude_enhancer_agents_active_total{version=~"$version"})',
+                ],
             );
             panel("Agent failures (5 m) and success rate");
             const phases = panel("Workflow phases: time in current phase");
-            assert.strictEqual(phases.targets[0].expr, 'version_phase:claude_enhancer_workflow_phase_duration_seconds:max{version=~"$version"}');
+            assert.strictEqual(
+                phases.targets[0].expr,
+                'version_phase:claude_enhancer_workflow_phase_duration_seconds:max{version=~"$version"}',
+            );
             assert.strictEqual(phases.fieldConfig.defaults.thresholds.steps[1].value, 1800);
             panel("Workflow runs by result");
             // The version variable the panels filter on lists the versions serving requests.
@@ -156,7 +196,9 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
 
         it("service overview dashboard: targets up, firing alerts, requests, errors, latency, memory and CPU of the service's pods", async () => {
             const { mocks } = await monitoringFor("staging");
-            const board = JSON.parse(objectNamed(mocks, CONFIG_MAP, "dashboard-claude-enhancer-overview").inputs.data["claude-enhancer-overview.json"]);
+            const board = JSON.parse(
+                objectNamed(mocks, CONFIG_MAP, "dashboard-claude-enhancer-overview").inputs.data["claude-enhancer-overview.json"],
+            );
             assert.deepStrictEqual(
                 board.panels.map((p: { title: string }) => p.title),
                 [
@@ -171,7 +213,10 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
                 ],
             );
             assert.strictEqual(board.panels[0].targets[0].expr, 'sum(up{job="claude-enhancer"})');
-            assert.strictEqual(board.panels[1].targets[0].expr, 'sum by (severity) (ALERTS{service="claude-enhancer",alertstate="firing"})');
+            assert.strictEqual(
+                board.panels[1].targets[0].expr,
+                'sum by (severity) (ALERTS{service="claude-enhancer",alertstate="firing"})',
+            );
             assert.match(board.panels[6].targets[0].expr, /namespace="claude-enhancer",container="claude-enhancer"/);
         });
     });
@@ -245,7 +290,10 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
 
         it("exposes Prometheus' in-cluster URL for the health gates", async () => {
             const { built } = await monitoringFor("staging");
-            assert.strictEqual(await resolved(built.prometheusUrl), "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
+            assert.strictEqual(
+                await resolved(built.prometheusUrl),
+                "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090",
+            );
         });
     });
 
@@ -257,7 +305,10 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
             const file = (secretInput(secret.inputs.stringData) as Record<string, string>)["alertmanager.yaml"];
             const config = parse(file);
             const receiver = (name: string) => config.receivers.find((r: { name: string }) => r.name === name);
-            assert.strictEqual(receiver(RECEIVERS.pagerdutyCritical).pagerduty_configs[0].routing_key, SECRETS.alertmanagerPagerdutyRoutingKey);
+            assert.strictEqual(
+                receiver(RECEIVERS.pagerdutyCritical).pagerduty_configs[0].routing_key,
+                SECRETS.alertmanagerPagerdutyRoutingKey,
+            );
             assert.strictEqual(receiver(RECEIVERS.slackCritical).slack_configs[0].api_url, SECRETS.alertmanagerSlackWebhookUrl);
             assert.strictEqual(receiver(RECEIVERS.slackCritical).slack_configs[0].channel, "#claude-critical");
             assert.deepStrictEqual(config.route.group_by, ["alertname", "cluster", "service"]);
@@ -271,7 +322,11 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
             const plain = (value: unknown): string =>
                 JSON.stringify(value, (_, v) => (v && typeof v === "object" && v["4dabf18193072939515e22adb298388d"] ? "[secret]" : v));
             for (const resource of mocks.resources) {
-                for (const key of Object.values(SECRETS)) assert.ok(!plain(resource.inputs).includes(key), `${resource.type} ${resource.name} carries a receiver key in plain text`);
+                for (const key of Object.values(SECRETS))
+                    assert.ok(
+                        !plain(resource.inputs).includes(key),
+                        `${resource.type} ${resource.name} carries a receiver key in plain text`,
+                    );
             }
         });
 
@@ -284,7 +339,10 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
                 "Alertmanager receiver omitted: slack-warning: secret alertmanagerSlackWebhookUrl is not set",
                 "Alertmanager receiver omitted: email-warning: monitoring.alertmanager.email is not set",
             ]);
-            const data = secretInput(objectNamed(mocks, SECRET, "alertmanager-claude-enhancer").inputs.stringData) as Record<string, string>;
+            const data = secretInput(objectNamed(mocks, SECRET, "alertmanager-claude-enhancer").inputs.stringData) as Record<
+                string,
+                string
+            >;
             const config = parse(data["alertmanager.yaml"]);
             assert.deepStrictEqual(config.receivers, [{ name: "null" }]);
         });

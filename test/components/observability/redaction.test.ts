@@ -1,5 +1,12 @@
 import * as assert from "assert";
-import { LUA_FUNCTION, MAX_DEPTH, REDACTED, isSensitiveFieldName, redactRecord, redactionLuaScript } from "../../../components/observability/redaction";
+import {
+    LUA_FUNCTION,
+    MAX_DEPTH,
+    REDACTED,
+    isSensitiveFieldName,
+    redactRecord,
+    redactionLuaScript,
+} from "../../../components/observability/redaction";
 import { runLuaFilter } from "./tools";
 
 const SCRIPT = redactionLuaScript();
@@ -53,7 +60,12 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
     });
 
     it("returns code 0 (record unchanged) for a record without sensitive fields, untouched", () => {
-        const clean = { log: "started", level: "info", kubernetes: { namespace_name: "claude-enhancer", labels: { version: "5.0.0" } }, latency_ms: 12.5 };
+        const clean = {
+            log: "started",
+            level: "info",
+            kubernetes: { namespace_name: "claude-enhancer", labels: { version: "5.0.0" } },
+            latency_ms: 12.5,
+        };
         const [result] = filter([clean]);
         assert.strictEqual(result.code, 0);
         assert.deepStrictEqual(result.record, clean);
@@ -71,7 +83,18 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
     });
 
     it("agrees with the TypeScript predicate and redactRecord on the sample records", () => {
-        const records = [SAMPLE, { Passwd: 1, PASSPHRASE: "x", accessKeyId: "AKIA", sessionCookie: "c", tokens: ["a", "b"], tokenizer: "bpe", note: "password in a value is kept" }];
+        const records = [
+            SAMPLE,
+            {
+                Passwd: 1,
+                PASSPHRASE: "x",
+                accessKeyId: "AKIA",
+                sessionCookie: "c",
+                tokens: ["a", "b"],
+                tokenizer: "bpe",
+                note: "password in a value is kept",
+            },
+        ];
         const results = filter(records);
         results.forEach((r, i) => assert.deepStrictEqual(r.record, redactRecord(records[i])));
         assert.deepStrictEqual(results[1].record, {
@@ -83,11 +106,16 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
             tokenizer: REDACTED,
             note: "password in a value is kept",
         });
-        for (const name of ["password", "DB_PASSWORD", "x-api-key", "api_key", "apiKey", "auth_token", "client_secret", "Authorization"]) assert.ok(isSensitiveFieldName(name), name);
-        for (const name of ["log", "level", "user", "status", "api", "key", "pod_name", "monkey"]) assert.ok(!isSensitiveFieldName(name), name);
+        for (const name of ["password", "DB_PASSWORD", "x-api-key", "api_key", "apiKey", "auth_token", "client_secret", "Authorization"])
+            assert.ok(isSensitiveFieldName(name), name);
+        for (const name of ["log", "level", "user", "status", "api", "key", "pod_name", "monkey"])
+            assert.ok(!isSensitiveFieldName(name), name);
     });
 
     it("luajit reports a broken filter (the test harness does not swallow Lua errors)", () => {
-        assert.throws(() => runLuaFilter(SCRIPT.replace("local function redact", "local function redact("), LUA_FUNCTION, [SAMPLE]), /luajit failed \(1\).*filter\.lua/s);
+        assert.throws(
+            () => runLuaFilter(SCRIPT.replace("local function redact", "local function redact("), LUA_FUNCTION, [SAMPLE]),
+            /luajit failed \(1\).*filter\.lua/s,
+        );
     });
 });

@@ -12,7 +12,15 @@ const SERVICE = "claude-enhancer";
 const RUNBOOKS = "https://runbooks.example.com/claude-enhancer";
 
 function context(alerts = DEFAULTS.alerts): RuleContext {
-    return { metrics: METRICS, thresholds: alerts, service: SERVICE, job: SERVICE, namespace: SERVICE, container: SERVICE, runbookBaseUrl: RUNBOOKS };
+    return {
+        metrics: METRICS,
+        thresholds: alerts,
+        service: SERVICE,
+        job: SERVICE,
+        namespace: SERVICE,
+        container: SERVICE,
+        runbookBaseUrl: RUNBOOKS,
+    };
 }
 
 const GROUPS = ruleGroups(context());
@@ -58,7 +66,12 @@ describe("alert and recording rules (observability/rules.ts)", function () {
             ["ClaudeEnhancerHighErrorRate", "version:http_requests_error_ratio:rate5m > 0.005", "2m", "critical"],
             ["ClaudeEnhancerHighLatencyP95", "version:http_request_duration_seconds:p95_rate5m > 0.5", "3m", "warning"],
             ["ClaudeEnhancerAgentFailures", "version:claude_enhancer_agent_failures:increase5m > 5", "1m", "critical"],
-            ["ClaudeEnhancerWorkflowPhaseStuck", "version_phase:claude_enhancer_workflow_phase_duration_seconds:max > 1800", "5m", "warning"],
+            [
+                "ClaudeEnhancerWorkflowPhaseStuck",
+                "version_phase:claude_enhancer_workflow_phase_duration_seconds:max > 1800",
+                "5m",
+                "warning",
+            ],
             ["ClaudeEnhancerMemoryHigh", "namespace_pod_container:container_memory_working_set_bytes_limit:ratio > 0.9", "5m", "critical"],
             ["ClaudeEnhancerServiceDown", 'sum(up{job="claude-enhancer"}) == 0 or absent(up{job="claude-enhancer"})', "1m", "critical"],
             ["ClaudeEnhancerAgentSuccessRateLow", "version:claude_enhancer_agent_requests_success_ratio:rate5m < 0.95", "5m", "warning"],
@@ -75,10 +88,21 @@ describe("alert and recording rules (observability/rules.ts)", function () {
     });
 
     it("the thresholds follow stack configuration", () => {
-        const custom = alertDefinitions(context({ ...DEFAULTS.alerts, errorRatePercent: 1.5, latencyP95Ms: 250, workflowPhaseMinutes: 45 }));
-        assert.strictEqual(custom.find((d) => d.alert === "ClaudeEnhancerHighErrorRate")!.expr, "version:http_requests_error_ratio:rate5m > 0.015");
-        assert.strictEqual(custom.find((d) => d.alert === "ClaudeEnhancerHighLatencyP95")!.expr, "version:http_request_duration_seconds:p95_rate5m > 0.25");
-        assert.strictEqual(custom.find((d) => d.alert === "ClaudeEnhancerWorkflowPhaseStuck")!.expr, "version_phase:claude_enhancer_workflow_phase_duration_seconds:max > 2700");
+        const custom = alertDefinitions(
+            context({ ...DEFAULTS.alerts, errorRatePercent: 1.5, latencyP95Ms: 250, workflowPhaseMinutes: 45 }),
+        );
+        assert.strictEqual(
+            custom.find((d) => d.alert === "ClaudeEnhancerHighErrorRate")!.expr,
+            "version:http_requests_error_ratio:rate5m > 0.015",
+        );
+        assert.strictEqual(
+            custom.find((d) => d.alert === "ClaudeEnhancerHighLatencyP95")!.expr,
+            "version:http_request_duration_seconds:p95_rate5m > 0.25",
+        );
+        assert.strictEqual(
+            custom.find((d) => d.alert === "ClaudeEnhancerWorkflowPhaseStuck")!.expr,
+            "version_phase:claude_enhancer_workflow_phase_duration_seconds:max > 2700",
+        );
     });
 
     describe("promtool check rules", () => {
@@ -89,7 +113,12 @@ describe("alert and recording rules (observability/rules.ts)", function () {
         });
 
         it("accepts the rules generated for other metric names (the metrics contract is configuration)", () => {
-            const metrics = MetricsSchema.parse({ requestsTotal: "api_requests_total", requestDurationSeconds: "api_latency_seconds", versionLabel: "release", statusLabel: "code" });
+            const metrics = MetricsSchema.parse({
+                requestsTotal: "api_requests_total",
+                requestDurationSeconds: "api_latency_seconds",
+                versionLabel: "release",
+                statusLabel: "code",
+            });
             const groups = ruleGroups({ ...context(), metrics });
             const result = checkRules(groups);
             assert.strictEqual(result.status, 0, result.output);
@@ -117,7 +146,14 @@ describe("alert and recording rules (observability/rules.ts)", function () {
         });
 
         it("accepts every PromQL query of the Grafana dashboards", () => {
-            const boards = dashboards({ metrics: METRICS, thresholds: DEFAULTS.alerts, job: SERVICE, service: SERVICE, namespace: SERVICE, container: SERVICE });
+            const boards = dashboards({
+                metrics: METRICS,
+                thresholds: DEFAULTS.alerts,
+                job: SERVICE,
+                service: SERVICE,
+                namespace: SERVICE,
+                container: SERVICE,
+            });
             const exprs = Object.values(boards).flatMap(dashboardExpressions);
             assert.ok(exprs.length >= 16, `${exprs.length} expressions`);
             const result = checkExpressions(exprs);
@@ -153,7 +189,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                         {
                             eval_time: "3m",
                             alertname: "ClaudeEnhancerHighErrorRate",
-                            exp_alerts: [firing("ClaudeEnhancerHighErrorRate", { version: "v2" }, "Version v2 answers 5% of requests with 5xx (threshold 0.5%).")],
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerHighErrorRate",
+                                    { version: "v2" },
+                                    "Version v2 answers 5% of requests with 5xx (threshold 0.5%).",
+                                ),
+                            ],
                         },
                     ],
                 },
@@ -162,7 +204,10 @@ describe("alert and recording rules (observability/rules.ts)", function () {
 
         it("p95 latency: fires for a version whose p95 is above 500 ms after 3 m, not for a fast one", () => {
             const buckets = (version: string, perLe: Record<string, string>) =>
-                Object.entries(perLe).map(([le, values]) => ({ series: `http_request_duration_seconds_bucket{version="${version}",le="${le}"}`, values }));
+                Object.entries(perLe).map(([le, values]) => ({
+                    series: `http_request_duration_seconds_bucket{version="${version}",le="${le}"}`,
+                    values,
+                }));
             assertPasses([
                 {
                     interval: "1m",
@@ -188,7 +233,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                         {
                             eval_time: "4m",
                             alertname: "ClaudeEnhancerHighLatencyP95",
-                            exp_alerts: [firing("ClaudeEnhancerHighLatencyP95", { version: "v2" }, "Version v2 p95 latency is 975ms (threshold 500ms).")],
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerHighLatencyP95",
+                                    { version: "v2" },
+                                    "Version v2 p95 latency is 975ms (threshold 500ms).",
+                                ),
+                            ],
                         },
                     ],
                 },
@@ -219,7 +270,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                         {
                             eval_time: "10m",
                             alertname: "ClaudeEnhancerAgentFailures",
-                            exp_alerts: [firing("ClaudeEnhancerAgentFailures", { version: "v2" }, "Version v2 had 10 agent failures in 5m (threshold 5).")],
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerAgentFailures",
+                                    { version: "v2" },
+                                    "Version v2 had 10 agent failures in 5m (threshold 5).",
+                                ),
+                            ],
                         },
                     ],
                 },
@@ -253,7 +310,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                         {
                             eval_time: "2m",
                             alertname: "ClaudeEnhancerServiceDown",
-                            exp_alerts: [firing("ClaudeEnhancerServiceDown", { job: "claude-enhancer" }, "No scrape target of job claude-enhancer is up.")],
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerServiceDown",
+                                    { job: "claude-enhancer" },
+                                    "No scrape target of job claude-enhancer is up.",
+                                ),
+                            ],
                         },
                     ],
                 },
@@ -275,7 +338,10 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                     interval: "1m",
                     input_series: [
                         // Over 1800 s from 6 m (1860 s): pending until 11 m.
-                        { series: 'claude_enhancer_workflow_phase_duration_seconds{version="v2",phase="review",pod="a"}', values: "1500+60x20" },
+                        {
+                            series: 'claude_enhancer_workflow_phase_duration_seconds{version="v2",phase="review",pod="a"}',
+                            values: "1500+60x20",
+                        },
                         { series: 'claude_enhancer_workflow_phase_duration_seconds{version="v2",phase="plan",pod="a"}', values: "600x20" },
                     ],
                     alert_rule_test: [
@@ -284,7 +350,11 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                             eval_time: "12m",
                             alertname: "ClaudeEnhancerWorkflowPhaseStuck",
                             exp_alerts: [
-                                firing("ClaudeEnhancerWorkflowPhaseStuck", { version: "v2", phase: "review" }, "Phase review of version v2 has run for 37m 0s (threshold 30m)."),
+                                firing(
+                                    "ClaudeEnhancerWorkflowPhaseStuck",
+                                    { version: "v2", phase: "review" },
+                                    "Phase review of version v2 has run for 37m 0s (threshold 30m).",
+                                ),
                             ],
                         },
                     ],
@@ -294,13 +364,23 @@ describe("alert and recording rules (observability/rules.ts)", function () {
 
         it("memory: fires for the service container over 90 % of its limit, not for other pods or containers", () => {
             const pod = (name: string, container: string, used: number) => [
-                { series: `container_memory_working_set_bytes{namespace="claude-enhancer",pod="${name}",container="${container}"}`, values: `${used}x10` },
-                { series: `kube_pod_container_resource_limits{namespace="claude-enhancer",pod="${name}",container="${container}",resource="memory"}`, values: "1000x10" },
+                {
+                    series: `container_memory_working_set_bytes{namespace="claude-enhancer",pod="${name}",container="${container}"}`,
+                    values: `${used}x10`,
+                },
+                {
+                    series: `kube_pod_container_resource_limits{namespace="claude-enhancer",pod="${name}",container="${container}",resource="memory"}`,
+                    values: "1000x10",
+                },
             ];
             assertPasses([
                 {
                     interval: "1m",
-                    input_series: [...pod("claude-enhancer-a", "claude-enhancer", 950), ...pod("claude-enhancer-b", "claude-enhancer", 500), ...pod("claude-enhancer-b", "istio-proxy", 990)],
+                    input_series: [
+                        ...pod("claude-enhancer-a", "claude-enhancer", 950),
+                        ...pod("claude-enhancer-b", "claude-enhancer", 500),
+                        ...pod("claude-enhancer-b", "istio-proxy", 990),
+                    ],
                     alert_rule_test: [
                         { eval_time: "4m", alertname: "ClaudeEnhancerMemoryHigh", exp_alerts: [] },
                         {
@@ -334,7 +414,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                         {
                             eval_time: "6m",
                             alertname: "ClaudeEnhancerAgentSuccessRateLow",
-                            exp_alerts: [firing("ClaudeEnhancerAgentSuccessRateLow", { version: "v2" }, "Version v2 agents succeed on 90% of requests (threshold 95%).")],
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerAgentSuccessRateLow",
+                                    { version: "v2" },
+                                    "Version v2 agents succeed on 90% of requests (threshold 95%).",
+                                ),
+                            ],
                         },
                     ],
                 },
@@ -364,7 +450,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                         {
                             eval_time: "6m",
                             alertname: "ClaudeEnhancerHookTimeoutRateHigh",
-                            exp_alerts: [firing("ClaudeEnhancerHookTimeoutRateHigh", { version: "v2" }, "Version v2 hooks time out on 20% of executions (threshold 10%).")],
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerHookTimeoutRateHigh",
+                                    { version: "v2" },
+                                    "Version v2 hooks time out on 20% of executions (threshold 10%).",
+                                ),
+                            ],
                         },
                     ],
                 },
@@ -377,7 +469,11 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                     interval: "1m",
                     input_series: [{ series: 'http_requests_total{version="v1",status="200"}', values: "0+100x15" }],
                     alert_rule_test: [
-                        { eval_time: "5m", alertname: "ClaudeEnhancerHighErrorRate", exp_alerts: [firing("ClaudeEnhancerHighErrorRate", { version: "v1" }, "any")] },
+                        {
+                            eval_time: "5m",
+                            alertname: "ClaudeEnhancerHighErrorRate",
+                            exp_alerts: [firing("ClaudeEnhancerHighErrorRate", { version: "v1" }, "any")],
+                        },
                     ],
                 },
             ]);

@@ -66,8 +66,15 @@ export interface RuleUnitTest {
  * recorded series lag one evaluation in some runs and not in others).
  */
 export function testRules(groups: PrometheusRuleGroup[], tests: RuleUnitTest[], evaluationInterval = "1m"): ToolResult {
-    const testFile = stringify({ rule_files: ["rules.yaml"], evaluation_interval: evaluationInterval, group_eval_order: groups.map((g) => g.name), tests });
-    return inTempDir({ "rules.yaml": ruleFile(groups), "tests.yaml": testFile }, (dir) => run("promtool", ["test", "rules", "tests.yaml"], dir));
+    const testFile = stringify({
+        rule_files: ["rules.yaml"],
+        evaluation_interval: evaluationInterval,
+        group_eval_order: groups.map((g) => g.name),
+        tests,
+    });
+    return inTempDir({ "rules.yaml": ruleFile(groups), "tests.yaml": testFile }, (dir) =>
+        run("promtool", ["test", "rules", "tests.yaml"], dir),
+    );
 }
 
 /** `promtool check rules` on each PromQL expression as a recording rule: parses and type-checks queries that are not rules (dashboards). */
@@ -83,10 +90,17 @@ export function checkAlertmanagerConfig(config: string): ToolResult {
 /** `amtool config routes test`: the receivers an alert with `labels` is routed to. */
 export function routeReceivers(config: string, labels: Record<string, string>): string[] {
     const result = inTempDir({ "alertmanager.yaml": config }, (dir) =>
-        run("amtool", ["config", "routes", "test", "--config.file=alertmanager.yaml", ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)], dir),
+        run(
+            "amtool",
+            ["config", "routes", "test", "--config.file=alertmanager.yaml", ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
+            dir,
+        ),
     );
     if (result.status !== 0) throw new Error(`amtool config routes test failed (${result.status}): ${result.output}`);
-    return result.stdout.trim().split(",").map((r) => r.trim());
+    return result.stdout
+        .trim()
+        .split(",")
+        .map((r) => r.trim());
 }
 
 /** A Lua literal for a JSON-like value (ASCII strings only: LuaJIT has no \u escapes). */
@@ -143,7 +157,12 @@ export interface LuaFilterResult {
  * Runs a Fluent Bit Lua filter script in luajit (the Lua Fluent Bit embeds), calling `fn(tag,
  * timestamp, record)` on each record as Fluent Bit does, and returns what it returned.
  */
-export function runLuaFilter(script: string, fn: string, records: Record<string, unknown>[], tag = "kube.var.log.containers.app.log"): LuaFilterResult[] {
+export function runLuaFilter(
+    script: string,
+    fn: string,
+    records: Record<string, unknown>[],
+    tag = "kube.var.log.containers.app.log",
+): LuaFilterResult[] {
     const driver = [
         "dofile('filter.lua')",
         LUA_JSON,

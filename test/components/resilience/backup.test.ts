@@ -81,7 +81,9 @@ describe("Backup component", function () {
             assert.deepStrictEqual(role.inputs.assumeRolePolicy.Statement, [
                 { Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" },
             ]);
-            const attached = mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => [a.inputs.role, a.inputs.policyArn]);
+            const attached = mocks
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .map((a) => [a.inputs.role, a.inputs.policyArn]);
             assert.deepStrictEqual(attached, [
                 [role.state.name, "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"],
                 [role.state.name, "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"],
@@ -99,8 +101,14 @@ describe("Backup component", function () {
             const [rule] = mocks.one("aws:backup/plan:Plan").inputs.rules;
             assert.deepStrictEqual(rule.lifecycle, { deleteAfter: 7 });
             assert.deepStrictEqual(rule.copyActions, []);
-            assert.deepStrictEqual(mocks.ofType("aws:backup/vault:Vault").map((v) => v.inputs.name), ["claude-enhancer-staging"]);
-            assert.deepStrictEqual(mocks.ofType("aws:kms/key:Key").map((k) => regionOf(mocks, k)), ["us-east-1"]);
+            assert.deepStrictEqual(
+                mocks.ofType("aws:backup/vault:Vault").map((v) => v.inputs.name),
+                ["claude-enhancer-staging"],
+            );
+            assert.deepStrictEqual(
+                mocks.ofType("aws:kms/key:Key").map((k) => regionOf(mocks, k)),
+                ["us-east-1"],
+            );
         });
     });
 });

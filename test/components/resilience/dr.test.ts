@@ -6,7 +6,11 @@ import { loadStackConfig } from "../../../config/stackFile";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 import { awsProviders, regionOf, registered } from "../backupDrFixtures";
 
-const SOURCE_BUCKET = { backupBucketName: "primary-backups", backupBucketArn: "arn:aws:s3:::primary-backups", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/primary-storage" };
+const SOURCE_BUCKET = {
+    backupBucketName: "primary-backups",
+    backupBucketArn: "arn:aws:s3:::primary-backups",
+    kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/primary-storage",
+};
 const PARAMETERS = [
     { name: "rds.force_ssl", value: "1" },
     { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
@@ -91,10 +95,13 @@ describe("DisasterRecovery component", function () {
             const vpc = mocks.one("aws:ec2/vpc:Vpc");
             assert.strictEqual(vpc.inputs.cidrBlock, "10.250.0.0/16");
             assert.strictEqual(regionOf(mocks, vpc), "us-west-2");
-            assert.deepStrictEqual(mocks.ofType("aws:ec2/subnet:Subnet").map((s) => [s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]), [
-                ["10.250.0.0/18", false],
-                ["10.250.64.0/18", false],
-            ]);
+            assert.deepStrictEqual(
+                mocks.ofType("aws:ec2/subnet:Subnet").map((s) => [s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]),
+                [
+                    ["10.250.0.0/18", false],
+                    ["10.250.64.0/18", false],
+                ],
+            );
             assert.deepStrictEqual(mocks.ofType("aws:ec2/internetGateway:InternetGateway"), []);
             assert.deepStrictEqual(mocks.ofType("aws:ec2/natGateway:NatGateway"), []);
 
@@ -106,13 +113,18 @@ describe("DisasterRecovery component", function () {
             assert.deepStrictEqual(mocks.one("aws:rds/instance:Instance", "dr-replica").inputs.vpcSecurityGroupIds, ["dr-database-id"]); // the mock engine's id of the security group
 
             const peering = mocks.one("aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
-            assert.deepStrictEqual([peering.inputs.vpcId, peering.inputs.peerVpcId, peering.inputs.peerRegion], ["vpc-primary", "dr-vpc-id", "us-west-2"]);
+            assert.deepStrictEqual(
+                [peering.inputs.vpcId, peering.inputs.peerVpcId, peering.inputs.peerRegion],
+                ["vpc-primary", "dr-vpc-id", "us-west-2"],
+            );
             assert.strictEqual(regionOf(mocks, peering), "us-east-1");
             const accepter = mocks.one("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter");
             assert.strictEqual(regionOf(mocks, accepter), "us-west-2");
             assert.strictEqual(accepter.inputs.autoAccept, true);
 
-            const routes = mocks.ofType("aws:ec2/route:Route").map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock, r.inputs.vpcPeeringConnectionId, regionOf(mocks, r)]);
+            const routes = mocks
+                .ofType("aws:ec2/route:Route")
+                .map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock, r.inputs.vpcPeeringConnectionId, regionOf(mocks, r)]);
             assert.deepStrictEqual(routes.sort(), [
                 ["dr-private-id", "10.20.0.0/16", "dr-peering-id", "us-west-2"],
                 ["rtb-a", "10.250.0.0/16", "dr-peering-id", "us-east-1"],
@@ -126,7 +138,9 @@ describe("DisasterRecovery component", function () {
             assert.strictEqual(regionOf(mocks, logGroup), "us-west-2");
             assert.strictEqual(flowLog.inputs.logDestination, logGroup.state.arn);
             const trust = JSON.parse(mocks.one("aws:iam/role:Role", "dr-flow-logs").inputs.assumeRolePolicy);
-            assert.deepStrictEqual(trust.Statement[0].Condition.ArnLike, { "aws:SourceArn": "arn:aws:ec2:us-west-2:123456789012:vpc-flow-log/*" });
+            assert.deepStrictEqual(trust.Statement[0].Condition.ArnLike, {
+                "aws:SourceArn": "arn:aws:ec2:us-west-2:123456789012:vpc-flow-log/*",
+            });
         });
 
         it("alarms in the DR region when replica lag exceeds the RPO target", () => {
@@ -135,22 +149,44 @@ describe("DisasterRecovery component", function () {
             const a = alarm.inputs;
             assert.deepStrictEqual(
                 [a.namespace, a.metricName, a.dimensions, a.statistic, a.threshold, a.comparisonOperator, a.treatMissingData],
-                ["AWS/RDS", "ReplicaLag", { DBInstanceIdentifier: "claude-enhancer-production-dr" }, "Maximum", 60, "GreaterThanThreshold", "breaching"],
+                [
+                    "AWS/RDS",
+                    "ReplicaLag",
+                    { DBInstanceIdentifier: "claude-enhancer-production-dr" },
+                    "Maximum",
+                    60,
+                    "GreaterThanThreshold",
+                    "breaching",
+                ],
             );
         });
 
         it("replicates the backup bucket into a versioned, SSE-KMS (DR key), non-public, TLS-only DR bucket", () => {
             const bucket = mocks.one("aws:s3/bucket:Bucket", "dr-bucket");
             assert.strictEqual(regionOf(mocks, bucket), "us-west-2");
-            assert.deepStrictEqual(mocks.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration, { status: "Enabled" });
-            assert.deepStrictEqual(mocks.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules, [
-                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn }, bucketKeyEnabled: true },
-            ]);
+            assert.deepStrictEqual(mocks.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration, {
+                status: "Enabled",
+            });
+            assert.deepStrictEqual(
+                mocks.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules,
+                [
+                    {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            );
             const block = mocks.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
-            assert.deepStrictEqual([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+            assert.deepStrictEqual(
+                [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
+                [true, true, true, true],
+            );
             assert.strictEqual(bucket.inputs.bucket, "claude-enhancer-production-backups-dr-123456789012");
             const [tlsOnly] = JSON.parse(mocks.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement;
-            assert.deepStrictEqual([tlsOnly.Effect, tlsOnly.Resource, tlsOnly.Condition], ["Deny", [bucket.state.arn, `${bucket.state.arn}/*`], { Bool: { "aws:SecureTransport": "false" } }]);
+            assert.deepStrictEqual(
+                [tlsOnly.Effect, tlsOnly.Resource, tlsOnly.Condition],
+                ["Deny", [bucket.state.arn, `${bucket.state.arn}/*`], { Bool: { "aws:SecureTransport": "false" } }],
+            );
             const [lifecycle] = mocks.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
             assert.deepStrictEqual(lifecycle.transitions, [
                 { days: 30, storageClass: "STANDARD_IA" },
@@ -176,26 +212,46 @@ describe("DisasterRecovery component", function () {
 
         it("lets the replication role touch only the two buckets and the two keys", () => {
             const role = mocks.one("aws:iam/role:Role", "dr-replication");
-            assert.deepStrictEqual(role.inputs.assumeRolePolicy.Statement, [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+            assert.deepStrictEqual(role.inputs.assumeRolePolicy.Statement, [
+                { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ]);
             const policy = mocks.one("aws:iam/rolePolicy:RolePolicy", "dr-replication");
             assert.strictEqual(policy.inputs.role, "dr-replication-id"); // the mock engine's id of the role
             const drBucketArn = mocks.one("aws:s3/bucket:Bucket", "dr-bucket").state.arn;
             const resources = policy.inputs.policy.Statement.flatMap((s: { Resource: string[] }) => s.Resource);
-            assert.deepStrictEqual(new Set(resources), new Set([SOURCE_BUCKET.backupBucketArn, `${SOURCE_BUCKET.backupBucketArn}/*`, `${drBucketArn}/*`, SOURCE_BUCKET.kmsKeyArn, key.state.arn]));
-            const kms = policy.inputs.policy.Statement.filter((s: { Sid: string }) => s.Sid === "DecryptSource" || s.Sid === "EncryptReplicas");
             assert.deepStrictEqual(
-                kms.map((s: { Action: string[]; Condition: { StringLike: Record<string, unknown> } }) => [s.Action, s.Condition.StringLike["kms:ViaService"]]),
+                new Set(resources),
+                new Set([
+                    SOURCE_BUCKET.backupBucketArn,
+                    `${SOURCE_BUCKET.backupBucketArn}/*`,
+                    `${drBucketArn}/*`,
+                    SOURCE_BUCKET.kmsKeyArn,
+                    key.state.arn,
+                ]),
+            );
+            const kms = policy.inputs.policy.Statement.filter(
+                (s: { Sid: string }) => s.Sid === "DecryptSource" || s.Sid === "EncryptReplicas",
+            );
+            assert.deepStrictEqual(
+                kms.map((s: { Action: string[]; Condition: { StringLike: Record<string, unknown> } }) => [
+                    s.Action,
+                    s.Condition.StringLike["kms:ViaService"],
+                ]),
                 [
                     [["kms:Decrypt"], "s3.us-east-1.amazonaws.com"],
                     [["kms:Encrypt", "kms:GenerateDataKey"], "s3.us-west-2.amazonaws.com"],
                 ],
             );
-            for (const s of policy.inputs.policy.Statement) assert.ok(!JSON.stringify(s.Action).includes("*"), `wildcard action in ${s.Sid}`);
+            for (const s of policy.inputs.policy.Statement)
+                assert.ok(!JSON.stringify(s.Action).includes("*"), `wildcard action in ${s.Sid}`);
         });
 
         it("creates no AWS resource without an explicit provider", () => {
             const implicit = mocks.resources.filter((r) => r.type.startsWith("aws:") && !r.provider);
-            assert.deepStrictEqual(implicit.map((r) => r.name), []);
+            assert.deepStrictEqual(
+                implicit.map((r) => r.name),
+                [],
+            );
         });
     });
 
@@ -210,7 +266,11 @@ describe("DisasterRecovery component", function () {
             assert.strictEqual(replica.skipFinalSnapshot, false);
             assert.strictEqual(replica.finalSnapshotIdentifier, "claude-enhancer-production-dr-final");
             assert.strictEqual(replica.kmsKeyId, mocks.one("aws:kms/key:Key", "dr-key").state.arn);
-            assert.deepStrictEqual(mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm"), [], "a promoted instance reports no replica lag");
+            assert.deepStrictEqual(
+                mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm"),
+                [],
+                "a promoted instance reports no replica lag",
+            );
         });
     });
 

@@ -32,7 +32,10 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
     const mocks = await installMocks("production");
     const retained = new Set<string>();
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: { getRetainondelete(): boolean | undefined }, cb: (err: unknown, resp?: { getUrn(): string }) => void): Promise<void>;
+        registerResource(
+            req: { getRetainondelete(): boolean | undefined },
+            cb: (err: unknown, resp?: { getUrn(): string }) => void,
+        ): Promise<void>;
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
@@ -124,7 +127,9 @@ describe("Rollout component", function () {
             assert.strictEqual(container.image, "claude-enhancer:5.1.0");
             assert.deepStrictEqual(container.command, ["alembic", "upgrade", "head"]);
             assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"] });
-            assert.ok(container.env.some((e: any) => e.name === "DATABASE_PASSWORD" && e.valueFrom?.secretKeyRef?.key === "DATABASE_PASSWORD"));
+            assert.ok(
+                container.env.some((e: any) => e.name === "DATABASE_PASSWORD" && e.valueFrom?.secretKeyRef?.key === "DATABASE_PASSWORD"),
+            );
             // After the snapshot (explicitly) and the credentials it reads (through its inputs).
             assert.ok(job.dependsOn.includes(run.mocks.one(SNAPSHOT).urn));
             assert.ok(job.dependsOn.includes(run.mocks.one("kubernetes:core/v1:Secret").urn));
@@ -174,13 +179,23 @@ describe("Rollout component", function () {
             // The kubeconfig makes each object holding it a secret as a whole.
             assert.deepStrictEqual(gate.inputs.prometheus, {
                 [SECRET_SIG_KEY]: SECRET_SIG,
-                value: { service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" }, kubeconfig: KUBECONFIG },
+                value: {
+                    service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" },
+                    kubeconfig: KUBECONFIG,
+                },
             });
             assert.deepStrictEqual(gate.inputs.trafficCut, {
                 [SECRET_SIG_KEY]: SECRET_SIG,
                 value: {
                     kubeconfig: KUBECONFIG,
-                    target: { router: "istio", namespace: "claude-enhancer", virtualService: "claude-enhancer", route: "weighted", stableSubset: "stable", canarySubset: "canary" },
+                    target: {
+                        router: "istio",
+                        namespace: "claude-enhancer",
+                        virtualService: "claude-enhancer",
+                        route: "weighted",
+                        stableSubset: "stable",
+                        canarySubset: "canary",
+                    },
                 },
             });
         });
@@ -198,7 +213,13 @@ describe("Rollout component", function () {
 
         it("reports its verdict", async () => {
             const verdict = await new Promise((resolve) => run.rollout.gateVerdict!.apply(resolve));
-            assert.deepStrictEqual(verdict, { stage: "canary", verdict: "pass", evaluatedAt: "2025-01-01T00:00:00.000Z", evaluations: 1, checks: {} });
+            assert.deepStrictEqual(verdict, {
+                stage: "canary",
+                verdict: "pass",
+                evaluatedAt: "2025-01-01T00:00:00.000Z",
+                evaluations: 1,
+                checks: {},
+            });
         });
 
         it("gates every traffic-raising stage with its own bake", async () => {
@@ -247,8 +268,14 @@ describe("Rollout component", function () {
             {
                 name: "weighted",
                 route: [
-                    { destination: { host: "claude-enhancer.claude-enhancer.svc.cluster.local", subset: "stable", port: { number: 80 } }, weight: 100 },
-                    { destination: { host: "claude-enhancer.claude-enhancer.svc.cluster.local", subset: "canary", port: { number: 80 } }, weight: 0 },
+                    {
+                        destination: { host: "claude-enhancer.claude-enhancer.svc.cluster.local", subset: "stable", port: { number: 80 } },
+                        weight: 100,
+                    },
+                    {
+                        destination: { host: "claude-enhancer.claude-enhancer.svc.cluster.local", subset: "canary", port: { number: 80 } },
+                        weight: 0,
+                    },
                 ],
             },
         ]);

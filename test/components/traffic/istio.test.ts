@@ -8,12 +8,21 @@ const SELECTOR = { "app.kubernetes.io/name": "claude-enhancer" };
 
 async function meshFor(stack: "staging" | "production") {
     const config = stackConfig(stack);
-    return underMocks(stack, (provider) =>
-        new Mesh(
-            "mesh",
-            { istio: config.mesh.istio, istioNamespace: "istio-system", appNamespace: "claude-enhancer", monitoringNamespace: "monitoring", serviceSelector: SELECTOR, host: config.app.ingress.host },
-            { providers: [provider] },
-        ),
+    return underMocks(
+        stack,
+        (provider) =>
+            new Mesh(
+                "mesh",
+                {
+                    istio: config.mesh.istio,
+                    istioNamespace: "istio-system",
+                    appNamespace: "claude-enhancer",
+                    monitoringNamespace: "monitoring",
+                    serviceSelector: SELECTOR,
+                    host: config.app.ingress.host,
+                },
+                { providers: [provider] },
+            ),
     );
 }
 
@@ -43,7 +52,13 @@ describe("Mesh component (Istio)", function () {
     it("sizes istiod and the gateway from stack configuration (production: 2 istiod, 3 gateways)", async () => {
         const { mocks } = await meshFor("production");
         const istiod = release(mocks, "istiod").inputs.values;
-        assert.deepStrictEqual(istiod.pilot, { cni: { enabled: true }, autoscaleMin: 2, autoscaleMax: 5, replicaCount: 2, resources: { requests: { cpu: "500m", memory: "2Gi" } } });
+        assert.deepStrictEqual(istiod.pilot, {
+            cni: { enabled: true },
+            autoscaleMin: 2,
+            autoscaleMax: 5,
+            replicaCount: 2,
+            resources: { requests: { cpu: "500m", memory: "2Gi" } },
+        });
         assert.deepStrictEqual(istiod.meshConfig, { enablePrometheusMerge: true });
         assert.deepStrictEqual(istiod.global, { istioNamespace: "istio-system" });
         const gateway = release(mocks, "istio-ingressgateway").inputs.values;
@@ -92,7 +107,11 @@ describe("Mesh component (Istio)", function () {
                     hosts: ["claude-enhancer.example.com"],
                     tls: { mode: "SIMPLE", credentialName: "claude-enhancer-gateway-tls", minProtocolVersion: "TLSV1_2" },
                 },
-                { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["claude-enhancer.example.com"], tls: { httpsRedirect: true } },
+                {
+                    port: { number: 80, name: "http", protocol: "HTTP" },
+                    hosts: ["claude-enhancer.example.com"],
+                    tls: { httpsRedirect: true },
+                },
             ],
         });
         assert.ok(dependsOn(gateway, release(mocks, "istio-ingressgateway")));

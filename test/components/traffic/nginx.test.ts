@@ -9,8 +9,14 @@ describe("IngressNginx component (router nginx)", function () {
     async function nginxFor(withMonitoring: boolean) {
         const config = stackConfig("local");
         return underMocks("local", (provider) => {
-            const monitoring = withMonitoring ? new k8s.helm.v3.Release("kube-prometheus-stack", { chart: "kube-prometheus-stack" }, { provider }) : undefined;
-            return new IngressNginx("ingress-nginx", { ingressNginx: config.mesh.ingressNginx, namespace: "ingress-nginx", monitoringRelease: monitoring }, { providers: [provider] });
+            const monitoring = withMonitoring
+                ? new k8s.helm.v3.Release("kube-prometheus-stack", { chart: "kube-prometheus-stack" }, { provider })
+                : undefined;
+            return new IngressNginx(
+                "ingress-nginx",
+                { ingressNginx: config.mesh.ingressNginx, namespace: "ingress-nginx", monitoringRelease: monitoring },
+                { providers: [provider] },
+            );
         });
     }
 
@@ -22,7 +28,10 @@ describe("IngressNginx component (router nginx)", function () {
         const { mocks, built } = await nginxFor(true);
         const release = mocks.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "ingress-nginx")!;
         const r = release.inputs;
-        assert.deepStrictEqual([r.chart, r.version, r.repositoryOpts.repo, r.namespace], ["ingress-nginx", "4.12.1", "https://kubernetes.github.io/ingress-nginx", "ingress-nginx"]);
+        assert.deepStrictEqual(
+            [r.chart, r.version, r.repositoryOpts.repo, r.namespace],
+            ["ingress-nginx", "4.12.1", "https://kubernetes.github.io/ingress-nginx", "ingress-nginx"],
+        );
         const controller = r.values.controller;
         assert.strictEqual(controller.replicaCount, 1);
         assert.deepStrictEqual(controller.resources, { requests: { cpu: "50m", memory: "90Mi" } });

@@ -21,7 +21,13 @@ function argsFor(router: Router, stage: StageName): TrafficSplitArgs {
         stage: TABLE[stage],
         services: { main: "claude-enhancer", stable: "claude-enhancer-stable", candidate: "claude-enhancer-candidate", port: 80 },
         trackLabel: { key: "claude-enhancer.io/track", stable: "stable", candidate: "candidate" },
-        entry: { host: "claude-enhancer.example.com", tlsSecretName: "claude-enhancer-tls", rateLimitRps: 100, sessionCookieName: "claude-session", sessionCookieMaxAgeSeconds: 3600 },
+        entry: {
+            host: "claude-enhancer.example.com",
+            tlsSecretName: "claude-enhancer-tls",
+            rateLimitRps: 100,
+            sessionCookieName: "claude-session",
+            sessionCookieMaxAgeSeconds: 3600,
+        },
         istioGateways: router === "istio" ? ["istio-system/claude-enhancer"] : undefined,
     };
 }
@@ -43,7 +49,8 @@ async function splitFor(router: Router, stage: StageName): Promise<Split> {
 
 const virtualServiceOf = (m: RecordingMocks) => m.ofType("kubernetes:networking.istio.io/v1:VirtualService")[0];
 const destinationRuleOf = (m: RecordingMocks) => m.ofType("kubernetes:networking.istio.io/v1:DestinationRule")[0];
-const ingress = (m: RecordingMocks, name: string) => m.ofType("kubernetes:networking.k8s.io/v1:Ingress").find((r) => r.inputs.metadata.name === name)!;
+const ingress = (m: RecordingMocks, name: string) =>
+    m.ofType("kubernetes:networking.k8s.io/v1:Ingress").find((r) => r.inputs.metadata.name === name)!;
 const EXPECTED_WEIGHTS: Record<StageName, [number, number]> = {
     stable: [100, 0],
     canary: [95, 5],
@@ -71,7 +78,11 @@ describe("TrafficSplit component", function () {
                         { destination: destination("canary"), weight: canaryWeight },
                     ],
                 };
-                const header = { name: "canary-header", match: [{ headers: { "x-canary-user": { exact: "true" } } }], route: [{ destination: destination("canary") }] };
+                const header = {
+                    name: "canary-header",
+                    match: [{ headers: { "x-canary-user": { exact: "true" } } }],
+                    route: [{ destination: destination("canary") }],
+                };
                 assert.deepStrictEqual(vs.inputs.spec.http, TABLE[stage].headerRoute ? [header, weighted] : [weighted]);
                 assert.strictEqual(stableWeight + canaryWeight, 100);
                 assert.deepStrictEqual(split.weights, { stable: stableWeight, candidate: canaryWeight });
@@ -85,7 +96,11 @@ describe("TrafficSplit component", function () {
             assert.deepStrictEqual(vs.inputs.metadata, {
                 name: "claude-enhancer",
                 namespace: NAMESPACE,
-                labels: { "app.kubernetes.io/name": "claude-enhancer", "app.kubernetes.io/part-of": "claude-enhancer", "app.kubernetes.io/managed-by": "pulumi" },
+                labels: {
+                    "app.kubernetes.io/name": "claude-enhancer",
+                    "app.kubernetes.io/part-of": "claude-enhancer",
+                    "app.kubernetes.io/managed-by": "pulumi",
+                },
             });
             assert.deepStrictEqual(vs.inputs.spec.hosts, [HOST, "claude-enhancer.example.com"]);
             assert.deepStrictEqual(vs.inputs.spec.gateways, ["mesh", "istio-system/claude-enhancer"]);
@@ -130,7 +145,10 @@ describe("TrafficSplit component", function () {
         it("rejects a weight that is not a percentage instead of emitting a split that does not sum to 100", async () => {
             await installMocks("staging");
             const args = argsFor("istio", "canary");
-            assert.throws(() => new TrafficSplit("bad", { ...args, stage: { ...args.stage, weight: 120 } }), /stage weight 120 is not an integer percentage between 0 and 100/);
+            assert.throws(
+                () => new TrafficSplit("bad", { ...args, stage: { ...args.stage, weight: 120 } }),
+                /stage weight 120 is not an integer percentage between 0 and 100/,
+            );
         });
     });
 

@@ -12,7 +12,11 @@ const metrics = MetricsSchema.parse({});
 const versions = { candidate: "5.1.0", stable: "5.0.0" };
 
 /** A gate run on a fake clock: `answer(promql, elapsedSeconds)` plays Prometheus. */
-async function fakeRun(def: ReturnType<typeof gateForStage>, answer: (promql: string, elapsed: number) => Sample | Promise<Sample>, cutTraffic?: GateRunDeps["cutTraffic"]) {
+async function fakeRun(
+    def: ReturnType<typeof gateForStage>,
+    answer: (promql: string, elapsed: number) => Sample | Promise<Sample>,
+    cutTraffic?: GateRunDeps["cutTraffic"],
+) {
     let now = 1_000_000;
     const ticks: number[] = [];
     const log: string[] = [];
@@ -42,7 +46,8 @@ function healthy(promql: string): Sample {
 }
 
 describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prometheus.ts)", function () {
-    const def = (overrides: Record<string, unknown> = {}, bake = 60) => gateForStage(GatesSchema.parse({ intervalSeconds: 15, graceSeconds: 30, ...overrides }), metrics, "canary", bake);
+    const def = (overrides: Record<string, unknown> = {}, bake = 60) =>
+        gateForStage(GatesSchema.parse({ intervalSeconds: 15, graceSeconds: 30, ...overrides }), metrics, "canary", bake);
 
     it("evaluates every interval through the bake, once exactly at its end, and passes", async function () {
         const { result, ticks } = await fakeRun(def({}, 50), healthy);
@@ -52,22 +57,37 @@ describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prom
     });
 
     it("keeps waiting for data after the bake until the grace runs out, then fails", async function () {
-        const { result, ticks } = await fakeRun(def({}, 30), (q) => (q.includes('result="success"') ? { value: null, reason: "NaN (nothing to divide by in the window)" } : healthy(q)));
+        const { result, ticks } = await fakeRun(def({}, 30), (q) =>
+            q.includes('result="success"') ? { value: null, reason: "NaN (nothing to divide by in the window)" } : healthy(q),
+        );
         assert.deepStrictEqual(ticks, [0, 15, 30, 45, 60]);
         assert.strictEqual(result.verdict, "fail");
-        assert.match(result.message, /workflow-success has no data \(NaN \(nothing to divide by in the window\)\) still 30 s after the bake/);
+        assert.match(
+            result.message,
+            /workflow-success has no data \(NaN \(nothing to divide by in the window\)\) still 30 s after the bake/,
+        );
     });
 
     it("a breach cuts traffic (fastAbort) before failing; a failed cut is reported, not hidden", async function () {
         const spike = (q: string, t: number) => (t >= 20 && q.includes('status=~"5.."') ? { value: 3.2 } : healthy(q));
-        const cut = await fakeRun(def(), spike, async () => "Ingress claude-enhancer/claude-enhancer-canary: canary-weight 0, header route removed");
+        const cut = await fakeRun(
+            def(),
+            spike,
+            async () => "Ingress claude-enhancer/claude-enhancer-canary: canary-weight 0, header route removed",
+        );
         assert.deepStrictEqual(cut.ticks, [0, 15, 30, 30], "three evaluations, then the cut's own log line");
         assert.match(cut.log[3], /^health-gate "canary": traffic cut to 100 % stable: Ingress /);
-        assert.match(cut.result.message, /^gate "canary" failed: error-rate 3\.20% > 0\.5% \(rollback trigger\) .*\ntraffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/);
+        assert.match(
+            cut.result.message,
+            /^gate "canary" failed: error-rate 3\.20% > 0\.5% \(rollback trigger\) .*\ntraffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/,
+        );
         const broken = await fakeRun(def(), spike, async () => {
             throw new Error("patching Ingress: HTTP 403: forbidden");
         });
-        assert.match(broken.result.trafficCut ?? "", /^traffic cut FAILED \(the rollback update still moves traffic\): patching Ingress: HTTP 403: forbidden$/);
+        assert.match(
+            broken.result.trafficCut ?? "",
+            /^traffic cut FAILED \(the rollback update still moves traffic\): patching Ingress: HTTP 403: forbidden$/,
+        );
         let called = false;
         const off = await fakeRun(def({ fastAbort: false }), spike, async () => ((called = true), "cut"));
         assert.strictEqual(off.result.verdict, "fail");
@@ -83,16 +103,29 @@ describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prom
     });
 
     describe("reading Prometheus answers", function () {
-        const vector = (...values: string[]) => JSON.stringify({ status: "success", data: { resultType: "vector", result: values.map((value) => ({ metric: {}, value: [1, value] })) } });
+        const vector = (...values: string[]) =>
+            JSON.stringify({
+                status: "success",
+                data: { resultType: "vector", result: values.map((value) => ({ metric: {}, value: [1, value] })) },
+            });
 
         it("one number, or no data with the reason: empty vector, NaN, several series, a failed query", function () {
             assert.deepStrictEqual(sampleFromResponse(vector("0.25")), { value: 0.25 });
             assert.deepStrictEqual(sampleFromResponse(vector("+Inf")), { value: Infinity });
-            assert.deepStrictEqual(sampleFromResponse(JSON.stringify({ status: "success", data: { resultType: "scalar", result: [1, "7"] } })), { value: 7 });
+            assert.deepStrictEqual(
+                sampleFromResponse(JSON.stringify({ status: "success", data: { resultType: "scalar", result: [1, "7"] } })),
+                { value: 7 },
+            );
             assert.deepStrictEqual(sampleFromResponse(vector()), { value: null, reason: "empty result (no series in the window)" });
             assert.deepStrictEqual(sampleFromResponse(vector("NaN")), { value: null, reason: "NaN (nothing to divide by in the window)" });
-            assert.deepStrictEqual(sampleFromResponse(vector("1", "2")), { value: null, reason: "2 series; a gate query must aggregate to one" });
-            assert.deepStrictEqual(sampleFromResponse(JSON.stringify({ status: "error", error: "parse error" })), { value: null, reason: "query failed: parse error" });
+            assert.deepStrictEqual(sampleFromResponse(vector("1", "2")), {
+                value: null,
+                reason: "2 series; a gate query must aggregate to one",
+            });
+            assert.deepStrictEqual(sampleFromResponse(JSON.stringify({ status: "error", error: "parse error" })), {
+                value: null,
+                reason: "query failed: parse error",
+            });
             assert.throws(() => sampleFromResponse("<html>bad gateway</html>"), /^Error: not a Prometheus API answer: <html>/);
         });
     });
@@ -129,7 +162,10 @@ describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prom
             handler = (_req, res) => res.writeHead(502).end("bad gateway");
             const sample = await prometheusClient({ url }, 1000).query("up", 1, 1500);
             assert.strictEqual(sample.value, null);
-            assert.match(sample.reason!, new RegExp(`^Prometheus at ${url.replace(/\./g, "\\.")} unavailable after [2-4] attempts: HTTP 502: bad gateway$`));
+            assert.match(
+                sample.reason!,
+                new RegExp(`^Prometheus at ${url.replace(/\./g, "\\.")} unavailable after [2-4] attempts: HTTP 502: bad gateway$`),
+            );
             assert.strictEqual(sample.value === null && sample.unavailable, true);
         });
 
@@ -142,9 +178,13 @@ describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prom
         });
 
         it("a 400 (a bad query) is not retried and is not 'unavailable'", async function () {
-            handler = (_req, res) => res.writeHead(400).end(JSON.stringify({ status: "error", error: "1:5: parse error: unexpected end of input" }));
+            handler = (_req, res) =>
+                res.writeHead(400).end(JSON.stringify({ status: "error", error: "1:5: parse error: unexpected end of input" }));
             const sample = await prometheusClient({ url }, 1000).query("sum(", 1, 3000);
-            assert.deepStrictEqual(sample, { value: null, reason: `Prometheus at ${url} answered HTTP 400: 1:5: parse error: unexpected end of input` });
+            assert.deepStrictEqual(sample, {
+                value: null,
+                reason: `Prometheus at ${url} answered HTTP 400: 1:5: parse error: unexpected end of input`,
+            });
             assert.strictEqual(requests, 1);
         });
     });

@@ -11,13 +11,17 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
     describe("renderQuery", function () {
         it("fills {{version}} and {{pods}} as PromQL string literals and {{window}} as a range", function () {
             assert.strictEqual(
-                renderQuery('sum(rate(x{version="{{version}}",pod=~"{{ pods }}"}[{{window}}]))', { version: '5.1"x\\', window: "5m", pods: "ce-candidate-.+" }),
+                renderQuery('sum(rate(x{version="{{version}}",pod=~"{{ pods }}"}[{{window}}]))', {
+                    version: '5.1"x\\',
+                    window: "5m",
+                    pods: "ce-candidate-.+",
+                }),
                 'sum(rate(x{version="5.1\\"x\\\\",pod=~"ce-candidate-.+"}[5m]))',
             );
         });
 
         it("refuses an unknown placeholder instead of sending it to Prometheus", function () {
-            assert.throws(() => renderQuery("x{env=\"{{environment}}\"}", { version: "5.1", window: "5m", pods: ".+" }), {
+            assert.throws(() => renderQuery('x{env="{{environment}}"}', { version: "5.1", window: "5m", pods: ".+" }), {
                 message: "unknown placeholder {{environment}} in query template; expected one of {{version}}, {{window}}, {{pods}}",
             });
         });
@@ -31,13 +35,27 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
                 t["error-rate"],
                 '100 * (sum(increase(http_requests_total{version="{{version}}",status=~"5.."}[{{window}}])) or 0 * sum(increase(http_requests_total{version="{{version}}"}[{{window}}]))) / sum(increase(http_requests_total{version="{{version}}"}[{{window}}]))',
             );
-            assert.strictEqual(t["latency-p95"], '1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="{{version}}"}[{{window}}])))');
-            assert.strictEqual(t["agent-availability"], '100 * avg(avg_over_time(claude_enhancer_agents_active_total{version="{{version}}"}[{{window}}])) / 61');
-            assert.match(t.memory, /container_memory_working_set_bytes\{namespace="claude-enhancer",container="claude-enhancer",pod=~"\{\{pods\}\}"\}/);
+            assert.strictEqual(
+                t["latency-p95"],
+                '1000 * histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{version="{{version}}"}[{{window}}])))',
+            );
+            assert.strictEqual(
+                t["agent-availability"],
+                '100 * avg(avg_over_time(claude_enhancer_agents_active_total{version="{{version}}"}[{{window}}])) / 61',
+            );
+            assert.match(
+                t.memory,
+                /container_memory_working_set_bytes\{namespace="claude-enhancer",container="claude-enhancer",pod=~"\{\{pods\}\}"\}/,
+            );
         });
 
         it("follows the stack's metric and label names, so another service is gated by configuration alone", function () {
-            const other = MetricsSchema.parse({ requestsTotal: "api_requests_total", versionLabel: "app_version", statusLabel: "code", expectedAgents: 10 });
+            const other = MetricsSchema.parse({
+                requestsTotal: "api_requests_total",
+                versionLabel: "app_version",
+                statusLabel: "code",
+                expectedAgents: 10,
+            });
             const t = checkTemplates(other, gates.saturation);
             assert.strictEqual(t.traffic, 'sum(increase(api_requests_total{app_version="{{version}}"}[{{window}}]))');
             assert.match(t["error-rate"], /api_requests_total\{app_version="\{\{version\}\}",code=~"5\.\."\}/);
@@ -49,22 +67,50 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
         it("gives the seed triggers and criteria, stage 1's p95 < 200 ms, the comparison and the per-check no-data policies", function () {
             const canary = gateForStage(gates, metrics, "canary", 1800);
             assert.deepStrictEqual(
-                { bake: canary.bakeSeconds, interval: canary.intervalSeconds, window: canary.window, min: canary.minRequests, fastAbort: canary.fastAbort, traffic: canary.trafficNoData },
+                {
+                    bake: canary.bakeSeconds,
+                    interval: canary.intervalSeconds,
+                    window: canary.window,
+                    min: canary.minRequests,
+                    fastAbort: canary.fastAbort,
+                    traffic: canary.trafficNoData,
+                },
                 { bake: 1800, interval: 10, window: "5m", min: 100, fastAbort: true, traffic: "wait" },
             );
             const byId = Object.fromEntries(canary.checks.map((c) => [c.id, c]));
-            assert.deepStrictEqual(Object.keys(byId), ["error-rate", "latency-p95", "agent-failures", "workflow-errors", "agent-availability", "workflow-success", "memory", "cpu"]);
+            assert.deepStrictEqual(Object.keys(byId), [
+                "error-rate",
+                "latency-p95",
+                "agent-failures",
+                "workflow-errors",
+                "agent-availability",
+                "workflow-success",
+                "memory",
+                "cpu",
+            ]);
             assert.deepStrictEqual(
                 [byId["error-rate"].triggerAbove, byId["error-rate"].criterionBelow, byId["error-rate"].comparison],
                 [0.5, 0.1, { kind: "margin", margin: 0.5 }],
             );
-            assert.deepStrictEqual([byId["latency-p95"].triggerAbove, byId["latency-p95"].criterionBelow, byId["latency-p95"].comparison], [1000, 200, { kind: "ratio", factor: 1.5 }]);
             assert.deepStrictEqual(
-                [byId["agent-failures"].triggerAbove, byId["workflow-errors"].triggerAbove, byId.memory.triggerAbove, byId.cpu.triggerAbove],
+                [byId["latency-p95"].triggerAbove, byId["latency-p95"].criterionBelow, byId["latency-p95"].comparison],
+                [1000, 200, { kind: "ratio", factor: 1.5 }],
+            );
+            assert.deepStrictEqual(
+                [
+                    byId["agent-failures"].triggerAbove,
+                    byId["workflow-errors"].triggerAbove,
+                    byId.memory.triggerAbove,
+                    byId.cpu.triggerAbove,
+                ],
                 [5, 10, 90, 85],
             );
             assert.deepStrictEqual([byId["agent-availability"].criterionAbove, byId["workflow-success"].criterionAbove], [99, 98]);
-            assert.strictEqual(gateForStage(gates, metrics, "canary-expand", 2700).checks[1].criterionBelow, 500, "later stages: p95 < 500 ms");
+            assert.strictEqual(
+                gateForStage(gates, metrics, "canary-expand", 2700).checks[1].criterionBelow,
+                500,
+                "later stages: p95 < 500 ms",
+            );
         });
 
         it("applies stage overrides, policies, and leaves out disabled parts", function () {
@@ -79,20 +125,32 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
             assert.strictEqual(def.checks[0].triggerAbove, 0.3);
             assert.strictEqual(def.checks[0].noData, "fail");
             assert.ok(def.checks.every((c) => c.comparison === undefined));
-            assert.strictEqual(gateForStage(custom, metrics, "canary", 900).checks[0].triggerAbove, 0.5, "the override is for full-switch only");
+            assert.strictEqual(
+                gateForStage(custom, metrics, "canary", 900).checks[0].triggerAbove,
+                0.5,
+                "the override is for full-switch only",
+            );
             assert.deepStrictEqual(withOverrides({ a: 1, b: 2 }, { a: undefined, b: 3 }), { a: 1, b: 3 });
         });
 
         it("a definition from gateForStage has no issues; a broken one lists each", function () {
             assert.deepStrictEqual(gateDefinitionIssues(gateForStage(gates, metrics, "canary", 60)), []);
-            const broken = { ...gateForStage(gates, metrics, "canary", 60), bakeSeconds: -1, trafficNoData: "maybe", checks: [{ id: "error-rate", query: "", noData: "wait" }] };
+            const broken = {
+                ...gateForStage(gates, metrics, "canary", 60),
+                bakeSeconds: -1,
+                trafficNoData: "maybe",
+                checks: [{ id: "error-rate", query: "", noData: "wait" }],
+            };
             assert.deepStrictEqual(gateDefinitionIssues(broken), [
                 { property: "gate.bakeSeconds", reason: "a number >= 0; got -1" },
                 { property: "gate.trafficNoData", reason: "one of fail, wait, pass" },
                 { property: "gate.checks[0].query", reason: "a PromQL template" },
                 { property: "gate.checks[0]", reason: 'a trigger, criterion or comparison (check "error-rate" has no limit)' },
             ]);
-            assert.deepStrictEqual(gateDefinitionIssues({ ...broken, checks: [] }).pop(), { property: "gate.checks", reason: "a non-empty list of checks" });
+            assert.deepStrictEqual(gateDefinitionIssues({ ...broken, checks: [] }).pop(), {
+                property: "gate.checks",
+                reason: "a non-empty list of checks",
+            });
         });
     });
 });

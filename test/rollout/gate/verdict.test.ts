@@ -31,7 +31,14 @@ function samples(changes: Record<string, [Sample, Sample]> = {}): GateSamples {
         const [canary, stable] = changes[id] ?? [v(healthy[id][0]), v(healthy[id][1])];
         return { canary, stable };
     };
-    return { traffic: pick("traffic"), checks: Object.fromEntries(Object.keys(healthy).filter((id) => id !== "traffic").map((id) => [id, pick(id)])) };
+    return {
+        traffic: pick("traffic"),
+        checks: Object.fromEntries(
+            Object.keys(healthy)
+                .filter((id) => id !== "traffic")
+                .map((id) => [id, pick(id)]),
+        ),
+    };
 }
 
 function judge(def: GateDefinition, s: GateSamples, phase: GatePhase) {
@@ -52,7 +59,9 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
         const e = judge(gate(), samples({ "error-rate": [v(0.8), v(0.02)] }), "bake");
         assert.strictEqual(e.verdict, "fail");
         assert.strictEqual(e.breached, true);
-        assert.deepStrictEqual(e.failures, ['gate "canary-expand" failed: error-rate 0.80% > 0.5% (rollback trigger) over 5m; canary v5.1.0=0.80%, stable v5.0.0=0.02%']);
+        assert.deepStrictEqual(e.failures, [
+            'gate "canary-expand" failed: error-rate 0.80% > 0.5% (rollback trigger) over 5m; canary v5.1.0=0.80%, stable v5.0.0=0.02%',
+        ]);
     });
 
     it("a missed success criterion fails only when the bake ends", function () {
@@ -60,15 +69,26 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
         assert.strictEqual(judge(gate(), s, "bake").verdict, "pending");
         const end = judge(gate(), s, "end");
         assert.strictEqual(end.breached, false);
-        assert.deepStrictEqual(end.failures, ['gate "canary-expand" failed: latency-p95 600ms >= 500ms (success criterion < 500ms) over 5m; canary v5.1.0=600ms, stable v5.0.0=550ms']);
-        assert.match(judge(gate(), samples({ "agent-availability": [v(98.4), v(100)] }), "end").failures[0], /agent-availability 98\.40% <= 99% \(success criterion > 99%\)/);
+        assert.deepStrictEqual(end.failures, [
+            'gate "canary-expand" failed: latency-p95 600ms >= 500ms (success criterion < 500ms) over 5m; canary v5.1.0=600ms, stable v5.0.0=550ms',
+        ]);
+        assert.match(
+            judge(gate(), samples({ "agent-availability": [v(98.4), v(100)] }), "end").failures[0],
+            /agent-availability 98\.40% <= 99% \(success criterion > 99%\)/,
+        );
     });
 
     describe("canary against stable in the same window", function () {
         it("p95 above stable × factor fails even under the absolute ceiling", function () {
             const e = judge(gate(), samples({ "latency-p95": [v(150), v(90)] }), "end");
-            assert.deepStrictEqual(e.failures, ['gate "canary-expand" failed: latency-p95 150ms > stable × 1.5 = 135ms (canary vs stable) over 5m; canary v5.1.0=150ms, stable v5.0.0=90ms']);
-            assert.strictEqual(judge(gate(), samples({ "latency-p95": [v(135), v(90)] }), "end").verdict, "pass", "exactly stable × 1.5 is allowed");
+            assert.deepStrictEqual(e.failures, [
+                'gate "canary-expand" failed: latency-p95 150ms > stable × 1.5 = 135ms (canary vs stable) over 5m; canary v5.1.0=150ms, stable v5.0.0=90ms',
+            ]);
+            assert.strictEqual(
+                judge(gate(), samples({ "latency-p95": [v(135), v(90)] }), "end").verdict,
+                "pass",
+                "exactly stable × 1.5 is allowed",
+            );
         });
 
         it("error rate above stable + margin fails; within the margin passes", function () {
@@ -83,9 +103,16 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
             const quietStable = samples({ traffic: [v(500), v(20)], "latency-p95": [v(150), v(90)] });
             const skipped = judge(gate(), quietStable, "end");
             assert.strictEqual(skipped.verdict, "pass");
-            assert.strictEqual(skipped.byId["latency-p95"].note, 'no stable baseline for the comparison (stable served 20 requests, fewer than 100); comparison skipped (no-data policy "pass")');
+            assert.strictEqual(
+                skipped.byId["latency-p95"].note,
+                'no stable baseline for the comparison (stable served 20 requests, fewer than 100); comparison skipped (no-data policy "pass")',
+            );
             assert.strictEqual(judge(gate({ comparison: { noBaseline: "wait" } }), quietStable, "end").verdict, "pending");
-            const failed = judge(gate({ comparison: { noBaseline: "fail" } }), samples({ "latency-p95": [v(100), none("empty result (no series in the window)")] }), "bake");
+            const failed = judge(
+                gate({ comparison: { noBaseline: "fail" } }),
+                samples({ "latency-p95": [v(100), none("empty result (no series in the window)")] }),
+                "bake",
+            );
             assert.deepStrictEqual(failed.failures, [
                 'gate "canary-expand" failed: latency-p95 has no stable baseline for the comparison (empty result (no series in the window)) (no-data policy "fail") over 5m; canary v5.1.0=100ms, stable v5.0.0=no data',
             ]);
@@ -126,11 +153,28 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
 
         it("Prometheus unreachable is no data like any other, with its reason", function () {
             const down = none("Prometheus at http://prometheus:9090 unavailable after 4 attempts: connect ECONNREFUSED");
-            const all = samples(Object.fromEntries(["traffic", "error-rate", "latency-p95", "agent-failures", "workflow-errors", "agent-availability", "workflow-success", "memory", "cpu"].map((id) => [id, [down, down]])));
+            const all = samples(
+                Object.fromEntries(
+                    [
+                        "traffic",
+                        "error-rate",
+                        "latency-p95",
+                        "agent-failures",
+                        "workflow-errors",
+                        "agent-availability",
+                        "workflow-success",
+                        "memory",
+                        "cpu",
+                    ].map((id) => [id, [down, down]]),
+                ),
+            );
             assert.strictEqual(judge(gate(), all, "end").verdict, "pending");
             const deadline = judge(gate(), all, "deadline");
             assert.strictEqual(deadline.verdict, "fail");
-            assert.match(deadline.failures[0], /^gate "canary-expand" failed: traffic has no data \(Prometheus at http:\/\/prometheus:9090 unavailable after 4 attempts: connect ECONNREFUSED\) still 120 s after the bake/);
+            assert.match(
+                deadline.failures[0],
+                /^gate "canary-expand" failed: traffic has no data \(Prometheus at http:\/\/prometheus:9090 unavailable after 4 attempts: connect ECONNREFUSED\) still 120 s after the bake/,
+            );
         });
 
         it("too little traffic is no data for the guard, and request-derived checks are reported once through it", function () {
@@ -153,13 +197,24 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
 
     it("formats values for people and renders the report table", function () {
         assert.deepStrictEqual(
-            [formatValue(null, "%"), formatValue(2.3456, "%"), formatValue(7.5, "ms"), formatValue(1234.4, "ms"), formatValue(3, "count"), formatValue(19.75, "requests"), formatValue(Infinity, "ms")],
+            [
+                formatValue(null, "%"),
+                formatValue(2.3456, "%"),
+                formatValue(7.5, "ms"),
+                formatValue(1234.4, "ms"),
+                formatValue(3, "count"),
+                formatValue(19.75, "requests"),
+                formatValue(Infinity, "ms"),
+            ],
             ["no data", "2.35%", "7.5ms", "1234ms", "3", "19.8 requests", "+Infms"],
         );
-        const table = reportTable(evaluateGate(gate(), versions, samples({ "memory": [v(95), v(40)] }), "bake"), versions).split("\n");
+        const table = reportTable(evaluateGate(gate(), versions, samples({ memory: [v(95), v(40)] }), "bake"), versions).split("\n");
         assert.match(table[0], /^check +canary v5\.1\.0 +stable v5\.0\.0 +threshold +verdict$/);
         assert.match(table[1], /^-+ +-+ +-+ +-+ +-+$/);
         assert.strictEqual(table.length, 2 + 1 + 8);
-        assert.match(table.find((l) => l.startsWith("memory"))!, /^memory +95\.00% +40\.00% +abort > 90% +breach$/);
+        assert.match(
+            table.find((l) => l.startsWith("memory"))!,
+            /^memory +95\.00% +40\.00% +abort > 90% +breach$/,
+        );
     });
 });
