@@ -3,10 +3,11 @@ import {
     LUA_FUNCTION,
     MAX_DEPTH,
     REDACTED,
+    VALUE_PATTERNS,
     isSensitiveFieldName,
-    redactRecord,
     redactionLuaScript,
 } from "../../../components/observability/redaction";
+import { CLEAN_LINES, SECRET_LINES } from "./redactionCorpus";
 import { runLuaFilter } from "./tools";
 
 const SCRIPT = redactionLuaScript();
@@ -71,18 +72,17 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
         assert.deepStrictEqual(result.record, clean);
     });
 
-    it("stops descending at the depth bound, as the TypeScript twin does", () => {
-        let nested: Record<string, unknown> = { password: "bottom" };
+    it("stops descending at the depth bound", () => {
+        let nested: Record<string, unknown> = { password: "bottom", log: "password=deep" };
         for (let i = 0; i < MAX_DEPTH + 2; i++) nested = { level: nested };
         const record = { token: "top", nested };
         const [result] = filter([record]);
-        assert.deepStrictEqual(result.record, redactRecord(record));
-        // The top-level token is masked; the password below the bound is not (bounded work per record).
+        // The top-level token is masked; the fields below the bound are not (bounded work per record).
         assert.strictEqual((result.record as Record<string, unknown>).token, REDACTED);
-        assert.match(JSON.stringify(result.record), /"password":"bottom"/);
+        assert.match(JSON.stringify(result.record), /"log":"password=deep","password":"bottom"/);
     });
 
-    it("agrees with the TypeScript predicate and redactRecord on the sample records", () => {
+    it("masks credential-named fields whatever their value, and agrees with the TypeScript predicate", () => {
         const records = [
             SAMPLE,
             {
@@ -96,7 +96,7 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
             },
         ];
         const results = filter(records);
-        results.forEach((r, i) => assert.deepStrictEqual(r.record, redactRecord(records[i])));
+        assert.deepStrictEqual(results[0].record, EXPECTED);
         assert.deepStrictEqual(results[1].record, {
             Passwd: REDACTED,
             PASSPHRASE: REDACTED,
@@ -110,6 +110,48 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
             assert.ok(isSensitiveFieldName(name), name);
         for (const name of ["log", "level", "user", "status", "api", "key", "pod_name", "monkey"])
             assert.ok(!isSensitiveFieldName(name), name);
+    });
+
+    it(`masks the credential in each of ${SECRET_LINES.length} log lines and keeps the rest of the line`, () => {
+        assert.ok(SECRET_LINES.length >= 30);
+        // Every value form is in the corpus.
+        assert.deepStrictEqual([...new Set(SECRET_LINES.map((l) => l.form))].sort(), [...VALUE_PATTERNS].sort());
+        const results = filter(SECRET_LINES.map((l) => ({ log: l.line, stream: "stdout" })));
+        results.forEach((result, i) => {
+            const { line, secrets, expected } = SECRET_LINES[i];
+            const out = result.record as { log: string; stream: string };
+            for (const secret of secrets) assert.ok(!out.log.includes(secret), `${JSON.stringify(line)}: ${secret} survived in ${out.log}`);
+            assert.strictEqual(out.log, expected, line);
+            assert.strictEqual(out.stream, "stdout");
+            assert.strictEqual(result.code, 2, line);
+        });
+    });
+
+    it(`leaves each of ${CLEAN_LINES.length} ordinary log lines unchanged (code 0)`, () => {
+        assert.ok(CLEAN_LINES.length >= 30);
+        const results = filter(CLEAN_LINES.map((log) => ({ log })));
+        results.forEach((result, i) => {
+            assert.deepStrictEqual(result.record, { log: CLEAN_LINES[i] });
+            assert.strictEqual(result.code, 0, CLEAN_LINES[i]);
+        });
+    });
+
+    it("masks values in nested fields and arrays too, next to the field-name rule", () => {
+        const [result] = filter([
+            {
+                log: "request done",
+                request: { query: "user=alice&password=hunter2", urls: ["https://a.example", "redis://:s3cret-tok@cache:6379"] },
+                kubernetes: { labels: { app: "claude-enhancer" } },
+                api_token: "t-1",
+            },
+        ]);
+        assert.strictEqual(result.code, 2);
+        assert.deepStrictEqual(result.record, {
+            log: "request done",
+            request: { query: `user=alice&password=${REDACTED}`, urls: ["https://a.example", `redis://:${REDACTED}@cache:6379`] },
+            kubernetes: { labels: { app: "claude-enhancer" } },
+            api_token: REDACTED,
+        });
     });
 
     it("luajit reports a broken filter (the test harness does not swallow Lua errors)", () => {
