@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { CacheConfig, ElastiCacheConfig } from "../../config/cache";
 import { checkedIdentifier, currentStackPrefix } from "../aws/names";
-import { DataStoreClients, DataStoreNetwork } from "./dataStoreNetwork";
+import { clusterOnlySecurityGroup, DataStoreClients, DataStoreNetwork } from "./dataStoreNetwork";
 import { rotatingKey } from "../aws/kms";
 import { InClusterStore, storeSecretName } from "./inClusterStore";
 import { componentType } from "../../identity";
@@ -141,26 +141,9 @@ export class Cache extends pulumi.ComponentResource {
             { name: prefix, description: `Private subnets of ${prefix}`, subnetIds: args.network.privateSubnetIds },
             parent,
         );
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            {
-                name: `${prefix}-cache`,
-                description: "Redis, reachable from the EKS cluster only",
-                vpcId: args.network.vpcId,
-                tags: { Name: `${prefix}-cache` },
-            },
-            parent,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-from-cluster`,
-            {
-                securityGroupId: securityGroup.id,
-                referencedSecurityGroupId: clusterSecurityGroupId,
-                ipProtocol: "tcp",
-                fromPort: REDIS_PORT,
-                toPort: REDIS_PORT,
-                description: "Redis from the EKS cluster's nodes and pods",
-            },
+        const securityGroup = clusterOnlySecurityGroup(
+            name,
+            { name: `${prefix}-cache`, service: "Redis", port: REDIS_PORT, vpcId: args.network.vpcId, clusterSecurityGroupId },
             parent,
         );
         const parameterGroup = new aws.elasticache.ParameterGroup(

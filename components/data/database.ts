@@ -5,7 +5,7 @@ import type { DatabaseConfig, RdsDatabaseConfig } from "../../config/database";
 import { accountScope } from "../aws/accountScope";
 import { BACKUP_SELECTION_TAG } from "../aws/tags";
 import { checkedIdentifier, currentStackPrefix } from "../aws/names";
-import { DataStoreClients, DataStoreNetwork } from "./dataStoreNetwork";
+import { clusterOnlySecurityGroup, DataStoreClients, DataStoreNetwork } from "./dataStoreNetwork";
 import { rotatingKey } from "../aws/kms";
 import { awsManagedPolicyArn, serviceAssumeRolePolicy } from "../aws/iamDocuments";
 import { InClusterStore, storeSecretName } from "./inClusterStore";
@@ -163,26 +163,9 @@ export class Database extends pulumi.ComponentResource {
             { name: prefix, description: `Private subnets of ${prefix}`, subnetIds: args.network.privateSubnetIds, tags: { Name: prefix } },
             parent,
         );
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-sg`,
-            {
-                name: `${prefix}-database`,
-                description: "PostgreSQL, reachable from the EKS cluster only",
-                vpcId: args.network.vpcId,
-                tags: { Name: `${prefix}-database` },
-            },
-            parent,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-from-cluster`,
-            {
-                securityGroupId: securityGroup.id,
-                referencedSecurityGroupId: clusterSecurityGroupId,
-                ipProtocol: "tcp",
-                fromPort: POSTGRES_PORT,
-                toPort: POSTGRES_PORT,
-                description: "PostgreSQL from the EKS cluster's nodes and pods",
-            },
+        const securityGroup = clusterOnlySecurityGroup(
+            name,
+            { name: `${prefix}-database`, service: "PostgreSQL", port: POSTGRES_PORT, vpcId: args.network.vpcId, clusterSecurityGroupId },
             parent,
         );
         const parameterGroup = new aws.rds.ParameterGroup(
