@@ -42,6 +42,7 @@ import { RouterController } from "./components/traffic/router";
 import { Application } from "./components/app/application";
 import { databaseCredentials } from "./components/app/connections";
 import { Rollout } from "./components/rollout/rollout";
+import { definedOutputs } from "./components/stackOutputs";
 
 export = async () => {
     const config = loadPlatformConfig();
@@ -275,7 +276,7 @@ export = async () => {
         { providers: [...awsProviders, ...k8sProviders], dependsOn: [monitoring] },
     );
 
-    return {
+    return definedOutputs({
         environment,
         vpcId: network?.vpcId,
         clusterName: cluster.clusterName,
@@ -309,5 +310,11 @@ export = async () => {
         candidateVersion: stage.candidatePresent ? config.rollout.candidateVersion : undefined,
         preRolloutSnapshot: rollout.snapshotIdentifier,
         gateVerdict: rollout.gateVerdict,
-    };
+        // The stage the stack last completed and the last deliberate jump (rollout.allowStageJump), for audit.
+        rolloutStageRecord: {
+            stage: rollout.stageRecord.stage,
+            lastOverride: rollout.stageRecord.lastOverride,
+            completedAt: rollout.stageRecord.completedAt,
+        },
+    });
 };

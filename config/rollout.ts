@@ -71,6 +71,12 @@ export const RolloutSchema = z
             .prefault({}),
         /** Take an RDS snapshot when the rollout starts (data rollback point); RDS stacks only. */
         preRolloutSnapshot: z.boolean().default(true),
+        /**
+         * The reason for one deliberate step outside the stage machine (e.g. stable -> full-switch). The
+         * stack's stage record accepts one jump per reason and keeps it in its state and the stack output
+         * `rolloutStageRecord.lastOverride`; remove the key afterwards.
+         */
+        allowStageJump: z.string().trim().min(8, "a reason of at least 8 characters (who and why)").optional(),
     })
     .superRefine((r, ctx) => {
         if (r.stage !== "stable" && r.candidateVersion === undefined) {

@@ -15,6 +15,7 @@ const tools = [
     "test/components/observability/redaction.test.ts",
     "test/providers/healthGate.test.ts",
     "test/providers/healthGate.host.test.ts",
+    "test/providers/stageRecord.host.test.ts",
     "test/providers/healthGate.prometheus.test.ts",
     "test/bin/gate.test.ts",
     "test/languageHost.test.ts",

@@ -6,6 +6,7 @@ import type { GatesConfig } from "../../config/gates";
 import type { MetricsConfig } from "../../config/metrics";
 import type { RolloutConfig } from "../../config/rollout";
 import { HealthGate, HealthGateCheckOutput, HealthGatePrometheus } from "../../providers/healthGate";
+import { StageRecord } from "../../providers/stageRecord";
 import { gateForStage } from "../../rollout/gate/gates";
 import { Stage, stageWeights } from "../../rollout/stages";
 import { Application } from "../app/application";
@@ -34,7 +35,7 @@ export interface RolloutArgs {
     environment: string;
     /** The stage this update converges to, resolved from the stage table. */
     stage: Stage;
-    rollout: Pick<RolloutConfig, "stableVersion" | "candidateVersion" | "migration" | "preRolloutSnapshot">;
+    rollout: Pick<RolloutConfig, "stableVersion" | "candidateVersion" | "migration" | "preRolloutSnapshot" | "allowStageJump">;
     application: Application;
     /** How traffic reaches the service (router, public entry); the stage's weights are added here. */
     traffic: Omit<TrafficSplitArgs, "stage" | "services" | "trackLabel" | "namespace">;
@@ -65,6 +66,8 @@ export class Rollout extends pulumi.ComponentResource {
     readonly gate?: HealthGate;
     /** Undefined in stages without a gate. */
     readonly gateVerdict?: pulumi.Output<GateVerdict>;
+    /** The stage this stack last completed, judged against by every update (docs/rollout.md, "Sequencing"). */
+    readonly stageRecord: StageRecord;
 
     constructor(name: string, args: RolloutArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("rollout", "Rollout"), name, {}, opts);
@@ -137,6 +140,18 @@ export class Rollout extends pulumi.ComponentResource {
                 .all([gate.verdict, gate.evaluatedAt, gate.evaluations, gate.checks])
                 .apply(([verdict, evaluatedAt, evaluations, checks]) => ({ stage: stage.name, verdict, evaluatedAt, evaluations, checks }));
         }
+
+        // Written last: only once the stage's gate passed (or, without a gate, its traffic and tracks are applied).
+        this.stageRecord = new StageRecord(
+            `${name}-stage`,
+            {
+                stage: stage.name,
+                stableVersion: rollout.stableVersion,
+                candidateVersion: rollout.candidateVersion,
+                allowStageJump: rollout.allowStageJump,
+            },
+            { parent: this, dependsOn: this.gate ? [this.gate] : [this.trafficSplit, application] },
+        );
 
         this.registerOutputs({
             stage: this.stage,
