@@ -14,6 +14,8 @@ export const MetricsSchema = z.strictObject({
     agentFailuresTotal: METRIC_NAME.default("claude_enhancer_agent_failures_total"),
     workflowRunsTotal: METRIC_NAME.default("claude_enhancer_workflow_runs_total"),
     workflowPhaseDurationSeconds: METRIC_NAME.default("claude_enhancer_workflow_phase_duration_seconds"),
+    /** Histogram of whole workflow runs, by `version` (seed 003's WorkflowDurationHigh: its mean over 5 m). */
+    workflowDurationSeconds: METRIC_NAME.default("claude_enhancer_workflow_duration_seconds"),
     /** Agent invocations, by `version` and `agentResultLabel` ("success"/"failure"): the agent success rate. */
     agentRequestsTotal: METRIC_NAME.default("claude_enhancer_agent_requests_total"),
     /** Hook runs, by `version` and `hookResultLabel` ("success"/"failure"/"timeout"): the hook timeout rate. */

@@ -68,6 +68,15 @@ export const MonitoringSchema = z.strictObject({
             memoryPercent: z.number().gt(0).max(100).default(90),
             agentSuccessPercent: z.number().gt(0).max(100).default(95),
             hookTimeoutPercent: z.number().gt(0).max(100).default(10),
+            /** Mean duration of whole workflow runs over 5 m (seed 003: 300 s for 10 m). */
+            workflowDurationSeconds: z.number().gt(0).default(300),
+            /**
+             * AnomalousErrorRate (seed 003): a version's 5xx rate above its own mean over `anomalyBaselineWindow`
+             * plus `anomalyStddevFactor` standard deviations, and above `anomalyMinErrorsPerSecond`.
+             */
+            anomalyBaselineWindow: PROM_DURATION.default("1h"),
+            anomalyStddevFactor: z.number().gt(0).max(10).default(2),
+            anomalyMinErrorsPerSecond: z.number().gt(0).default(0.01),
         })
         .prefault({}),
     /** Base of the alerts' runbook_url annotations (one page per alert name). */

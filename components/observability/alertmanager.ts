@@ -1,5 +1,6 @@
 import type { MonitoringConfig } from "../../config/observability";
 import { ALERTING_SECRET_KEYS } from "../../config/secrets";
+import { CAUSED_BY_SERVICE_DOWN, SERVICE_DOWN_ALERT } from "./rules";
 
 /**
  * Alertmanager routing (docs/observability.md, Alerts): critical → PagerDuty and Slack #claude-critical,
@@ -137,12 +138,18 @@ export function alertmanagerConfig(settings: AlertmanagerSettings, secrets: Rece
                 ...routesFor("warning", [RECEIVERS.slackWarning, RECEIVERS.emailWarning]),
             ],
         },
-        // A critical alert silences the warning of the same name on the same service.
         inhibit_rules: [
+            // A critical alert silences the warning of the same name on the same service.
             {
                 source_matchers: ['severity="critical"'],
                 target_matchers: ['severity="warning"'],
                 equal: ["alertname", "cluster", "service"],
+            },
+            // With no pod up, the error and latency alerts say nothing the page for the outage does not.
+            {
+                source_matchers: [`alertname="${SERVICE_DOWN_ALERT}"`],
+                target_matchers: [`alertname=~"${CAUSED_BY_SERVICE_DOWN.join("|")}"`],
+                equal: ["cluster", "service"],
             },
         ],
         receivers: [{ name: NULL_RECEIVER }, ...enabled.map((name) => receiverConfig(name, settings, secrets))],

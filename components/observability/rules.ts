@@ -52,6 +52,14 @@ export interface RuleContext {
 export const RATE_WINDOW = "5m";
 export const LATENCY_QUANTILES = [0.5, 0.95, 0.99] as const;
 
+/** Alerts that ClaudeEnhancerServiceDown causes, so Alertmanager holds them back while it fires (alertmanager.ts). */
+export const CAUSED_BY_SERVICE_DOWN = [
+    "ClaudeEnhancerHighErrorRate",
+    "ClaudeEnhancerHighLatencyP95",
+    "ClaudeEnhancerAnomalousErrorRate",
+] as const;
+export const SERVICE_DOWN_ALERT = "ClaudeEnhancerServiceDown";
+
 /** A counter's base name: Prometheus convention drops `_total` inside recorded names. */
 function base(metric: string): string {
     return metric.replace(/_total$/, "");
@@ -72,6 +80,7 @@ export function recordedNames(metrics: MetricsConfig) {
         agentSuccessRatio: `${level}:${base(metrics.agentRequestsTotal)}_success_ratio:rate${RATE_WINDOW}`,
         hookTimeoutRatio: `${level}:${base(metrics.hookExecutionsTotal)}_timeout_ratio:rate${RATE_WINDOW}`,
         workflowPhaseDuration: `${level}_${metrics.phaseLabel}:${metrics.workflowPhaseDurationSeconds}:max`,
+        workflowDurationMean: `${level}:${metrics.workflowDurationSeconds}:mean${RATE_WINDOW}`,
         memoryLimitRatio: "namespace_pod_container:container_memory_working_set_bytes_limit:ratio",
     };
 }
@@ -103,6 +112,10 @@ export function recordingRules(ctx: RuleContext): RecordingDefinition[] {
         },
         { record: names.workflowPhaseDuration, expr: `max by (${m.versionLabel}, ${m.phaseLabel}) (${m.workflowPhaseDurationSeconds})` },
         {
+            record: names.workflowDurationMean,
+            expr: `${by} (${rate(`${m.workflowDurationSeconds}_sum`)}) / ${by} (${rate(`${m.workflowDurationSeconds}_count`)})`,
+        },
+        {
             record: names.memoryLimitRatio,
             expr: `${perContainer} (container_memory_working_set_bytes{${container}}) / ${perContainer} (kube_pod_container_resource_limits{${container},resource="memory"})`,
         },
@@ -119,6 +132,9 @@ export function alertDefinitions(ctx: RuleContext): AlertDefinition[] {
     const names = recordedNames(ctx.metrics);
     const version = `{{ $labels.${ctx.metrics.versionLabel} }}`;
     const up = `up{job="${ctx.job}"}`;
+    const errors = names.errorRate;
+    // The baseline ends where the current 5 m rate starts, so a spike does not raise its own bar.
+    const baseline = (fn: string) => `${fn}(${errors}[${t.anomalyBaselineWindow}] offset ${RATE_WINDOW})`;
     return [
         {
             alert: "ClaudeEnhancerHighErrorRate",
@@ -161,7 +177,7 @@ export function alertDefinitions(ctx: RuleContext): AlertDefinition[] {
             description: `Pod {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its memory limit (threshold ${t.memoryPercent}%).`,
         },
         {
-            alert: "ClaudeEnhancerServiceDown",
+            alert: SERVICE_DOWN_ALERT,
             // No target up at all, or no target left to scrape (every pod gone).
             expr: `sum(${up}) == 0 or absent(${up})`,
             for: "1m",
@@ -184,6 +200,22 @@ export function alertDefinitions(ctx: RuleContext): AlertDefinition[] {
             severity: "critical",
             summary: "Claude Enhancer hooks time out",
             description: `Version ${version} hooks time out on {{ $value | humanizePercentage }} of executions (threshold ${t.hookTimeoutPercent}%).`,
+        },
+        {
+            alert: "ClaudeEnhancerWorkflowDurationHigh",
+            expr: `${names.workflowDurationMean} > ${literal(t.workflowDurationSeconds)}`,
+            for: "10m",
+            severity: "warning",
+            summary: "Claude Enhancer workflows take too long",
+            description: `Version ${version} workflows take {{ $value | humanizeDuration }} on average (threshold ${t.workflowDurationSeconds}s).`,
+        },
+        {
+            alert: "ClaudeEnhancerAnomalousErrorRate",
+            expr: `${errors} > ${baseline("avg_over_time")} + ${literal(t.anomalyStddevFactor)} * ${baseline("stddev_over_time")} and ${errors} > ${literal(t.anomalyMinErrorsPerSecond)}`,
+            for: "2m",
+            severity: "warning",
+            summary: "Claude Enhancer 5xx rate is far above its recent baseline",
+            description: `Version ${version} answers {{ $value | humanize }} 5xx/s, more than its ${t.anomalyBaselineWindow} mean plus ${t.anomalyStddevFactor} standard deviations.`,
         },
     ];
 }

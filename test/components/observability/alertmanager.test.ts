@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { parse, stringify } from "yaml";
 import { MonitoringSchema } from "../../../config/observability";
 import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../../components/observability/alertmanager";
-import { checkAlertmanagerConfig, routeReceivers } from "./tools";
+import { CAUSED_BY_SERVICE_DOWN, SERVICE_DOWN_ALERT } from "../../../components/observability/rules";
+import { checkAlertmanagerConfig, routeReceivers, withAlertmanager } from "./tools";
 
 const EMAIL = {
     to: "oncall@example.com",
@@ -36,7 +37,7 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
             assert.strictEqual(result.status, 0, result.output);
             assert.match(result.output, /SUCCESS/);
             assert.match(result.output, /5 receivers/);
-            assert.match(result.output, /1 inhibit rules/);
+            assert.match(result.output, /2 inhibit rules/);
         });
 
         it("routes severity=critical to PagerDuty and Slack #claude-critical (amtool config routes test)", () => {
@@ -89,8 +90,81 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
                     target_matchers: ['severity="warning"'],
                     equal: ["alertname", "cluster", "service"],
                 },
+                {
+                    source_matchers: ['alertname="ClaudeEnhancerServiceDown"'],
+                    target_matchers: [
+                        'alertname=~"ClaudeEnhancerHighErrorRate|ClaudeEnhancerHighLatencyP95|ClaudeEnhancerAnomalousErrorRate"',
+                    ],
+                    equal: ["cluster", "service"],
+                },
             ]);
         });
+
+        it("routes ServiceDown and the alerts it inhibits to their severity's receivers (amtool config routes test)", () => {
+            const service = { service: "claude-enhancer", cluster: "staging" };
+            assert.deepStrictEqual(routeReceivers(file, { alertname: SERVICE_DOWN_ALERT, severity: "critical", ...service }), [
+                "pagerduty-critical",
+                "slack-critical",
+            ]);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "ClaudeEnhancerHighErrorRate", severity: "critical", ...service }), [
+                "pagerduty-critical",
+                "slack-critical",
+            ]);
+            for (const alertname of [
+                "ClaudeEnhancerHighLatencyP95",
+                "ClaudeEnhancerAnomalousErrorRate",
+                "ClaudeEnhancerWorkflowDurationHigh",
+            ])
+                assert.deepStrictEqual(routeReceivers(file, { alertname, severity: "warning", ...service }), [
+                    "slack-warning",
+                    "email-warning",
+                ]);
+        });
+    });
+
+    describe("inhibition in a real Alertmanager (alerts sent and read with amtool)", () => {
+        const file = configFile({ email: EMAIL }, ALL_SECRETS);
+        const staging = { service: "claude-enhancer", cluster: "staging" };
+        const severity: Record<string, string> = {
+            ClaudeEnhancerHighErrorRate: "critical",
+            ClaudeEnhancerHighLatencyP95: "warning",
+            ClaudeEnhancerAnomalousErrorRate: "warning",
+        };
+
+        it("ServiceDown silences the error and latency alerts of its service and cluster, and nothing else", () =>
+            withAlertmanager(file, (am) => {
+                am.add({ alertname: SERVICE_DOWN_ALERT, severity: "critical", ...staging });
+                for (const alertname of CAUSED_BY_SERVICE_DOWN) {
+                    am.add({ alertname, severity: severity[alertname], version: "v2", ...staging });
+                    // Same alert in another cluster: a different outage, not covered.
+                    am.add({ alertname, severity: severity[alertname], version: "v2", service: "claude-enhancer", cluster: "production" });
+                }
+                // Not caused by the service being down.
+                am.add({ alertname: "ClaudeEnhancerWorkflowDurationHigh", severity: "warning", version: "v2", ...staging });
+                const byState = (state: string, cluster: string) =>
+                    am
+                        .alerts()
+                        .filter((a) => a.state === state && a.labels.cluster === cluster)
+                        .map((a) => a.alertname)
+                        .sort();
+                assert.deepStrictEqual(byState("suppressed", "staging"), [...CAUSED_BY_SERVICE_DOWN].sort());
+                assert.deepStrictEqual(byState("active", "staging"), [SERVICE_DOWN_ALERT, "ClaudeEnhancerWorkflowDurationHigh"].sort());
+                assert.deepStrictEqual(byState("active", "production"), [...CAUSED_BY_SERVICE_DOWN].sort());
+                for (const alert of am.alerts().filter((a) => a.state === "suppressed")) assert.strictEqual(alert.inhibitedBy.length, 1);
+            }));
+
+        it("without ServiceDown the same alerts are active", () =>
+            withAlertmanager(file, (am) => {
+                for (const alertname of CAUSED_BY_SERVICE_DOWN)
+                    am.add({ alertname, severity: severity[alertname], version: "v2", ...staging });
+                assert.deepStrictEqual(
+                    am
+                        .alerts()
+                        .map((a) => [a.alertname, a.state])
+                        .sort(),
+                    CAUSED_BY_SERVICE_DOWN.map((a) => [a, "active"]).sort(),
+                );
+            }));
     });
 
     describe("receivers whose secrets are not set", () => {

@@ -241,7 +241,7 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
                 runbookBaseUrl: config.monitoring.runbookBaseUrl,
             });
             assert.deepStrictEqual(rule.inputs.spec, { groups: expected });
-            assert.strictEqual(expected[1].rules.length, 8);
+            assert.strictEqual(expected[1].rules.length, 10);
             assert.ok(dependsOn(rule, releaseOf(mocks)));
         });
 

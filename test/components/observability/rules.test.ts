@@ -53,6 +53,10 @@ describe("alert and recording rules (observability/rules.ts)", function () {
             memoryPercent: 90,
             agentSuccessPercent: 95,
             hookTimeoutPercent: 10,
+            workflowDurationSeconds: 300,
+            anomalyBaselineWindow: "1h",
+            anomalyStddevFactor: 2,
+            anomalyMinErrorsPerSecond: 0.01,
         });
         for (const stack of STACKS) {
             const monitoring = MonitoringSchema.parse(readStackSettings(stack).monitoring ?? {});
@@ -60,7 +64,7 @@ describe("alert and recording rules (observability/rules.ts)", function () {
         }
     });
 
-    it("defines the seeds' eight alerts with docs/architecture.md's for durations and severities", () => {
+    it("defines the seeds' ten alerts with docs/architecture.md's for durations and severities", () => {
         const table = alertDefinitions(context()).map((d) => [d.alert, d.expr, d.for, d.severity]);
         assert.deepStrictEqual(table, [
             ["ClaudeEnhancerHighErrorRate", "version:http_requests_error_ratio:rate5m > 0.005", "2m", "critical"],
@@ -76,6 +80,13 @@ describe("alert and recording rules (observability/rules.ts)", function () {
             ["ClaudeEnhancerServiceDown", 'sum(up{job="claude-enhancer"}) == 0 or absent(up{job="claude-enhancer"})', "1m", "critical"],
             ["ClaudeEnhancerAgentSuccessRateLow", "version:claude_enhancer_agent_requests_success_ratio:rate5m < 0.95", "5m", "warning"],
             ["ClaudeEnhancerHookTimeoutRateHigh", "version:claude_enhancer_hook_executions_timeout_ratio:rate5m > 0.1", "5m", "critical"],
+            ["ClaudeEnhancerWorkflowDurationHigh", "version:claude_enhancer_workflow_duration_seconds:mean5m > 300", "10m", "warning"],
+            [
+                "ClaudeEnhancerAnomalousErrorRate",
+                "version:http_requests_errors:rate5m > avg_over_time(version:http_requests_errors:rate5m[1h] offset 5m) + 2 * stddev_over_time(version:http_requests_errors:rate5m[1h] offset 5m) and version:http_requests_errors:rate5m > 0.01",
+                "2m",
+                "warning",
+            ],
         ]);
     });
 
@@ -106,10 +117,10 @@ describe("alert and recording rules (observability/rules.ts)", function () {
     });
 
     describe("promtool check rules", () => {
-        it("accepts the generated rule file (11 recording + 8 alerting rules)", () => {
+        it("accepts the generated rule file (12 recording + 10 alerting rules)", () => {
             const result = checkRules(GROUPS);
             assert.strictEqual(result.status, 0, result.output);
-            assert.match(result.output, /SUCCESS: 19 rules found/);
+            assert.match(result.output, /SUCCESS: 22 rules found/);
         });
 
         it("accepts the rules generated for other metric names (the metrics contract is configuration)", () => {
@@ -354,6 +365,81 @@ describe("alert and recording rules (observability/rules.ts)", function () {
                                     "ClaudeEnhancerWorkflowPhaseStuck",
                                     { version: "v2", phase: "review" },
                                     "Phase review of version v2 has run for 37m 0s (threshold 30m).",
+                                ),
+                            ],
+                        },
+                    ],
+                },
+            ]);
+        });
+
+        it("workflow duration: fires when a version's mean workflow run is over 300 s for 10 m, not for a faster one, not before 10 m", () => {
+            assertPasses([
+                {
+                    interval: "1m",
+                    input_series: [
+                        // v2: 2 runs a minute of 330 s each; v1: 2 runs a minute of 240 s each.
+                        { series: 'claude_enhancer_workflow_duration_seconds_sum{version="v2"}', values: "0+660x30" },
+                        { series: 'claude_enhancer_workflow_duration_seconds_count{version="v2"}', values: "0+2x30" },
+                        { series: 'claude_enhancer_workflow_duration_seconds_sum{version="v1"}', values: "0+480x30" },
+                        { series: 'claude_enhancer_workflow_duration_seconds_count{version="v1"}', values: "0+2x30" },
+                    ],
+                    promql_expr_test: [
+                        {
+                            expr: "round(version:claude_enhancer_workflow_duration_seconds:mean5m)",
+                            eval_time: "10m",
+                            exp_samples: [
+                                { labels: '{version="v1"}', value: 240 },
+                                { labels: '{version="v2"}', value: 330 },
+                            ],
+                        },
+                    ],
+                    alert_rule_test: [
+                        // Above from 1 m (the first rate): pending through 10 m, firing from 11 m.
+                        { eval_time: "10m", alertname: "ClaudeEnhancerWorkflowDurationHigh", exp_alerts: [] },
+                        {
+                            eval_time: "12m",
+                            alertname: "ClaudeEnhancerWorkflowDurationHigh",
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerWorkflowDurationHigh",
+                                    { version: "v2" },
+                                    "Version v2 workflows take 5m 30s on average (threshold 300s).",
+                                ),
+                            ],
+                        },
+                    ],
+                },
+            ]);
+        });
+
+        it("anomalous error rate: fires when a version's 5xx rate jumps far above its last hour, not for steady noise or a tiny rate", () => {
+            assertPasses([
+                {
+                    interval: "1m",
+                    input_series: [
+                        // v2: 0.05 5xx/s for 80 m with a little jitter, then 1 5xx/s from 80 m.
+                        {
+                            series: 'http_requests_total{version="v2",status="500"}',
+                            values: "0+3x19 60+3.6x19 132+2.4x19 180+3x19 240+60x19",
+                        },
+                        // v1: the same noisy baseline throughout (never far above itself).
+                        { series: 'http_requests_total{version="v1",status="500"}', values: "0+3x19 60+3.6x19 132+2.4x19 180+3x39" },
+                        // v3: no error for 80 m, then 0.005 5xx/s: far above its baseline of 0 but below 0.01/s.
+                        { series: 'http_requests_total{version="v3",status="500"}', values: "0x79 0+0.3x19" },
+                    ],
+                    alert_rule_test: [
+                        { eval_time: "79m", alertname: "ClaudeEnhancerAnomalousErrorRate", exp_alerts: [] },
+                        // The 5 m rate crosses the bar within a minute or two of the jump; pending for 2 m.
+                        { eval_time: "81m", alertname: "ClaudeEnhancerAnomalousErrorRate", exp_alerts: [] },
+                        {
+                            eval_time: "86m",
+                            alertname: "ClaudeEnhancerAnomalousErrorRate",
+                            exp_alerts: [
+                                firing(
+                                    "ClaudeEnhancerAnomalousErrorRate",
+                                    { version: "v2" },
+                                    "Version v2 answers 1 5xx/s, more than its 1h mean plus 2 standard deviations.",
                                 ),
                             ],
                         },

@@ -1,5 +1,6 @@
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
@@ -225,4 +226,86 @@ export function benchLuaFilter(
     const seconds = lines.map(([, s]) => s);
     const median = [...seconds].sort((a, b) => a - b)[Math.floor(seconds.length / 2)];
     return { records: lines[0][0], seconds, recordsPerSecond: lines[0][0] / median };
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks one; a race with another process taking it is unlikely in a test). */
+async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as { port: number };
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface AlertState {
+    alertname: string;
+    labels: Record<string, string>;
+    /** "active" or "suppressed" (inhibited or silenced). */
+    state: string;
+    inhibitedBy: string[];
+}
+
+/**
+ * A real Alertmanager (Debian's prometheus-alertmanager) running `config` on a free loopback port,
+ * clustering off, for the duration of `body`. Alerts are sent and read with amtool
+ * (`alert add`, `alert query -o json`), so inhibition is judged by Alertmanager itself.
+ */
+export async function withAlertmanager<T>(
+    config: string,
+    body: (am: { add: (labels: Record<string, string>) => void; alerts: () => AlertState[] }) => Promise<T> | T,
+): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ce-alertmanager-"));
+    fs.writeFileSync(path.join(dir, "alertmanager.yaml"), config);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/`;
+    const child = spawn(
+        "prometheus-alertmanager",
+        [
+            "--config.file=alertmanager.yaml",
+            `--storage.path=${path.join(dir, "data")}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            "--cluster.listen-address=",
+        ],
+        { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let log = "";
+    child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    const amtool = (args: string[]): ToolResult => {
+        const result = run("amtool", [...args, `--alertmanager.url=${url}`], dir);
+        if (result.status !== 0) throw new Error(`amtool ${args.join(" ")} failed (${result.status}): ${result.output}\n${log}`);
+        return result;
+    };
+    try {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+            const ready = await fetch(`${url}-/ready`).then(
+                (r) => r.ok,
+                () => false,
+            );
+            if (ready) break;
+            if (child.exitCode !== null || Date.now() > deadline) throw new Error(`Alertmanager did not become ready:\n${log}`);
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        return await body({
+            add: (labels) => void amtool(["alert", "add", ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]),
+            alerts: () =>
+                (
+                    JSON.parse(amtool(["alert", "query", "--active", "--inhibited", "--silenced", "-o", "json"]).stdout) as {
+                        labels: Record<string, string>;
+                        status: { state: string; inhibitedBy: string[] | null };
+                    }[]
+                ).map((a) => ({
+                    alertname: a.labels.alertname,
+                    labels: a.labels,
+                    state: a.status.state,
+                    inhibitedBy: a.status.inhibitedBy ?? [],
+                })),
+        });
+    } finally {
+        child.kill("SIGTERM");
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
