@@ -8,63 +8,17 @@
  * when a stage fails, and promotion after full-switch. Needs the Pulumi CLI and the stack's backend.
  * Exit codes: 0 promoted (or rolled back on request), 1 a stage failed, 2 halted by a NO-GO.
  */
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import * as readline from "readline/promises";
 import { parseArgs } from "util";
-import { CONFIG_NAMESPACE, ConfigError } from "../config";
+import { ConfigError } from "../config";
 import { stageOverridesOf } from "../config/rollout";
-import { PROJECT_ROOT, loadStackConfig, readStackSettings } from "../config/stackFile";
-import {
-    ProgressEvent,
-    RolloutIo,
-    RolloutResult,
-    RolloutSettings,
-    RolloutStack,
-    StackOutputs,
-    isHealthGateUrn,
-    progressFromEngineEvent,
-    runRollback,
-    runRollout,
-} from "../rollout/driver";
+import { PROJECT_ROOT, loadStackConfig } from "../config/stackFile";
+import { RolloutIo, RolloutResult, RolloutSettings, RolloutStack, runRollback, runRollout } from "../rollout/driver";
 import { isForwardStage, parseStageName, resolveStageTable } from "../rollout/stages";
+import { AutomationStack, GitTrackedStack, gitIn, inGitWorkTree, stackFileProblem } from "./rolloutStack";
 
 const USAGE = "usage: npm run rollout -- --stack <name> (--version <v> [--from-stage <stage>] [--yes] | --rollback)";
-
-/** A stack of this project driven through the Automation API; the rollout settings live in its stack file. */
-class AutomationStack implements RolloutStack {
-    constructor(
-        private readonly stack: Stack,
-        private readonly stackName: string,
-    ) {}
-
-    async setStage(settings: RolloutSettings): Promise<void> {
-        // Rewrite the whole `rollout:` object so its other keys (stage table, pauses) and the types of
-        // its values stay as written (`config set --path` would turn a version like 5.1 into a number).
-        const rollout = { ...((readStackSettings(this.stackName).rollout ?? {}) as Record<string, unknown>) };
-        rollout.stage = settings.stage;
-        rollout.stableVersion = settings.stableVersion;
-        if (settings.candidateVersion === undefined) delete rollout.candidateVersion;
-        else rollout.candidateVersion = settings.candidateVersion;
-        await this.stack.setAllConfigJson(
-            JSON.stringify({ [`${CONFIG_NAMESPACE}:rollout`]: { value: JSON.stringify(rollout), objectValue: rollout, secret: false } }),
-        );
-    }
-
-    async up(onEvent: (event: ProgressEvent) => void): Promise<void> {
-        await this.stack.up({
-            color: "never",
-            onEvent: (event) => {
-                const progress = progressFromEngineEvent(event, isHealthGateUrn);
-                if (progress) onEvent(progress);
-            },
-        });
-    }
-
-    async outputs(): Promise<StackOutputs> {
-        const outputs = await this.stack.outputs();
-        return { stage: outputs.stage?.value, weights: outputs.weights?.value, gateVerdict: outputs.gateVerdict?.value };
-    }
-}
 
 function terminal(): { io: RolloutIo; close(): void } {
     const rl = process.stdin.isTTY ? readline.createInterface({ input: process.stdin, output: process.stdout }) : undefined;
@@ -106,7 +60,22 @@ async function main(argv: string[]): Promise<number> {
     if (fromStage !== undefined && !isForwardStage(fromStage))
         throw new Error(`--from-stage takes a forward stage (canary, canary-expand, blue-green-prep, full-switch), not ${fromStage}`);
 
-    const stack = new AutomationStack(await LocalWorkspace.selectStack({ stackName: values.stack, workDir: PROJECT_ROOT }), values.stack);
+    // Git holds the stage (docs/rollout.md, "One source of truth"): act only on a committed, pushed stack
+    // file, and commit and push every stage change before its update.
+    const git = gitIn(PROJECT_ROOT);
+    const file = `Pulumi.${values.stack}.yaml`;
+    const automation = new AutomationStack(
+        await LocalWorkspace.selectStack({ stackName: values.stack, workDir: PROJECT_ROOT }),
+        values.stack,
+    );
+    let stack: RolloutStack = automation;
+    if (inGitWorkTree(git)) {
+        const problem = stackFileProblem(git, file);
+        if (problem !== undefined) throw new Error(`refusing to drive the rollout: ${problem}`);
+        stack = new GitTrackedStack(automation, git, file, values.stack);
+    } else {
+        process.stderr.write(`rollout: ${PROJECT_ROOT} is not in a git work tree: the stage changes stay in ${file} only\n`);
+    }
     const { io, close } = terminal();
     let result: RolloutResult;
     try {

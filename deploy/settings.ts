@@ -48,6 +48,16 @@ export const POLICY_PACK_NAME = "claude-enhancer";
 /** The dependencies are installed from the lockfile (reproducible) instead of Deployments' default `npm install`. */
 export const PRE_RUN_COMMANDS = ["npm ci --no-audit --no-fund"];
 
+/**
+ * The committed stage's update with automatic rollback (bin/rolloutStage.ts): for an update it runs
+ * `pulumi up` with the pack and, when the stage fails at its health gate, the rollback update, then
+ * fails the deployment with the gate's report; Deployments' own `pulumi up` that follows a success is
+ * a no-op (a passed gate does not re-run). For a preview it does nothing.
+ */
+export function rolloutStageCommand(stack: DeployedStack): string {
+    return `npm run -s rollout:stage -- --stack ${stack}`;
+}
+
 export function deploymentSettingsArgs(config: DeploymentsConfig, stack: DeployedStack): service.DeploymentSettingsArgs {
     const settings = config.stacks[stack];
     return {
@@ -63,8 +73,9 @@ export function deploymentSettingsArgs(config: DeploymentsConfig, stack: Deploye
         },
         sourceContext: { git: { branch: `refs/heads/${settings.branch}`, repoDir: "." } },
         operationContext: {
-            preRunCommands: PRE_RUN_COMMANDS,
-            options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
+            preRunCommands: [...PRE_RUN_COMMANDS, rolloutStageCommand(stack)],
+            // Every pushed stage is deployed, in order: a rollout never skips an intermediate stage.
+            options: { skipInstallDependencies: true, skipIntermediateDeployments: false },
             oidc: { aws: { roleARN: settings.awsRoleArn, sessionName: `pulumi-deployments-${stack}`, duration: settings.sessionDuration } },
         },
         cacheOptions: { enable: true },

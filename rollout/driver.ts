@@ -126,10 +126,10 @@ export function withTimeLeft(line: string): string {
     return `${line} [${formatDuration(Number(m[2]) - Number(m[1]))} left in the bake]`;
 }
 
-/** Runs one update, echoing its progress; resolves with the failure report when it fails. */
-async function update(stack: RolloutStack, settings: RolloutSettings, io: RolloutIo): Promise<string | undefined> {
+/** Runs one update (after writing `settings`, when given), echoing its progress; resolves with the failure report when it fails. */
+async function update(stack: RolloutStack, settings: RolloutSettings | undefined, io: RolloutIo): Promise<string | undefined> {
     const errors: string[] = [];
-    await stack.setStage(settings);
+    if (settings !== undefined) await stack.setStage(settings);
     try {
         await stack.up((event) => {
             if (event.kind === "error") errors.push(event.message);
@@ -283,4 +283,86 @@ export function progressFromEngineEvent(event: EngineEvent, isGate: (urn: string
         return { kind: "resource", message: `${step.metadata.op} ${type} ${name}` };
     }
     return undefined;
+}
+
+/** A health gate's failure names its stage (rollout/gate/verdict.ts): `gate "<stage>" failed: ...`. */
+export function isGateFailure(report: string, stage: StageName): boolean {
+    return report.includes(`gate "${stage}" failed`);
+}
+
+/** The backend refuses a second concurrent update of a stack (HTTP 409); a pipeline waits for the running one rather than drop its stage. */
+export function isStackLocked(report: string): boolean {
+    return /another update is currently in progress|\[409\] Conflict/i.test(report);
+}
+
+export interface PipelineResult {
+    outcome: "applied" | "rolled-back" | "failed";
+    /** 0 applied; 1 the stage failed (rolled back when its gate failed); 3 the rollback update failed too. */
+    exitCode: 0 | 1 | 3;
+    /** The stage the stack is left in. */
+    stage: StageName;
+    /** What the pipeline reports where the team looks (commit status, PR comment, deployment log). */
+    report: string;
+}
+
+export interface PipelineOptions {
+    stackName: string;
+    /** Between two attempts while another update holds the stack (default 30 s). */
+    lockWaitMs?: number;
+    /** Attempts while the stack is locked before giving up (default 240: two hours at 30 s). */
+    lockAttempts?: number;
+    sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * What a pipeline (Pulumi Deployments, the GitHub workflow) runs for a push: the update of the stage
+ * committed in the stack file, as it is (git holds the stage). When a traffic-raising stage fails at
+ * its health gate, the rollback update runs at once as the next update. A stack locked by another
+ * update is waited for, so no pushed stage is dropped.
+ */
+export async function runCommittedStage(
+    stack: RolloutStack,
+    committed: RolloutSettings,
+    io: RolloutIo,
+    options: PipelineOptions,
+): Promise<PipelineResult> {
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const { stage, stableVersion, candidateVersion } = committed;
+    const name = `rollout ${options.stackName}`;
+    io.print(`==> ${options.stackName}: stage ${stage} as committed`);
+    let failure = await update(stack, undefined, io);
+    for (let attempt = 1; failure !== undefined && isStackLocked(failure) && attempt < (options.lockAttempts ?? 240); attempt++) {
+        io.print(`    the stack is locked by another update; waiting (attempt ${attempt})`);
+        await sleep(options.lockWaitMs ?? 30_000);
+        failure = await update(stack, undefined, io);
+    }
+    if (failure === undefined) return { outcome: "applied", exitCode: 0, stage, report: `${name}: stage ${stage} applied` };
+    if (!isForwardStage(stage) || !isGateFailure(failure, stage) || candidateVersion === undefined) {
+        return {
+            outcome: "failed",
+            exitCode: 1,
+            stage,
+            report: `${name}: the update of stage ${stage} failed (not at the health gate: no automatic rollback; a retry of the stage or rollback is legal):\n${failure}`,
+        };
+    }
+    io.print(`!!! stage ${stage} failed at the health gate:\n${failure}`);
+    io.print(`==> rollback: all traffic to ${stableVersion}, ${candidateVersion} removed`);
+    const rollbackFailure = await update(stack, { stage: "rollback", stableVersion, candidateVersion }, io);
+    if (rollbackFailure !== undefined) {
+        return {
+            outcome: "failed",
+            exitCode: 3,
+            stage: "rollback",
+            report: `${name}: stage ${stage} failed at the health gate and the rollback update failed too:\n${failure}\n\nrollback:\n${rollbackFailure}`,
+        };
+    }
+    return {
+        outcome: "rolled-back",
+        exitCode: 1,
+        stage: "rollback",
+        report:
+            `${name}: stage ${stage} failed at the health gate and was rolled back to ${stableVersion} (${candidateVersion} removed):\n${failure}\n\n` +
+            `The stack is in stage rollback now: commit \`rollout.stage: rollback\` (then \`stable\` once the cause is understood); ` +
+            `the stack refuses ${stage} until it is back on stable.`,
+    };
 }

@@ -57,8 +57,8 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                 },
                 sourceContext: { git: { branch: "refs/heads/main", repoDir: "." } },
                 operationContext: {
-                    preRunCommands: ["npm ci --no-audit --no-fund"],
-                    options: { skipInstallDependencies: true, skipIntermediateDeployments: true },
+                    preRunCommands: ["npm ci --no-audit --no-fund", "npm run -s rollout:stage -- --stack staging"],
+                    options: { skipInstallDependencies: true, skipIntermediateDeployments: false },
                     oidc: {
                         aws: {
                             roleARN: "arn:aws:iam::123456789012:role/pulumi-deployments-staging",
@@ -69,6 +69,17 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                 },
                 cacheOptions: { enable: true },
             });
+        });
+
+        it("a rollout stack never skips an intermediate deployment, and every update runs the committed stage with automatic rollback", () => {
+            for (const stack of ["staging", "production"] as const) {
+                const { operationContext } = deploymentSettingsArgs(config(), stack) as {
+                    operationContext: { preRunCommands: string[]; options: { skipIntermediateDeployments: boolean } };
+                };
+                assert.equal(operationContext.options.skipIntermediateDeployments, false, stack);
+                // The runner (bin/rolloutStage.ts) acts for updates only (PULUMI_CI_OPERATION) and fails the deployment with the gate's report.
+                assert.equal(operationContext.preRunCommands.at(-1), `npm run -s rollout:stage -- --stack ${stack}`);
+            }
         });
 
         it("production follows the release branch with its own account's role", () => {

@@ -6,14 +6,18 @@ import { parse } from "yaml";
 const ROOT = join(__dirname, "..", "..");
 
 interface Step {
+    id?: string;
+    if?: string;
     uses?: string;
     run?: string;
+    env?: Record<string, string>;
     with?: Record<string, string | boolean>;
 }
 interface Job {
     if?: string;
     needs?: string;
     environment?: string;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
     strategy?: { matrix: Record<string, string[]> };
     steps: Step[];
 }
@@ -21,6 +25,7 @@ interface Job {
 describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)", () => {
     const workflow = parse(readFileSync(join(ROOT, ".github", "workflows", "pulumi.yml"), "utf8")) as {
         on: Record<string, any>;
+        concurrency?: unknown;
         permissions: Record<string, string>;
         jobs: Record<string, Job>;
     };
@@ -49,16 +54,53 @@ describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)
         });
     });
 
-    it("updates staging on a push to main, after the tests, with the pack", () => {
+    /** The step that runs the committed stage's update (bin/rolloutStage.ts: pack on every update, rollback on a failed gate). */
+    const stageStep = (job: Job) => job.steps.find((s) => s.id === "stage")!;
+
+    it("updates staging on a push to main, after the tests, through the rollout runner (pack, automatic rollback)", () => {
         const up = workflow.jobs["up-staging"];
         assert.equal(up.if, "github.event_name == 'push' && github.ref == 'refs/heads/main'");
         assert.equal(up.needs, "test");
         assert.equal(up.environment, "staging");
-        assert.deepEqual(pulumiStep(up).with, {
-            command: "up",
-            "stack-name": "${{ vars.PULUMI_ORG }}/staging",
-            policyPacks: "policies",
-            policyPackConfigs: "policies/config/staging.json",
+        assert.equal(pulumiStep(up).with, undefined, "pulumi/actions only installs the CLI; it runs no update of its own");
+        assert.deepEqual(stageStep(up), {
+            id: "stage",
+            name: "Update the committed stage (rollback at once when its gate fails; pack and stack policy config on every update)",
+            run: "npm run -s rollout:stage -- --stack staging --report rollout-report.md",
+            env: { PULUMI_ORG: "${{ vars.PULUMI_ORG }}" },
+        });
+        const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
+        assert.equal(scripts["rollout:stage"], "ts-node --transpile-only bin/rolloutStage.ts");
+    });
+
+    for (const name of ["up-staging", "up-manual"]) {
+        it(`${name}: after a failed stage (rolled back by the runner) the report goes to the commit status and the pull request`, () => {
+            const steps = workflow.jobs[name].steps;
+            const index = steps.findIndex((s) => s.id === "stage");
+            const report = steps[index + 1];
+            assert.equal(report.if, "always() && steps.stage.outcome != 'skipped'", "it runs after a failed update too");
+            assert.equal(report.uses, "actions/github-script@v7");
+            assert.equal(report.env!.OUTCOME, "${{ steps.stage.outcome }}");
+            const script = String(report.with!.script);
+            assert.match(script, /readFileSync\("rollout-report\.md"/);
+            assert.match(script, /createCommitStatus\(\{[^}]*state: ok \? "success" : "failure"/s);
+            assert.match(script, /listPullRequestsAssociatedWithCommit[\s\S]*issues\.createComment/);
+            assert.equal(workflow.permissions.statuses, "write");
+            assert.equal(workflow.permissions["pull-requests"], "write");
+        });
+    }
+
+    it("never cancels or skips an update: no concurrency group on the update jobs or the workflow", () => {
+        assert.equal(
+            workflow.concurrency,
+            undefined,
+            "a workflow-level group would replace a pending run (a pushed stage) with a newer one",
+        );
+        for (const name of ["up-staging", "up-manual"]) assert.equal(workflow.jobs[name].concurrency, undefined, name);
+        // Previews may be superseded by a newer commit of the same pull request.
+        assert.deepEqual(workflow.jobs.preview.concurrency, {
+            group: "preview-${{ matrix.stack }}-${{ github.ref }}",
+            "cancel-in-progress": true,
         });
     });
 
@@ -66,7 +108,10 @@ describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)
         const manual = workflow.jobs["up-manual"];
         assert.equal(manual.if, "github.event_name == 'workflow_dispatch'");
         assert.equal(manual.environment, "${{ github.event.inputs.stack }}");
-        assert.equal(pulumiStep(manual).with!.policyPackConfigs, "policies/config/${{ github.event.inputs.stack }}.json");
+        assert.equal(
+            stageStep(manual).run,
+            "npm run -s rollout:stage -- --stack ${{ github.event.inputs.stack }} --report rollout-report.md",
+        );
         const production = Object.entries(workflow.jobs).filter(([, job]) => JSON.stringify(job).includes("AWS_ROLE_ARN_PRODUCTION"));
         assert.deepEqual(
             production.map(([name]) => name).sort(),

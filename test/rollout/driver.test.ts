@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
+import type { EngineEvent, UpOptions } from "@pulumi/pulumi/automation";
+import { AutomationStack, policyPackOptions } from "../../bin/rolloutStack";
 import {
     ProgressEvent,
     RolloutPlan,
@@ -9,7 +10,10 @@ import {
     formatDuration,
     isHealthGateUrn,
     parseUrn,
+    isGateFailure,
+    isStackLocked,
     progressFromEngineEvent,
+    runCommittedStage,
     runRollback,
     runRollout,
     withTimeLeft,
@@ -335,6 +339,113 @@ describe("rollout driver", () => {
             assert.strictEqual(withTimeLeft("health-gate: traffic cut to 100 % stable"), "health-gate: traffic cut to 100 % stable");
             assert.strictEqual(formatDuration(1805), "30m05s");
             assert.strictEqual(formatDuration(-3), "0m00s");
+        });
+    });
+});
+
+describe("pipeline runner (runCommittedStage)", () => {
+    const committed = (stage: StageName): RolloutSettings =>
+        stage === "stable" ? { stage, stableVersion: "5.0.0" } : { stage, stableVersion: "5.0.0", candidateVersion: "5.1.0" };
+    const gateReport =
+        'gate "canary" failed: error-rate 24.57% > 0.5% (rollback trigger) over 10s; canary v5.1.0=24.57%, stable v5.0.0=0.00%';
+
+    it("runs the committed stage as it is (no config write) and reports it applied", async () => {
+        const stack = new FakeStack(committed("canary-expand"));
+        const result = await runCommittedStage(stack, stack.settings, io(), { stackName: "staging" });
+        assert.deepStrictEqual(result, {
+            outcome: "applied",
+            exitCode: 0,
+            stage: "canary-expand",
+            report: "rollout staging: stage canary-expand applied",
+        });
+        assert.deepStrictEqual(stack.calls, ["up canary-expand"]);
+    });
+
+    it("when the stage fails at its gate, runs the rollback update next and reports stage, check, value and threshold", async () => {
+        const stack = new FakeStack(committed("canary"));
+        stack.failing.set("canary", gateReport);
+        const result = await runCommittedStage(stack, stack.settings, io(), { stackName: "staging" });
+        assert.deepStrictEqual(stack.calls, ["up canary", "set rollback stable=5.0.0 candidate=5.1.0", "up rollback"]);
+        assert.deepStrictEqual(result, {
+            outcome: "rolled-back",
+            exitCode: 1,
+            stage: "rollback",
+            report:
+                `rollout staging: stage canary failed at the health gate and was rolled back to 5.0.0 (5.1.0 removed):\n${gateReport}\n\n` +
+                "The stack is in stage rollback now: commit `rollout.stage: rollback` (then `stable` once the cause is understood); " +
+                "the stack refuses canary until it is back on stable.",
+        });
+    });
+
+    it("rolls back nothing on a failure that is not the gate's, and exits 3 when the rollback fails too", async () => {
+        const other = new FakeStack(committed("canary"));
+        other.failing.set("canary", "Deployment claude-enhancer-candidate: 0 of 1 pods ready");
+        const result = await runCommittedStage(other, other.settings, io(), { stackName: "staging" });
+        assert.strictEqual(result.exitCode, 1);
+        assert.strictEqual(result.outcome, "failed");
+        assert.deepStrictEqual(other.calls, ["up canary"]);
+        const both = new FakeStack(committed("canary"));
+        both.failing.set("canary", gateReport);
+        both.failing.set("rollback", "cluster unreachable");
+        const r = await runCommittedStage(both, both.settings, io(), { stackName: "staging" });
+        assert.deepStrictEqual([r.outcome, r.exitCode, r.stage], ["failed", 3, "rollback"]);
+        assert.match(r.report, /rollback:\ncluster unreachable$/);
+    });
+
+    it("waits while another update holds the stack instead of dropping the stage", async () => {
+        const stack = new FakeStack(committed("canary"));
+        let locked = 2;
+        const up = stack.up.bind(stack);
+        stack.up = async (onEvent) => {
+            if (locked-- > 0) {
+                stack.calls.push("up (locked)");
+                onEvent({ kind: "error", message: "[409] Conflict: Another update is currently in progress." });
+                throw new Error("update failed");
+            }
+            return up(onEvent);
+        };
+        const waits: number[] = [];
+        const result = await runCommittedStage(stack, stack.settings, io(), {
+            stackName: "staging",
+            lockWaitMs: 5,
+            sleep: async (ms) => {
+                waits.push(ms);
+            },
+        });
+        assert.strictEqual(result.outcome, "applied");
+        assert.deepStrictEqual(stack.calls, ["up (locked)", "up (locked)", "up canary"]);
+        assert.deepStrictEqual(waits, [5, 5]);
+        assert.strictEqual(isStackLocked("error: [409] Conflict: Another update is currently in progress."), true);
+        assert.strictEqual(isGateFailure(gateReport, "canary"), true);
+        assert.strictEqual(isGateFailure(gateReport, "canary-expand"), false);
+    });
+});
+
+describe("the driver's stack (bin/rolloutStack.ts AutomationStack)", () => {
+    it("passes the policy pack and the stack's pack config on every stage's update", async () => {
+        const ups: UpOptions[] = [];
+        const fake = {
+            setAllConfigJson: async () => {},
+            up: async (opts?: UpOptions) => {
+                ups.push(opts!);
+                return {} as never;
+            },
+            outputs: async () => ({}),
+        };
+        const stack = new AutomationStack(fake as never, "staging", "/repo");
+        const result = await runRollout(stack, plan({ yes: true }), io());
+        assert.strictEqual(result.outcome, "promoted");
+        assert.strictEqual(ups.length, 5, "four stages and the promotion");
+        for (const opts of ups) {
+            assert.deepStrictEqual(opts.policyPacks, ["/repo/policies"]);
+            assert.deepStrictEqual(opts.policyPackConfigs, ["/repo/policies/config/staging.json"]);
+        }
+        const rollback = await runRollback(stack, { stage: "canary", stableVersion: "5.0.0", candidateVersion: "5.1.0" }, io());
+        assert.strictEqual(rollback.exitCode, 0);
+        assert.deepStrictEqual(ups.at(-1)!.policyPackConfigs, ["/repo/policies/config/staging.json"]);
+        assert.deepStrictEqual(policyPackOptions("production", "/p"), {
+            policyPacks: ["/p/policies"],
+            policyPackConfigs: ["/p/policies/config/production.json"],
         });
     });
 });
