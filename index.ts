@@ -36,6 +36,7 @@ import { activeDatabase } from "./components/resilience/failover";
 import { Monitoring } from "./components/observability/monitoring";
 import { Logging } from "./components/observability/logging";
 import { Tracing } from "./components/observability/tracing";
+import { otlpTarget } from "./components/observability/tracingValues";
 import { Mesh } from "./components/traffic/istio";
 import { IngressNginx } from "./components/traffic/nginx";
 import { RouterController } from "./components/traffic/router";
@@ -153,6 +154,8 @@ export = async () => {
         },
         { providers: k8sProviders },
     );
+    // Where the mesh and the application send spans (the Tracing component's OTLP receiver).
+    const otlp = config.tracing.enabled ? otlpTarget(config.tracing, TRACING_NAMESPACE) : undefined;
     const mesh =
         config.mesh.router === "istio"
             ? new Mesh(
@@ -164,6 +167,7 @@ export = async () => {
                       monitoringNamespace: MONITORING_NAMESPACE,
                       serviceSelector: { "app.kubernetes.io/name": APP_NAME },
                       host: config.app.ingress.host,
+                      tracing: otlp,
                   },
                   { providers: k8sProviders },
               )
@@ -247,6 +251,7 @@ export = async () => {
             router: config.mesh.router,
             ingressNamespaces: routerController.ingressNamespaces,
             istioNamespace: mesh ? ISTIO_NAMESPACE : undefined,
+            tracing: otlp && { ...otlp, environment },
         },
         // Pods start once the data stores answer and, with Istio, once istiod can inject their sidecar.
         { providers: [...awsProviders, ...k8sProviders], dependsOn: [database, cache, routerController] },

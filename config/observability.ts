@@ -135,6 +135,12 @@ export const TracingSchema = z.strictObject({
         .default(72),
     storageGb: z.number().int().min(1).max(4096).default(10),
     requests: RequestsSchema.prefault({ cpu: "100m", memory: "256Mi" }),
+    /**
+     * Share of new traces recorded, 0–1: the mesh samples a request where it enters (Istio's Telemetry
+     * randomSamplingPercentage) and the application honours that decision (parent-based) or, for a trace
+     * it starts itself, samples at the same ratio.
+     */
+    samplingRatio: z.number().min(0).max(1).default(0.1),
 });
 
 export type MonitoringConfig = z.infer<typeof MonitoringSchema>;

@@ -9,7 +9,7 @@ import type { Router } from "../traffic/router";
 import { APP_NAME, componentType, LABEL_DOMAIN } from "../../identity";
 import { StoreLocation } from "../data/dataStoreNetwork";
 import { CacheConnection, DatabaseConnection, DatabaseCredentials } from "./connections";
-import { PodContext, podLabels, podTemplate, selectorLabels, SERVICE_SELECTOR, taskPodTemplate, Track } from "./podSpec";
+import { AppTracing, PodContext, podLabels, podTemplate, selectorLabels, SERVICE_SELECTOR, taskPodTemplate, Track } from "./podSpec";
 
 /** istiod's xDS and certificate port: sidecars must reach it or they never become ready. */
 const ISTIOD_XDS_PORT = 15012;
@@ -31,6 +31,8 @@ export interface ApplicationArgs {
     ingressNamespaces: pulumi.Input<string[]>;
     /** Namespace of istiod (router "istio"). */
     istioNamespace?: string;
+    /** The trace collector (OTel environment, NetworkPolicy egress); none when tracing is off. */
+    tracing?: AppTracing & { namespace: string };
 }
 
 /** Seed 000's autoscaling behaviour: scale up fast (50 % or 2 pods), down slowly (10 %/min after 5 min). */
@@ -129,6 +131,7 @@ export class Application extends pulumi.ComponentResource {
             cache: args.cache,
             serviceAccountName: this.serviceAccountName,
             credentialsSecretName: this.credentialsSecretName,
+            tracing: args.tracing,
         };
 
         const service = (resourceName: string, serviceName: string, selector: Record<string, string>, description: string) =>
@@ -298,8 +301,8 @@ export class Application extends pulumi.ComponentResource {
 
     /**
      * Ingress only from the ingress controller / mesh gateway and from monitoring, on the service
-     * port; egress only to PostgreSQL, Redis and DNS, plus istiod (a sidecar cannot run without it) and
-     * HTTPS when the database credentials come from Secrets Manager.
+     * port; egress only to PostgreSQL, Redis and DNS, plus istiod (a sidecar cannot run without it),
+     * the trace collector's OTLP port and HTTPS when the database credentials come from Secrets Manager.
      * It selects every pod of the service: both tracks and the migration Job.
      */
     private networkPolicy(name: string, labels: Record<string, string>): void {
@@ -316,6 +319,8 @@ export class Application extends pulumi.ComponentResource {
         // Secrets Manager and STS (for the IRSA token exchange) answer on public AWS endpoints.
         if (database.credentials.kind === "secretsManager") egress.push({ ports: [tcp(443)] });
         if (istio) egress.push({ to: [namespacePeer(istioNamespace)], ports: [tcp(ISTIOD_XDS_PORT)] });
+        // Spans, from the SDK and (with Istio) the sidecar, to the collector's OTLP/gRPC port and nothing else there.
+        if (this.args.tracing) egress.push({ to: [namespacePeer(this.args.tracing.namespace)], ports: [tcp(this.args.tracing.port)] });
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {

@@ -22,6 +22,48 @@ export interface PodContext {
     serviceAccountName: pulumi.Input<string>;
     /** Secret holding the passwords the environment refers to. */
     credentialsSecretName: pulumi.Input<string>;
+    /** Where the OpenTelemetry SDK sends spans; no OTel environment when tracing is off. */
+    tracing?: AppTracing;
+}
+
+/** The application's view of tracing: the collector's OTLP/gRPC endpoint, the sampling ratio, the stack. */
+export interface AppTracing {
+    host: string;
+    port: number;
+    samplingRatio: number;
+    /** Stack name, the `deployment.environment` resource attribute. */
+    environment: string;
+}
+
+/**
+ * The OpenTelemetry SDK's standard environment (read by opentelemetry-python's auto-instrumentation):
+ * spans over OTLP/gRPC to the collector, metrics and logs not exported this way (Prometheus scrapes
+ * /metrics, Fluent Bit ships stdout). Sampling is parent-based, so a request the mesh sampled at the
+ * gateway stays sampled through the service (W3C traceparent, the header Envoy's OpenTelemetry tracer
+ * writes), and a trace the service starts itself is sampled at the same ratio.
+ */
+export function otelEnvironment(tracing: AppTracing, track: Track | "migration", version: string): k8s.types.input.core.v1.EnvVar[] {
+    // Resource attribute values are percent-encoded (OTel spec), so a version with ',' or '=' cannot split the list.
+    const attributes = [
+        `service.version=${encodeURIComponent(version)}`,
+        `deployment.environment=${encodeURIComponent(tracing.environment)}`,
+        `${APP_NAME}.track=${track}`,
+        // Kubernetes expands $(VAR) from variables defined earlier in the list (POD_NAME, POD_NAMESPACE).
+        "k8s.pod.name=$(POD_NAME)",
+        "k8s.namespace.name=$(POD_NAMESPACE)",
+    ];
+    return [
+        { name: "OTEL_SERVICE_NAME", value: APP_NAME },
+        { name: "OTEL_RESOURCE_ATTRIBUTES", value: attributes.join(",") },
+        { name: "OTEL_TRACES_EXPORTER", value: "otlp" },
+        { name: "OTEL_METRICS_EXPORTER", value: "none" },
+        { name: "OTEL_LOGS_EXPORTER", value: "none" },
+        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: `http://${tracing.host}:${tracing.port}` },
+        { name: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc" },
+        { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
+        { name: "OTEL_TRACES_SAMPLER_ARG", value: String(tracing.samplingRatio) },
+        { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage" },
+    ];
 }
 
 /** A version string as a label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
@@ -147,6 +189,7 @@ export function containerEnvironment(ctx: PodContext, track: Track | "migration"
         { name: "REDIS_TLS", value: cache.tls ? "true" : "false" },
     ];
     if (cache.authToken !== undefined) env.push(fromSecret("REDIS_PASSWORD", "REDIS_PASSWORD"));
+    if (ctx.tracing) env.push(...otelEnvironment(ctx.tracing, track, version));
     for (const [name, value] of Object.entries(app.env)) env.push({ name, value });
     return env;
 }

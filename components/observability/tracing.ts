@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { TracingConfig } from "../../config/observability";
-import { JAEGER_RELEASE, JAEGER_REPO, jaegerValues } from "./tracingValues";
+import { JAEGER_RELEASE, JAEGER_REPO, OTLP_GRPC_PORT, OTLP_HTTP_PORT, jaegerValues } from "./tracingValues";
 import { componentType, PLATFORM_LABELS } from "../../identity";
 
 export interface TracingArgs {
@@ -49,8 +49,8 @@ export class Tracing extends pulumi.ComponentResource {
             { parent: this },
         );
         const host = pulumi.interpolate`${JAEGER_RELEASE}.${this.namespace}.svc.cluster.local`;
-        this.otlpGrpcEndpoint = pulumi.interpolate`http://${host}:4317`;
-        this.otlpHttpEndpoint = pulumi.interpolate`http://${host}:4318`;
+        this.otlpGrpcEndpoint = pulumi.interpolate`http://${host}:${OTLP_GRPC_PORT}`;
+        this.otlpHttpEndpoint = pulumi.interpolate`http://${host}:${OTLP_HTTP_PORT}`;
         this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }
 }

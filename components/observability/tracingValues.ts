@@ -2,6 +2,28 @@ import type { TracingConfig } from "../../config/observability";
 
 export const JAEGER_REPO = "https://jaegertracing.github.io/helm-charts";
 export const JAEGER_RELEASE = "jaeger";
+/** OTLP receiver ports of the Jaeger Service. */
+export const OTLP_GRPC_PORT = 4317;
+export const OTLP_HTTP_PORT = 4318;
+
+/** Where and how much the application and the mesh send traces: Jaeger's OTLP/gRPC receiver. */
+export interface OtlpTarget {
+    /** Namespace of the collector (the NetworkPolicy's egress peer). */
+    namespace: string;
+    /** The collector Service's cluster-local name. */
+    host: string;
+    port: number;
+    samplingRatio: number;
+}
+
+export function otlpTarget(tracing: Pick<TracingConfig, "samplingRatio">, namespace: string): OtlpTarget {
+    return {
+        namespace,
+        host: `${JAEGER_RELEASE}.${namespace}.svc.cluster.local`,
+        port: OTLP_GRPC_PORT,
+        samplingRatio: tracing.samplingRatio,
+    };
+}
 /** Where the Badger volume is mounted in the Jaeger pod. */
 export const BADGER_MOUNT = "/badger";
 /** The image's user (jaegertracing/jaeger runs as 10001). */
@@ -52,7 +74,7 @@ export function jaegerConfig(tracing: Pick<TracingConfig, "retentionHours">): Re
                 },
             },
         },
-        receivers: { otlp: { protocols: { grpc: any(4317), http: any(4318) } } },
+        receivers: { otlp: { protocols: { grpc: any(OTLP_GRPC_PORT), http: any(OTLP_HTTP_PORT) } } },
         processors: { batch: {} },
         exporters: { jaeger_storage_exporter: { trace_storage: "badger_store" } },
     };

@@ -9,7 +9,9 @@ import {
     istioCniValues,
     istioGatewayValues,
     istiodValues,
+    MeshTracing,
     peerAuthenticationSpec,
+    telemetrySpec,
 } from "./istioValues";
 import { APP_NAME, componentType, PLATFORM_LABELS } from "../../identity";
 import { RouterController } from "./router";
@@ -29,6 +31,8 @@ export interface MeshArgs {
     serviceSelector: Record<string, string>;
     /** Public host the ingress gateway serves (app.ingress.host). */
     host: string;
+    /** The trace collector every Envoy reports to; no tracing provider when undefined. */
+    tracing?: MeshTracing;
 }
 
 /**
@@ -74,7 +78,7 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
             "istiod",
             "istiod",
             "istiod",
-            this.istioNamespace.apply((ns) => istiodValues(istio, ns)),
+            this.istioNamespace.apply((ns) => istiodValues(istio, ns, args.tracing)),
             [base, cni],
         );
         // The gateway's pods are injected by istiod's webhook, so istiod must be up first.
@@ -119,6 +123,20 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
             },
             afterIstio,
         );
+
+        if (args.tracing) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-telemetry`,
+                {
+                    apiVersion: "telemetry.istio.io/v1",
+                    kind: "Telemetry",
+                    // "mesh-default" in the root namespace applies to every workload of the mesh.
+                    metadata: { name: "mesh-default", namespace: args.istioNamespace, labels: PLATFORM_LABELS },
+                    spec: telemetrySpec(args.tracing),
+                },
+                afterIstio,
+            );
+        }
 
         this.gateways = pulumi.all([this.istioNamespace, publicGateway.metadata.name]).apply(([ns, gw]) => [`${ns}/${gw}`]);
         this.ingressNamespaces = this.istioNamespace.apply((ns) => [ns]);

@@ -20,7 +20,30 @@ export function istioCniValues(): Record<string, unknown> {
     };
 }
 
-export function istiodValues(istio: IstioConfig, istioNamespace: string): Record<string, unknown> {
+/** Name of the mesh's tracing provider (meshConfig.extensionProviders), which the Telemetry resource selects. */
+export const TRACING_PROVIDER = "otel-tracing";
+
+/** The trace collector the sidecars and gateways send spans to (OTLP/gRPC). */
+export interface MeshTracing {
+    host: string;
+    port: number;
+    /** Share of requests sampled where they enter the mesh, 0–1. */
+    samplingRatio: number;
+}
+
+/**
+ * Mesh-wide tracing (a Telemetry resource in the root namespace): every Envoy reports spans to the
+ * collector through TRACING_PROVIDER. The gateway decides at the edge; the decision travels in the
+ * W3C traceparent header, which the sidecars and the application's SDK (parent-based) honour.
+ */
+export function telemetrySpec(tracing: MeshTracing): Record<string, unknown> {
+    // Istio takes a percentage; the rounding keeps float noise (0.07 * 100 = 7.000000000000001) out of it.
+    return {
+        tracing: [{ providers: [{ name: TRACING_PROVIDER }], randomSamplingPercentage: Number((tracing.samplingRatio * 100).toFixed(4)) }],
+    };
+}
+
+export function istiodValues(istio: IstioConfig, istioNamespace: string, tracing?: MeshTracing): Record<string, unknown> {
     return {
         global: { istioNamespace },
         pilot: {
@@ -32,7 +55,12 @@ export function istiodValues(istio: IstioConfig, istioNamespace: string): Record
         },
         // Prometheus, outside the mesh, scrapes each pod's agent (port 15020), which merges the
         // application's /metrics with Envoy's: mTLS STRICT leaves no plaintext path to the app port.
-        meshConfig: { enablePrometheusMerge: true },
+        meshConfig: {
+            enablePrometheusMerge: true,
+            ...(tracing
+                ? { extensionProviders: [{ name: TRACING_PROVIDER, opentelemetry: { service: tracing.host, port: tracing.port } }] }
+                : {}),
+        },
     };
 }
 
