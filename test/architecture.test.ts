@@ -12,7 +12,8 @@ import * as ts from "typescript";
  */
 
 const ROOT = path.resolve(__dirname, "..");
-const SKIP = new Set(["node_modules", ".tools", "bin-out", ".git"]);
+// Dependencies, build output, and hidden folders (tools, scratch copies of the project).
+const SKIP = new Set(["node_modules", "bin-out"]);
 
 /** Layers from the bottom; a module may import its own layer and the layers below it. */
 const LAYERS: { name: string; matches: (file: string) => boolean }[] = [
@@ -36,7 +37,7 @@ function layerOf(file: string): number {
 function sourceFiles(dir = ROOT): string[] {
     const out: string[] = [];
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (SKIP.has(entry.name)) continue;
+        if (SKIP.has(entry.name) || entry.name.startsWith(".")) continue;
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) out.push(...sourceFiles(full));
         else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(path.relative(ROOT, full));
