@@ -96,9 +96,11 @@ async function main(argv: string[]): Promise<number> {
     );
 
     if (args.once) {
-        const samples = await sampleGate(def, versions, prometheus.query, Date.now() / 1000, budgetMs);
-        const evaluation = evaluateGate(def, versions, samples, "end");
-        const outcome = onceOutcome(def, evaluation);
+        // One evaluation cannot breach twice in a row: --once judges each trigger on the evaluation it has.
+        const one = { ...def, triggerEvidence: { ...def.triggerEvidence, consecutiveBreaches: 1 } };
+        const samples = await sampleGate(one, versions, prometheus.query, Date.now() / 1000, budgetMs);
+        const evaluation = evaluateGate(one, versions, samples, "end");
+        const outcome = onceOutcome(one, evaluation);
         const verdict =
             outcome.exitCode === GATE_EXIT.pass
                 ? "PASS"

@@ -15,7 +15,7 @@ export function stackGate(config: PlatformConfig, stageText: string): GateDefini
     const stage = parseStageName(stageText);
     if (!isForwardStage(stage)) throw new Error(`stage "${stage}" has no health gate; expected one of ${FORWARD_STAGES.join(", ")}`);
     const table = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling);
-    return gateForStage(config.gates, config.metrics, stage, table[stage].bakeMinutes * 60);
+    return gateForStage(config.gates, config.metrics, stage, table[stage].bakeMinutes * 60, table[stage].weight);
 }
 
 /**

@@ -42,9 +42,40 @@ const TriggersSchema = z.strictObject({
 /** Success criteria: what must hold when the bake ends. */
 const CriteriaSchema = z.strictObject({
     errorRatePercent: PERCENT.default(0.1),
+    /** Seed 002: median latency < 200 ms. */
+    latencyP50Ms: z.number().positive().default(200),
     latencyP95Ms: z.number().positive().default(500),
+    /** Seed 002: 99th percentile latency < 1000 ms. */
+    latencyP99Ms: z.number().positive().default(1000),
+    /**
+     * Seed 002's throughput, relative to stable: the candidate's requests per second per weight point must be
+     * at least this share of stable's (a router that starves the candidate, or clients giving up on it, fail it).
+     */
+    throughputPercentOfStable: PERCENT.default(50),
     agentAvailabilityPercent: PERCENT.default(99),
     workflowSuccessPercent: PERCENT.default(98),
+});
+
+const EVIDENCE_FIELDS = {
+    window: PROM_DURATION,
+    minRequests: z.number().int().min(0),
+    consecutiveBreaches: z.number().int().min(1).max(60),
+};
+
+/**
+ * What a rollback trigger needs before it aborts. Defaults: a 1m window, 250 candidate requests in it (one
+ * failed request is then at most 0.4 %, and stays under the 0.5 % error trigger even after increase()'s
+ * extrapolation, window ÷ (window − scrape interval) = 1.09 for 1m at 5 s) and 2 breaching evaluations in a
+ * row (Flagger's `threshold`); a real 5 % error spike still crosses the trigger within seconds and is cut on
+ * the second evaluation that sees it.
+ */
+const TriggerEvidenceSchema = z.strictObject({
+    /** Range of the triggers' queries: shorter than `window`, so a spike is not diluted by minutes of healthy traffic. */
+    window: EVIDENCE_FIELDS.window.default("1m"),
+    /** Candidate requests the trigger window must hold before request-derived triggers (error rate, p95) are judged. */
+    minRequests: EVIDENCE_FIELDS.minRequests.default(250),
+    /** Evaluations in a row a trigger must breach before the gate cuts traffic and fails. */
+    consecutiveBreaches: EVIDENCE_FIELDS.consecutiveBreaches.default(2),
 });
 
 /** Per-stage replacements of single criteria or triggers; unset keys keep the gate-wide value. */
@@ -54,6 +85,9 @@ function stageOverrideSchema(criteriaDefaults: Partial<z.infer<typeof CriteriaSc
             criteria: z
                 .strictObject({
                     errorRatePercent: PERCENT.optional(),
+                    latencyP50Ms: z.number().positive().optional(),
+                    latencyP99Ms: z.number().positive().optional(),
+                    throughputPercentOfStable: PERCENT.optional(),
                     latencyP95Ms:
                         criteriaDefaults.latencyP95Ms !== undefined
                             ? z.number().positive().default(criteriaDefaults.latencyP95Ms)
@@ -63,6 +97,7 @@ function stageOverrideSchema(criteriaDefaults: Partial<z.infer<typeof CriteriaSc
                 })
                 .prefault({}),
             triggers: z.strictObject(TRIGGER_FIELDS).partial().prefault({}),
+            triggerEvidence: z.strictObject(EVIDENCE_FIELDS).partial().prefault({}),
         })
         .prefault({});
 }
@@ -99,8 +134,10 @@ export const GatesSchema = z
             service: { namespace: "monitoring", name: "prometheus-operated", port: 9090, scheme: "http" },
         }),
         triggers: TriggersSchema.prefault({}),
+        /** Evidence before abort: the triggers' window, minimum requests and consecutive breaching evaluations. */
+        triggerEvidence: TriggerEvidenceSchema.prefault({}),
         criteria: CriteriaSchema.prefault({}),
-        /** Per-stage criteria/trigger overrides; canary defaults to p95 < 200 ms. */
+        /** Per-stage criteria/trigger/trigger-evidence overrides; canary defaults to p95 < 200 ms. */
         stages: StageOverridesSchema.prefault({}),
         comparison: z
             .strictObject({
@@ -118,7 +155,10 @@ export const GatesSchema = z
             .strictObject({
                 traffic: POLICY.default("wait"),
                 "error-rate": POLICY.default("wait"),
+                "latency-p50": POLICY.default("wait"),
                 "latency-p95": POLICY.default("wait"),
+                "latency-p99": POLICY.default("wait"),
+                throughput: POLICY.default("wait"),
                 "agent-failures": POLICY.default("wait"),
                 "workflow-errors": POLICY.default("wait"),
                 "agent-availability": POLICY.default("wait"),
@@ -158,6 +198,19 @@ export const GatesSchema = z
                         code: "custom",
                         path: [...(stage ? ["stages", stage] : []), "criteria", key],
                         message: `a ${key} <= the rollback trigger's ${triggers[key]} (got ${criterion})`,
+                    });
+                }
+            }
+            // Percentiles are ordered: a p50 limit above the p95 one (or p95 above p99) is a typo, not a policy.
+            for (const [lower, upper] of [
+                ["latencyP50Ms", "latencyP95Ms"],
+                ["latencyP95Ms", "latencyP99Ms"],
+            ] as const) {
+                if (criteria[lower] > criteria[upper]) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [...(stage ? ["stages", stage] : []), "criteria", lower],
+                        message: `a ${lower} <= ${upper} ${criteria[upper]} (got ${criteria[lower]})`,
                     });
                 }
             }

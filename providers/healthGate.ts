@@ -2,12 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { GateDefinition, gateDefinitionIssues } from "../rollout/gate/gates";
 import { LiveGateInputs, runLiveGate } from "../rollout/gate/gateRun";
 import type { PrometheusEndpoint } from "../rollout/gate/gates";
-import type { TrafficCutTarget } from "../rollout/gate/trafficCut";
+import type { DeclaredTraffic, TrafficCutTarget } from "../rollout/gate/trafficCut";
 import type { CheckResult, Verdict } from "../rollout/gate/verdict";
 import { HEALTH_GATE } from "../identity";
 
 export type { GateDefinition } from "../rollout/gate/gates";
-export type { TrafficCutTarget } from "../rollout/gate/trafficCut";
+export type { DeclaredTraffic, TrafficCutTarget } from "../rollout/gate/trafficCut";
 
 /**
  * How the gate reaches Prometheus: a URL, or an in-cluster Service through the API server's service
@@ -22,6 +22,11 @@ export interface HealthGateTrafficCut {
     kubeconfig: pulumi.Input<string>;
     context?: string;
     target: pulumi.Input<TrafficCutTarget>;
+    /**
+     * The stage's declared traffic: the gate sets the live router to it before judging, so every update that
+     * runs a gate converges the router (after a cut or an out-of-band edit) without a refresh. Not a re-run key.
+     */
+    declared?: DeclaredTraffic;
 }
 
 export interface HealthGateArgs {
@@ -122,6 +127,17 @@ function trafficCutIssues(cut: unknown): CheckFailure[] {
         );
     else if (router === "nginx") issues.push(...textFieldIssues(target, "trafficCut.target", ["namespace", "canaryIngress"]));
     else issues.push({ property: "trafficCut.target.router", reason: `"istio" or "nginx"; got ${JSON.stringify(router)}` });
+    const declared = (cut as Record<string, unknown>).declared as Record<string, unknown> | undefined;
+    if (declared !== undefined && declared !== null) {
+        const weight = declared.candidateWeight;
+        if (typeof weight !== "number" || !Number.isInteger(weight) || weight < 0 || weight > 100)
+            issues.push({
+                property: "trafficCut.declared.candidateWeight",
+                reason: `an integer percentage 0-100; got ${JSON.stringify(weight)}`,
+            });
+        if (declared.headerRoute !== undefined)
+            issues.push(...textFieldIssues(declared.headerRoute, "trafficCut.declared.headerRoute", ["name", "header", "value"]));
+    }
     return issues;
 }
 
@@ -186,7 +202,12 @@ async function evaluate(inputs: pulumi.Inputs): Promise<pulumi.Inputs> {
         versions: { candidate: inputs.candidateVersion, stable: inputs.stableVersion },
         prometheus: typeof p.url === "string" ? { url: p.url } : { service: p.service, kubeconfig: p.kubeconfig, context: p.context },
         trafficCut: inputs.trafficCut
-            ? { kubeconfig: inputs.trafficCut.kubeconfig, context: inputs.trafficCut.context, target: inputs.trafficCut.target }
+            ? {
+                  kubeconfig: inputs.trafficCut.kubeconfig,
+                  context: inputs.trafficCut.context,
+                  target: inputs.trafficCut.target,
+                  declared: inputs.trafficCut.declared,
+              }
             : undefined,
     };
     // The engine shows the provider's stdout as info diagnostics: the operator sees every evaluation.
@@ -214,10 +235,11 @@ async function evaluate(inputs: pulumi.Inputs): Promise<pulumi.Inputs> {
 }
 
 /**
- * A stage's health gate (docs/rollout.md): creating it blocks the stack update for the bake while it
- * evaluates Prometheus every interval. A rollback trigger fails it at once (after cutting traffic to
- * stable when `fastAbort` is on), unmet success criteria fail it when the bake ends, and missing data
- * is judged by each check's no-data policy. It runs again only when the stage, a version or the gate
+ * A stage's health gate (docs/rollout.md): creating it first sets the live router to the stage's declared
+ * weights, then blocks the stack update for the bake while it evaluates Prometheus every interval. A
+ * rollback trigger confirmed over its evidence fails it at once, unmet success criteria fail it when the
+ * bake ends, and missing data is judged by each check's no-data policy; with `fastAbort` every failure
+ * first cuts traffic to stable. It runs again only when the stage, a version or the gate
  * definition changes, so a no-op `pulumi up` does not re-run it.
  */
 export class HealthGate extends pulumi.dynamic.Resource {
@@ -241,6 +263,7 @@ export class HealthGate extends pulumi.dynamic.Resource {
             kubeconfig: pulumi.secret(args.trafficCut.kubeconfig),
             context: args.trafficCut.context,
             target: args.trafficCut.target,
+            declared: args.trafficCut.declared,
         };
         super(
             healthGateProvider,

@@ -12,6 +12,7 @@ import { Stage, stageWeights } from "../../rollout/stages";
 import { Application } from "../app/application";
 import { dnsLabel } from "../app/podSpec";
 import { TrafficSplit, TrafficSplitArgs } from "../traffic/trafficSplit";
+import { CANARY_HEADER, CANARY_HEADER_VALUE, HEADER_ROUTE_NAME } from "../traffic/router";
 import { APP_NAME, componentType, TRACK_LABEL } from "../../identity";
 
 export interface RolloutGateArgs {
@@ -179,8 +180,19 @@ export class Rollout extends pulumi.ComponentResource {
                 candidateVersion: candidate,
                 stableVersion: args.rollout.stableVersion,
                 prometheus,
-                gate: gateForStage(gates, metrics, args.stage.name, args.stage.bakeMinutes * 60),
-                trafficCut: { kubeconfig, context, target: this.trafficSplit.trafficCut },
+                gate: gateForStage(gates, metrics, args.stage.name, args.stage.bakeMinutes * 60, args.stage.weight),
+                trafficCut: {
+                    kubeconfig,
+                    context,
+                    target: this.trafficSplit.trafficCut,
+                    // The gate sets the live router to these before judging: a retry after a cut converges (docs/rollout.md).
+                    declared: {
+                        candidateWeight: this.weights.candidate,
+                        ...(args.stage.headerRoute
+                            ? { headerRoute: { name: HEADER_ROUTE_NAME, header: CANARY_HEADER, value: CANARY_HEADER_VALUE } }
+                            : {}),
+                    },
+                },
             },
             { parent: this, dependsOn: [this.trafficSplit, args.application] },
         );

@@ -19,14 +19,19 @@ export const NO_DATA_POLICIES = ["fail", "wait", "pass"] as const;
  */
 export type NoDataPolicy = (typeof NO_DATA_POLICIES)[number];
 
-export type CheckUnit = "%" | "ms" | "count" | "requests";
+export type CheckUnit = "%" | "ms" | "count" | "requests" | "rps";
 
 /** Canary judged against the stable version measured in the same window. */
 export type Comparison =
     /** canary <= stable × factor (latency). */
     | { kind: "ratio"; factor: number }
     /** canary <= stable + margin, in the check's unit (error rate in percentage points). */
-    | { kind: "margin"; margin: number };
+    | { kind: "margin"; margin: number }
+    /**
+     * Throughput relative to stable: canary >= stable × weight / (100 - weight) × minPercent / 100, i.e. the
+     * candidate serves at least minPercent of what stable serves per point of traffic weight.
+     */
+    | { kind: "share"; weight: number; minPercent: number };
 
 export interface CheckDefinition {
     id: CheckId;
@@ -61,9 +66,24 @@ export interface GateTriggers {
 /** Success criteria: what must hold when the bake ends. */
 export interface GateCriteria {
     errorRatePercent: number;
+    latencyP50Ms: number;
     latencyP95Ms: number;
+    latencyP99Ms: number;
+    /** The candidate's requests per second per weight point, as a share of stable's (seed 002's throughput, relative to stable). */
+    throughputPercentOfStable: number;
     agentAvailabilityPercent: number;
     workflowSuccessPercent: number;
+}
+
+/**
+ * The evidence a rollback trigger needs before it aborts (docs/rollout.md, Evidence before abort): its
+ * own query window, the candidate requests that window must hold before a request-derived trigger is
+ * judged at all, and how many evaluations in a row must breach (Flagger's `threshold`).
+ */
+export interface TriggerEvidence {
+    window: string;
+    minRequests: number;
+    consecutiveBreaches: number;
 }
 
 /** The gate settings of a stack, as plain data (the stack's `gates` config is one): what gateForStage builds a stage's gate from. */
@@ -76,8 +96,11 @@ export interface GateSettings {
     queryTimeoutSeconds: number;
     triggers: GateTriggers;
     criteria: GateCriteria;
-    /** Per-stage replacements of single criteria or triggers. */
-    stages: Partial<Record<string, { criteria?: Partial<GateCriteria>; triggers?: Partial<GateTriggers> }>>;
+    triggerEvidence: TriggerEvidence;
+    /** Per-stage replacements of single criteria, triggers or trigger-evidence settings. */
+    stages: Partial<
+        Record<string, { criteria?: Partial<GateCriteria>; triggers?: Partial<GateTriggers>; triggerEvidence?: Partial<TriggerEvidence> }>
+    >;
     comparison: { enabled: boolean; latencyRatio: number; errorRateMarginPoints: number; noBaseline: NoDataPolicy };
     noData: Record<CheckId | "traffic", NoDataPolicy>;
     saturation: SaturationSource & { enabled: boolean; pods: { stable: string; candidate: string } };
@@ -97,6 +120,10 @@ export interface GateDefinition {
     window: string;
     /** Requests the candidate must have served in the window before request-derived checks are judged. */
     minRequests: number;
+    /** What a rollback trigger needs before it aborts: its window, its minimum requests, consecutive breaching evaluations. */
+    triggerEvidence: TriggerEvidence;
+    /** The candidate's traffic weight in this stage (percent), for the throughput comparison. */
+    candidateWeight?: number;
     /** The traffic guard's query (requests in the window), a template like the checks'. */
     trafficQuery: string;
     /** No data / too little traffic for the guard. */
@@ -113,14 +140,22 @@ export interface GateDefinition {
 
 /**
  * The gate of one rollout stage from the stack's gate config: the seed triggers and criteria, the
- * stage's criteria overrides (stage `canary`: p95 < 200 ms), the canary-vs-stable comparison, the
- * traffic guard and the per-check no-data policies. `bakeSeconds` comes from the stage table.
+ * stage's overrides (stage `canary`: p95 < 200 ms), the canary-vs-stable comparison, the
+ * traffic guard and the per-check no-data policies. `bakeSeconds` and `candidateWeight` come from the
+ * stage table; without the weight the throughput criterion (relative to stable per weight point) is left out.
  */
-export function gateForStage(gates: GateSettings, metrics: MetricNames, stage: string, bakeSeconds: number): GateDefinition {
+export function gateForStage(
+    gates: GateSettings,
+    metrics: MetricNames,
+    stage: string,
+    bakeSeconds: number,
+    candidateWeight?: number,
+): GateDefinition {
     const templates = checkTemplates(metrics, gates.saturation);
     const override = gates.stages[stage];
     const triggers = withOverrides(gates.triggers, override?.triggers);
     const criteria = withOverrides(gates.criteria, override?.criteria);
+    const triggerEvidence = withOverrides(gates.triggerEvidence, override?.triggerEvidence);
     const cmp = gates.comparison;
     const check = (
         id: CheckId,
@@ -148,6 +183,8 @@ export function gateForStage(gates: GateSettings, metrics: MetricNames, stage: s
             criterionBelow: criteria.latencyP95Ms,
             ...(cmp.enabled ? { comparison: { kind: "ratio", factor: cmp.latencyRatio } } : {}),
         }),
+        check("latency-p50", "median request latency", "ms", true, { criterionBelow: criteria.latencyP50Ms }),
+        check("latency-p99", "99th percentile request latency", "ms", true, { criterionBelow: criteria.latencyP99Ms }),
         check("agent-failures", "agent failures in the window", "count", false, { triggerAbove: triggers.agentFailures }),
         check("workflow-errors", "failed workflow runs in the window", "count", false, { triggerAbove: triggers.workflowErrors }),
         check("agent-availability", `agents active out of ${metrics.expectedAgents}`, "%", false, {
@@ -155,6 +192,13 @@ export function gateForStage(gates: GateSettings, metrics: MetricNames, stage: s
         }),
         check("workflow-success", "share of workflow runs that succeeded", "%", false, { criterionAbove: criteria.workflowSuccessPercent }),
     ];
+    if (candidateWeight !== undefined) {
+        checks.push(
+            check("throughput", "requests per second, against stable's per weight point", "rps", true, {
+                comparison: { kind: "share", weight: candidateWeight, minPercent: criteria.throughputPercentOfStable },
+            }),
+        );
+    }
     if (gates.saturation.enabled) {
         checks.push(
             check("memory", "working set of the busiest pod, share of its limit", "%", false, { triggerAbove: triggers.memoryPercent }),
@@ -168,6 +212,8 @@ export function gateForStage(gates: GateSettings, metrics: MetricNames, stage: s
         graceSeconds: gates.graceSeconds,
         window: gates.window,
         minRequests: gates.minRequests,
+        triggerEvidence,
+        ...(candidateWeight !== undefined ? { candidateWeight } : {}),
         trafficQuery: templates.traffic,
         trafficNoData: gates.noData.traffic,
         comparisonNoBaseline: cmp.noBaseline,
@@ -211,6 +257,13 @@ export function gateDefinitionIssues(gate: unknown): { property: string; reason:
     if (typeof g.window !== "string" || !DURATION.test(g.window))
         add("window", `a Prometheus duration such as "5m"; got ${JSON.stringify(g.window)}`);
     if (typeof g.trafficQuery !== "string" || g.trafficQuery === "") add("trafficQuery", "a PromQL template");
+    const evidence = (g.triggerEvidence ?? {}) as Partial<TriggerEvidence>;
+    if (typeof evidence.window !== "string" || !DURATION.test(evidence.window))
+        add("triggerEvidence.window", `a Prometheus duration such as "1m"; got ${JSON.stringify(evidence.window)}`);
+    if (typeof evidence.minRequests !== "number" || !(evidence.minRequests >= 0))
+        add("triggerEvidence.minRequests", `a number >= 0; got ${JSON.stringify(evidence.minRequests)}`);
+    if (!Number.isInteger(evidence.consecutiveBreaches) || (evidence.consecutiveBreaches as number) < 1)
+        add("triggerEvidence.consecutiveBreaches", `an integer >= 1; got ${JSON.stringify(evidence.consecutiveBreaches)}`);
     for (const key of ["trafficNoData", "comparisonNoBaseline"] as const) {
         if (!NO_DATA_POLICIES.includes(g[key] as NoDataPolicy)) add(key, `one of ${NO_DATA_POLICIES.join(", ")}`);
     }

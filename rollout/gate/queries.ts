@@ -1,13 +1,16 @@
 /** The checks a health gate runs, by the name messages and the no-data policies use. */
 export const CHECK_IDS = [
     "error-rate",
+    "latency-p50",
     "latency-p95",
+    "latency-p99",
     "agent-failures",
     "workflow-errors",
     "agent-availability",
     "workflow-success",
     "memory",
     "cpu",
+    "throughput",
 ] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
@@ -57,11 +60,16 @@ export function checkTemplates(metrics: MetricNames, saturation: SaturationSourc
     const runs = increase(metrics.workflowRunsTotal, v);
     const runsWith = (result: string) => increase(metrics.workflowRunsTotal, `${v},${metrics.workflowResultLabel}="${result}"`);
     const pod = `namespace="${saturation.namespace}",container="${saturation.container}",pod=~"{{pods}}"`;
+    const quantile = (q: number) =>
+        `1000 * histogram_quantile(${q}, sum by (le) (rate(${metrics.requestDurationSeconds}_bucket{${v}}[{{window}}])))`;
     const limit = (resource: string) => `sum by (pod) (${saturation.limitsMetric}{${pod},resource="${resource}"})`;
     return {
         traffic: requests,
         "error-rate": `100 * (${errors} or 0 * ${requests}) / ${requests}`,
-        "latency-p95": `1000 * histogram_quantile(0.95, sum by (le) (rate(${metrics.requestDurationSeconds}_bucket{${v}}[{{window}}])))`,
+        "latency-p50": quantile(0.5),
+        "latency-p95": quantile(0.95),
+        "latency-p99": quantile(0.99),
+        throughput: `sum(rate(${metrics.requestsTotal}{${v}}[{{window}}]))`,
         "agent-failures": `${increase(metrics.agentFailuresTotal, v)} or 0 * sum(${metrics.agentsActive}{${v}})`,
         "workflow-errors": `${runsWith("failure")} or 0 * ${runs}`,
         "agent-availability": `100 * avg(avg_over_time(${metrics.agentsActive}{${v}}[{{window}}])) / ${metrics.expectedAgents}`,

@@ -21,6 +21,11 @@ export interface GateSamples {
     traffic: VersionSamples;
     /** By check id. */
     checks: Record<string, VersionSamples>;
+    /**
+     * The same over the triggers' own window (`triggerEvidence.window`): the traffic and every check with a
+     * rollback trigger. Absent when that window is the gate's window: the triggers are judged on the samples above.
+     */
+    triggers?: { traffic: VersionSamples; checks: Record<string, VersionSamples> };
 }
 
 export interface GateVersions {
@@ -29,10 +34,11 @@ export interface GateVersions {
 }
 
 /**
- * `breach`: a rollback trigger fired; `fail`: a success criterion or the comparison with stable is
- * not met; `no-data`: the check cannot be judged (its `policy` says what that means).
+ * `breach`: a rollback trigger fired on enough consecutive evaluations; `breaching`: it fired, not yet
+ * on enough of them; `fail`: a success criterion or the comparison with stable is not met; `no-data`:
+ * the check cannot be judged (its `policy` says what that means).
  */
-export type CheckStatus = "pass" | "fail" | "breach" | "no-data";
+export type CheckStatus = "pass" | "fail" | "breach" | "breaching" | "no-data";
 
 export interface CheckResult {
     id: string;
@@ -63,18 +69,20 @@ export interface GateEvaluation {
     checks: CheckResult[];
     /** One message per reason the gate failed (empty unless verdict is fail). */
     failures: string[];
-    /** Whether a rollback trigger fired (the fast traffic cut applies). */
+    /** Whether a rollback trigger fired on enough consecutive evaluations. */
     breached: boolean;
+    /** Consecutive breaching evaluations per check id, up to this one: the next evaluation's `streaks`. */
+    breachStreaks: Record<string, number>;
 }
 
-const UNIT_SUFFIX: Record<CheckUnit, string> = { "%": "%", ms: "ms", count: "", requests: " requests" };
+const UNIT_SUFFIX: Record<CheckUnit, string> = { "%": "%", ms: "ms", count: "", requests: " requests", rps: " rps" };
 
 /** A value for people: percentages with two decimals, latency in whole milliseconds, counts as counted. */
 export function formatValue(value: number | null, unit: CheckUnit): string {
     if (value === null) return "no data";
     if (!Number.isFinite(value)) return `${value > 0 ? "+" : "-"}Inf${UNIT_SUFFIX[unit]}`;
     let text: string;
-    if (unit === "%") text = value.toFixed(2);
+    if (unit === "%" || unit === "rps") text = value.toFixed(2);
     else if (unit === "ms") text = value >= 10 ? value.toFixed(0) : value.toFixed(1);
     else text = Number.isInteger(value) ? String(value) : value.toFixed(1);
     return `${text}${UNIT_SUFFIX[unit]}`;
@@ -92,7 +100,13 @@ export function thresholdText(check: CheckDefinition): string {
     if (check.triggerAbove !== undefined) parts.push(`abort > ${limit(check.triggerAbove, check.unit)}`);
     if (check.comparison?.kind === "ratio") parts.push(`<= stable × ${check.comparison.factor}`);
     if (check.comparison?.kind === "margin") parts.push(`<= stable + ${check.comparison.margin}${check.unit === "%" ? " pts" : ""}`);
+    if (check.comparison?.kind === "share") parts.push(`>= ${shareRule(check.comparison)}`);
     return parts.join("; ");
+}
+
+/** `stable × 5/95 × 50%`: what the candidate must serve per stable request, for its weight. */
+function shareRule(cmp: { weight: number; minPercent: number }): string {
+    return `stable × ${cmp.weight}/${100 - cmp.weight} × ${cmp.minPercent}%`;
 }
 
 function versionName(version: string): string {
@@ -132,9 +146,6 @@ function judgeCheck(def: GateDefinition, check: CheckDefinition, samples: Versio
     }
     if (canary.value === null) return { status: "no-data", policy: check.noData, finding: `${check.id} has no data (${canary.reason})` };
     const v = canary.value;
-    if (check.triggerAbove !== undefined && v > check.triggerAbove) {
-        return { status: "breach", finding: `${check.id} ${formatValue(v, unit)} > ${limit(check.triggerAbove, unit)} (rollback trigger)` };
-    }
     if (check.criterionBelow !== undefined && !(v < check.criterionBelow)) {
         return {
             status: "fail",
@@ -153,7 +164,9 @@ function judgeCheck(def: GateDefinition, check: CheckDefinition, samples: Versio
                 ? stable.reason
                 : check.needsTraffic && (stableTraffic.value === null || stableTraffic.value < def.minRequests)
                   ? `stable served ${formatValue(stableTraffic.value, "requests")}, fewer than ${def.minRequests}`
-                  : undefined;
+                  : check.comparison.kind === "share" && check.comparison.weight >= 100
+                    ? "stable carries no weighted traffic at 100 % candidate weight"
+                    : undefined;
         if (baselineMissing !== undefined || stable.value === null) {
             const why = `no stable baseline for the comparison (${baselineMissing})`;
             if (def.comparisonNoBaseline === "pass") return { status: "pass", note: `${why}; comparison skipped (no-data policy "pass")` };
@@ -161,6 +174,16 @@ function judgeCheck(def: GateDefinition, check: CheckDefinition, samples: Versio
         }
         const s = stable.value;
         const cmp = check.comparison;
+        if (cmp.kind === "share") {
+            const required = (s * cmp.weight * cmp.minPercent) / ((100 - cmp.weight) * 100);
+            if (v < required) {
+                return {
+                    status: "fail",
+                    finding: `${check.id} ${formatValue(v, unit)} < ${shareRule(cmp)} = ${formatValue(required, unit)} (canary vs stable)`,
+                };
+            }
+            return { status: "pass" };
+        }
         const allowed = cmp.kind === "ratio" ? s * cmp.factor : s + cmp.margin;
         if (v > allowed) {
             const rule = cmp.kind === "ratio" ? `stable × ${cmp.factor}` : `stable + ${cmp.margin}${unit === "%" ? " pts" : ""}`;
@@ -173,9 +196,45 @@ function judgeCheck(def: GateDefinition, check: CheckDefinition, samples: Versio
     return { status: "pass" };
 }
 
+/** A rollback trigger's reading in one evaluation: over its own window, only with enough requests there. */
+interface TriggerReading {
+    breached: boolean;
+    canary: number | null;
+    stable: number | null;
+    finding?: string;
+    /** Why the trigger was not judged. */
+    note?: string;
+}
+
+function triggerWindowOf(def: GateDefinition, samples: GateSamples): string {
+    return samples.triggers ? def.triggerEvidence.window : def.window;
+}
+
+function readTrigger(
+    def: GateDefinition,
+    check: CheckDefinition,
+    samples: VersionSamples,
+    triggerTraffic: VersionSamples,
+    window: string,
+): TriggerReading | undefined {
+    if (check.triggerAbove === undefined) return undefined;
+    const evidence = def.triggerEvidence;
+    const reading = { breached: false, canary: samples.canary.value, stable: samples.stable.value };
+    const requests = triggerTraffic.canary.value;
+    if (check.needsTraffic && (requests === null || requests < evidence.minRequests)) {
+        const seen = requests === null ? "no data" : formatValue(requests, "requests");
+        return { ...reading, note: `trigger not judged: ${seen} in ${window} < ${evidence.minRequests} (trigger evidence)` };
+    }
+    const v = samples.canary.value;
+    if (v === null || !(v > check.triggerAbove)) return reading;
+    return { ...reading, breached: true, finding: `${check.id} ${formatValue(v, check.unit)} > ${limit(check.triggerAbove, check.unit)}` };
+}
+
 /** Whether a judged check fails the gate in this phase. */
 function fails(j: Judged, phase: GatePhase): boolean {
     if (j.status === "breach") return true;
+    // A breach not yet confirmed keeps the gate pending; still unconfirmed at the deadline, it fails it.
+    if (j.status === "breaching") return phase === "deadline";
     if (j.status === "no-data") return j.policy === "fail" || (j.policy === "wait" && phase === "deadline");
     if (j.status === "fail") return phase !== "bake";
     return false;
@@ -183,10 +242,11 @@ function fails(j: Judged, phase: GatePhase): boolean {
 
 /** Whether a judged check keeps the gate from passing yet. */
 function waits(j: Judged): boolean {
-    return j.status === "no-data" && j.policy === "wait";
+    return (j.status === "no-data" && j.policy === "wait") || j.status === "breaching";
 }
 
-function failureMessage(def: GateDefinition, versions: GateVersions, result: CheckResult, phase: GatePhase): string {
+/** `triggerWindow`: the window the trigger samples came from (the gate's own when none were taken apart). */
+function failureMessage(def: GateDefinition, versions: GateVersions, result: CheckResult, phase: GatePhase, triggerWindow: string): string {
     let why = result.finding ?? result.status;
     if (result.status === "no-data") {
         why +=
@@ -194,15 +254,26 @@ function failureMessage(def: GateDefinition, versions: GateVersions, result: Che
                 ? ` still ${def.graceSeconds} s after the bake (no-data policy "wait")`
                 : ` (no-data policy "${result.policy}")`;
     }
-    return `gate "${def.stage}" failed: ${why} over ${def.window}; ${bothValues(result, versions)}`;
+    const window = result.status === "breach" || result.status === "breaching" ? triggerWindow : def.window;
+    return `gate "${def.stage}" failed: ${why} over ${window}; ${bothValues(result, versions)}`;
 }
 
 /**
- * Judges one evaluation. During the bake only a rollback trigger or a `fail` no-data policy fails
- * the gate; once the bake is over the success criteria and the comparison must hold, `wait` checks
- * keep it pending until the deadline, and everything else passes.
+ * Judges one evaluation. During the bake only a confirmed rollback trigger or a `fail` no-data policy
+ * fails the gate; once the bake is over the success criteria and the comparison must hold, `wait`
+ * checks and unconfirmed breaches keep it pending until the deadline, and everything else passes.
+ *
+ * A rollback trigger is judged over `triggerEvidence.window` (`samples.triggers`), only when the candidate
+ * served `triggerEvidence.minRequests` there (request-derived triggers), and aborts only when it breached on
+ * `consecutiveBreaches` evaluations in a row: `streaks` are the previous evaluation's `breachStreaks`.
  */
-export function evaluateGate(def: GateDefinition, versions: GateVersions, samples: GateSamples, phase: GatePhase): GateEvaluation {
+export function evaluateGate(
+    def: GateDefinition,
+    versions: GateVersions,
+    samples: GateSamples,
+    phase: GatePhase,
+    streaks: Record<string, number> = {},
+): GateEvaluation {
     const trafficJudged = judgeTraffic(def, samples.traffic);
     const traffic: CheckResult = {
         id: "traffic",
@@ -213,34 +284,59 @@ export function evaluateGate(def: GateDefinition, versions: GateVersions, sample
         threshold: `>= ${def.minRequests} requests`,
         ...trafficJudged,
     };
+    const triggerSamples = samples.triggers ?? samples;
+    const required = def.triggerEvidence.consecutiveBreaches;
+    const breachStreaks: Record<string, number> = {};
     // Checks not judged for lack of traffic are reported once, through the traffic row.
     const reported: CheckResult[] = [traffic];
     const judged = def.checks.map((check) => {
-        const s = samples.checks[check.id] ?? {
-            canary: { value: null, reason: "not queried" },
-            stable: { value: null, reason: "not queried" },
-        };
-        const j = judgeCheck(def, check, s, trafficJudged, samples.traffic.stable);
+        const notQueried = { canary: { value: null, reason: "not queried" }, stable: { value: null, reason: "not queried" } };
+        const s = samples.checks[check.id] ?? notQueried;
+        let j = judgeCheck(def, check, s, trafficJudged, samples.traffic.stable);
+        let values = { canary: s.canary.value, stable: s.stable.value };
+        const trigger = readTrigger(
+            def,
+            check,
+            triggerSamples.checks[check.id] ?? notQueried,
+            triggerSamples.traffic,
+            triggerWindowOf(def, samples),
+        );
+        breachStreaks[check.id] = trigger?.breached ? (streaks[check.id] ?? 0) + 1 : 0;
+        const streak = breachStreaks[check.id];
+        if (trigger?.breached) {
+            values = { canary: trigger.canary, stable: trigger.stable };
+            if (streak >= required) {
+                const times = required > 1 ? `, ${streak} evaluations in a row` : "";
+                j = { status: "breach", finding: `${trigger.finding} (rollback trigger${times})` };
+            } else if (phase === "bake" || j.status !== "fail") {
+                j = {
+                    status: "breaching",
+                    finding: `${trigger.finding} (rollback trigger, ${streak} of ${required} evaluations in a row)`,
+                };
+            }
+        } else if (trigger?.note && !j.note) {
+            j = { ...j, note: trigger.note };
+        }
         const result: CheckResult = {
             id: check.id,
             title: check.title,
             unit: check.unit,
-            canary: s.canary.value,
-            stable: s.stable.value,
+            ...values,
             threshold: thresholdText(check),
             ...j,
         };
-        if (!(check.needsTraffic && trafficJudged.status !== "pass")) reported.push(result);
+        if (!(check.needsTraffic && trafficJudged.status !== "pass" && !trigger?.breached)) reported.push(result);
         return result;
     });
     const all = [traffic, ...judged];
-    const failures = reported.filter((r) => fails(r, phase)).map((r) => failureMessage(def, versions, r, phase));
+    const triggerWindow = triggerWindowOf(def, samples);
+    const failures = reported.filter((r) => fails(r, phase)).map((r) => failureMessage(def, versions, r, phase, triggerWindow));
     const breached = all.some((r) => r.status === "breach");
     let verdict: Verdict;
     if (failures.length > 0) verdict = "fail";
     else if (phase === "bake" || all.some(waits)) verdict = "pending";
     else verdict = "pass";
-    return { verdict, traffic, checks: judged, failures, breached };
+    return { verdict, traffic, checks: judged, failures, breached, breachStreaks };
 }
 
 /** One line per evaluation for the live progress: every check's value against its threshold. */

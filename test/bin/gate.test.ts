@@ -99,7 +99,7 @@ describe("gate CLI (npm run gate)", function () {
         assert.match(run.stdout, /^verdict: PASS$/m);
         assert.match(
             run.stderr,
-            /^gate "canary" of stack local: 8 checks over 5m, at least 100 requests; one evaluation; canary 5\.1-cli\d+ vs stable 5\.0-cli\d+ on http:\/\/127\.0\.0\.1:\d+$/m,
+            /^gate "canary" of stack local: 11 checks over 5m, at least 100 requests; one evaluation; canary 5\.1-cli\d+ vs stable 5\.0-cli\d+ on http:\/\/127\.0\.0\.1:\d+$/m,
         );
     });
 
@@ -110,7 +110,7 @@ describe("gate CLI (npm run gate)", function () {
         assert.match(run.stdout, /^error-rate +(\d+\.\d\d)% +0\.00% +< 0\.1%; abort > 0\.5%; <= stable \+ 0\.5 pts +breach$/m);
         assert.match(
             run.stdout,
-            /^verdict: FAIL\n {2}gate "canary" failed: error-rate \d+\.\d\d% > 0\.5% \(rollback trigger\) over 5m; canary v5\.1-cli\d+=\d+\.\d\d%, stable v5\.0-cli\d+=0\.00%$/m,
+            /^verdict: FAIL\n {2}gate "canary" failed: error-rate \d+\.\d\d% > 0\.5% \(rollback trigger, 2 evaluations in a row\) over 1m; canary v5\.1-cli\d+=\d+\.\d\d%, stable v5\.0-cli\d+=0\.00%$/m,
         );
         assert.match(run.stderr, /bake 120 s, every 10 s/);
         assert.match(run.stderr, /^health-gate "canary" 0\/120 s: fail; /m);

@@ -36,7 +36,14 @@ const TOKEN = "router-token-5e1d0c";
 const metrics = MetricsSchema.parse({});
 
 function gate(stage: string, bakeSeconds: number): GateDefinition {
-    const gates = GatesSchema.parse({ intervalSeconds: 1, window: "10s", minRequests: 20, graceSeconds: 3, queryTimeoutSeconds: 2 });
+    const gates = GatesSchema.parse({
+        intervalSeconds: 1,
+        window: "10s",
+        minRequests: 20,
+        triggerEvidence: { window: "10s", minRequests: 20, consecutiveBreaches: 2 },
+        graceSeconds: 3,
+        queryTimeoutSeconds: 2,
+    });
     return gateForStage(gates, metrics, stage, bakeSeconds);
 }
 
@@ -330,7 +337,7 @@ describe("HealthGate through the real dynamic-provider host", function () {
             assert.strictEqual(err.code, grpc.status.UNKNOWN);
             assert.match(
                 err.details,
-                /^gate "canary" failed: error-rate (\d+\.\d\d)% > 0\.5% \(rollback trigger\) over 10s; canary v5\.1-b\d+=\1%, stable v5\.0-b\d+=0\.00%\ntraffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/,
+                /^gate "canary" failed: error-rate (\d+\.\d\d)% > 0\.5% \(rollback trigger, 2 evaluations in a row\) over 10s; canary v5\.1-b\d+=\1%, stable v5\.0-b\d+=0\.00%\ntraffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/,
             );
             return true;
         });

@@ -29,6 +29,7 @@ function gate(stage: string, bakeSeconds: number, overrides: Record<string, unkn
         intervalSeconds: 1,
         window: WINDOW,
         minRequests: 20,
+        triggerEvidence: { window: "10s", minRequests: 20, consecutiveBreaches: 2 },
         graceSeconds: 3,
         queryTimeoutSeconds: 2,
         ...overrides,
@@ -114,7 +115,7 @@ describe("HealthGate against a real Prometheus", function () {
         assert.match(
             result.message,
             new RegExp(
-                `^gate "canary-expand" failed: error-rate (\\d+\\.\\d\\d)% > 0\\.5% \\(rollback trigger\\) over 10s; canary v5\\.1-t\\d+=\\1%, stable v5\\.0-t\\d+=0\\.00%$`,
+                `^gate "canary-expand" failed: error-rate (\\d+\\.\\d\\d)% > 0\\.5% \\(rollback trigger, 2 evaluations in a row\\) over 10s; canary v5\\.1-t\\d+=\\1%, stable v5\\.0-t\\d+=0\\.00%$`,
             ),
         );
         assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms for a 30 s bake`);

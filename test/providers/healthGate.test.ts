@@ -25,6 +25,7 @@ function gate(stage: string, bakeSeconds: number, overrides: Record<string, unkn
         intervalSeconds: 1,
         window: "10s",
         minRequests: 20,
+        triggerEvidence: { window: "10s", minRequests: 20, consecutiveBreaches: 2 },
         graceSeconds: 3,
         queryTimeoutSeconds: 2,
         ...overrides,
@@ -221,7 +222,9 @@ describe("HealthGate provider", function () {
                     "agent-failures",
                     "cpu",
                     "error-rate",
+                    "latency-p50",
                     "latency-p95",
+                    "latency-p99",
                     "memory",
                     "traffic",
                     "workflow-errors",
@@ -307,7 +310,7 @@ describe("HealthGate provider", function () {
                 (err: Error) => {
                     assert.match(
                         err.message,
-                        /^gate "canary" failed: error-rate (\d+\.\d\d)% > 0\.5% \(rollback trigger\) over 10s; canary v5\.1-p\d+=\1%, stable v5\.0-p\d+=0\.00%$/,
+                        /^gate "canary" failed: error-rate (\d+\.\d\d)% > 0\.5% \(rollback trigger, 2 evaluations in a row\) over 10s; canary v5\.1-p\d+=\1%, stable v5\.0-p\d+=0\.00%$/,
                     );
                     return true;
                 },
@@ -331,7 +334,7 @@ describe("HealthGate provider", function () {
             env.candidate.set({ latencyMs: 1500 });
             await assert.rejects(
                 logged(() => provider.update("canary-gate", outs, { ...news, gate: gate("canary", 30, { fastAbort: false }) })),
-                /latency-p95 \d+ms > 1000ms \(rollback trigger\)/,
+                /latency-p95 \d+ms > 1000ms \(rollback trigger, 2 evaluations in a row\)/,
             );
         });
 

@@ -167,7 +167,7 @@ describe("Rollout component", function () {
             assert.strictEqual(gate.inputs.stage, "canary");
             assert.strictEqual(gate.inputs.candidateVersion, "5.1.0");
             assert.strictEqual(gate.inputs.stableVersion, "5.0.0");
-            const expected = gateForStage(CONFIG.gates, CONFIG.metrics, "canary", 1800);
+            const expected = gateForStage(CONFIG.gates, CONFIG.metrics, "canary", 1800, 5);
             assert.deepStrictEqual(gate.inputs.gate, JSON.parse(JSON.stringify(expected)));
             const latency = gate.inputs.gate.checks.find((c: any) => c.id === "latency-p95");
             assert.deepStrictEqual([latency.triggerAbove, latency.criterionBelow], [1000, 200]);
@@ -196,6 +196,8 @@ describe("Rollout component", function () {
                         stableSubset: "stable",
                         canarySubset: "canary",
                     },
+                    // What the gate sets the live router to before judging (convergence after a cut).
+                    declared: { candidateWeight: 5, headerRoute: { name: "canary-header", header: "x-canary-user", value: "true" } },
                 },
             });
         });

@@ -75,11 +75,13 @@ describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prom
             spike,
             async () => "Ingress claude-enhancer/claude-enhancer-canary: canary-weight 0, header route removed",
         );
-        assert.deepStrictEqual(cut.ticks, [0, 15, 30, 30], "three evaluations, then the cut's own log line");
-        assert.match(cut.log[3], /^health-gate "canary": traffic cut to 100 % stable: Ingress /);
+        // The spike is first seen at 30 s and confirmed by the next evaluation (consecutiveBreaches 2).
+        assert.deepStrictEqual(cut.ticks, [0, 15, 30, 45, 45], "four evaluations, then the cut's own log line");
+        assert.match(cut.log[2], /error-rate 3\.20% \(< 0\.1%; abort > 0\.5%; <= stable \+ 0\.5 pts\) breaching/);
+        assert.match(cut.log[4], /^health-gate "canary": traffic cut to 100 % stable: Ingress /);
         assert.match(
             cut.result.message,
-            /^gate "canary" failed: error-rate 3\.20% > 0\.5% \(rollback trigger\) .*\ntraffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/,
+            /^gate "canary" failed: error-rate 3\.20% > 0\.5% \(rollback trigger, 2 evaluations in a row\) over 1m; .*\ntraffic cut to 100 % stable: Ingress claude-enhancer\/claude-enhancer-canary: canary-weight 0, header route removed$/,
         );
         const broken = await fakeRun(def(), spike, async () => {
             throw new Error("patching Ingress: HTTP 403: forbidden");
@@ -92,6 +94,82 @@ describe("gate bake loop and Prometheus client (rollout/gateRun.ts, rollout/prom
         const off = await fakeRun(def({ fastAbort: false }), spike, async () => ((called = true), "cut"));
         assert.strictEqual(off.result.verdict, "fail");
         assert.strictEqual(called, false, "no cut with fastAbort off");
+    });
+
+    it("a missed success criterion at the end of the bake cuts traffic too (fastAbort)", async function () {
+        const slow = (q: string) => (q.startsWith("1000 * histogram_quantile(0.5,") ? { value: 350 } : healthy(q));
+        const cuts: string[] = [];
+        const { result, log } = await fakeRun(def({}, 30), slow, async () => (cuts.push("cut"), "Ingress ns/canary: canary-weight 0"));
+        assert.strictEqual(result.verdict, "fail");
+        assert.strictEqual(result.evaluations, 3, "judged when the bake ended, not before");
+        assert.deepStrictEqual(cuts, ["cut"]);
+        assert.strictEqual(
+            result.message,
+            'gate "canary" failed: latency-p50 350ms >= 200ms (success criterion < 200ms) over 5m; canary v5.1.0=350ms, stable v5.0.0=350ms\n' +
+                "traffic cut to 100 % stable: Ingress ns/canary: canary-weight 0",
+        );
+        assert.match(log[3], /^health-gate "canary": traffic cut to 100 % stable/);
+    });
+
+    it("one failed request in a healthy canary never aborts; a sustained breach does, over the trigger window", async function () {
+        const asked: string[] = [];
+        // Trigger window (1m): 150 requests, one of them a 5xx = 0.67 % > 0.5 %, but fewer than the 250 the trigger needs.
+        const oneError = (q: string) => {
+            asked.push(q);
+            if (q.includes("[1m]")) {
+                if (q.startsWith("sum(increase(http_requests_total")) return { value: 150 };
+                if (q.includes('status=~"5.."')) return { value: 0.67 };
+            }
+            return healthy(q);
+        };
+        const quiet = await fakeRun(def({}, 60), oneError);
+        assert.strictEqual(quiet.result.verdict, "pass", quiet.result.message);
+        assert.strictEqual(
+            quiet.result.evaluation.checks.find((c) => c.id === "error-rate")!.note,
+            "trigger not judged: 150 requests in 1m < 250 (trigger evidence)",
+        );
+        assert.ok(asked.some((q) => q.includes("[1m]")) && asked.some((q) => q.includes("[5m]")), "both windows queried");
+        // A blip on one evaluation only (at 15 s) is not two in a row.
+        const blip = await fakeRun(def({}, 60), (q, t) => (t >= 15 && t < 30 && q.includes('status=~"5.."') ? { value: 3 } : healthy(q)));
+        assert.strictEqual(blip.result.verdict, "pass", blip.result.message);
+    });
+
+    it("sets the router to the declared weights before the first evaluation; a failure to do so fails the gate", async function () {
+        let now = 0;
+        const order: string[] = [];
+        const deps = (restore: () => Promise<string>) => ({
+            query: async (q: string) => (order.push("query"), healthy(q)),
+            now: () => now,
+            sleep: async (ms: number) => void (now += ms),
+            log: (line: string) => order.push(line),
+            restoreTraffic: restore,
+        });
+        const result = await runGate(
+            def({}, 0),
+            versions,
+            deps(async () => (order.push("restore"), "Ingress ns/canary: canary-weight 5")),
+        );
+        assert.strictEqual(result.verdict, "pass");
+        assert.deepStrictEqual(order.slice(0, 3), [
+            "restore",
+            'health-gate "canary": router set to the stage\'s declared weights: Ingress ns/canary: canary-weight 5',
+            "query",
+        ]);
+        order.length = 0;
+        await assert.rejects(
+            runGate(
+                def({}, 0),
+                versions,
+                deps(async () => {
+                    throw new Error("patching Ingress ns/canary: HTTP 403: forbidden");
+                }),
+            ),
+            {
+                message:
+                    'gate "canary" could not set the router to the stage\'s declared weights, so it cannot judge the candidate: patching Ingress ns/canary: HTTP 403: forbidden',
+            },
+        );
+        assert.deepStrictEqual(order, [], "nothing judged without the declared traffic");
     });
 
     it("a query that throws is no data with its reason, never a value", async function () {

@@ -81,6 +81,8 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
             assert.deepStrictEqual(Object.keys(byId), [
                 "error-rate",
                 "latency-p95",
+                "latency-p50",
+                "latency-p99",
                 "agent-failures",
                 "workflow-errors",
                 "agent-availability",
@@ -106,6 +108,14 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
                 [5, 10, 90, 85],
             );
             assert.deepStrictEqual([byId["agent-availability"].criterionAbove, byId["workflow-success"].criterionAbove], [99, 98]);
+            // Seed 002's percentiles: p50 < 200 ms, p99 < 1000 ms, success criteria only.
+            assert.deepStrictEqual(
+                [byId["latency-p50"].criterionBelow, byId["latency-p50"].triggerAbove, byId["latency-p99"].criterionBelow],
+                [200, undefined, 1000],
+            );
+            assert.match(byId["latency-p99"].query, /^1000 \* histogram_quantile\(0\.99, /);
+            assert.strictEqual(byId.throughput, undefined, "no weight given: no throughput comparison");
+            assert.deepStrictEqual(canary.triggerEvidence, { window: "1m", minRequests: 250, consecutiveBreaches: 2 });
             assert.strictEqual(
                 gateForStage(gates, metrics, "canary-expand", 2700).checks[1].criterionBelow,
                 500,
@@ -121,7 +131,7 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
                 saturation: { enabled: false },
             });
             const def = gateForStage(custom, metrics, "full-switch", 900);
-            assert.strictEqual(def.checks.length, 6);
+            assert.strictEqual(def.checks.length, 8);
             assert.strictEqual(def.checks[0].triggerAbove, 0.3);
             assert.strictEqual(def.checks[0].noData, "fail");
             assert.ok(def.checks.every((c) => c.comparison === undefined));
@@ -133,16 +143,45 @@ describe("gate queries and definitions (rollout/queries.ts, rollout/gates.ts)", 
             assert.deepStrictEqual(withOverrides({ a: 1, b: 2 }, { a: undefined, b: 3 }), { a: 1, b: 3 });
         });
 
+        it("throughput relative to stable with the stage's weight; trigger evidence per stage", function () {
+            const custom = GatesSchema.parse({
+                criteria: { throughputPercentOfStable: 70 },
+                triggerEvidence: { consecutiveBreaches: 3 },
+                stages: { "canary-expand": { triggerEvidence: { window: "2m", minRequests: 500 } } },
+            });
+            const expand = gateForStage(custom, metrics, "canary-expand", 2700, 20);
+            const throughput = expand.checks.find((c) => c.id === "throughput")!;
+            assert.deepStrictEqual(
+                [throughput.unit, throughput.comparison, throughput.needsTraffic, throughput.query],
+                [
+                    "rps",
+                    { kind: "share", weight: 20, minPercent: 70 },
+                    true,
+                    'sum(rate(http_requests_total{version="{{version}}"}[{{window}}]))',
+                ],
+            );
+            assert.strictEqual(expand.candidateWeight, 20);
+            assert.deepStrictEqual(expand.triggerEvidence, { window: "2m", minRequests: 500, consecutiveBreaches: 3 });
+            assert.deepStrictEqual(gateForStage(custom, metrics, "canary", 1800, 5).triggerEvidence, {
+                window: "1m",
+                minRequests: 250,
+                consecutiveBreaches: 3,
+            });
+        });
+
         it("a definition from gateForStage has no issues; a broken one lists each", function () {
             assert.deepStrictEqual(gateDefinitionIssues(gateForStage(gates, metrics, "canary", 60)), []);
             const broken = {
                 ...gateForStage(gates, metrics, "canary", 60),
                 bakeSeconds: -1,
                 trafficNoData: "maybe",
+                triggerEvidence: { window: "1 minute", minRequests: 200, consecutiveBreaches: 0 },
                 checks: [{ id: "error-rate", query: "", noData: "wait" }],
             };
             assert.deepStrictEqual(gateDefinitionIssues(broken), [
                 { property: "gate.bakeSeconds", reason: "a number >= 0; got -1" },
+                { property: "gate.triggerEvidence.window", reason: 'a Prometheus duration such as "1m"; got "1 minute"' },
+                { property: "gate.triggerEvidence.consecutiveBreaches", reason: "an integer >= 1; got 0" },
                 { property: "gate.trafficNoData", reason: "one of fail, wait, pass" },
                 { property: "gate.checks[0].query", reason: "a PromQL template" },
                 { property: "gate.checks[0]", reason: 'a trigger, criterion or comparison (check "error-rate" has no limit)' },

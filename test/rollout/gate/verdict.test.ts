@@ -19,7 +19,9 @@ function samples(changes: Record<string, [Sample, Sample]> = {}): GateSamples {
     const healthy: Record<string, [number, number]> = {
         traffic: [500, 1000],
         "error-rate": [0, 0],
+        "latency-p50": [40, 40],
         "latency-p95": [100, 100],
+        "latency-p99": [300, 300],
         "agent-failures": [0, 0],
         "workflow-errors": [0, 0],
         "agent-availability": [100, 100],
@@ -55,13 +57,98 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
         assert.ok(end.checks.every((c) => c.status === "pass"));
     });
 
-    it("a rollback trigger fails the gate at once, during the bake, naming value, threshold, window and both versions", function () {
-        const e = judge(gate(), samples({ "error-rate": [v(0.8), v(0.02)] }), "bake");
+    it("a rollback trigger fails the gate during the bake on its second breach in a row, naming value, threshold, window and both versions", function () {
+        const breaching = samples({ "error-rate": [v(0.8), v(0.02)] });
+        const first = evaluateGate(gate(), versions, breaching, "bake");
+        assert.deepStrictEqual([first.verdict, first.breached, first.breachStreaks["error-rate"]], ["pending", false, 1]);
+        assert.strictEqual(first.checks[0].status, "breaching");
+        assert.strictEqual(first.checks[0].finding, "error-rate 0.80% > 0.5% (rollback trigger, 1 of 2 evaluations in a row)");
+        const e = evaluateGate(gate(), versions, breaching, "bake", first.breachStreaks);
         assert.strictEqual(e.verdict, "fail");
         assert.strictEqual(e.breached, true);
         assert.deepStrictEqual(e.failures, [
+            'gate "canary-expand" failed: error-rate 0.80% > 0.5% (rollback trigger, 2 evaluations in a row) over 5m; canary v5.1.0=0.80%, stable v5.0.0=0.02%',
+        ]);
+        const once = gate({ triggerEvidence: { consecutiveBreaches: 1 } });
+        assert.deepStrictEqual(judge(once, breaching, "bake").failures, [
             'gate "canary-expand" failed: error-rate 0.80% > 0.5% (rollback trigger) over 5m; canary v5.1.0=0.80%, stable v5.0.0=0.02%',
         ]);
+    });
+
+    describe("evidence before abort", function () {
+        /** Trigger-window samples: [canary requests, canary error rate]. */
+        const withTriggers = (requests: number, errorRate: number, main: GateSamples = samples()): GateSamples => ({
+            ...main,
+            triggers: {
+                traffic: { canary: v(requests), stable: v(requests * 19) },
+                checks: { "error-rate": { canary: v(errorRate), stable: v(0) }, "latency-p95": { canary: v(100), stable: v(100) } },
+            },
+        });
+
+        it("a single 5xx in a healthy canary never aborts: too few requests in the trigger window to judge it", function () {
+            // 1 of 150 requests = 0.67 % > 0.5 %: on 150 requests that is one request, not evidence.
+            let streaks: Record<string, number> = {};
+            for (let i = 0; i < 5; i++) {
+                const e = evaluateGate(gate(), versions, withTriggers(150, 100 / 150), "bake", streaks);
+                assert.strictEqual(e.verdict, "pending");
+                assert.strictEqual(e.checks[0].status, "pass");
+                assert.strictEqual(e.checks[0].note, "trigger not judged: 150 requests in 1m < 250 (trigger evidence)");
+                streaks = e.breachStreaks;
+            }
+            // 1 of 250 = 0.4 %: judged, and not above the trigger.
+            assert.strictEqual(evaluateGate(gate(), versions, withTriggers(250, 0.4), "bake").checks[0].status, "pass");
+        });
+
+        it("a 5 % error spike over enough requests breaches, and is cut on the second evaluation in a row", function () {
+            const first = evaluateGate(gate(), versions, withTriggers(600, 5), "bake");
+            assert.strictEqual(first.verdict, "pending");
+            const second = evaluateGate(gate(), versions, withTriggers(600, 5), "bake", first.breachStreaks);
+            assert.strictEqual(second.verdict, "fail");
+            assert.deepStrictEqual(second.failures, [
+                'gate "canary-expand" failed: error-rate 5.00% > 0.5% (rollback trigger, 2 evaluations in a row) over 1m; canary v5.1.0=5.00%, stable v5.0.0=0.00%',
+            ]);
+        });
+
+        it("a breach that stops resets the streak; an unconfirmed breach keeps the end of the bake pending, and fails at the deadline", function () {
+            const first = evaluateGate(gate(), versions, withTriggers(600, 5), "bake");
+            const healed = evaluateGate(gate(), versions, withTriggers(600, 0), "bake", first.breachStreaks);
+            assert.strictEqual(healed.breachStreaks["error-rate"], 0);
+            assert.strictEqual(evaluateGate(gate(), versions, withTriggers(600, 5), "bake", healed.breachStreaks).verdict, "pending");
+            // memory has a trigger and no criterion: an unconfirmed breach when the bake ends is not a pass.
+            const hot = samples({ memory: [v(95), v(40)] });
+            assert.strictEqual(judge(gate(), hot, "end").verdict, "pending");
+            assert.deepStrictEqual(judge(gate(), hot, "deadline").failures, [
+                'gate "canary-expand" failed: memory 95.00% > 90% (rollback trigger, 1 of 2 evaluations in a row) over 5m; canary v5.1.0=95.00%, stable v5.0.0=40.00%',
+            ]);
+        });
+    });
+
+    it("p50 and p99 are success criteria judged when the bake ends", function () {
+        const s = samples({ "latency-p50": [v(250), v(40)], "latency-p99": [v(1200), v(300)] });
+        assert.strictEqual(judge(gate(), s, "bake").verdict, "pending");
+        assert.deepStrictEqual(judge(gate(), s, "end").failures, [
+            'gate "canary-expand" failed: latency-p50 250ms >= 200ms (success criterion < 200ms) over 5m; canary v5.1.0=250ms, stable v5.0.0=40ms',
+            'gate "canary-expand" failed: latency-p99 1200ms >= 1000ms (success criterion < 1000ms) over 5m; canary v5.1.0=1200ms, stable v5.0.0=300ms',
+        ]);
+    });
+
+    it("throughput relative to stable, per weight point", function () {
+        const def = gateForStage(GatesSchema.parse({ window: "5m", minRequests: 100 }), metrics, "canary-expand", 60, 20);
+        const withRps = (canary: number, stable: number) => {
+            const s = samples();
+            s.checks.throughput = { canary: v(canary), stable: v(stable) };
+            return s;
+        };
+        // 20 % weight: stable 40 rps → the candidate's fair share is 10 rps; at least 50 % of it = 5 rps.
+        assert.strictEqual(judge(def, withRps(5, 40), "end").verdict, "pass");
+        assert.deepStrictEqual(judge(def, withRps(2, 40), "end").failures, [
+            'gate "canary-expand" failed: throughput 2.00 rps < stable × 20/80 × 50% = 5.00 rps (canary vs stable) over 5m; canary v5.1.0=2.00 rps, stable v5.0.0=40.00 rps',
+        ]);
+        assert.strictEqual(judge(def, withRps(2, 40), "end").byId.throughput.threshold, ">= stable × 20/80 × 50%");
+        const full = gateForStage(GatesSchema.parse({}), metrics, "full-switch", 60, 100);
+        const atFull = judge(full, withRps(50, 0), "end");
+        assert.strictEqual(atFull.byId.throughput.status, "pass");
+        assert.match(atFull.byId.throughput.note ?? "", /^no stable baseline for the comparison \(stable carries no weighted traffic/);
     });
 
     it("a missed success criterion fails only when the bake ends", function () {
@@ -158,7 +245,9 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
                     [
                         "traffic",
                         "error-rate",
+                        "latency-p50",
                         "latency-p95",
+                        "latency-p99",
                         "agent-failures",
                         "workflow-errors",
                         "agent-availability",
@@ -205,16 +294,17 @@ describe("gate verdicts (rollout/verdict.ts)", function () {
                 formatValue(3, "count"),
                 formatValue(19.75, "requests"),
                 formatValue(Infinity, "ms"),
+                formatValue(12.345, "rps"),
             ],
-            ["no data", "2.35%", "7.5ms", "1234ms", "3", "19.8 requests", "+Infms"],
+            ["no data", "2.35%", "7.5ms", "1234ms", "3", "19.8 requests", "+Infms", "12.35 rps"],
         );
         const table = reportTable(evaluateGate(gate(), versions, samples({ memory: [v(95), v(40)] }), "bake"), versions).split("\n");
         assert.match(table[0], /^check +canary v5\.1\.0 +stable v5\.0\.0 +threshold +verdict$/);
         assert.match(table[1], /^-+ +-+ +-+ +-+ +-+$/);
-        assert.strictEqual(table.length, 2 + 1 + 8);
+        assert.strictEqual(table.length, 2 + 1 + 10);
         assert.match(
             table.find((l) => l.startsWith("memory"))!,
-            /^memory +95\.00% +40\.00% +abort > 90% +breach$/,
+            /^memory +95\.00% +40\.00% +abort > 90% +breaching$/,
         );
     });
 });
