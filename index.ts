@@ -151,8 +151,20 @@ export = async () => {
             appPort: config.app.containerPort,
             storageClassName,
             alertingSecrets: loadAlertingSecrets(),
+            dataNamespace,
+            // RDS / ElastiCache metrics come from CloudWatch through an IRSA role (docs/observability.md).
+            cloudwatch:
+                config.aws && cluster.oidcProviderArn && cluster.oidcProviderUrl && (database.primary || cache.replicationGroup)
+                    ? {
+                          region: config.aws.region,
+                          oidcProviderArn: cluster.oidcProviderArn,
+                          oidcProviderUrl: cluster.oidcProviderUrl,
+                          rdsInstances: [database.primary, database.replica].flatMap((db) => (db ? [db.identifier] : [])),
+                          cacheClusters: cache.replicationGroup?.memberClusters ?? [],
+                      }
+                    : undefined,
         },
-        { providers: k8sProviders },
+        { providers: [...awsProviders, ...k8sProviders] },
     );
     // Where the mesh and the application send spans (the Tracing component's OTLP receiver).
     const otlp = config.tracing.enabled ? otlpTarget(config.tracing, TRACING_NAMESPACE) : undefined;

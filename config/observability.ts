@@ -77,6 +77,27 @@ export const MonitoringSchema = z.strictObject({
             anomalyBaselineWindow: PROM_DURATION.default("1h"),
             anomalyStddevFactor: z.number().gt(0).max(10).default(2),
             anomalyMinErrorsPerSecond: z.number().gt(0).default(0.01),
+            /** Data stores (docs/observability.md, Data store alerts): connections in use, as a share of max_connections. */
+            databaseConnectionsPercent: z.number().gt(0).max(100).default(80),
+            /**
+             * RDS publishes no max_connections metric: its default is LEAST(DBInstanceClassMemory / 9531392, 5000),
+             * about 410 on db.t4g.medium (staging) and 1700 on db.r6g.large; set it to the instance's value.
+             */
+            rdsMaxConnections: z.number().int().min(1).default(400),
+            /** Seconds a replica may lag its primary (the DR path's RPO is 60 s, so warn at half of it). */
+            replicationLagSeconds: z.number().gt(0).default(30),
+            /** Redis memory in use as a share of its maxmemory (ElastiCache: DatabaseMemoryUsagePercentage). */
+            cacheMemoryPercent: z.number().gt(0).max(100).default(90),
+            /** Keys evicted within 5 minutes. */
+            cacheEvictions: z.number().int().min(0).default(100),
+        })
+        .prefault({}),
+    /** prometheus-community/prometheus-cloudwatch-exporter: RDS and ElastiCache metrics on the AWS stacks. */
+    cloudwatchExporter: z
+        .strictObject({
+            chartVersion: CHART_VERSION.default("0.26.0"),
+            /** CloudWatch holds one datapoint a minute; scraping more often only costs API calls. */
+            scrapeInterval: PROM_DURATION.default("60s"),
         })
         .prefault({}),
     /** Base of the alerts' runbook_url annotations (one page per alert name). */

@@ -11,6 +11,7 @@ const base = {
 const tools = [
     "test/conformance/**/*.test.ts",
     "test/components/observability/rules.test.ts",
+    "test/components/observability/dataStoreAlerts.test.ts",
     "test/components/observability/alertmanager.test.ts",
     "test/components/observability/redaction.test.ts",
     "test/providers/healthGate.test.ts",

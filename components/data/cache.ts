@@ -6,6 +6,7 @@ import { checkedIdentifier, currentStackPrefix } from "../aws/names";
 import { clusterOnlySecurityGroup, DataStoreClients, DataStoreNetwork } from "./dataStoreNetwork";
 import { rotatingKey } from "../aws/kms";
 import { InClusterStore, storeSecretName } from "./inClusterStore";
+import { redisExporter } from "../observability/exporters";
 import { componentType } from "../../identity";
 
 export const REDIS_PORT = 6379;
@@ -104,6 +105,7 @@ export class Cache extends pulumi.ComponentResource {
                     // The password reaches Redis in its config file, not on its command line (visible in the process list).
                     secretData: { password: this.authToken, "redis.conf": this.authToken.apply(inClusterRedisConf) },
                     container: redisContainer(storeSecretName("redis")),
+                    exporter: redisExporter({ port: REDIS_PORT, secretName: storeSecretName("redis") }),
                     volumes: [
                         {
                             name: "config",

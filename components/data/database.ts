@@ -9,6 +9,7 @@ import { clusterOnlySecurityGroup, DataStoreClients, DataStoreNetwork } from "./
 import { rotatingKey } from "../aws/kms";
 import { awsManagedPolicyArn, serviceAssumeRolePolicy } from "../aws/iamDocuments";
 import { InClusterStore, storeSecretName } from "./inClusterStore";
+import { postgresExporter } from "../observability/exporters";
 import { componentType } from "../../identity";
 
 export const POSTGRES_PORT = 5432;
@@ -111,6 +112,12 @@ export class Database extends pulumi.ComponentResource {
                     dataPath: "/var/lib/postgresql/data",
                     secretData: { username: IN_CLUSTER_USERNAME, password: this.password },
                     container: postgresContainer(config.databaseName, storeSecretName("postgres")),
+                    exporter: postgresExporter({
+                        port: POSTGRES_PORT,
+                        databaseName: config.databaseName,
+                        username: IN_CLUSTER_USERNAME,
+                        secretName: storeSecretName("postgres"),
+                    }),
                     volumes: [
                         { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                         { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },

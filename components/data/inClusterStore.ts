@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_NAMESPACE } from "../kubernetes/platformNamespaces";
+import { APP_NAMESPACE, MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
+import { EXPORTER_PORT_NAME, EXPORTER_SERVICE_LABEL, StoreExporter } from "../observability/exporters";
 import { APP_NAME, componentType } from "../../identity";
 
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
@@ -52,21 +53,46 @@ export function storeLabels(name: string, component: string): Record<string, str
     };
 }
 
+const fromNamespaces = (namespaces: string[]) =>
+    namespaces.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }));
+
 /**
- * Who may reach a store: pods of the application namespace, on the store's port only. The stores
- * open no connections themselves, so all egress is denied.
+ * Who may reach a store: pods of the application namespace, on the store's port only, and with an
+ * exporter, Prometheus' namespace on the exporter's port only. The stores open no connections
+ * themselves (the exporter talks to the store over the pod's loopback), so all egress is denied.
  */
-export function clientsOnlyPolicy(selector: Record<string, string>, port: number, clientNamespaces: string[]): NetworkPolicySpec {
+export function clientsOnlyPolicy(
+    selector: Record<string, string>,
+    port: number,
+    clientNamespaces: string[],
+    exporterPort?: number,
+): NetworkPolicySpec {
     return {
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress", "Egress"],
         ingress: [
-            {
-                from: clientNamespaces.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
-                ports: [{ protocol: "TCP", port }],
-            },
+            { from: fromNamespaces(clientNamespaces), ports: [{ protocol: "TCP", port }] },
+            ...(exporterPort === undefined
+                ? []
+                : [{ from: fromNamespaces([MONITORING_NAMESPACE]), ports: [{ protocol: "TCP", port: exporterPort }] }]),
         ],
         egress: [],
+    };
+}
+
+/** The exporter sidecar: its own non-root user, the same restricted context, small fixed resources. */
+export function exporterContainer(exporter: StoreExporter): Container {
+    return {
+        name: "exporter",
+        image: exporter.image,
+        env: exporter.env,
+        ports: [{ name: EXPORTER_PORT_NAME, containerPort: exporter.port, protocol: "TCP" }],
+        securityContext: restrictedContainerSecurityContext(exporter.user),
+        resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        // The listener only: the exporter serves (reporting *_up 0) while the store is down, so a store outage
+        // never unreadies the pod through its exporter.
+        readinessProbe: { tcpSocket: { port: EXPORTER_PORT_NAME }, periodSeconds: 10, timeoutSeconds: 3 },
+        livenessProbe: { tcpSocket: { port: EXPORTER_PORT_NAME }, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3 },
     };
 }
 
@@ -99,6 +125,8 @@ export interface InClusterStoreArgs {
     volumeMounts?: VolumeMount[];
     /** Namespaces whose pods are the store's clients; default: the application namespace. */
     clientNamespaces?: string[];
+    /** A metrics exporter sidecar (observability/exporters.ts); its port joins the Service, reachable from monitoring only. */
+    exporter?: StoreExporter;
 }
 
 /**
@@ -121,6 +149,7 @@ export class InClusterStore extends pulumi.ComponentResource {
             "app.kubernetes.io/part-of": labels["app.kubernetes.io/part-of"],
         };
         const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
+        const exporter = args.exporter;
         this.secretName = storeSecretName(args.name);
 
         const secret = new k8s.core.v1.Secret(
@@ -131,18 +160,29 @@ export class InClusterStore extends pulumi.ComponentResource {
         const service = new k8s.core.v1.Service(
             name,
             {
-                metadata: metadata(args.name),
+                metadata: {
+                    ...metadata(args.name),
+                    labels: exporter ? { ...labels, [EXPORTER_SERVICE_LABEL.key]: EXPORTER_SERVICE_LABEL.value } : labels,
+                },
                 spec: {
                     type: "ClusterIP",
                     selector,
-                    ports: [{ name: args.name, port: args.port, targetPort: args.name, protocol: "TCP" }],
+                    ports: [
+                        { name: args.name, port: args.port, targetPort: args.name, protocol: "TCP" },
+                        ...(exporter
+                            ? [{ name: EXPORTER_PORT_NAME, port: exporter.port, targetPort: EXPORTER_PORT_NAME, protocol: "TCP" }]
+                            : []),
+                    ],
                 },
             },
             { parent: this },
         );
         new k8s.networking.v1.NetworkPolicy(
             name,
-            { metadata: metadata(args.name), spec: clientsOnlyPolicy(selector, args.port, args.clientNamespaces ?? [APP_NAMESPACE]) },
+            {
+                metadata: metadata(args.name),
+                spec: clientsOnlyPolicy(selector, args.port, args.clientNamespaces ?? [APP_NAMESPACE], exporter?.port),
+            },
             { parent: this },
         );
         this.statefulSet = new k8s.apps.v1.StatefulSet(
@@ -169,6 +209,7 @@ export class InClusterStore extends pulumi.ComponentResource {
                                     securityContext: restrictedContainerSecurityContext(args.user),
                                     volumeMounts: [{ name: "data", mountPath: args.dataPath }, ...(args.volumeMounts ?? [])],
                                 },
+                                ...(exporter ? [exporterContainer(exporter)] : []),
                             ],
                             volumes: args.volumes,
                         },

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -15,6 +16,15 @@ import {
     kubePrometheusStackValues,
 } from "./monitoringValues";
 import { ruleGroups } from "./rules";
+import {
+    CLOUDWATCH_EXPORTER_RELEASE,
+    CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT,
+    cloudwatchExporterConfig,
+    cloudwatchExporterValues,
+    cloudwatchReaderPolicy,
+    dataStoreServiceMonitorSpec,
+} from "./exporters";
+import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { METRICS_PORT_NAME, ScrapeRouter, scrapeTarget, serviceMonitorSpec } from "./scrape";
 import { APP_NAME, componentType, PLATFORM_LABELS } from "../../identity";
 
@@ -35,6 +45,20 @@ export interface MonitoringArgs {
     storageClassName?: pulumi.Input<string>;
     /** The Alertmanager receivers' credentials (config/secrets.ts); a receiver without its secret is left out. */
     alertingSecrets: AlertingSecrets;
+    /** Namespace of the in-cluster stores, whose exporter sidecars a ServiceMonitor scrapes; undefined without in-cluster stores. */
+    dataNamespace?: pulumi.Input<string>;
+    /** RDS / ElastiCache to read from CloudWatch (exporters.ts); undefined without AWS data stores. */
+    cloudwatch?: CloudWatchExporterArgs;
+}
+
+export interface CloudWatchExporterArgs {
+    region: string;
+    /** EKS OIDC provider: the exporter's IRSA role trusts its service account only. */
+    oidcProviderArn: pulumi.Input<string>;
+    /** Issuer URL without https:// (Cluster component's oidcProviderUrl). */
+    oidcProviderUrl: pulumi.Input<string>;
+    rdsInstances: pulumi.Input<pulumi.Input<string>[]>;
+    cacheClusters: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 /**
@@ -52,6 +76,8 @@ export class Monitoring extends pulumi.ComponentResource {
     readonly grafanaAdminPassword: pulumi.Output<string>;
     /** Receivers Alertmanager routes to (those whose secrets are set). */
     readonly alertReceivers: string[];
+    /** IRSA role of the CloudWatch exporter; undefined without AWS data stores. */
+    readonly cloudwatchExporterRoleArn?: pulumi.Output<string>;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("observability", "Monitoring"), name, {}, opts);
@@ -191,11 +217,73 @@ export class Monitoring extends pulumi.ComponentResource {
             afterRelease,
         );
 
+        if (args.dataNamespace !== undefined) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-data-store-exporters`,
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: { name: `${APP_NAME}-data-stores`, namespace: args.namespace, labels: PLATFORM_LABELS },
+                    spec: pulumi
+                        .output(args.dataNamespace)
+                        .apply((ns) => dataStoreServiceMonitorSpec(ns, monitoring.prometheus.scrapeInterval)),
+                },
+                afterRelease,
+            );
+        }
+        if (args.cloudwatch) this.cloudwatchExporterRoleArn = this.cloudwatchExporter(name, args, args.cloudwatch, release);
+
         this.registerOutputs({
+            cloudwatchExporterRoleArn: this.cloudwatchExporterRoleArn,
             releaseName: this.releaseName,
             prometheusUrl: this.prometheusUrl,
             grafanaAdminPassword: this.grafanaAdminPassword,
         });
+    }
+
+    /** prometheus-cloudwatch-exporter with an IRSA role that may read CloudWatch metrics and nothing else. */
+    private cloudwatchExporter(
+        name: string,
+        args: MonitoringArgs,
+        cw: CloudWatchExporterArgs,
+        release: pulumi.Resource,
+    ): pulumi.Output<string> {
+        const role = new aws.iam.Role(
+            `${name}-cloudwatch-exporter`,
+            {
+                description: "CloudWatch exporter (IRSA): reads RDS and ElastiCache metrics for Prometheus",
+                assumeRolePolicy: pulumi
+                    .all([cw.oidcProviderArn, cw.oidcProviderUrl, this.namespace])
+                    .apply(([arn, url, ns]) => JSON.stringify(irsaAssumeRolePolicy(arn, url, ns, CLOUDWATCH_EXPORTER_SERVICE_ACCOUNT))),
+            },
+            { parent: this },
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-cloudwatch-exporter-read`,
+            { role: role.name, policy: JSON.stringify(cloudwatchReaderPolicy()) },
+            { parent: this },
+        );
+        const config = pulumi
+            .all([cw.rdsInstances, cw.cacheClusters])
+            .apply(([rdsInstances, cacheClusters]) => cloudwatchExporterConfig({ region: cw.region, rdsInstances, cacheClusters }));
+        new k8s.helm.v3.Release(
+            `${name}-cloudwatch-exporter`,
+            {
+                name: CLOUDWATCH_EXPORTER_RELEASE,
+                chart: "prometheus-cloudwatch-exporter",
+                version: args.monitoring.cloudwatchExporter.chartVersion,
+                repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+                namespace: args.namespace,
+                values: pulumi
+                    .all([config, role.arn])
+                    .apply(([c, roleArn]) =>
+                        cloudwatchExporterValues({ config: c, roleArn, scrapeInterval: args.monitoring.cloudwatchExporter.scrapeInterval }),
+                    ),
+            },
+            // Its ServiceMonitor needs the CRDs; its first calls need the role's permissions.
+            { parent: this, dependsOn: [release, policy] },
+        );
+        return role.arn;
     }
 
     /** alertmanager.yaml in a Secret: receivers' keys come from secret stack keys and stay secret. */

@@ -220,6 +220,75 @@ export function alertDefinitions(ctx: RuleContext): AlertDefinition[] {
     ];
 }
 
+/**
+ * The seeds' database and cache alerts, over what the exporters publish (exporters.ts): postgres-exporter
+ * and redis-exporter beside the in-cluster stores, the CloudWatch exporter for RDS and ElastiCache. Each
+ * alert reads both sources (`or`); a stack has only one of them, and the other side is simply empty.
+ */
+export function dataStoreAlertDefinitions(ctx: Pick<RuleContext, "thresholds">): AlertDefinition[] {
+    const t = ctx.thresholds;
+    const connections = literal(t.databaseConnectionsPercent / 100);
+    const memory = literal(t.cacheMemoryPercent / 100);
+    const perTarget = "by (job, instance)";
+    return [
+        {
+            alert: "ClaudeEnhancerDatabaseDown",
+            expr: "pg_up == 0",
+            for: "1m",
+            severity: "critical",
+            summary: "PostgreSQL does not answer its exporter",
+            description: "postgres-exporter {{ $labels.instance }} cannot query the database.",
+        },
+        {
+            alert: "ClaudeEnhancerDatabaseConnectionsHigh",
+            expr:
+                `sum ${perTarget} (pg_stat_activity_count) / max ${perTarget} (pg_settings_max_connections) > ${connections}` +
+                ` or aws_rds_database_connections_average / ${t.rdsMaxConnections} > ${connections}`,
+            for: "5m",
+            severity: "warning",
+            summary: "The database is running out of connections",
+            description: `Connections in use are {{ $value | humanizePercentage }} of max_connections (threshold ${t.databaseConnectionsPercent}%).`,
+        },
+        {
+            alert: "ClaudeEnhancerDatabaseReplicationLagHigh",
+            expr: `max ${perTarget} (pg_replication_lag_seconds) > ${literal(t.replicationLagSeconds)} or aws_rds_replica_lag_average > ${literal(t.replicationLagSeconds)}`,
+            for: "5m",
+            severity: "critical",
+            summary: "A database replica lags its primary",
+            description: `The replica is {{ $value | humanizeDuration }} behind its primary (threshold ${t.replicationLagSeconds}s).`,
+        },
+        {
+            alert: "ClaudeEnhancerCacheDown",
+            expr: "redis_up == 0",
+            for: "1m",
+            severity: "critical",
+            summary: "Redis does not answer its exporter",
+            description: "redis-exporter {{ $labels.instance }} cannot reach Redis.",
+        },
+        {
+            // maxmemory 0 means unlimited: such a server has no ratio to alert on.
+            alert: "ClaudeEnhancerCacheMemoryHigh",
+            expr:
+                `max ${perTarget} (redis_memory_used_bytes) / max ${perTarget} (redis_memory_max_bytes > 0) > ${memory}` +
+                ` or aws_elasticache_database_memory_usage_percentage_average / 100 > ${memory}`,
+            for: "5m",
+            severity: "warning",
+            summary: "The cache is close to its memory limit",
+            description: `Redis uses {{ $value | humanizePercentage }} of its maxmemory (threshold ${t.cacheMemoryPercent}%).`,
+        },
+        {
+            alert: "ClaudeEnhancerCacheEvictions",
+            expr:
+                `sum ${perTarget} (increase(redis_evicted_keys_total[${RATE_WINDOW}])) > ${t.cacheEvictions}` +
+                ` or aws_elasticache_evictions_sum > ${t.cacheEvictions}`,
+            for: "5m",
+            severity: "warning",
+            summary: "The cache evicts keys",
+            description: `Redis evicted {{ $value | humanize }} keys in ${RATE_WINDOW} (threshold ${t.cacheEvictions}).`,
+        },
+    ];
+}
+
 /** Labels and annotations an alert fires with. */
 export function alertLabels(ctx: Pick<RuleContext, "service">, def: Pick<AlertDefinition, "severity">): Record<string, string> {
     return { severity: def.severity, service: ctx.service };
@@ -236,6 +305,16 @@ export function ruleGroups(ctx: RuleContext): PrometheusRuleGroup[] {
         {
             name: `${ctx.service}.alerts`,
             rules: alertDefinitions(ctx).map((def) => ({
+                alert: def.alert,
+                expr: def.expr,
+                for: def.for,
+                labels: alertLabels(ctx, def),
+                annotations: alertAnnotations(ctx, def),
+            })),
+        },
+        {
+            name: `${ctx.service}.datastores`,
+            rules: dataStoreAlertDefinitions(ctx).map((def) => ({
                 alert: def.alert,
                 expr: def.expr,
                 for: def.for,

@@ -357,7 +357,7 @@ describe("Database component", function () {
             assert.strictEqual(await resolved(database.password!), password.state.result);
         });
 
-        it("admits only the application namespace, on 5432, and lets the database open no connection", () => {
+        it("admits only the application namespace on 5432 and monitoring on the exporter's 9187, and lets the database open no connection", () => {
             const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy").inputs;
             assert.strictEqual(policy.metadata.namespace, DATA_NS);
             assert.deepStrictEqual(policy.spec.podSelector.matchLabels, statefulSet().inputs.spec.selector.matchLabels);
@@ -366,6 +366,10 @@ describe("Database component", function () {
                 {
                     from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "claude-enhancer" } } }],
                     ports: [{ protocol: "TCP", port: 5432 }],
+                },
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                    ports: [{ protocol: "TCP", port: 9187 }],
                 },
             ]);
             assert.deepStrictEqual(policy.spec.egress, []);

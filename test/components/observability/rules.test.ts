@@ -57,6 +57,11 @@ describe("alert and recording rules (observability/rules.ts)", function () {
             anomalyBaselineWindow: "1h",
             anomalyStddevFactor: 2,
             anomalyMinErrorsPerSecond: 0.01,
+            databaseConnectionsPercent: 80,
+            rdsMaxConnections: 400,
+            replicationLagSeconds: 30,
+            cacheMemoryPercent: 90,
+            cacheEvictions: 100,
         });
         for (const stack of STACKS) {
             const monitoring = MonitoringSchema.parse(readStackSettings(stack).monitoring ?? {});
@@ -117,10 +122,10 @@ describe("alert and recording rules (observability/rules.ts)", function () {
     });
 
     describe("promtool check rules", () => {
-        it("accepts the generated rule file (12 recording + 10 alerting rules)", () => {
+        it("accepts the generated rule file (12 recording + 10 service + 6 data store alerting rules)", () => {
             const result = checkRules(GROUPS);
             assert.strictEqual(result.status, 0, result.output);
-            assert.match(result.output, /SUCCESS: 22 rules found/);
+            assert.match(result.output, /SUCCESS: 28 rules found/);
         });
 
         it("accepts the rules generated for other metric names (the metrics contract is configuration)", () => {
