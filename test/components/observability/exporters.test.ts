@@ -222,7 +222,14 @@ describe("data store exporters (observability/exporters.ts, data/inClusterStore.
             });
 
             it("reads this stack's instances' metrics only, under the names the alerts query", () => {
-                const config = JSON.parse(release().values.config);
+                const config = JSON.parse(release().values.config) as {
+                    metrics: {
+                        aws_namespace: string;
+                        aws_metric_name: string;
+                        aws_statistics: string[];
+                        aws_dimension_select: Record<string, string[]>;
+                    }[];
+                };
                 assert.deepStrictEqual(
                     config,
                     cloudwatchExporterConfig({
