@@ -14,9 +14,7 @@ export const NodeGroupSchema = z
         name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "a lowercase name of letters, digits and '-' (max 31)"),
         /** system: on-demand, tainted for cluster add-ons; app: where the service's pods run. */
         role: z.enum(["system", "app"]),
-        instanceTypes: z
-            .array(z.string().regex(EC2_INSTANCE_TYPE, "an EC2 instance type such as t3.medium or m5.large"))
-            .min(1),
+        instanceTypes: z.array(z.string().regex(EC2_INSTANCE_TYPE, "an EC2 instance type such as t3.medium or m5.large")).min(1),
         capacityType: z.enum(["ON_DEMAND", "SPOT"]),
         minSize: z.number().int().min(0).max(100),
         desiredSize: z.number().int().min(0).max(100),
@@ -34,44 +32,77 @@ export const NodeGroupSchema = z
         path: ["instanceTypes"],
     });
 
-const KUBERNETES_VERSION = z.string().regex(/^1\.(2[89]|3\d)$/, "a Kubernetes minor version such as \"1.31\" (1.28 or later)");
+const KUBERNETES_VERSION = z.string().regex(/^1\.(2[89]|3\d)$/, 'a Kubernetes minor version such as "1.31" (1.28 or later)');
 
 export const ClusterSchema = z.discriminatedUnion("mode", [
+    z
+        .strictObject({
+            mode: z.literal("eks"),
+            version: KUBERNETES_VERSION.default("1.31"),
+            /** Production keeps the API endpoint private; staging may expose it to the listed CIDRs. */
+            endpointPublicAccess: z.boolean().default(false),
+            publicAccessCidrs: z.array(z.string().regex(/^[\d.]+\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24")).default([]),
+            logTypes: z
+                .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
+                .default(["api", "audit", "authenticator"]),
+            /** Retention of the control-plane log group /aws/eks/<cluster>/cluster. */
+            logRetentionDays: z
+                .number()
+                .int()
+                .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                    message: `a CloudWatch Logs retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+                })
+                .default(30),
+            nodeGroups: z
+                .array(NodeGroupSchema)
+                .min(1)
+                .refine((gs) => new Set(gs.map((g) => g.name)).size === gs.length, "node group names to be unique")
+                .refine((gs) => gs.some((g) => g.role === "app"), 'at least one node group with role "app"'),
+        })
+        .refine((c) => !c.endpointPublicAccess || c.publicAccessCidrs.length > 0, {
+            // EKS opens a public endpoint without CIDRs to 0.0.0.0/0.
+            message: "at least one CIDR when endpointPublicAccess is true",
+            path: ["publicAccessCidrs"],
+        }),
     z.strictObject({
-        mode: z.literal("eks"),
-        version: KUBERNETES_VERSION.default("1.31"),
-        /** Production keeps the API endpoint private; staging may expose it to the listed CIDRs. */
-        endpointPublicAccess: z.boolean().default(false),
-        publicAccessCidrs: z.array(z.string().regex(/^[\d.]+\/\d{1,2}$/, "an IPv4 CIDR such as 203.0.113.0/24")).default([]),
-        logTypes: z
-            .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
-            .default(["api", "audit", "authenticator"]),
-        /** Retention of the control-plane log group /aws/eks/<cluster>/cluster. */
-        logRetentionDays: z
-            .number()
-            .int()
-            .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
-                message: `a CloudWatch Logs retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
-            })
-            .default(30),
-        nodeGroups: z
-            .array(NodeGroupSchema)
-            .min(1)
-            .refine((gs) => new Set(gs.map((g) => g.name)).size === gs.length, "node group names to be unique")
-            .refine((gs) => gs.some((g) => g.role === "app"), "at least one node group with role \"app\""),
-    }).refine((c) => !c.endpointPublicAccess || c.publicAccessCidrs.length > 0, {
-        // EKS opens a public endpoint without CIDRs to 0.0.0.0/0.
-        message: "at least one CIDR when endpointPublicAccess is true",
-        path: ["publicAccessCidrs"],
+        mode: z.literal("kind"),
+        /** The kind cluster this stack creates on `pulumi up` and deletes on `pulumi destroy` (needs `kind` and Docker). */
+        name: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/, "a kind cluster name of lowercase letters, digits and '-' (max 32)")
+            .default("claude-enhancer"),
+        /** Node image (`kind create cluster --image`); unset: the default of the installed kind release. */
+        nodeImage: z
+            .string()
+            .regex(
+                /^[a-z0-9][a-z0-9._/:-]*(:[\w.-]+|@sha256:[a-f0-9]{64})$/,
+                "an image reference with a tag or digest, such as kindest/node:v1.34.0",
+            )
+            .optional(),
+        /** How long `kind create cluster --wait` waits for the control plane. */
+        waitSeconds: z.number().int().min(0).max(1800).default(300),
+        /**
+         * The router (ingress-nginx or the Istio gateway) as this machine reaches it, e.g. http://127.0.0.1:8080
+         * through a kind port mapping or a port-forward; when set, every traffic move is followed by a smoke
+         * check of the service's health endpoint through it.
+         */
+        routerUrl: z.url({ protocol: /^https?$/ }).optional(),
     }),
     z.strictObject({
         mode: z.literal("existing"),
         /** Path to a kubeconfig file; unset means the ambient KUBECONFIG / ~/.kube/config. */
         kubeconfigPath: z.string().min(1).optional(),
         context: z.string().min(1).optional(),
+        /**
+         * The router (ingress-nginx or the Istio gateway) as this machine reaches it, e.g. http://127.0.0.1:8080
+         * through a kind port mapping or a port-forward; when set, every traffic move is followed by a smoke
+         * check of the service's health endpoint through it.
+         */
+        routerUrl: z.url({ protocol: /^https?$/ }).optional(),
     }),
 ]);
 
 export type NodeGroupConfig = z.infer<typeof NodeGroupSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type EksClusterConfig = Extract<ClusterConfig, { mode: "eks" }>;
+export type KindClusterConfig = Extract<ClusterConfig, { mode: "kind" }>;

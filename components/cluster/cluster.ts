@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../config/cluster";
 import { ClusterNetwork, EksCluster } from "./eksCluster";
+import { KindCluster } from "./kindCluster";
 import { ambientKubeconfigPath, readKubeconfigFile } from "./kubeconfig";
 import { componentType } from "../../identity";
 
@@ -18,6 +19,7 @@ export interface ClusterArgs {
 /**
  * The Kubernetes cluster every in-cluster component deploys to, behind one `k8s.Provider`:
  * - `eks`: an EKS cluster built by EksCluster in the given network;
+ * - `kind`: a kind cluster the stack creates and deletes itself (KindCluster), for a laptop with Docker;
  * - `existing`: any cluster reachable with a kubeconfig (kind, minikube, GKE, AKS ...): no AWS resource,
  *   the provider uses `cluster.kubeconfigPath` (read when the program runs) or the ambient
  *   KUBECONFIG, and `cluster.context` or the kubeconfig's current context.
@@ -26,23 +28,32 @@ export interface ClusterArgs {
 export class Cluster extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     readonly clusterName: pulumi.Output<string>;
-    /** Secret: the EKS kubeconfig, or in `existing` mode the configured or ambient kubeconfig's text (empty when there is none). */
+    /** Secret: the EKS or kind kubeconfig, or in `existing` mode the configured or ambient kubeconfig's text (empty when there is none). */
     readonly kubeconfig: pulumi.Output<string>;
     /** The EKS side (`eks` mode only). */
     readonly eks?: EksCluster;
+    /** The kind cluster (`kind` mode only). */
+    readonly kind?: KindCluster;
     readonly oidcProviderArn?: pulumi.Output<string>;
     readonly oidcProviderUrl?: pulumi.Output<string>;
     readonly clusterSecurityGroupId?: pulumi.Output<string>;
     readonly kmsKeyArn?: pulumi.Output<string>;
-    /** Managed node groups by configured name; empty in `existing` mode. */
+    /** The router as the machine running `pulumi up` reaches it (`cluster.routerUrl`; not in `eks` mode). */
+    readonly routerUrl?: string;
+    /** Managed node groups by configured name; empty outside `eks` mode. */
     readonly nodeGroups: Record<string, aws.eks.NodeGroup>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("cluster", "Cluster"), name, {}, opts);
         const config = args.cluster;
+        this.routerUrl = config.mode === "eks" ? undefined : config.routerUrl;
         if (config.mode === "eks") {
             if (!args.network) throw new Error('cluster.mode "eks" needs a network (the Network component) to run in');
-            const eks = new EksCluster(`${name}-eks`, { cluster: config, environment: args.environment, network: args.network }, { parent: this });
+            const eks = new EksCluster(
+                `${name}-eks`,
+                { cluster: config, environment: args.environment, network: args.network },
+                { parent: this },
+            );
             this.eks = eks;
             this.clusterName = eks.clusterName;
             this.kubeconfig = eks.kubeconfig;
@@ -57,6 +68,13 @@ export class Cluster extends pulumi.ComponentResource {
                 { kubeconfig: this.kubeconfig, enableServerSideApply: true },
                 { parent: this, dependsOn: [...Object.values(eks.nodeGroups), ...Object.values(eks.addons)] },
             );
+        } else if (config.mode === "kind") {
+            const kind = new KindCluster(`${name}-kind`, { kind: config }, { parent: this });
+            this.kind = kind;
+            this.clusterName = kind.clusterName;
+            this.kubeconfig = kind.kubeconfig;
+            this.nodeGroups = {};
+            this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         } else {
             const content = config.kubeconfigPath !== undefined ? readKubeconfigFile(config.kubeconfigPath) : undefined;
             // The health gate reaches the cluster on its own (Prometheus proxy, traffic cut), so it gets the ambient kubeconfig's text.

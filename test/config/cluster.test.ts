@@ -50,4 +50,42 @@ describe("cluster config", () => {
         const config = parsePlatformConfig(readStackSettings("staging"));
         assert.strictEqual(config.cluster.mode === "eks" && config.cluster.logRetentionDays, 30);
     });
+
+    describe("kind mode (the local stack creates its own cluster)", () => {
+        const local = (cluster: Record<string, unknown>) => {
+            const settings = structuredClone(readStackSettings("local")) as Record<string, any>;
+            settings.cluster = cluster;
+            return settings;
+        };
+        const problems = (cluster: Record<string, unknown>) => {
+            try {
+                parsePlatformConfig(local(cluster));
+                return [];
+            } catch (err) {
+                assert.ok(err instanceof ConfigError, String(err));
+                return (err as ConfigError).problems;
+            }
+        };
+
+        it("defaults the cluster name and the wait; the node image is kind's default", () => {
+            assert.deepStrictEqual(parsePlatformConfig(local({ mode: "kind" })).cluster, {
+                mode: "kind",
+                name: "claude-enhancer",
+                waitSeconds: 300,
+            });
+        });
+
+        it("rejects a name kind cannot use and a node image without a tag, naming key, value and expectation", () => {
+            assert.deepStrictEqual(problems({ mode: "kind", name: "Claude_Enhancer", nodeImage: "kindest/node" }), [
+                "claude-enhancer:cluster.name: got \"Claude_Enhancer\"; expected a kind cluster name of lowercase letters, digits and '-' (max 32)",
+                'claude-enhancer:cluster.nodeImage: got "kindest/node"; expected an image reference with a tag or digest, such as kindest/node:v1.34.0',
+            ]);
+        });
+
+        it("refuses keys of other modes", () => {
+            assert.deepStrictEqual(problems({ mode: "kind", kubeconfigPath: "~/.kube/config" }), [
+                "claude-enhancer:cluster.kubeconfigPath: unknown key; check its spelling or remove it",
+            ]);
+        });
+    });
 });

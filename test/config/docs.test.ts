@@ -14,7 +14,7 @@ describe("stack settings documentation", () => {
             default: "`3`",
             description: "",
         });
-        assert.strictEqual(byKey["claude-enhancer:cluster.mode"].accepts, '"eks" \\| "existing"');
+        assert.strictEqual(byKey["claude-enhancer:cluster.mode"].accepts, '"eks" \\| "kind" \\| "existing"');
         assert.strictEqual(byKey["claude-enhancer:cluster.nodeGroups[].capacityType"].when, "cluster.mode=eks");
         assert.strictEqual(byKey["claude-enhancer:database.instanceClass"].default, "**required**");
     });
