@@ -19,6 +19,7 @@ const tools = [
     "test/providers/stageRecord.host.test.ts",
     "test/providers/healthGate.prometheus.test.ts",
     "test/providers/healthGate.convergence.test.ts",
+    "test/providers/guard.live.test.ts",
     "test/bin/gate.test.ts",
     "test/languageHost.test.ts",
     "test/policies/packServer.test.ts",

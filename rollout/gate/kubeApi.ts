@@ -6,7 +6,8 @@ import { parse } from "yaml";
 
 /**
  * A minimal Kubernetes API client over Node's http/https, authenticated from a kubeconfig (bearer
- * token, client certificate, basic auth or an exec credential plugin such as `aws eks get-token`).
+ * token, client certificate, basic auth or an exec credential plugin such as `aws eks get-token`) or,
+ * in a pod, from its service account.
  * The health gate uses it for the API server's service proxy to Prometheus and for the fast traffic
  * cut; it keeps no state between calls besides a cached exec credential.
  */
@@ -226,6 +227,33 @@ export function kubeClient(kubeconfig: string, contextName?: string): KubeClient
                     rejectUnauthorized: !creds.insecureSkipTlsVerify,
                     servername: creds.tlsServerName,
                 },
+            );
+        },
+    };
+}
+
+/** Where the kubelet mounts a pod's service-account token and the cluster CA. */
+export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * A client for the pod's own service account: the API server from the `KUBERNETES_SERVICE_HOST`/`_PORT`
+ * variables every pod gets, the CA and token from `dir`. The token is read on every request, because the
+ * kubelet rotates projected tokens in place.
+ */
+export function inClusterClient(env: Record<string, string | undefined>, dir: string = SERVICE_ACCOUNT_DIR): KubeClient {
+    const host = env.KUBERNETES_SERVICE_HOST;
+    const port = env.KUBERNETES_SERVICE_PORT;
+    if (!host || !port) throw new Error("not in a pod: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set");
+    const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const ca = fs.readFileSync(`${dir}/ca.crt`, "utf8");
+    return {
+        server,
+        request(path, options) {
+            const token = fs.readFileSync(`${dir}/token`, "utf8").trim();
+            return httpRequest(
+                `${server}${path}`,
+                { ...options, headers: { Accept: "application/json", ...options.headers, Authorization: `Bearer ${token}` } },
+                { ca, rejectUnauthorized: true },
             );
         },
     };
