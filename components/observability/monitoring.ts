@@ -265,7 +265,10 @@ export class Monitoring extends pulumi.ComponentResource {
         );
         const config = pulumi
             .all([cw.rdsInstances, cw.cacheClusters])
-            .apply(([rdsInstances, cacheClusters]) => cloudwatchExporterConfig({ region: cw.region, rdsInstances, cacheClusters }));
+            // The provider leaves memberClusters unset until the replication group exists (and mocks never set it).
+            .apply(([rdsInstances, cacheClusters]) =>
+                cloudwatchExporterConfig({ region: cw.region, rdsInstances: rdsInstances ?? [], cacheClusters: cacheClusters ?? [] }),
+            );
         new k8s.helm.v3.Release(
             `${name}-cloudwatch-exporter`,
             {
