@@ -19,6 +19,10 @@ export const PLATFORM_LABELS: Readonly<Record<string, string>> = {
 /** Label that tells the stable and candidate tracks of the service apart (selectors, DestinationRule subsets). */
 export const TRACK_LABEL = `${LABEL_DOMAIN}/track`;
 
+/** Deployment labels carrying the rollout stage and the track's declared traffic weight (kube-state-metrics publishes them for the rollout dashboard). */
+export const STAGE_LABEL = `${LABEL_DOMAIN}/stage`;
+export const WEIGHT_LABEL = `${LABEL_DOMAIN}/weight`;
+
 /** Type token of a platform component: `claude-enhancer:<area>:<Name>`; the area is part of every child's URN, so it never changes. */
 export function componentType(area: string, name: string): string {
     return `${APP_NAME}:${area}:${name}`;

@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig } from "../../config/app";
-import { Stage } from "../../rollout/stages";
+import { Stage, stageWeights } from "../../rollout/stages";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import type { Router } from "../traffic/router";
-import { APP_NAME, componentType, LABEL_DOMAIN } from "../../identity";
+import { APP_NAME, componentType, LABEL_DOMAIN, STAGE_LABEL, WEIGHT_LABEL } from "../../identity";
 import { StoreLocation } from "../data/dataStoreNetwork";
 import { CacheConnection, DatabaseConnection, DatabaseCredentials } from "./connections";
 import { AppTracing, PodContext, podLabels, podTemplate, selectorLabels, SERVICE_SELECTOR, taskPodTemplate, Track } from "./podSpec";
@@ -20,7 +20,7 @@ export interface ApplicationArgs {
     app: AppConfig;
     namespace: pulumi.Input<string>;
     /** The rollout stage this update converges to (replica counts, candidate present or not). */
-    stage: Pick<Stage, "name" | "candidatePresent" | "canaryReplicas" | "greenReplicas" | "blueReplicas">;
+    stage: Pick<Stage, "name" | "weight" | "candidatePresent" | "canaryReplicas" | "greenReplicas" | "blueReplicas">;
     stableVersion: string;
     /** Required when the stage runs a candidate. */
     candidateVersion?: string;
@@ -168,7 +168,16 @@ export class Application extends pulumi.ComponentResource {
             new k8s.apps.v1.Deployment(
                 `${name}-${track}`,
                 {
-                    metadata: { name: `${APP_NAME}-${track}`, namespace: args.namespace, labels: podLabels(track, version) },
+                    metadata: {
+                        name: `${APP_NAME}-${track}`,
+                        namespace: args.namespace,
+                        // Stage and weight on the Deployment only (not the pod template): a stage change restarts no pod.
+                        labels: {
+                            ...podLabels(track, version),
+                            [STAGE_LABEL]: stage.name,
+                            [WEIGHT_LABEL]: String(stageWeights(stage)[track]),
+                        },
+                    },
                     spec: {
                         // Stable is sized by its autoscaler (no replicas here, or every update would reset it);
                         // the candidate has a fixed size per stage so Pulumi waits for all of it before traffic moves.

@@ -1,5 +1,6 @@
 import type { MetricsConfig } from "../../config/metrics";
 import type { MonitoringConfig } from "../../config/observability";
+import { STAGE_LABEL, TRACK_LABEL, WEIGHT_LABEL } from "../../identity";
 import { LATENCY_QUANTILES, recordedNames } from "./rules";
 
 /**
@@ -63,6 +64,11 @@ interface PanelSpec {
     stacked?: boolean;
     min?: number;
     max?: number;
+}
+
+/** The name kube-state-metrics gives a Kubernetes label in `kube_*_labels` series: `label_` and the name with every other character as `_`. */
+export function kubeStateMetricsLabel(label: string): string {
+    return `label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
 }
 
 /** Lays the panels out two per row, numbering panels and targets. */
@@ -144,6 +150,8 @@ export function rolloutDashboard(ctx: DashboardContext): Dashboard {
     const v = m.versionLabel;
     const sel = `{${v}=~"$${v}"}`;
     const legend = `{{${v}}}`;
+    const [track, stage, weight] = [TRACK_LABEL, STAGE_LABEL, WEIGHT_LABEL].map(kubeStateMetricsLabel);
+    const pod = `namespace="${ctx.namespace}",container="${ctx.container}"`;
     return dashboard(`${ctx.service}-rollout`, "Claude Enhancer — rollout", ctx, [
         {
             title: "Traffic split by version",
@@ -207,6 +215,61 @@ export function rolloutDashboard(ctx: DashboardContext): Dashboard {
             targets: [{ expr: `${names.workflowPhaseDuration}${sel}`, legendFormat: `${legend} {{${m.phaseLabel}}}` }],
             unit: "s",
             threshold: ctx.thresholds.workflowPhaseMinutes * 60,
+            min: 0,
+        },
+        {
+            title: "Rollout stage and declared weight by track",
+            description: "What the last stack update declared: the stage and each track's share of traffic (Deployment labels).",
+            targets: [
+                {
+                    expr: `max by (${track}, ${stage}, ${weight}) (kube_deployment_labels{namespace="${ctx.namespace}",deployment=~"${ctx.service}-(stable|candidate)"})`,
+                    legendFormat: `{{${track}}}: {{${stage}}}, weight {{${weight}}} %`,
+                },
+            ],
+            unit: "short",
+            type: "stat",
+        },
+        {
+            title: "Agent availability by version (gate check)",
+            description: `Active agents as a share of ${m.expectedAgents} per pod: the gate's agent-availability criterion, per version.`,
+            targets: [
+                {
+                    expr: `100 * sum by (${v}) (${m.agentsActive}${sel}) / (${m.expectedAgents} * count by (${v}) (${m.agentsActive}${sel}))`,
+                    legendFormat: legend,
+                },
+            ],
+            unit: "percent",
+            min: 0,
+            max: 100,
+        },
+        {
+            title: "Workflow success by version (gate check)",
+            description: "Share of workflow runs that succeeded (5 m): the gate's workflow-success criterion, per version.",
+            targets: [
+                {
+                    expr: `100 * sum by (${v}) (rate(${m.workflowRunsTotal}{${v}=~"$${v}",${m.workflowResultLabel}="success"}[5m])) / sum by (${v}) (rate(${m.workflowRunsTotal}${sel}[5m]))`,
+                    legendFormat: legend,
+                },
+            ],
+            unit: "percent",
+            min: 0,
+            max: 100,
+        },
+        {
+            title: "Memory and CPU: share of limit by track (gate checks)",
+            description: "The busiest pod of each track: the gate's memory and CPU rollback triggers, stable and candidate side by side.",
+            targets: [
+                {
+                    expr: `100 * max by (track) (label_replace(${names.memoryLimitRatio}{${pod}}, "track", "$1", "pod", "${ctx.service}-(stable|candidate)-.+"))`,
+                    legendFormat: "memory {{track}}",
+                },
+                {
+                    expr: `100 * max by (track) (label_replace(sum by (pod) (rate(container_cpu_usage_seconds_total{${pod}}[5m])) / sum by (pod) (kube_pod_container_resource_limits{${pod},resource="cpu"}), "track", "$1", "pod", "${ctx.service}-(stable|candidate)-.+"))`,
+                    legendFormat: "cpu {{track}}",
+                },
+            ],
+            unit: "percent",
+            threshold: ctx.thresholds.memoryPercent,
             min: 0,
         },
         {

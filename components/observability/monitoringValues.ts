@@ -1,4 +1,5 @@
 import type { MonitoringConfig } from "../../config/observability";
+import { STAGE_LABEL, TRACK_LABEL, WEIGHT_LABEL } from "../../identity";
 
 /** Chart repository of kube-prometheus-stack. */
 export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
@@ -74,6 +75,8 @@ export function kubePrometheusStackValues(args: MonitoringValuesArgs): Record<st
                 storage: { volumeClaimTemplate: volumeClaim(alertmanager.storageGb, args.storageClassName) },
             },
         },
+        // The Deployments' track, stage and weight labels become kube_deployment_labels series (rollout dashboard).
+        "kube-state-metrics": { metricLabelsAllowlist: [`deployments=[${TRACK_LABEL},${STAGE_LABEL},${WEIGHT_LABEL}]`] },
         grafana: {
             admin: { existingSecret: args.grafanaAdminSecret, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
             persistence: {

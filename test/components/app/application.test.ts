@@ -380,6 +380,18 @@ describe("Application component", function () {
             );
         });
 
+        it("labels each Deployment (not its pods) with the stage and the track's declared weight", async () => {
+            const mocks = await appFor("canary-expand");
+            const labelsOf = (track: string) => deployment(mocks, track)!.inputs.metadata.labels;
+            assert.strictEqual(labelsOf("stable")["claude-enhancer.io/stage"], "canary-expand");
+            assert.strictEqual(labelsOf("stable")["claude-enhancer.io/weight"], "80");
+            assert.strictEqual(labelsOf("candidate")["claude-enhancer.io/weight"], "20");
+            // A stage change must restart no pod: the pod template carries neither label.
+            const template = deployment(mocks, "candidate")!.inputs.spec.template.metadata.labels;
+            assert.strictEqual(template["claude-enhancer.io/stage"], undefined);
+            assert.strictEqual(template["claude-enhancer.io/weight"], undefined);
+        });
+
         it("removes the candidate in rollback", async () => {
             const mocks = await appFor("rollback");
             assert.strictEqual(deployment(mocks, "candidate"), undefined);

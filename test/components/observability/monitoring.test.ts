@@ -194,6 +194,40 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
             assert.strictEqual(board.templating.list[1].definition, "label_values(http_requests_total, version)");
         });
 
+        it("rollout dashboard: stage and weight per track from the Deployments' labels, the gate's checks per version and per track", async () => {
+            const { mocks } = await monitoringFor("staging");
+            const board = JSON.parse(
+                objectNamed(mocks, CONFIG_MAP, "dashboard-claude-enhancer-rollout").inputs.data["claude-enhancer-rollout.json"],
+            );
+            const panel = (title: string) => board.panels.find((p: { title: string }) => p.title === title);
+            const stage = panel("Rollout stage and declared weight by track");
+            assert.strictEqual(
+                stage.targets[0].expr,
+                "max by (label_claude_enhancer_io_track, label_claude_enhancer_io_stage, label_claude_enhancer_io_weight) " +
+                    '(kube_deployment_labels{namespace="claude-enhancer",deployment=~"claude-enhancer-(stable|candidate)"})',
+            );
+            assert.strictEqual(
+                stage.targets[0].legendFormat,
+                "{{label_claude_enhancer_io_track}}: {{label_claude_enhancer_io_stage}}, weight {{label_claude_enhancer_io_weight}} %",
+            );
+            assert.strictEqual(
+                panel("Workflow success by version (gate check)").targets[0].expr,
+                '100 * sum by (version) (rate(claude_enhancer_workflow_runs_total{version=~"$version",result="success"}[5m])) / ' +
+                    'sum by (version) (rate(claude_enhancer_workflow_runs_total{version=~"$version"}[5m]))',
+            );
+            assert.match(panel("Agent availability by version (gate check)").targets[0].expr, /^100 \* sum by \(version\)/);
+            const saturation = panel("Memory and CPU: share of limit by track (gate checks)");
+            assert.deepStrictEqual(
+                saturation.targets.map((t: { legendFormat: string }) => t.legendFormat),
+                ["memory {{track}}", "cpu {{track}}"],
+            );
+            for (const t of saturation.targets) assert.ok(t.expr.includes('"pod", "claude-enhancer-(stable|candidate)-.+"'), t.expr);
+            // kube-state-metrics publishes exactly those Deployment labels.
+            assert.deepStrictEqual(valuesOf(mocks)["kube-state-metrics"].metricLabelsAllowlist, [
+                "deployments=[claude-enhancer.io/track,claude-enhancer.io/stage,claude-enhancer.io/weight]",
+            ]);
+        });
+
         it("service overview dashboard: targets up, firing alerts, requests, errors, latency, memory and CPU of the service's pods", async () => {
             const { mocks } = await monitoringFor("staging");
             const board = JSON.parse(
