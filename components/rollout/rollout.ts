@@ -12,6 +12,7 @@ import { Stage, stageWeights } from "../../rollout/stages";
 import { Application } from "../app/application";
 import { dnsLabel } from "../app/podSpec";
 import { TrafficSplit, TrafficSplitArgs } from "../traffic/trafficSplit";
+import { RolloutGuard } from "./guard";
 import { CANARY_HEADER, CANARY_HEADER_VALUE, HEADER_ROUTE_NAME } from "../traffic/router";
 import { APP_NAME, componentType, TRACK_LABEL } from "../../identity";
 
@@ -67,6 +68,8 @@ export class Rollout extends pulumi.ComponentResource {
     readonly gate?: HealthGate;
     /** Undefined in stages without a gate. */
     readonly gateVerdict?: pulumi.Output<GateVerdict>;
+    /** Watches the stage's rollback triggers between updates; undefined in stages without a gate. */
+    readonly guard?: RolloutGuard;
     /** The stage this stack last completed, judged against by every update (docs/rollout.md, "Sequencing"). */
     readonly stageRecord: StageRecord;
 
@@ -140,6 +143,18 @@ export class Rollout extends pulumi.ComponentResource {
             this.gateVerdict = pulumi
                 .all([gate.verdict, gate.evaluatedAt, gate.evaluations, gate.checks])
                 .apply(([verdict, evaluatedAt, evaluations, checks]) => ({ stage: stage.name, verdict, evaluatedAt, evaluations, checks }));
+            // Between updates the guard watches; during the bake the gate does, so the guard (re)starts once it passed.
+            this.guard = new RolloutGuard(
+                `${name}-guard`,
+                {
+                    namespace: application.namespace,
+                    gate: gateForStage(args.gate.gates, args.gate.metrics, stage.name, stage.bakeMinutes * 60, stage.weight),
+                    versions: { candidate: candidate!, stable: rollout.stableVersion },
+                    target: this.trafficSplit.trafficCut,
+                    prometheus: args.gate.gates.prometheus,
+                },
+                { parent: this, dependsOn: [gate] },
+            );
         }
 
         // Written last: only once the stage's gate passed (or, without a gate, its traffic and tracks are applied).

@@ -91,6 +91,8 @@ const SNAPSHOT = "aws:rds/snapshot:Snapshot";
 const JOB = "kubernetes:batch/v1:Job";
 const VIRTUAL_SERVICE = "kubernetes:networking.istio.io/v1:VirtualService";
 const urnsOf = (resources: RecordedResource[]) => resources.map((r) => r.urn);
+/** The application's Deployments (the tracks), not the rollout guard's. */
+const tracksOf = (mocks: RecordingMocks) => mocks.ofType("kubernetes:apps/v1:Deployment").filter((d) => d.name !== "rollout-guard");
 
 describe("Rollout component", function () {
     this.timeout(60_000);
@@ -137,7 +139,7 @@ describe("Rollout component", function () {
 
         it("moves traffic only after the migration, the snapshot and both tracks", () => {
             const split = run.mocks.one("claude-enhancer:mesh:TrafficSplit");
-            const deployments = urnsOf(run.mocks.ofType("kubernetes:apps/v1:Deployment"));
+            const deployments = urnsOf(tracksOf(run.mocks));
             assert.strictEqual(deployments.length, 2);
             for (const urn of [run.mocks.one(JOB).urn, run.mocks.one(SNAPSHOT).urn, ...deployments]) {
                 assert.ok(split.dependsOn.includes(urn), `the traffic split waits for ${urn}`);
@@ -207,7 +209,7 @@ describe("Rollout component", function () {
             const awaited = [
                 run.mocks.one(VIRTUAL_SERVICE),
                 run.mocks.one("kubernetes:networking.istio.io/v1:DestinationRule"),
-                ...run.mocks.ofType("kubernetes:apps/v1:Deployment"),
+                ...tracksOf(run.mocks),
                 run.mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"),
             ];
             for (const r of awaited) assert.ok(gate.dependsOn.includes(r.urn), `the gate waits for ${r.type} ${r.name}`);
