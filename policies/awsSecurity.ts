@@ -369,6 +369,43 @@ export const imdsV2: ResourceValidationPolicy = {
     ),
 };
 
+const hopLimitSchema: ConfigProperties = {
+    maxHopLimit: integer("Largest IMDS PUT response hop limit; 1 keeps the node role's credentials from pods.", 1, 1),
+};
+
+/** Unset counts as a violation: EKS-optimized AMIs default to 2. */
+function checkHopLimit(options: { httpPutResponseHopLimit?: number } | undefined, max: number, report: (m: string) => void): void {
+    const limit = options?.httpPutResponseHopLimit;
+    if (limit === undefined)
+        report(`metadataOptions.httpPutResponseHopLimit is unset (the AMI's default applies); expected at most ${max}.`);
+    else if (limit > max)
+        report(
+            `metadataOptions.httpPutResponseHopLimit is ${limit}; expected at most ${max}, so pods cannot reach the node role's credentials.`,
+        );
+}
+
+export const imdsHopLimit: ResourceValidationPolicy = {
+    name: "aws-ec2-imds-hop-limit",
+    description: "Node launch templates and instances limit IMDS responses to one hop, so pods cannot fetch the node role's credentials.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: hopLimitSchema },
+    validateResource: perType(
+        typed(
+            ec2.LaunchTemplate,
+            whenKnown((template, args, report) =>
+                checkHopLimit(template.metadataOptions, configOf<{ maxHopLimit: number }>(args, hopLimitSchema).maxHopLimit, report),
+            ),
+        ),
+        typed(
+            ec2.Instance,
+            whenKnown((instance, args, report) =>
+                checkHopLimit(instance.metadataOptions, configOf<{ maxHopLimit: number }>(args, hopLimitSchema).maxHopLimit, report),
+            ),
+        ),
+    ),
+};
+
 export const kmsKeyRotation: ResourceValidationPolicy = {
     name: "aws-kms-key-rotation",
     description: "Symmetric customer-managed KMS keys rotate automatically.",
@@ -743,6 +780,7 @@ export const awsSecurityPolicies = [
     s3BackupReplication,
     ebsEncrypted,
     imdsV2,
+    imdsHopLimit,
     kmsKeyRotation,
     noPublicIngress,
     eksSecretsEncryption,

@@ -23,6 +23,7 @@ const tools = [
     "test/bin/gate.test.ts",
     "test/languageHost.test.ts",
     "test/policies/packServer.test.ts",
+    "test/security/scanner.test.ts",
 ];
 
 /** The real Pulumi CLI on a simulated cluster. */

@@ -190,8 +190,9 @@ export class EksCluster extends pulumi.ComponentResource {
                             ebs: { volumeSize: group.diskSizeGb, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
                         },
                     ],
-                    // Hop limit 2 lets pods reach IMDSv2 through the node's network namespace hop.
-                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+                    // Hop limit 1: pods (IRSA) cannot reach the node role's credentials; the host-network
+                    // agents that need metadata (vpc-cni, the EBS CSI node plugin) make no extra hop.
+                    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
                     tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
                         resourceType,
                         tags: instanceTags.apply((tags) => ({ ...tags, Name: nodeName })),

@@ -111,7 +111,7 @@ export class Database extends pulumi.ComponentResource {
                     storageGb: config.storageGb,
                     dataPath: "/var/lib/postgresql/data",
                     secretData: { username: IN_CLUSTER_USERNAME, password: this.password },
-                    container: postgresContainer(config.databaseName, storeSecretName("postgres")),
+                    container: postgresContainer(config.databaseName),
                     exporter: postgresExporter({
                         port: POSTGRES_PORT,
                         databaseName: config.databaseName,
@@ -121,10 +121,19 @@ export class Database extends pulumi.ComponentResource {
                     volumes: [
                         { name: "run", emptyDir: { sizeLimit: "16Mi" } },
                         { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                        {
+                            name: "credentials",
+                            secret: {
+                                secretName: storeSecretName("postgres"),
+                                items: [{ key: "password", path: "password" }],
+                                defaultMode: 0o440,
+                            },
+                        },
                     ],
                     volumeMounts: [
                         { name: "run", mountPath: "/var/run/postgresql" },
                         { name: "tmp", mountPath: "/tmp" },
+                        { name: "credentials", mountPath: CREDENTIALS_PATH, readOnly: true },
                     ],
                 },
                 { parent: this },
@@ -284,7 +293,10 @@ export class Database extends pulumi.ComponentResource {
 }
 
 /** The PostgreSQL container of the in-cluster database, minus what InClusterStore adds. */
-function postgresContainer(databaseName: string, secretName: string) {
+/** Where the PostgreSQL container finds its password (the store Secret's `password` key, read by the pod's fsGroup). */
+const CREDENTIALS_PATH = "/run/secrets/postgres";
+
+function postgresContainer(databaseName: string) {
     // pg_isready over TCP: during first-start initialisation the server listens on the socket only, so the pod is not ready yet.
     const isReady = {
         exec: {
@@ -303,7 +315,8 @@ function postgresContainer(databaseName: string, secretName: string) {
         args: ["-c", "shared_preload_libraries=pg_stat_statements"],
         env: [
             { name: "POSTGRES_USER", value: IN_CLUSTER_USERNAME },
-            { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "password" } } },
+            // A file, not an environment variable: the password stays out of the pod spec's env and `ps e`.
+            { name: "POSTGRES_PASSWORD_FILE", value: `${CREDENTIALS_PATH}/password` },
             { name: "POSTGRES_DB", value: databaseName },
             // A subdirectory: the volume's root may hold lost+found, and initdb needs an empty directory.
             { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },

@@ -18,7 +18,9 @@ import {
     openSearchDashboardsValues,
     openSearchValues,
     retentionPolicy,
+    retentionSetupNetworkPolicySpec,
     retentionSetupScript,
+    RETENTION_SETUP_LABELS,
 } from "./loggingValues";
 import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
 import { componentType, PLATFORM_LABELS } from "../../identity";
@@ -141,6 +143,15 @@ export class Logging extends pulumi.ComponentResource {
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
         const setup = this.retentionSetup(name, args, credentials, store.dataNodes, !store.verifyTls, store.ready);
+        // The Job holds the OpenSearch admin password: it may reach DNS and OpenSearch, nothing else.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-retention-setup`,
+            {
+                metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: retentionSetupNetworkPolicySpec({ inCluster: logging.opensearch.mode !== "amazon", port: store.port }),
+            },
+            { parent: this },
+        );
 
         let roleArn: pulumi.Output<string> | undefined;
         if (args.archive && args.cluster) {
@@ -347,7 +358,7 @@ export class Logging extends pulumi.ComponentResource {
                     activeDeadlineSeconds: 1800,
                     ttlSecondsAfterFinished: 86400,
                     template: {
-                        metadata: { labels: { ...PLATFORM_LABELS, "app.kubernetes.io/name": "opensearch-retention-setup" } },
+                        metadata: { labels: { ...PLATFORM_LABELS, ...RETENTION_SETUP_LABELS } },
                         spec: {
                             restartPolicy: "OnFailure",
                             automountServiceAccountToken: false,

@@ -217,3 +217,33 @@ export function retentionSetupScript(): string {
         `req -X PUT "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}$query" --data @/setup/retention-policy.json`,
     ].join("\n");
 }
+
+/** Pod labels of the retention setup Job (its NetworkPolicy selects them). */
+export const RETENTION_SETUP_LABELS = { "app.kubernetes.io/name": "opensearch-retention-setup" } as const;
+
+/**
+ * The retention Job's NetworkPolicy: no ingress; egress to DNS and to OpenSearch only (the in-cluster
+ * store's pods on its port, or the Amazon domain's VPC endpoint on 443, whose addresses are not known here).
+ */
+export function retentionSetupNetworkPolicySpec(store: { inCluster: boolean; port: number }) {
+    const opensearch = store.inCluster
+        ? {
+              to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "opensearch" } } }],
+              ports: [{ protocol: "TCP", port: store.port }],
+          }
+        : { ports: [{ protocol: "TCP", port: store.port }] };
+    return {
+        podSelector: { matchLabels: { ...RETENTION_SETUP_LABELS } },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [
+            {
+                ports: [
+                    { protocol: "UDP", port: 53 },
+                    { protocol: "TCP", port: 53 },
+                ],
+            },
+            opensearch,
+        ],
+    };
+}

@@ -231,6 +231,25 @@ export const awsSecurityCases: PolicyCases = {
             violation: "metadataOptions.httpTokens is unset",
         },
     ],
+    "aws-ec2-imds-hop-limit": [
+        { title: "launch template with hop limit 1", resource: f.launchTemplate },
+        {
+            title: "hop limit 2 allowed by config",
+            resource: () => changed(f.launchTemplate(), ["metadataOptions", "httpPutResponseHopLimit"], 2),
+            config: { maxHopLimit: 2 },
+        },
+        {
+            title: "launch template with hop limit 2",
+            resource: () => changed(f.launchTemplate(), ["metadataOptions", "httpPutResponseHopLimit"], 2),
+            violation:
+                "metadataOptions.httpPutResponseHopLimit is 2; expected at most 1, so pods cannot reach the node role's credentials.",
+        },
+        {
+            title: "instance without metadata options",
+            resource: () => changed(f.ec2Instance(), ["metadataOptions"], undefined),
+            violation: "metadataOptions.httpPutResponseHopLimit is unset (the AMI's default applies); expected at most 1.",
+        },
+    ],
     "aws-kms-key-rotation": [
         { title: "rotating", resource: f.kmsKey },
         {

@@ -81,7 +81,7 @@ export function replicationGroup(): AnalyzedResource {
 export function launchTemplate(): AnalyzedResource {
     return resource("aws:ec2/launchTemplate:LaunchTemplate", "cluster-app-nodes", {
         instanceType: "m5.large",
-        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 },
+        metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
         blockDeviceMappings: [
             {
                 deviceName: "/dev/xvda",

@@ -327,7 +327,7 @@ describe("Database component", function () {
             });
             assert.deepStrictEqual(
                 container().volumeMounts.map((m: { mountPath: string }) => m.mountPath),
-                ["/var/lib/postgresql/data", "/var/run/postgresql", "/tmp"],
+                ["/var/lib/postgresql/data", "/var/run/postgresql", "/tmp", "/run/secrets/postgres"],
             );
             assert.strictEqual(container().env.find((e: { name: string }) => e.name === "PGDATA").value, "/var/lib/postgresql/data/pgdata");
             assert.strictEqual(pod.automountServiceAccountToken, false);
@@ -349,8 +349,19 @@ describe("Database component", function () {
             const password = mocks.one("random:index/randomPassword:RandomPassword");
             assert.strictEqual(password.inputs.length, 32);
             assert.deepStrictEqual(secretInput(secret.inputs.stringData), { username: "claude_enhancer", password: password.state.result });
-            assert.deepStrictEqual(container().env.find((e: { name: string }) => e.name === "POSTGRES_PASSWORD").valueFrom, {
-                secretKeyRef: { name: secret.inputs.metadata.name, key: "password" },
+            assert.strictEqual(
+                container().env.find((e: { name: string }) => e.name === "POSTGRES_PASSWORD"),
+                undefined,
+            );
+            assert.strictEqual(
+                container().env.find((e: { name: string }) => e.name === "POSTGRES_PASSWORD_FILE").value,
+                "/run/secrets/postgres/password",
+            );
+            const volume = statefulSet().inputs.spec.template.spec.volumes.find((v: { name: string }) => v.name === "credentials");
+            assert.deepStrictEqual(volume.secret, {
+                secretName: secret.inputs.metadata.name,
+                items: [{ key: "password", path: "password" }],
+                defaultMode: 0o440,
             });
             assert.ok(statefulSet().dependsOn.includes(secret.urn));
             assert.strictEqual(await pulumi.isSecret(database.password!), true);
