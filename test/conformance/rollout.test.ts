@@ -4,6 +4,7 @@ import { stageOverridesOf } from "../../config/rollout";
 import { STACKS, StackName, readStackSettings } from "../../config/stackFile";
 import { TRACK_LABEL } from "../../identity";
 import { APP_NAMESPACE } from "../../components/kubernetes/platformNamespaces";
+import { GUARD_NAME } from "../../components/rollout/guard";
 import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
 import { Stage, StageName, candidateReplicas, resolveStageTable } from "../../rollout/stages";
 import { ApiServer, KubeObject } from "../harness/apiserver";
@@ -202,6 +203,9 @@ describe("conformance: the rollout stage by stage on a real API server", functio
 
                     const migrations = s.jobs.filter((j) => j.metadata.labels?.["app.kubernetes.io/component"] === "migration");
                     assert.strictEqual(migrations.length, s.stage.forward && rollout.migration.enabled ? 1 : 0, "migration Jobs");
+                    // The rollout guard (admitted under Pod Security restricted with the probes above): traffic-raising stages only.
+                    const guards = s.deployments.filter((d) => d.metadata.name === GUARD_NAME);
+                    assert.strictEqual(guards.length, s.stage.forward ? 1 : 0, "rollout guard Deployments");
 
                     const live = liveCandidateWeight(s);
                     if (live) {
