@@ -12,6 +12,7 @@ import { Stage, stageWeights } from "../../rollout/stages";
 import { Application } from "../app/application";
 import { dnsLabel } from "../app/podSpec";
 import { TrafficSplit, TrafficSplitArgs } from "../traffic/trafficSplit";
+import { SmokeCheck } from "./smokeCheck";
 import { RolloutGuard } from "./guard";
 import { CANARY_HEADER, CANARY_HEADER_VALUE, HEADER_ROUTE_NAME } from "../traffic/router";
 import { APP_NAME, componentType, TRACK_LABEL } from "../../identity";
@@ -46,7 +47,17 @@ export interface RolloutArgs {
     /** Provider of the region that instance lives in, when it is not the stack's primary region (a promoted DR instance). */
     rdsProvider?: aws.Provider;
     gate: RolloutGateArgs;
+    /**
+     * The router's address as the machine running `pulumi up` reaches it (`cluster.routerUrl`); when
+     * set, every traffic move is followed by a smoke check of the service's health endpoint through it.
+     */
+    routerUrl?: string;
 }
+
+/** The endpoint the smoke check requests (SPEC §1: the service's readiness endpoint). */
+export const SMOKE_CHECK_PATH = "/health/ready";
+/** How long the smoke check keeps trying a route that has just changed. */
+export const SMOKE_CHECK_TIMEOUT_SECONDS = 60;
 
 /**
  * One stage of the rollout as a stack update (SPEC §4): the data safety steps of a rollout (a
@@ -137,8 +148,31 @@ export class Rollout extends pulumi.ComponentResource {
             { parent: this, dependsOn: [application, ...dataSafety] },
         );
 
+        // After every traffic move (any change of stage, weights or versions), before the bake starts.
+        const smokeCheck =
+            args.routerUrl === undefined
+                ? []
+                : [
+                      new SmokeCheck(
+                          `${name}-smoke`,
+                          {
+                              routerUrl: args.routerUrl,
+                              host: args.traffic.entry.host,
+                              path: SMOKE_CHECK_PATH,
+                              timeoutSeconds: SMOKE_CHECK_TIMEOUT_SECONDS,
+                              trafficMove: [
+                                  stage.name,
+                                  String(this.weights.candidate),
+                                  rollout.stableVersion,
+                                  rollout.candidateVersion ?? "",
+                              ],
+                          },
+                          { parent: this, dependsOn: [this.trafficSplit, application] },
+                      ),
+                  ];
+
         if (stage.forward) {
-            const gate = this.healthGate(name, args, candidate!);
+            const gate = this.healthGate(name, args, candidate!, smokeCheck);
             this.gate = gate;
             this.gateVerdict = pulumi
                 .all([gate.verdict, gate.evaluatedAt, gate.evaluations, gate.checks])
@@ -166,7 +200,7 @@ export class Rollout extends pulumi.ComponentResource {
                 candidateVersion: rollout.candidateVersion,
                 allowStageJump: rollout.allowStageJump,
             },
-            { parent: this, dependsOn: this.gate ? [this.gate] : [this.trafficSplit, application] },
+            { parent: this, dependsOn: this.gate ? [this.gate] : [this.trafficSplit, application, ...smokeCheck] },
         );
 
         this.registerOutputs({
@@ -181,9 +215,9 @@ export class Rollout extends pulumi.ComponentResource {
     /**
      * The stage's gate (SPEC §4): the definition the stack's gate config gives for this stage and its
      * bake, Prometheus by URL or through the API server's service proxy, and the router objects the
-     * fast traffic cut patches. It waits for the weights and both tracks to be applied.
+     * fast traffic cut patches. It waits for the weights and both tracks to be applied (and the smoke check).
      */
-    private healthGate(name: string, args: RolloutArgs, candidate: string): HealthGate {
+    private healthGate(name: string, args: RolloutArgs, candidate: string, smokeCheck: SmokeCheck[]): HealthGate {
         const { gates, metrics, kubeconfig, context } = args.gate;
         const endpoint = gates.prometheus;
         const prometheus: HealthGatePrometheus =
@@ -209,7 +243,7 @@ export class Rollout extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: [this.trafficSplit, args.application] },
+            { parent: this, dependsOn: [this.trafficSplit, args.application, ...smokeCheck] },
         );
     }
 

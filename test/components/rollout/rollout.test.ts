@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Application } from "../../../components/app/application";
+import { SMOKE_CHECK_COMMAND } from "../../../components/rollout/smokeCheck";
 import { Rollout, RolloutArgs } from "../../../components/rollout/rollout";
 import { loadStackConfig } from "../../../config/stackFile";
 import { gateForStage } from "../../../rollout/gate/gates";
@@ -28,7 +29,7 @@ interface Run {
     retained: Set<string>;
 }
 
-async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?: boolean } = {}): Promise<Run> {
+async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?: boolean; routerUrl?: string } = {}): Promise<Run> {
     const mocks = await installMocks("production");
     const retained = new Set<string>();
     const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -81,6 +82,7 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
         },
         rdsInstanceIdentifier: options.rds === false ? undefined : "claude-enhancer-production",
         gate: { gates: CONFIG.gates, metrics: CONFIG.metrics, kubeconfig: pulumi.secret(KUBECONFIG) },
+        routerUrl: options.routerUrl,
     };
     const rollout = new Rollout("rollout", args, { providers: [awsProvider, k8sProvider] });
     await settings.waitForRPCs();
@@ -290,5 +292,43 @@ describe("Rollout component", function () {
         assert.strictEqual(run.mocks.ofType(SNAPSHOT).length, 0);
         assert.strictEqual(run.mocks.ofType(JOB).length, 0);
         assert.strictEqual(run.mocks.ofType(GATE).length, 0);
+    });
+
+    describe("post-switch smoke check (cluster.routerUrl)", () => {
+        const COMMAND = "command:local:Command";
+        const ROUTER = "http://127.0.0.1:8080";
+
+        it("after the traffic moves, requests the health endpoint through the router with the service's host; the gate waits for it", async () => {
+            const run = await rolloutFor("canary", { routerUrl: ROUTER });
+            const request = run.mocks.one(COMMAND);
+            assert.strictEqual(request.inputs.create, SMOKE_CHECK_COMMAND);
+            assert.deepStrictEqual(request.inputs.environment, {
+                SMOKE_URL: `${ROUTER}/health/ready`,
+                SMOKE_HOST: CONFIG.app.ingress.host,
+                SMOKE_RETRIES: "60",
+            });
+            // A dependency on a component is one on its resources: the split's router objects, the check's request.
+            const smoke = run.mocks.one("claude-enhancer:rollout:SmokeCheck");
+            assert.ok(smoke.dependsOn.includes(run.mocks.one(VIRTUAL_SERVICE).urn), "after the weights are applied");
+            assert.ok(run.mocks.one(GATE).dependsOn.includes(request.urn), "the bake starts once the route answers");
+        });
+
+        it("runs again on every traffic move: its triggers are the stage, the weight and the versions", async () => {
+            const triggers = async (stage: StageName) =>
+                (await rolloutFor(stage, { routerUrl: ROUTER })).mocks.one(COMMAND).inputs.triggers;
+            assert.deepStrictEqual(await triggers("canary"), ["canary", "5", "5.0.0", "5.1.0"]);
+            assert.deepStrictEqual(await triggers("full-switch"), ["full-switch", "100", "5.0.0", "5.1.0"]);
+            assert.deepStrictEqual(await triggers("stable"), ["stable", "0", "5.0.0", ""]);
+        });
+
+        it("checks a move without a gate too: rollback records its stage only after the check", async () => {
+            const run = await rolloutFor("rollback", { routerUrl: ROUTER });
+            const record = run.mocks.one("pulumi-nodejs:dynamic/stageRecord:StageRecord");
+            assert.ok(record.dependsOn.includes(run.mocks.one(COMMAND).urn));
+        });
+
+        it("is absent without a router URL", async () => {
+            assert.strictEqual((await rolloutFor("canary")).mocks.ofType(COMMAND).length, 0);
+        });
     });
 });
