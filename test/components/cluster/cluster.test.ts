@@ -163,7 +163,7 @@ describe("Cluster component", function () {
                 assert.deepStrictEqual(template.inputs.metadataOptions, {
                     httpEndpoint: "enabled",
                     httpTokens: "required",
-                    httpPutResponseHopLimit: 2,
+                    httpPutResponseHopLimit: 1,
                 });
                 assert.deepStrictEqual(template.inputs.blockDeviceMappings, [
                     { deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
