@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { getVersion as commandPluginVersion } from "@pulumi/command/utilities";
 import type { KindClusterConfig } from "../../config/cluster";
 import { componentType } from "../../identity";
 
@@ -32,19 +33,21 @@ interface QuietCommandArgs extends command.local.CommandArgs {
     logging: "stderr" | "none";
 }
 
-/** `command:local:Command` registered with `logging`, so a secret printed on stdout stays out of the update's log. */
+/**
+ * `command:local:Command` registered with `logging`, so a secret printed on stdout stays out of the
+ * update's log; with the plugin version @pulumi/command's own classes ask for.
+ */
 class QuietCommand extends pulumi.CustomResource {
     declare readonly stdout: pulumi.Output<string>;
 
     constructor(name: string, args: QuietCommandArgs, opts: pulumi.CustomResourceOptions) {
-        super("command:local:Command", name, { ...args, stdout: undefined, stderr: undefined }, { version: commandSdkVersion(), ...opts });
+        super(
+            "command:local:Command",
+            name,
+            { ...args, stdout: undefined, stderr: undefined },
+            { version: commandPluginVersion(), ...opts },
+        );
     }
-}
-
-/** The command plugin version @pulumi/command asks for, as its own classes register with. */
-function commandSdkVersion(): string {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require("@pulumi/command/package.json") as { version: string }).version;
 }
 
 export interface KindClusterArgs {

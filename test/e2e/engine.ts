@@ -118,11 +118,18 @@ export class Engine {
     }
 }
 
+/** Process groups still running are killed if the test process exits (a mocha timeout) without waiting for them. */
+const running = new Set<number>();
+process.once("exit", () => {
+    for (const pid of running) killGroup(pid);
+});
+
 /** Runs a command in its own process group; resolves with its exit code and output. */
 export function runCommand(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
     const started = Date.now();
     return new Promise((resolve) => {
         const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        if (child.pid !== undefined) running.add(child.pid);
         let stdout = "";
         let stderr = "";
         let timedOut = false;
@@ -136,6 +143,7 @@ export function runCommand(command: string, args: string[], options: RunOptions 
                       killGroup(child.pid!);
                   }, options.timeoutMs);
         child.on("close", (code) => {
+            running.delete(child.pid!);
             if (timer) clearTimeout(timer);
             resolve({ code, stdout, stderr, ms: Date.now() - started, timedOut });
         });

@@ -20,8 +20,33 @@ function microTime(date: Date): string {
     return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
+export function clusterScript(): string {
+    return required(path.join(KIT_DIR, "cluster.sh"), "the pulumi-real kit's cluster.sh (set PULUMI_REAL_KIT)");
+}
+
+/** The binaries cluster.sh runs, as the environment variables it reads. */
+export function clusterBinaries(): Record<string, string> {
+    return {
+        ETCD: required(path.join(TOOLS_BIN, "etcd"), "etcd"),
+        KUBE_APISERVER: required(path.join(TOOLS_BIN, "kube-apiserver"), "kube-apiserver"),
+        KUBE_CONTROLLER_MANAGER: required(path.join(ENGINE_DIR, "bin", "kube-controller-manager"), "kube-controller-manager"),
+        KUBE_SCHEDULER: required(path.join(ENGINE_DIR, "bin", "kube-scheduler"), "kube-scheduler"),
+        KWOK: required(path.join(ENGINE_DIR, "bin", "kwok"), "kwok"),
+    };
+}
+
+interface IngressList {
+    items: { metadata: { name: string; namespace: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }[];
+}
+
+/**
+ * The kit's cluster plus what its missing parts would do for the program's objects: a node-lease
+ * heartbeat (the kubelet's) and Ingress status (an ingress controller's; the stand-in ingress-nginx
+ * chart runs none).
+ */
 export class SimCluster {
     private heartbeat?: NodeJS.Timeout;
+    private ingressWriter?: NodeJS.Timeout;
 
     private constructor(
         readonly dir: string,
@@ -50,6 +75,31 @@ export class SimCluster {
         }
     }
 
+    /** Sets `.status.loadBalancer` of every Ingress that has none, as a controller serving it would; the provider waits for it. */
+    private async writeIngressStatus(): Promise<void> {
+        const list = await this.client.request<IngressList>("GET", "/apis/networking.k8s.io/v1/ingresses");
+        for (const { metadata, status } of list.body.items) {
+            if ((status?.loadBalancer?.ingress ?? []).length > 0) continue;
+            await this.client.request(
+                "PATCH",
+                `/apis/networking.k8s.io/v1/namespaces/${metadata.namespace}/ingresses/${metadata.name}/status`,
+                { status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
+                "application/merge-patch+json",
+            );
+        }
+    }
+
+    private startIngressWriter(): void {
+        const tick = () => {
+            this.writeIngressStatus()
+                .catch(() => undefined) // an Ingress deleted between list and patch; the next tick sees the current state
+                .finally(() => {
+                    if (this.ingressWriter) this.ingressWriter = setTimeout(tick, 250);
+                });
+        };
+        this.ingressWriter = setTimeout(tick, 0);
+    }
+
     private startHeartbeat(): void {
         const beat = () => {
             this.renewNodeLeases()
@@ -62,21 +112,20 @@ export class SimCluster {
     }
 
     static async start(): Promise<SimCluster> {
-        const script = required(path.join(KIT_DIR, "cluster.sh"), "the pulumi-real kit's cluster.sh (set PULUMI_REAL_KIT)");
-        const env = {
-            ...process.env,
-            ETCD: required(path.join(TOOLS_BIN, "etcd"), "etcd"),
-            KUBE_APISERVER: required(path.join(TOOLS_BIN, "kube-apiserver"), "kube-apiserver"),
-            KUBE_CONTROLLER_MANAGER: required(path.join(ENGINE_DIR, "bin", "kube-controller-manager"), "kube-controller-manager"),
-            KUBE_SCHEDULER: required(path.join(ENGINE_DIR, "bin", "kube-scheduler"), "kube-scheduler"),
-            KWOK: required(path.join(ENGINE_DIR, "bin", "kwok"), "kwok"),
-        };
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-cluster-"));
-        const r = await runCommand("bash", [script, "start", dir], { env, timeoutMs: 240_000 });
+        const r = await runCommand("bash", [clusterScript(), "start", dir], {
+            env: { ...process.env, ...clusterBinaries() },
+            timeoutMs: 240_000,
+        });
         if (r.code !== 0) {
-            await runCommand("bash", [script, "stop", dir], { env, timeoutMs: 60_000 });
+            await runCommand("bash", [clusterScript(), "stop", dir], { timeoutMs: 60_000 });
             throw new Error(`cluster.sh start failed (${r.timedOut ? "timed out" : `exit ${r.code}`}):\n${r.stdout}${r.stderr}`);
         }
+        return SimCluster.open(dir);
+    }
+
+    /** A client (and the node heartbeat) for a cluster cluster.sh started in `dir`. */
+    static open(dir: string): SimCluster {
         const kubeconfigPath = path.join(dir, "kubeconfig");
         const kubeconfig = parse(fs.readFileSync(kubeconfigPath, "utf8")) as KubeconfigFile;
         const { server, "certificate-authority": caFile } = kubeconfig.clusters[0].cluster;
@@ -86,6 +135,7 @@ export class SimCluster {
             new KubeClient(server, kubeconfig.users[0].user.token, fs.readFileSync(caFile, "utf8")),
         );
         cluster.startHeartbeat();
+        cluster.startIngressWriter();
         return cluster;
     }
 
@@ -95,11 +145,18 @@ export class SimCluster {
         return (await this.client.list("v1", "Namespace")).map((n) => n.metadata.name!).filter((n) => !builtin.has(n));
     }
 
-    async stop(): Promise<void> {
+    /** Stops the stand-ins and the client; the cluster keeps running. */
+    close(): void {
         clearTimeout(this.heartbeat);
         this.heartbeat = undefined;
+        clearTimeout(this.ingressWriter);
+        this.ingressWriter = undefined;
         this.client.close();
-        await runCommand("bash", [path.join(KIT_DIR, "cluster.sh"), "stop", this.dir], { timeoutMs: 60_000 });
+    }
+
+    async stop(): Promise<void> {
+        this.close();
+        await runCommand("bash", [clusterScript(), "stop", this.dir], { timeoutMs: 60_000 });
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }

@@ -36,46 +36,6 @@ async function chartsOfLocalStack(): Promise<{ charts: ChartRef[]; customKinds: 
     return { charts, customKinds: [...customKinds.values()] };
 }
 
-/**
- * Sets `.status.loadBalancer` of every Ingress, as an ingress controller does once it serves it
- * (the Kubernetes provider waits for that); the stand-in ingress-nginx chart runs no controller.
- */
-class IngressStatusWriter {
-    private timer?: NodeJS.Timeout;
-    private stopped = false;
-
-    constructor(private readonly cluster: SimCluster) {}
-
-    start(): void {
-        const tick = async () => {
-            try {
-                const list = await this.cluster.client.request<{
-                    items: { metadata: { name: string; namespace: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }[];
-                }>("GET", "/apis/networking.k8s.io/v1/ingresses");
-                for (const ingress of list.body.items) {
-                    if ((ingress.status?.loadBalancer?.ingress ?? []).length > 0) continue;
-                    const { name, namespace } = ingress.metadata;
-                    await this.cluster.client.request(
-                        "PATCH",
-                        `/apis/networking.k8s.io/v1/namespaces/${namespace}/ingresses/${name}/status`,
-                        { status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } },
-                        "application/merge-patch+json",
-                    );
-                }
-            } catch {
-                // An Ingress deleted between list and patch; the next tick sees the current state.
-            }
-            if (!this.stopped) this.timer = setTimeout(() => void tick(), 250);
-        };
-        void tick();
-    }
-
-    stop(): void {
-        this.stopped = true;
-        if (this.timer) clearTimeout(this.timer);
-    }
-}
-
 export class World {
     private copies = 0;
 
@@ -83,7 +43,6 @@ export class World {
         readonly engine: Engine,
         readonly cluster: SimCluster,
         readonly charts: ChartRepositories,
-        private readonly ingresses: IngressStatusWriter,
     ) {}
 
     static async start(): Promise<World> {
@@ -102,9 +61,7 @@ export class World {
             engine.remove();
             throw err;
         }
-        const ingresses = new IngressStatusWriter(cluster);
-        ingresses.start();
-        return new World(engine, cluster, repositories, ingresses);
+        return new World(engine, cluster, repositories);
     }
 
     /**
@@ -128,7 +85,6 @@ export class World {
     }
 
     async stop(): Promise<void> {
-        this.ingresses.stop();
         await this.cluster.stop();
         await this.charts.stop();
         this.engine.remove();
@@ -145,7 +101,8 @@ export class Project {
     pulumi(args: string[], options: RunOptions = {}): Promise<RunResult> {
         return this.world.engine.run([...args, "--non-interactive"], {
             cwd: this.dir,
-            timeoutMs: 600_000,
+            // Below the tests' own timeouts, so a stuck command is killed with its plugins and reported.
+            timeoutMs: 480_000,
             ...options,
             env: { ...this.world.charts.env(), ...options.env },
         });
