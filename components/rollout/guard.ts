@@ -133,6 +133,16 @@ export class RolloutGuard extends pulumi.ComponentResource {
         const checksum = pulumi.all([code, config]).apply(([c, j]) => crypto.createHash("sha256").update(c).update(j).digest("hex"));
         // Stale after three missed evaluations, and never sooner than a minute.
         const staleMs = Math.max(3 * args.gate.intervalSeconds, 60) * 1000;
+        /** Fresh when the guard evaluated within the last three intervals. */
+        const heartbeatProbe = {
+            exec: {
+                command: [
+                    "node",
+                    "-e",
+                    `process.exit(Date.now() - require("fs").statSync("${HEARTBEAT_FILE}").mtimeMs < ${staleMs} ? 0 : 1)`,
+                ],
+            },
+        };
         const deployment = new k8s.apps.v1.Deployment(
             name,
             {
@@ -167,14 +177,11 @@ export class RolloutGuard extends pulumi.ComponentResource {
                                         { name: "GUARD_HEARTBEAT_FILE", value: HEARTBEAT_FILE },
                                     ],
                                     resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                                    // Ready once it evaluates; alive while it keeps evaluating (a readiness probe also
+                                    // makes Pulumi's await and `kubectl rollout status` wait for the first evaluation).
+                                    readinessProbe: { ...heartbeatProbe, periodSeconds: 10, timeoutSeconds: 5 },
                                     livenessProbe: {
-                                        exec: {
-                                            command: [
-                                                "node",
-                                                "-e",
-                                                `process.exit(Date.now() - require("fs").statSync("${HEARTBEAT_FILE}").mtimeMs < ${staleMs} ? 0 : 1)`,
-                                            ],
-                                        },
+                                        ...heartbeatProbe,
                                         initialDelaySeconds: Math.max(2 * args.gate.intervalSeconds, 30),
                                         periodSeconds: 30,
                                         timeoutSeconds: 5,

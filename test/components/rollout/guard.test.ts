@@ -113,6 +113,9 @@ describe("RolloutGuard component", function () {
             assert.deepStrictEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
             assert.deepStrictEqual(container.resources.limits, { cpu: "200m", memory: "128Mi" });
             assert.match(container.livenessProbe.exec.command[2], /statSync\("\/tmp\/heartbeat"\)\.mtimeMs < 60000/);
+            // Ready once it has evaluated (the pack's k8s-probes rule wants both probes).
+            assert.deepStrictEqual(container.readinessProbe.exec, container.livenessProbe.exec);
+            assert.strictEqual(container.readinessProbe.periodSeconds, 10);
             assert.strictEqual(pod.automountServiceAccountToken, false);
             assert.deepStrictEqual(
                 pod.volumes[1].projected.sources.map((s: Record<string, unknown>) => Object.keys(s)[0]),
