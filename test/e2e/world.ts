@@ -92,10 +92,16 @@ export class World {
 }
 
 export class Project {
+    /** Each project its own file backend: every one has a stack named `local`. */
+    private readonly backend: NodeJS.ProcessEnv;
+
     constructor(
         readonly world: World,
         readonly dir: string,
-    ) {}
+    ) {
+        fs.mkdirSync(path.join(dir, ".state"));
+        this.backend = { PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}` };
+    }
 
     /** The CLI in this project, with the chart repositories' proxy; `pulumi <args> --non-interactive`. */
     pulumi(args: string[], options: RunOptions = {}): Promise<RunResult> {
@@ -104,13 +110,13 @@ export class Project {
             // Below the tests' own timeouts, so a stuck command is killed with its plugins and reported.
             timeoutMs: 480_000,
             ...options,
-            env: { ...this.world.charts.env(), ...options.env },
+            env: { ...this.world.charts.env(), ...this.backend, ...options.env },
         });
     }
 
     /** Environment for the Automation API (bin/rollout.ts) run in this project. */
     env(): NodeJS.ProcessEnv {
-        return { ...this.world.engine.env, ...this.world.charts.env() };
+        return { ...this.world.engine.env, ...this.world.charts.env(), ...this.backend };
     }
 }
 
