@@ -306,6 +306,7 @@ export async function withAlertmanager<T>(
         });
     } finally {
         child.kill("SIGTERM");
-        fs.rmSync(dir, { recursive: true, force: true });
+        // Alertmanager may still be flushing its data folder while it stops.
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }
 }
