@@ -11,10 +11,11 @@ import { virtualServiceSpec } from "../../components/traffic/istioSplit";
 import { gateForStage } from "../../rollout/gate/gates";
 import type { GuardConfig } from "../../rollout/gate/guard";
 import { credentialsFromKubeconfig, kubeClient } from "../../rollout/gate/kubeApi";
-import { DeclaredTraffic, TrafficCutTarget, restoreDeclaredTraffic } from "../../rollout/gate/trafficCut";
+import { restoreDeclaredTraffic } from "../../rollout/gate/trafficCut";
 import { ApiServer } from "../harness/apiserver";
 import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
 import { installVirtualServiceCrd } from "../fixtures/istioCrds";
+import { declared, entry, namespace, services, stage, target, vsPath } from "../fixtures/istioCanary";
 import { RouterFollower } from "./routerFollower";
 
 /**
@@ -26,26 +27,6 @@ import { RouterFollower } from "./routerFollower";
  */
 
 const metrics = MetricsSchema.parse({});
-const namespace = "claude-enhancer";
-const services = { main: "claude-enhancer", stable: "claude-enhancer-stable", candidate: "claude-enhancer-candidate", port: 80 };
-const entry = {
-    host: "api.example.com",
-    tlsSecretName: "tls",
-    rateLimitRps: 50,
-    sessionCookieName: "ce",
-    sessionCookieMaxAgeSeconds: 3600,
-};
-const stage = { name: "canary-expand" as const, weight: 20, headerRoute: true };
-const vsPath = `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices/${services.main}`;
-const target: TrafficCutTarget = {
-    router: "istio",
-    namespace,
-    virtualService: services.main,
-    route: "weighted",
-    stableSubset: "stable",
-    canarySubset: "canary",
-};
-const declared: DeclaredTraffic = { candidateWeight: 20, headerRoute: { name: "canary-header", header: "x-canary-user", value: "true" } };
 const gate = gateForStage(GatesSchema.parse({}), metrics, stage.name, 45 * 60, stage.weight);
 
 describe("rollout guard pod between stages (serialised module, real Prometheus, real kube-apiserver, real RBAC)", function () {

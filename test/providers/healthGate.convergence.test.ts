@@ -8,10 +8,11 @@ import { GateDefinition, gateForStage } from "../../rollout/gate/gates";
 import { GateRunResult, runLiveGate } from "../../rollout/gate/gateRun";
 import { kubeClient } from "../../rollout/gate/kubeApi";
 import { renderQuery } from "../../rollout/gate/queries";
-import { DeclaredTraffic, TrafficCutTarget, cutTrafficToStable, restoreDeclaredTraffic } from "../../rollout/gate/trafficCut";
+import { TrafficCutTarget, cutTrafficToStable, restoreDeclaredTraffic } from "../../rollout/gate/trafficCut";
 import { ApiServer } from "../harness/apiserver";
 import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
 import { installVirtualServiceCrd } from "../fixtures/istioCrds";
+import { declared, entry, namespace, services, stage, target, vsPath } from "../fixtures/istioCanary";
 import { RouterFollower } from "./routerFollower";
 
 /**
@@ -24,26 +25,6 @@ import { RouterFollower } from "./routerFollower";
 
 const metrics = MetricsSchema.parse({});
 const INTERVAL_SECONDS = 2;
-const namespace = "claude-enhancer";
-const services = { main: "claude-enhancer", stable: "claude-enhancer-stable", candidate: "claude-enhancer-candidate", port: 80 };
-const entry = {
-    host: "api.example.com",
-    tlsSecretName: "tls",
-    rateLimitRps: 50,
-    sessionCookieName: "ce",
-    sessionCookieMaxAgeSeconds: 3600,
-};
-const stage = { name: "canary-expand" as const, weight: 20, headerRoute: true };
-const vsPath = `/apis/networking.istio.io/v1/namespaces/${namespace}/virtualservices/${services.main}`;
-const target: TrafficCutTarget = {
-    router: "istio",
-    namespace,
-    virtualService: services.main,
-    route: "weighted",
-    stableSubset: "stable",
-    canarySubset: "canary",
-};
-const declared: DeclaredTraffic = { candidateWeight: 20, headerRoute: { name: "canary-header", header: "x-canary-user", value: "true" } };
 
 function gate(bakeSeconds: number, evidence: Record<string, unknown> = {}): GateDefinition {
     const gates = GatesSchema.parse({
