@@ -275,6 +275,7 @@ export = async () => {
             stage,
             rollout: config.rollout,
             application,
+            routerUrl: cluster.routerUrl,
             traffic: {
                 router: config.mesh.router,
                 entry: config.app.ingress,

@@ -1,7 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stageWeights } from "../../rollout/stages";
-import { CANARY_HEADER, CANARY_HEADER_VALUE, HEADER_ROUTE_NAME, RouterSplitBuilder, TrafficSplitArgs, WEIGHTED_ROUTE_NAME } from "./router";
+import {
+    CANARY_HEADER,
+    CANARY_HEADER_VALUE,
+    FORCE_APPLY_ANNOTATIONS,
+    HEADER_ROUTE_NAME,
+    RouterSplitBuilder,
+    TrafficSplitArgs,
+    WEIGHTED_ROUTE_NAME,
+} from "./router";
 
 /** The Istio split: a DestinationRule with `stable`/`canary` subsets and a VirtualService carrying the weights. */
 
@@ -84,7 +92,7 @@ export const istioSplit: RouterSplitBuilder = (name, args, labels, parent) => {
         {
             apiVersion: "networking.istio.io/v1",
             kind: "VirtualService",
-            metadata: { name: objectName, namespace: args.namespace, labels },
+            metadata: { name: objectName, namespace: args.namespace, labels, annotations: FORCE_APPLY_ANNOTATIONS },
             spec: pulumi.all([namespace, args.istioGateways ?? []]).apply(([ns, gateways]) => virtualServiceSpec(args, ns, gateways)),
         },
         { parent },

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stageWeights } from "../../rollout/stages";
-import { CANARY_HEADER, CANARY_HEADER_VALUE, PublicEntry, RouterSplitBuilder, TrafficSplitArgs } from "./router";
+import { CANARY_HEADER, CANARY_HEADER_VALUE, FORCE_APPLY_ANNOTATIONS, PublicEntry, RouterSplitBuilder, TrafficSplitArgs } from "./router";
 
 /** The ingress-nginx split: a main Ingress to the stable track and a canary Ingress carrying the candidate's weight. */
 
@@ -68,7 +68,7 @@ export const nginxSplit: RouterSplitBuilder = (name, args, labels, parent) => {
                 name: `${objectName}-canary`,
                 namespace: args.namespace,
                 labels,
-                annotations: canaryIngressAnnotations(args.stage),
+                annotations: { ...canaryIngressAnnotations(args.stage), ...FORCE_APPLY_ANNOTATIONS },
             },
             spec: ingressSpec(args.entry, ingressClassName, args.services.candidate, args.services.port),
         },

@@ -47,6 +47,13 @@ export interface TrafficSplitArgs {
     ingressClassName?: string;
 }
 
+/**
+ * On the objects carrying the weights: the health gate and the rollout guard patch the weights outside
+ * Pulumi when they cut traffic, which makes them the fields' Server-Side Apply manager; the next stack
+ * update (a retry, the next stage, rollback) must take the fields back instead of failing on the conflict.
+ */
+export const FORCE_APPLY_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/patchForce": "true" };
+
 /** What a router's controller (the Mesh or IngressNginx component) offers the service. */
 export interface RouterController extends pulumi.Resource {
     /** Namespaces whose pods send the service its traffic (the app's NetworkPolicy admits them). */

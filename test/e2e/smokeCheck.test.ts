@@ -16,9 +16,7 @@ import { Project, START_TIMEOUT_MS, World, e2eWorld, transcript } from "./world"
 const GATES = { intervalSeconds: 1, window: "10s", minRequests: 50, graceSeconds: 3, queryTimeoutSeconds: 2 };
 const SMOKE_LINE = /smoke check: HTTP 200 from http:\/\/127\.0\.0\.1:\d+\/health\/ready \(Host: ([^)]+)\)/;
 
-// Pending until index.ts passes `routerUrl: cluster.routerUrl` to the Rollout (index.ts is the lead's);
-// both tests passed with that one line added to the project copy (docs/testing.md).
-describe.skip("e2e: the post-switch smoke check through the router (cluster.routerUrl)", function () {
+describe("e2e: the post-switch smoke check through the router (cluster.routerUrl)", function () {
     let world: World;
     let gateEnv: GateEnvironment;
     let project: Project;

@@ -101,6 +101,8 @@ describe("TrafficSplit component", function () {
                     "app.kubernetes.io/part-of": "claude-enhancer",
                     "app.kubernetes.io/managed-by": "pulumi",
                 },
+                // The next update takes the weights back after the gate or the guard cut traffic.
+                annotations: { "pulumi.com/patchForce": "true" },
             });
             assert.deepStrictEqual(vs.inputs.spec.hosts, [HOST, "claude-enhancer.example.com"]);
             assert.deepStrictEqual(vs.inputs.spec.gateways, ["mesh", "istio-system/claude-enhancer"]);
@@ -158,6 +160,8 @@ describe("TrafficSplit component", function () {
                 const { mocks, split } = await splitFor("nginx", stage);
                 const canary = ingress(mocks, "claude-enhancer-canary");
                 const expected: Record<string, string> = {
+                    // The next update takes the weight back after the gate or the guard cut traffic.
+                    "pulumi.com/patchForce": "true",
                     "nginx.ingress.kubernetes.io/canary": "true",
                     "nginx.ingress.kubernetes.io/canary-weight": String(EXPECTED_WEIGHTS[stage][1]),
                 };
