@@ -21,7 +21,7 @@ export function policyPackOptions(stackName: string, root = PROJECT_ROOT): Pick<
 /** A stack of this project driven through the Automation API; the rollout settings live in its stack file. */
 export class AutomationStack implements RolloutStack {
     constructor(
-        private readonly stack: Pick<Stack, "setAllConfigJson" | "up" | "outputs">,
+        private readonly stack: Pick<Stack, "setAllConfigJson" | "preview" | "up" | "outputs">,
         private readonly stackName: string,
         private readonly root = PROJECT_ROOT,
     ) {}
@@ -40,6 +40,9 @@ export class AutomationStack implements RolloutStack {
     }
 
     async up(onEvent: (event: ProgressEvent) => void): Promise<void> {
+        // Preview first: the Automation API's update skips the CLI's preview, and the StageRecord refuses an
+        // illegal stage only when it is registered, which in an update is after the stage's gate has run.
+        await this.stack.preview({ color: "never", ...policyPackOptions(this.stackName, this.root) });
         await this.stack.up({
             color: "never",
             ...policyPackOptions(this.stackName, this.root),

@@ -253,6 +253,13 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
     // pulumi.com/patchForce so this retry takes the field back instead of failing on the conflict.
     it("a retry after a cut converges the live router to the stage's weight (issue 14)", async function () {
         this.timeout(600_000);
+        // The previous test left the stack at rollback; the stage machine wants stable before a new canary.
+        editRollout(project, (r) => {
+            r.stage = "stable";
+            delete r.candidateVersion;
+        });
+        const settle = await project.pulumi(["up", "--stack", "local", "--yes", "--skip-preview"]);
+        assert.strictEqual(settle.code, 0, transcript(settle));
         // Breach at canary without the driver (the update fails after the cut), heal, retry.
         const candidate = `${versions.candidate}-retry`;
         gateEnv.candidate.redeploy(candidate);

@@ -422,11 +422,18 @@ describe("pipeline runner (runCommittedStage)", () => {
 });
 
 describe("the driver's stack (bin/rolloutStack.ts AutomationStack)", () => {
-    it("passes the policy pack and the stack's pack config on every stage's update", async () => {
+    it("previews, then updates, each stage with the policy pack and the stack's pack config", async () => {
         const ups: UpOptions[] = [];
+        const calls: string[] = [];
         const fake = {
             setAllConfigJson: async () => {},
+            preview: async (opts?: UpOptions) => {
+                calls.push("preview");
+                assert.deepStrictEqual(opts!.policyPacks, ["/repo/policies"]);
+                return {} as never;
+            },
             up: async (opts?: UpOptions) => {
+                calls.push("up");
                 ups.push(opts!);
                 return {} as never;
             },
@@ -436,6 +443,8 @@ describe("the driver's stack (bin/rolloutStack.ts AutomationStack)", () => {
         const result = await runRollout(stack, plan({ yes: true }), io());
         assert.strictEqual(result.outcome, "promoted");
         assert.strictEqual(ups.length, 5, "four stages and the promotion");
+        // The StageRecord refuses an illegal stage at preview, before any traffic moves.
+        assert.deepStrictEqual(calls, Array(5).fill(["preview", "up"]).flat());
         for (const opts of ups) {
             assert.deepStrictEqual(opts.policyPacks, ["/repo/policies"]);
             assert.deepStrictEqual(opts.policyPackConfigs, ["/repo/policies/config/staging.json"]);
