@@ -305,8 +305,12 @@ export async function withAlertmanager<T>(
                 })),
         });
     } finally {
-        child.kill("SIGTERM");
-        // Alertmanager may still be flushing its data folder while it stops.
+        // Alertmanager writes its state into the data folder as it stops: wait for it (bounded) before removing it.
+        if (child.exitCode === null && child.signalCode === null) {
+            const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+            child.kill("SIGTERM");
+            await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        }
         fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     }
 }
