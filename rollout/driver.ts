@@ -157,6 +157,15 @@ export async function runRollout(stack: RolloutStack, plan: RolloutPlan, io: Rol
         plan.yes || !plan.pauseBefore.includes(point) || (await io.confirm(`GO/NO-GO — ${what}. GO?`));
     let last: StageName = plan.current.stage;
 
+    // A stack left at rollback ends it first: the stage machine starts a new candidate from stable only.
+    if (last === "rollback" && (plan.fromStage ?? FORWARD_STAGES[0]) === FORWARD_STAGES[0]) {
+        io.print(`==> stable: end the rollback on ${stable}`);
+        const failure = await update(stack, { stage: "stable", stableVersion: stable }, io);
+        if (failure !== undefined)
+            return { outcome: "failed", exitCode: 1, stage: last, message: `ending the rollback failed:\n${failure}` };
+        last = "stable";
+    }
+
     for (const stage of forwardStagesFrom(plan.fromStage ?? FORWARD_STAGES[0])) {
         const description = describeStage(plan.table, stage, stable, candidate);
         if (!(await ask(stage, `enter ${description}`))) {

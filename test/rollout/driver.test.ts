@@ -138,6 +138,13 @@ describe("rollout driver", () => {
         assert.strictEqual(stack.calls.length, FORWARD_CALLS.length + 2);
     });
 
+    it("ends a rollback first (rollback -> stable), since a new candidate starts from stable only", async () => {
+        const stack = new FakeStack({ stage: "rollback", stableVersion: "5.0.0", candidateVersion: "4.9.9-bad" });
+        const result = await runRollout(stack, plan({ yes: true, current: { stage: "rollback", stableVersion: "5.0.0" } }), io());
+        assert.strictEqual(result.exitCode, 0);
+        assert.deepStrictEqual(stack.calls.slice(0, 3), ["set stable stable=5.0.0 candidate=-", "up stable", FORWARD_CALLS[0]]);
+    });
+
     it("stops at a NO-GO without touching the stack again", async () => {
         const stack = new FakeStack({ stage: "stable", stableVersion: "5.0.0" });
         const result = await runRollout(stack, plan(), io([true, false]));
