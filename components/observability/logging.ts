@@ -27,7 +27,7 @@ import {
     retentionSetupScript,
     RETENTION_SETUP_LABELS,
     RETENTION_SETUP_PATHS,
-    StoreLocation,
+    SearchStoreLocation,
 } from "./loggingValues";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
@@ -151,7 +151,7 @@ export class Logging extends pulumi.ComponentResource {
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
         const setup = this.retentionSetup(name, args, credentials, store.dataNodes, !store.verifyTls, store.ready);
-        const location: StoreLocation = { inCluster: logging.opensearch.mode !== "amazon", port: store.port };
+        const location: SearchStoreLocation = { inCluster: logging.opensearch.mode !== "amazon", port: store.port };
         // The Job holds the OpenSearch admin password: it may reach DNS and OpenSearch, nothing else.
         this.networkPolicy(`${name}-retention-setup`, args, retentionSetupNetworkPolicySpec(location));
         this.networkPolicy(`${name}-fluent-bit`, args, fluentBitNetworkPolicySpec(location, MONITORING_NAMESPACE));

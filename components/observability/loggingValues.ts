@@ -270,13 +270,13 @@ const pods = (labels: Record<string, string>) => ({ podSelector: { matchLabels: 
 const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 
 /** Where the search store is, for egress to it: the in-cluster store's pods, or the Amazon domain's VPC endpoint. */
-export interface StoreLocation {
+export interface SearchStoreLocation {
     inCluster: boolean;
     port: number;
 }
 
 /** Egress to the search store: the in-cluster pods on their port, or the Amazon domain's port at any address (its ENIs' addresses are not known here). */
-function toStore(store: StoreLocation) {
+function toStore(store: SearchStoreLocation) {
     return store.inCluster ? { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(store.port)] } : { ports: [tcp(store.port)] };
 }
 
@@ -284,7 +284,7 @@ function toStore(store: StoreLocation) {
  * The retention Job's NetworkPolicy: no ingress; egress to DNS and to OpenSearch only (the in-cluster
  * store's pods on its port, or the Amazon domain's VPC endpoint on 443, whose addresses are not known here).
  */
-export function retentionSetupNetworkPolicySpec(store: StoreLocation) {
+export function retentionSetupNetworkPolicySpec(store: SearchStoreLocation) {
     return {
         podSelector: { matchLabels: { ...RETENTION_SETUP_LABELS } },
         policyTypes: ["Ingress", "Egress"],
@@ -299,7 +299,7 @@ export function retentionSetupNetworkPolicySpec(store: StoreLocation) {
  * server for the kubernetes filter (443 on EKS, 6443 on kind; its addresses are the control plane's),
  * and on AWS the S3 archive and STS (IRSA), which have no fixed addresses.
  */
-export function fluentBitNetworkPolicySpec(store: StoreLocation, monitoringNamespace: string) {
+export function fluentBitNetworkPolicySpec(store: SearchStoreLocation, monitoringNamespace: string) {
     return {
         podSelector: { matchLabels: { ...FLUENT_BIT_POD_LABELS } },
         policyTypes: ["Ingress", "Egress"],
