@@ -1,13 +1,23 @@
 /**
  * Kubernetes security rules (docs/policies.md): the Pod Security "restricted" profile on every workload the
  * program creates (non-root, read-only root FS, no privilege escalation, drop ALL, seccomp, no host
- * namespaces or paths), resources, pinned images, probes, and Istio mTLS STRICT.
+ * namespaces or paths), resources, pinned images (third-party ones by digest), probes, TLS verification
+ * in generated scripts, a NetworkPolicy for every pod, and Istio mTLS STRICT.
  */
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as helm from "@pulumi/kubernetes/helm/v3";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { ConfigProperties, configOf, describe, list, ofType, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
-import { Container, LabelSelector, containersOf, exemptionSchema, selectorMatches, validateWorkloads } from "./workloads";
+import {
+    Container,
+    LabelSelector,
+    containersOf,
+    exemptionSchema,
+    podTemplateLabels,
+    selectorMatches,
+    validateWorkloads,
+} from "./workloads";
+import { globMatches } from "./waiving";
 
 const restricted = { properties: exemptionSchema };
 
@@ -164,6 +174,81 @@ export const pinnedImages: ResourceValidationPolicy = {
     }),
 };
 
+/** An image reference without its tag or digest (`registry:5000/team/name:1.0` → `registry:5000/team/name`). */
+export function imageRepository(image: string): string {
+    const withoutDigest = image.split("@")[0];
+    const slash = withoutDigest.lastIndexOf("/");
+    const colon = withoutDigest.lastIndexOf(":");
+    return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest;
+}
+
+const digestSchema: ConfigProperties = {
+    ...exemptionSchema,
+    ownRepositories: stringList(
+        "Repositories of the product's own images (`*` wildcards): its release pipeline pushes them and the rollout compares them by version, so they are exempt.",
+        ["claude-enhancer", "*/claude-enhancer"],
+    ),
+};
+
+export const digestPinnedImages: ResourceValidationPolicy = {
+    name: "k8s-digest-pinned-images",
+    description: "Third-party container images are pinned by digest (@sha256:), so a re-pushed tag cannot change what runs.",
+    severity: "medium",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: digestSchema },
+    validateResource: validateWorkloads(({ pod }, report, args) => {
+        const { ownRepositories } = configOf<{ ownRepositories: string[] }>(args, digestSchema);
+        for (const { label, container } of containersOf(pod)) {
+            const image = container.image;
+            if (!image || image.includes("@sha256:")) continue;
+            if (ownRepositories.some((pattern) => globMatches(pattern, imageRepository(image)))) continue;
+            report(`${label}: third-party image ${image} is not pinned by digest (@sha256:...).`);
+        }
+    }),
+};
+
+/**
+ * What turns TLS certificate verification off in a command line, a script or an environment entry
+ * (`NAME=value`), named as written; undefined when nothing does. curl's `-k` counts only where curl is
+ * named (`sort -k 2` is not curl).
+ */
+export function tlsVerificationOff(text: string): string | undefined {
+    const patterns = [
+        /(?<![\w-])(--insecure|--proxy-insecure|--no-check-certificate|--insecure-skip-tls-verify(=true)?|--tls-verify=false|--kubelet-insecure-tls)(?![\w=-])/,
+        /\b(NODE_TLS_REJECT_UNAUTHORIZED|PYTHONHTTPSVERIFY)=["']?0(?!\w)/,
+        /\bGIT_SSL_NO_VERIFY=["']?(1|true)(?!\w)/i,
+        /\bhttp\.sslVerify[= ]+["']?false(?!\w)/i,
+    ];
+    if (/curl/i.test(text)) patterns.push(/(?<![\w-])-k(?![\w=-])/);
+    for (const pattern of patterns) {
+        const found = pattern.exec(text);
+        if (found) return found[0];
+    }
+    return undefined;
+}
+
+export const tlsVerification: ResourceValidationPolicy = {
+    name: "k8s-tls-verification",
+    description:
+        "No container command, args or environment turns TLS certificate verification off (curl --insecure/-k, wget --no-check-certificate, NODE_TLS_REJECT_UNAUTHORIZED=0 ...): a credential would go to whoever answers.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    configSchema: restricted,
+    validateResource: validateWorkloads(({ pod }, report) => {
+        for (const { label, container } of containersOf(pod)) {
+            const texts: [string, string][] = [
+                ["command", (container.command ?? []).join(" ")],
+                ["args", (container.args ?? []).join(" ")],
+                ...(container.env ?? []).map((e): [string, string] => [`env ${e.name}`, `${e.name}=${e.value ?? ""}`]),
+            ];
+            for (const [where, text] of texts) {
+                const found = tlsVerificationOff(text);
+                if (found) report(`${label}: ${where} turns TLS certificate verification off (${found}).`);
+            }
+        }
+    }),
+};
+
 function hasProbes(container: Container): string[] {
     return (["livenessProbe", "readinessProbe"] as const).filter((p) => container[p] === undefined);
 }
@@ -313,18 +398,36 @@ export const noDefaultNamespace: ResourceValidationPolicy = {
 };
 
 const WORKLOADS_WITH_TEMPLATES = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
+/**
+ * Judged only in a namespace the stack itself creates: a DaemonSet or Job in a namespace the program
+ * does not own (an add-on's) is fenced by whoever owns that namespace.
+ */
+const WORKLOADS_IN_MANAGED_NAMESPACES = ["kubernetes:apps/v1:DaemonSet", "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob"];
 
 export const networkPolicyPerNamespace: StackValidationPolicy = {
     name: "k8s-network-policy",
-    description: "Every Deployment and StatefulSet the stack runs is selected by a NetworkPolicy.",
+    description:
+        "Every Deployment and StatefulSet the stack runs, and every DaemonSet, Job and CronJob in a namespace the stack creates, is selected by a NetworkPolicy.",
     severity: "medium",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
         const policies = ofType(args, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
-        for (const workload of ofType(args, ...WORKLOADS_WITH_TEMPLATES)) {
+        const managed = new Set<string>();
+        for (const ns of ofType(args, "kubernetes:core/v1:Namespace")) {
+            const name = peek(() => ns.props.metadata?.name);
+            if (typeof name === "string") managed.add(name);
+        }
+        const workloads = [
+            ...ofType(args, ...WORKLOADS_WITH_TEMPLATES),
+            ...ofType(args, ...WORKLOADS_IN_MANAGED_NAMESPACES).filter((w) => {
+                const ns = peek(() => w.props.metadata?.namespace);
+                return typeof ns === "string" && managed.has(ns);
+            }),
+        ];
+        for (const workload of workloads) {
             // Anything unknown during preview leaves this workload to the check at update.
             const covered = peek(() => {
-                const labels = (workload.props.spec?.template?.metadata?.labels ?? {}) as Record<string, string>;
+                const labels = podTemplateLabels(workload.type, workload.props);
                 const ns = workload.props.metadata?.namespace;
                 return policies.some(
                     (np) =>
@@ -380,6 +483,8 @@ export const kubernetesSecurityPolicies = [
     noHostPath,
     resourceRequestsLimits,
     pinnedImages,
+    digestPinnedImages,
+    tlsVerification,
     helmChartPinned,
     probes,
     istioMtlsStrict,

@@ -82,6 +82,12 @@ export function validateWorkloads(
     };
 }
 
+/** The labels of a workload's pods (its pod template's), by resource type; none for anything else. */
+export function podTemplateLabels(type: string, props: Record<string, any>): Record<string, string> {
+    const template = type === "kubernetes:batch/v1:CronJob" ? props.spec?.jobTemplate?.spec?.template : props.spec?.template;
+    return { ...((template?.metadata?.labels ?? {}) as Record<string, string>) };
+}
+
 export interface LabelSelector {
     matchLabels?: Record<string, string>;
     matchExpressions?: { key: string; operator: string; values?: string[] }[];

@@ -10,18 +10,26 @@ import {
     IN_CLUSTER_OPENSEARCH_SERVICE,
     LogDestinations,
     OPENSEARCH_ADMIN_USER,
+    OPENSEARCH_DASHBOARDS_RELEASE,
+    OPENSEARCH_RELEASE,
     OPENSEARCH_REPO,
     OPENSEARCH_SECRET_KEYS,
+    fluentBitNetworkPolicySpec,
     fluentBitValues,
     indexPrefix,
     logsIndexTemplate,
+    openSearchDashboardsNetworkPolicySpec,
     openSearchDashboardsValues,
+    openSearchNetworkPolicySpec,
     openSearchValues,
     retentionPolicy,
     retentionSetupNetworkPolicySpec,
     retentionSetupScript,
     RETENTION_SETUP_LABELS,
+    RETENTION_SETUP_PATHS,
+    SearchStoreLocation,
 } from "./loggingValues";
+import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
 import { componentType, PLATFORM_LABELS } from "../../identity";
 
@@ -143,15 +151,10 @@ export class Logging extends pulumi.ComponentResource {
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
         const setup = this.retentionSetup(name, args, credentials, store.dataNodes, !store.verifyTls, store.ready);
+        const location: SearchStoreLocation = { inCluster: logging.opensearch.mode !== "amazon", port: store.port };
         // The Job holds the OpenSearch admin password: it may reach DNS and OpenSearch, nothing else.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-retention-setup`,
-            {
-                metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
-                spec: retentionSetupNetworkPolicySpec({ inCluster: logging.opensearch.mode !== "amazon", port: store.port }),
-            },
-            { parent: this },
-        );
+        this.networkPolicy(`${name}-retention-setup`, args, retentionSetupNetworkPolicySpec(location));
+        this.networkPolicy(`${name}-fluent-bit`, args, fluentBitNetworkPolicySpec(location, MONITORING_NAMESPACE));
 
         let roleArn: pulumi.Output<string> | undefined;
         if (args.archive && args.cluster) {
@@ -212,13 +215,22 @@ export class Logging extends pulumi.ComponentResource {
         });
     }
 
+    /** A NetworkPolicy of the logging namespace (the specs in loggingValues.ts say whom each admits). */
+    private networkPolicy(name: string, args: LoggingArgs, spec: k8s.types.input.networking.v1.NetworkPolicySpec): void {
+        new k8s.networking.v1.NetworkPolicy(
+            name,
+            { metadata: { namespace: args.namespace, labels: PLATFORM_LABELS }, spec },
+            { parent: this },
+        );
+    }
+
     private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret) {
         const os = args.logging.opensearch;
         if (os.mode !== "in-cluster") throw new Error("unreachable: in-cluster OpenSearch with another mode");
         const opensearch = new k8s.helm.v3.Release(
             `${name}-opensearch`,
             {
-                name: "opensearch",
+                name: OPENSEARCH_RELEASE,
                 chart: "opensearch",
                 version: os.chartVersion,
                 repositoryOpts: { repo: OPENSEARCH_REPO },
@@ -235,7 +247,7 @@ export class Logging extends pulumi.ComponentResource {
         new k8s.helm.v3.Release(
             `${name}-opensearch-dashboards`,
             {
-                name: "opensearch-dashboards",
+                name: OPENSEARCH_DASHBOARDS_RELEASE,
                 chart: "opensearch-dashboards",
                 version: os.dashboardsChartVersion,
                 repositoryOpts: { repo: OPENSEARCH_REPO },
@@ -244,6 +256,8 @@ export class Logging extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [opensearch] },
         );
+        this.networkPolicy(`${name}-opensearch`, args, openSearchNetworkPolicySpec());
+        this.networkPolicy(`${name}-opensearch-dashboards`, args, openSearchDashboardsNetworkPolicySpec());
         const host = pulumi.interpolate`${IN_CLUSTER_OPENSEARCH_SERVICE}.${this.namespace}.svc.cluster.local`;
         // The chart's demo security configuration signs its own certificates: TLS, but not verifiable.
         return { host, port: 9200, verifyTls: false, dataNodes: 1, ready: [opensearch] as pulumi.Resource[], domain: undefined };
@@ -348,7 +362,6 @@ export class Logging extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const fromSecret = (key: string) => ({ secretKeyRef: { name: credentials.metadata.name, key } });
         return new k8s.batch.v1.Job(
             `${name}-retention-setup`,
             {
@@ -366,6 +379,8 @@ export class Logging extends pulumi.ComponentResource {
                                 runAsNonRoot: true,
                                 runAsUser: 100,
                                 runAsGroup: 101,
+                                // Group owner of the mounted Secret's files (mode 0440), so the non-root user reads them.
+                                fsGroup: 101,
                                 seccompProfile: { type: "RuntimeDefault" },
                             },
                             containers: [
@@ -373,13 +388,16 @@ export class Logging extends pulumi.ComponentResource {
                                     name: "setup",
                                     image: CURL_IMAGE,
                                     command: ["/bin/sh", "-c", retentionSetupScript()],
+                                    // The account is read from files (the script's curl config), never from the environment.
                                     env: [
                                         { name: "OPENSEARCH_URL", value: this.opensearchUrl },
-                                        { name: "OPENSEARCH_USERNAME", valueFrom: fromSecret(OPENSEARCH_SECRET_KEYS.username) },
-                                        { name: "OPENSEARCH_PASSWORD", valueFrom: fromSecret(OPENSEARCH_SECRET_KEYS.password) },
                                         { name: "CURL_TLS", value: insecureTls ? "--insecure" : "" },
                                     ],
-                                    volumeMounts: [{ name: "setup", mountPath: "/setup", readOnly: true }],
+                                    volumeMounts: [
+                                        { name: "setup", mountPath: RETENTION_SETUP_PATHS.documents, readOnly: true },
+                                        { name: "credentials", mountPath: RETENTION_SETUP_PATHS.credentials, readOnly: true },
+                                        { name: "curl-config", mountPath: RETENTION_SETUP_PATHS.curlConfig },
+                                    ],
                                     resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
                                     securityContext: {
                                         allowPrivilegeEscalation: false,
@@ -388,7 +406,22 @@ export class Logging extends pulumi.ComponentResource {
                                     },
                                 },
                             ],
-                            volumes: [{ name: "setup", configMap: { name: documents.metadata.name } }],
+                            volumes: [
+                                { name: "setup", configMap: { name: documents.metadata.name } },
+                                {
+                                    name: "credentials",
+                                    secret: {
+                                        secretName: credentials.metadata.name,
+                                        items: [OPENSEARCH_SECRET_KEYS.username, OPENSEARCH_SECRET_KEYS.password].map((key) => ({
+                                            key,
+                                            path: key,
+                                        })),
+                                        defaultMode: 0o440,
+                                    },
+                                },
+                                // In memory: the file with the password never reaches the node's disk.
+                                { name: "curl-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                            ],
                         },
                     },
                 },

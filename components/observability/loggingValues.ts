@@ -198,52 +198,147 @@ export function logsIndexTemplate(environment: string, dataNodes: number): Recor
 export const RETENTION_POLICY_ID = `${APP_NAME}-logs-retention`;
 export const INDEX_TEMPLATE_NAME = `${APP_NAME}-logs`;
 
+/** Where the setup Job finds its inputs and keeps curl's account. */
+export interface RetentionSetupPaths {
+    /** The ConfigMap with the retention policy and the index template. */
+    documents: string;
+    /** The credentials Secret, mounted as files (OPENSEARCH_SECRET_KEYS). */
+    credentials: string;
+    /** A memory-backed emptyDir the script writes curl's config file into. */
+    curlConfig: string;
+}
+
+export const RETENTION_SETUP_PATHS: RetentionSetupPaths = { documents: "/setup", credentials: "/credentials", curlConfig: "/run/curl" };
+
 /**
  * The setup Job's script: wait for OpenSearch, then put the index template and the ISM policy
  * (updating it in place when it exists, which ISM requires doing with its sequence number).
+ *
+ * The admin account reaches curl through a config file (`-K`, curl's `--config`), written by the shell
+ * from the mounted Secret: a `-u user:password` argument would be readable by anyone on the node in
+ * /proc/<pid>/cmdline and `ps`. The heredoc is expanded by the shell itself, so no process is started
+ * with the password as an argument either. The password's characters (letters, digits, `-_.+`,
+ * logging.ts) need no escaping inside the config file's double quotes.
  */
-export function retentionSetupScript(): string {
+export function retentionSetupScript(paths: RetentionSetupPaths = RETENTION_SETUP_PATHS): string {
+    const config = `${paths.curlConfig}/auth.conf`;
+    const secret = (key: string) => `$(cat ${paths.credentials}/${key})`;
     return [
         "set -eu",
-        'auth="$OPENSEARCH_USERNAME:$OPENSEARCH_PASSWORD"',
-        'req() { curl --silent --show-error --fail-with-body $CURL_TLS -u "$auth" -H "Content-Type: application/json" "$@"; }',
+        "umask 077",
+        `cat > ${config} <<EOF`,
+        `user = "${secret(OPENSEARCH_SECRET_KEYS.username)}:${secret(OPENSEARCH_SECRET_KEYS.password)}"`,
+        "EOF",
+        `req() { curl --silent --show-error --fail-with-body $CURL_TLS -K ${config} -H "Content-Type: application/json" "$@"; }`,
         'until req "$OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo "waiting for OpenSearch"; sleep 10; done',
-        `req -X PUT "$OPENSEARCH_URL/_index_template/${INDEX_TEMPLATE_NAME}" --data @/setup/index-template.json`,
+        `req -X PUT "$OPENSEARCH_URL/_index_template/${INDEX_TEMPLATE_NAME}" --data @${paths.documents}/index-template.json`,
         `current=$(req "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}" 2>/dev/null || true)`,
         `seq=$(echo "$current" | sed -n 's/.*"_seq_no":\\([0-9]*\\).*/\\1/p')`,
         `term=$(echo "$current" | sed -n 's/.*"_primary_term":\\([0-9]*\\).*/\\1/p')`,
         'query=""',
         'if [ -n "$seq" ] && [ -n "$term" ]; then query="?if_seq_no=$seq&if_primary_term=$term"; fi',
-        `req -X PUT "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}$query" --data @/setup/retention-policy.json`,
+        `req -X PUT "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}$query" --data @${paths.documents}/retention-policy.json`,
     ].join("\n");
 }
 
+/**
+ * Pod labels the charts set, which this program's NetworkPolicies select: every chart here labels its
+ * pods with its selector labels `app.kubernetes.io/name: <chart name>` and `app.kubernetes.io/instance:
+ * <release name>` (the `*.selectorLabels` helper in each chart's templates/_helpers.tpl: fluent/helm-charts
+ * charts/fluent-bit, opensearch-project/helm-charts charts/opensearch and charts/opensearch-dashboards;
+ * no nameOverride is set in the values above).
+ */
+export function chartPodLabels(chart: string, release: string): Record<string, string> {
+    return { "app.kubernetes.io/name": chart, "app.kubernetes.io/instance": release };
+}
+
+export const OPENSEARCH_RELEASE = "opensearch";
+export const OPENSEARCH_DASHBOARDS_RELEASE = "opensearch-dashboards";
+export const FLUENT_BIT_POD_LABELS = chartPodLabels("fluent-bit", FLUENT_BIT_RELEASE);
+export const OPENSEARCH_POD_LABELS = chartPodLabels("opensearch", OPENSEARCH_RELEASE);
+export const OPENSEARCH_DASHBOARDS_POD_LABELS = chartPodLabels("opensearch-dashboards", OPENSEARCH_DASHBOARDS_RELEASE);
+
+/** Ports of the charts' containers: OpenSearch REST and transport, Dashboards' UI, Fluent Bit's HTTP server (metrics). */
+export const PORTS = { opensearchHttp: 9200, opensearchTransport: 9300, dashboards: 5601, fluentBitHttp: 2020 } as const;
+
 /** Pod labels of the retention setup Job (its NetworkPolicy selects them). */
 export const RETENTION_SETUP_LABELS = { "app.kubernetes.io/name": "opensearch-retention-setup" } as const;
+
+const tcp = (port: number) => ({ protocol: "TCP", port });
+const DNS = { ports: [{ protocol: "UDP", port: 53 }, tcp(53)] };
+const pods = (labels: Record<string, string>) => ({ podSelector: { matchLabels: { ...labels } } });
+const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+
+/** Where the search store is, for egress to it: the in-cluster store's pods, or the Amazon domain's VPC endpoint. */
+export interface SearchStoreLocation {
+    inCluster: boolean;
+    port: number;
+}
+
+/** Egress to the search store: the in-cluster pods on their port, or the Amazon domain's port at any address (its ENIs' addresses are not known here). */
+function toStore(store: SearchStoreLocation) {
+    return store.inCluster ? { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(store.port)] } : { ports: [tcp(store.port)] };
+}
 
 /**
  * The retention Job's NetworkPolicy: no ingress; egress to DNS and to OpenSearch only (the in-cluster
  * store's pods on its port, or the Amazon domain's VPC endpoint on 443, whose addresses are not known here).
  */
-export function retentionSetupNetworkPolicySpec(store: { inCluster: boolean; port: number }) {
-    const opensearch = store.inCluster
-        ? {
-              to: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "opensearch" } } }],
-              ports: [{ protocol: "TCP", port: store.port }],
-          }
-        : { ports: [{ protocol: "TCP", port: store.port }] };
+export function retentionSetupNetworkPolicySpec(store: SearchStoreLocation) {
     return {
         podSelector: { matchLabels: { ...RETENTION_SETUP_LABELS } },
         policyTypes: ["Ingress", "Egress"],
         ingress: [],
-        egress: [
+        egress: [DNS, toStore(store)],
+    };
+}
+
+/**
+ * Fluent Bit's NetworkPolicy: ingress only to its HTTP server (metrics) from the monitoring namespace
+ * (Prometheus); egress to DNS, the search store, and HTTPS/6443 at any address: the Kubernetes API
+ * server for the kubernetes filter (443 on EKS, 6443 on kind; its addresses are the control plane's),
+ * and on AWS the S3 archive and STS (IRSA), which have no fixed addresses.
+ */
+export function fluentBitNetworkPolicySpec(store: SearchStoreLocation, monitoringNamespace: string) {
+    return {
+        podSelector: { matchLabels: { ...FLUENT_BIT_POD_LABELS } },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [namespace(monitoringNamespace)], ports: [tcp(PORTS.fluentBitHttp)] }],
+        egress: [DNS, toStore(store), { ports: [tcp(443), tcp(6443)] }],
+    };
+}
+
+/**
+ * The in-cluster OpenSearch's NetworkPolicy: its REST port only from what talks to it (Fluent Bit,
+ * Dashboards, the retention Job), its transport port only among its own nodes; egress to DNS and its
+ * own nodes' transport port (it calls nothing else).
+ */
+export function openSearchNetworkPolicySpec() {
+    const self = pods(OPENSEARCH_POD_LABELS);
+    return {
+        podSelector: { matchLabels: { ...OPENSEARCH_POD_LABELS } },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [
             {
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
+                from: [pods(FLUENT_BIT_POD_LABELS), pods(OPENSEARCH_DASHBOARDS_POD_LABELS), pods(RETENTION_SETUP_LABELS)],
+                ports: [tcp(PORTS.opensearchHttp)],
             },
-            opensearch,
+            { from: [self], ports: [tcp(PORTS.opensearchTransport)] },
         ],
+        egress: [DNS, { to: [self], ports: [tcp(PORTS.opensearchTransport)] }],
+    };
+}
+
+/**
+ * OpenSearch Dashboards' NetworkPolicy: no ingress (it has no Ingress or exposed Service; operators reach
+ * it with `kubectl port-forward`, which enters the pod's own network namespace and is not filtered);
+ * egress to DNS and OpenSearch's REST port.
+ */
+export function openSearchDashboardsNetworkPolicySpec() {
+    return {
+        podSelector: { matchLabels: { ...OPENSEARCH_DASHBOARDS_POD_LABELS } },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [DNS, { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(PORTS.opensearchHttp)] }],
     };
 }

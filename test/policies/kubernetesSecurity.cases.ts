@@ -66,6 +66,24 @@ const helmRelease = () =>
 
 const appStack = () => [f.deployment(), f.networkPolicy(), f.podDisruptionBudget(), f.hpa()];
 
+/** The migration Job with the app's pod labels (the app's NetworkPolicy selects it), in the namespace the stack creates. */
+const fencedJob = () => changed(f.migrationJob(), ["spec", "template", "metadata"], { labels: f.APP_LABELS });
+const jobStack = () => [f.namespace("claude-enhancer", "restricted"), fencedJob(), f.networkPolicy()];
+
+/** A curl Job like the log retention setup, its TLS option in the environment. */
+const curlJob = () =>
+    changed(
+        changed(
+            f.migrationJob(),
+            [...JOB_CONTAINER, "command"],
+            ["/bin/sh", "-c", 'curl --silent $CURL_TLS -K /run/curl/auth.conf "$URL"'],
+        ),
+        [...JOB_CONTAINER, "env"],
+        [{ name: "CURL_TLS", value: "" }],
+    );
+const curlEnv = (value: string) => () => changed(curlJob(), [...JOB_CONTAINER, "env", 0, "value"], value);
+const THIRD_PARTY = "curlimages/curl@sha256:" + "b".repeat(64);
+
 export const kubernetesSecurityCases: PolicyCases = {
     "k8s-run-as-non-root": [
         { title: "migration Job of a rollout stage", resource: f.migrationJob },
@@ -233,6 +251,85 @@ export const kubernetesSecurityCases: PolicyCases = {
             violation: "has no tag (defaults to latest)",
         },
     ],
+    "k8s-digest-pinned-images": [
+        { title: "the product's own image by version (registry with a port)", resource: f.deployment },
+        { title: "the product's own image without a registry", resource: inContainer(["image"], "claude-enhancer:5.0.0") },
+        { title: "third-party image by digest", resource: () => changed(curlJob(), [...JOB_CONTAINER, "image"], THIRD_PARTY) },
+        {
+            title: "third-party image by tag and digest",
+            resource: () => changed(curlJob(), [...JOB_CONTAINER, "image"], "curlimages/curl:8.11.1@sha256:" + "b".repeat(64)),
+        },
+        {
+            title: "another repository configured as the product's own",
+            resource: () => changed(curlJob(), [...JOB_CONTAINER, "image"], "ghcr.io/example/tools:1.0"),
+            config: { ownRepositories: ["ghcr.io/example/*"] },
+        },
+        {
+            title: "third-party image by tag",
+            resource: () => changed(curlJob(), [...JOB_CONTAINER, "image"], "curlimages/curl:8.11.1"),
+            violation: 'container "migrate": third-party image curlimages/curl:8.11.1 is not pinned by digest (@sha256:...).',
+        },
+        {
+            title: "a repository only named like the product's",
+            resource: inContainer(["image"], "docker.io/someone/claude-enhancer-tools:1.0"),
+            violation: "third-party image docker.io/someone/claude-enhancer-tools:1.0 is not pinned by digest",
+        },
+        {
+            title: "third-party sidecar beside the product's own container",
+            resource: () =>
+                changed(f.deployment(), [...POD, "containers", 1], {
+                    ...f.appContainer("exporter"),
+                    image: "oliver006/redis_exporter:v1.67.0",
+                }),
+            violation: 'container "exporter": third-party image oliver006/redis_exporter:v1.67.0 is not pinned by digest',
+        },
+    ],
+    "k8s-tls-verification": [
+        { title: "curl verifying certificates (empty TLS option)", resource: curlJob },
+        { title: "curl with its own CA bundle", resource: curlEnv("--cacert /etc/ssl/opensearch/ca.crt") },
+        { title: "sort -k is not curl", resource: () => changed(f.migrationJob(), [...JOB_CONTAINER, "args"], ["sort", "-k", "2"]) },
+        {
+            title: "NODE_TLS_REJECT_UNAUTHORIZED=1",
+            resource: () => changed(f.deployment(), [...CONTAINER, "env"], [{ name: "NODE_TLS_REJECT_UNAUTHORIZED", value: "1" }]),
+        },
+        {
+            title: "curl --insecure through the environment",
+            resource: curlEnv("--insecure"),
+            violation: 'container "migrate": env CURL_TLS turns TLS certificate verification off (--insecure).',
+        },
+        {
+            title: "curl -k through the environment",
+            resource: curlEnv("-k"),
+            violation: "env CURL_TLS turns TLS certificate verification off (-k).",
+        },
+        {
+            title: "curl -k in a script",
+            resource: () => changed(curlJob(), [...JOB_CONTAINER, "command", 2], 'curl -k -K /run/curl/auth.conf "$URL"'),
+            violation: 'container "migrate": command turns TLS certificate verification off (-k).',
+        },
+        {
+            title: "wget --no-check-certificate in args",
+            resource: () =>
+                changed(f.migrationJob(), [...JOB_CONTAINER, "args"], ["wget", "--no-check-certificate", "https://example.com"]),
+            violation: "args turns TLS certificate verification off (--no-check-certificate).",
+        },
+        {
+            title: "NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment of a Deployment",
+            resource: () => changed(f.deployment(), [...CONTAINER, "env"], [{ name: "NODE_TLS_REJECT_UNAUTHORIZED", value: "0" }]),
+            violation:
+                'container "claude-enhancer": env NODE_TLS_REJECT_UNAUTHORIZED turns TLS certificate verification off (NODE_TLS_REJECT_UNAUTHORIZED=0).',
+        },
+        {
+            title: "NODE_TLS_REJECT_UNAUTHORIZED=0 exported by a CronJob's script",
+            resource: () =>
+                changed(
+                    f.cronJob(),
+                    ["spec", "jobTemplate", "spec", "template", "spec", "containers", 0, "command"],
+                    ["/bin/sh", "-c", "export NODE_TLS_REJECT_UNAUTHORIZED=0 && node backup.js"],
+                ),
+            violation: 'container "backup": command turns TLS certificate verification off (NODE_TLS_REJECT_UNAUTHORIZED=0).',
+        },
+    ],
     "k8s-helm-chart-pinned": [
         { title: "exact version from HTTPS", resource: helmRelease },
         {
@@ -343,6 +440,34 @@ export const kubernetesSecurityCases: PolicyCases = {
             title: "policy in another namespace",
             resources: () => changedIn(appStack(), "claude-enhancer-netpol", (r) => changed(r, ["metadata", "namespace"], "monitoring")),
             violation: "selected by no NetworkPolicy",
+        },
+        { title: "Job in a namespace the stack creates, selected by a NetworkPolicy", resources: jobStack },
+        { title: "Job in a namespace the stack does not create", resources: () => [fencedJob()] },
+        {
+            title: "Job in a namespace the stack creates, without a NetworkPolicy",
+            resources: () => jobStack().filter((r) => r.name !== "claude-enhancer-netpol"),
+            violation: 'Job "rollout-migrate-5.1.0" is selected by no NetworkPolicy of its namespace.',
+            violator: "rollout-migrate-5.1.0",
+        },
+        {
+            title: "Job whose pod labels no NetworkPolicy selects",
+            resources: () => changedIn(jobStack(), "rollout-migrate-5.1.0", (r) => changed(r, ["spec", "template", "metadata"], undefined)),
+            violation: 'Job "rollout-migrate-5.1.0" is selected by no NetworkPolicy',
+        },
+        {
+            title: "CronJob in a namespace the stack creates, without a NetworkPolicy (labels on the job template's pods)",
+            resources: () => [
+                f.namespace("claude-enhancer-data", "restricted"),
+                changed(f.cronJob(), ["spec", "jobTemplate", "spec", "template", "metadata"], { labels: f.APP_LABELS }),
+            ],
+            violation: 'CronJob "db-backup" is selected by no NetworkPolicy',
+            violator: "db-backup",
+        },
+        {
+            title: "DaemonSet in a namespace the stack creates, without a NetworkPolicy",
+            resources: () => [f.namespace("logging", "privileged", "the log shipper reads host paths"), daemonSet()],
+            violation: 'DaemonSet "log-shipper" is selected by no NetworkPolicy',
+            violator: "log-shipper",
         },
     ],
     "k8s-pod-disruption-budget": [

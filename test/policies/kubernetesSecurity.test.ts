@@ -1,8 +1,18 @@
 import * as assert from "node:assert/strict";
-import { kubernetesSecurityPolicies, runAsNonRoot, unpinnedImage } from "../../policies/kubernetesSecurity";
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import {
+    imageRepository,
+    kubernetesSecurityPolicies,
+    runAsNonRoot,
+    tlsVerification,
+    tlsVerificationOff,
+    unpinnedImage,
+} from "../../policies/kubernetesSecurity";
+import { withWaivers } from "../../policies/pack";
+import { waivers } from "../../policies/waiving";
 import { selectorMatches } from "../../policies/workloads";
 import * as f from "./fixtures";
-import { UNKNOWN, changed, checkResource, describePolicies } from "./harness";
+import { UNKNOWN, changed, checkResource, describePolicies, resource } from "./harness";
 import { POD, kubernetesSecurityCases } from "./kubernetesSecurity.cases";
 
 describePolicies("Kubernetes security policies", kubernetesSecurityPolicies, kubernetesSecurityCases);
@@ -45,5 +55,48 @@ describe("Kubernetes policy details", () => {
         assert.equal(unpinnedImage("ghcr.io/org/img:1.2.3"), undefined);
         assert.equal(unpinnedImage(undefined), "has no image");
         assert.match(unpinnedImage("localhost:5000/img") ?? "", /no tag/);
+    });
+
+    it("names the repository of an image reference without its tag or digest", () => {
+        assert.equal(
+            imageRepository("registry.example.com:5000/team/app:1.2@sha256:" + "a".repeat(64)),
+            "registry.example.com:5000/team/app",
+        );
+        assert.equal(imageRepository("registry.example.com:5000/app"), "registry.example.com:5000/app");
+        assert.equal(imageRepository("curlimages/curl:8.11.1"), "curlimages/curl");
+    });
+
+    it("finds what turns TLS verification off, and only that", () => {
+        assert.equal(tlsVerificationOff("CURL_TLS=--insecure"), "--insecure");
+        assert.equal(tlsVerificationOff("curl -sS -k https://x"), "-k");
+        assert.equal(tlsVerificationOff("kubectl --insecure-skip-tls-verify=true get pods"), "--insecure-skip-tls-verify=true");
+        assert.equal(tlsVerificationOff("kubectl --insecure-skip-tls-verify=false get pods"), undefined);
+        assert.equal(tlsVerificationOff("git -c http.sslVerify=false clone x"), "http.sslVerify=false");
+        assert.equal(tlsVerificationOff("GIT_SSL_NO_VERIFY=true"), "GIT_SSL_NO_VERIFY=true");
+        assert.equal(tlsVerificationOff("PYTHONHTTPSVERIFY=0"), "PYTHONHTTPSVERIFY=0");
+        assert.equal(tlsVerificationOff("curl --insecure-ish"), undefined);
+        assert.equal(tlsVerificationOff("tar -k -xf a.tar"), undefined);
+        assert.equal(tlsVerificationOff("NODE_TLS_REJECT_UNAUTHORIZED=01"), undefined);
+    });
+
+    it("in the pack, the retention Job's --insecure is waived on staging and local only (policies/waivers.json)", async () => {
+        const job = (stack: string) => {
+            const r = resource("kubernetes:batch/v1:Job", "logging-retention-setup", {
+                metadata: { namespace: "logging" },
+                spec: {
+                    template: { spec: { containers: [{ name: "setup", image: "x:1", env: [{ name: "CURL_TLS", value: "--insecure" }] }] } },
+                },
+            });
+            return { ...r, urn: r.urn.replace("urn:pulumi:test::", `urn:pulumi:${stack}::`) };
+        };
+        const waived = withWaivers(tlsVerification, waivers) as ResourceValidationPolicy;
+        for (const [stack, reported] of [
+            ["staging", 0],
+            ["local", 0],
+            ["production", 1],
+        ] as const) {
+            assert.equal((await checkResource(waived, job(stack))).violations.length, reported, stack);
+            assert.equal((await checkResource(tlsVerification, job(stack))).violations.length, 1, `${stack} unwaived`);
+        }
     });
 });

@@ -68,12 +68,20 @@ export function mergeStage(into: Map<string, RenderedObject>, stack: string, sta
     }
 }
 
-/** Every distinct object of a stack across all rollout stages. */
-export async function renderStack(stack: StackName, stages: readonly StageName[] = STAGE_NAMES): Promise<RenderedObject[]> {
+/**
+ * Every distinct object of a stack across all rollout stages; `onRun` sees each stage's registered
+ * resources too (the tier runs the pack over them for its waivers).
+ */
+export async function renderStack(
+    stack: StackName,
+    stages: readonly StageName[] = STAGE_NAMES,
+    onRun?: (stage: StageName, resources: RecordedResource[]) => Promise<void>,
+): Promise<RenderedObject[]> {
     const objects = new Map<string, RenderedObject>();
     for (const stage of stages) {
         const run = await runProgram(stack, { overrides: stageOverrides(stack, stage) });
         mergeStage(objects, stack, stage, objectsOf(run.resources));
+        await onRun?.(stage, run.resources);
     }
     return [...objects.values()];
 }

@@ -1,17 +1,41 @@
 /**
  * The scanner tier (docs/security.md): Checkov over every Kubernetes object of every stack and rollout
  * stage, judged against policies/waivers.json; and proof that it fails on a weakened object, naming
- * the check and the object.
+ * the check and the object. The same runs go through the pack's waived policies without their waivers,
+ * so a pack waiver that no longer matches a report fails the tier too.
  */
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { STACKS } from "../../config/stackFile";
-import { waivers } from "../../policies/waiving";
+import { STACKS, StackName } from "../../config/stackFile";
+import { PolicyPackDefinition, analyzeStack, reconcileConfig } from "../../policies/analyzer";
+import { awsSecurityPolicies } from "../../policies/awsSecurity";
+import { costPolicies } from "../../policies/cost";
+import { kubernetesSecurityPolicies } from "../../policies/kubernetesSecurity";
+import { pack } from "../../policies/pack";
+import { rolloutPolicies } from "../../policies/rollout";
+import { stackAndName, waivers } from "../../policies/waiving";
+import { STAGE_NAMES } from "../../rollout/stages";
 import { withoutWarnings } from "../components/observability/fixtures";
+import { RecordedResource } from "../harness/recorder";
+import { toAnalyzedResources } from "../policies/fromProgram";
 import { RenderedObject, renderStack, writeObjects } from "./render";
-import { CheckResult, Verdict, judge, runCheckov } from "./scanner";
+import { CheckResult, PackReport, Verdict, judge, runCheckov, stalePackWaivers } from "./scanner";
+
+/** The pack without its waivers, and the part of it that waivers.json waives. */
+const unwaivedPack: PolicyPackDefinition = {
+    ...pack,
+    policies: [...awsSecurityPolicies, ...kubernetesSecurityPolicies, ...costPolicies, ...rolloutPolicies],
+};
+const waivedPack = { ...unwaivedPack, policies: unwaivedPack.policies.filter((p) => waivers.some((w) => w.check === p.name)) };
+
+/** What the waived policies report on one run of the program, with the stack's policy config. */
+async function packReports(stack: StackName, resources: RecordedResource[]): Promise<PackReport[]> {
+    const config = JSON.parse(readFileSync(join(__dirname, "..", "..", "policies", "config", `${stack}.json`), "utf8"));
+    const { diagnostics } = await analyzeStack(waivedPack, toAnalyzedResources(resources), reconcileConfig(unwaivedPack, config));
+    return diagnostics.filter((d) => d.urn).map((d) => ({ policy: d.policyName, stack, name: stackAndName(d.urn!).name }));
+}
 
 describe("scanner tier: Checkov over every stack and rollout stage", function () {
     this.timeout(900_000);
@@ -25,9 +49,14 @@ describe("scanner tier: Checkov over every stack and rollout stage", function ()
 
     let rendered: RenderedObject[];
     let verdict: Verdict;
+    const reports: PackReport[] = [];
     before(async () => {
         rendered = [];
-        for (const stack of STACKS) rendered.push(...(await withoutWarnings(() => renderStack(stack))));
+        for (const stack of STACKS) {
+            const onRun = async (_stage: string, resources: RecordedResource[]) =>
+                void reports.push(...(await packReports(stack, resources)));
+            rendered.push(...(await withoutWarnings(() => renderStack(stack, STAGE_NAMES, onRun))));
+        }
         const dir = scratch();
         const results = await runCheckov(dir, writeObjects(dir, rendered));
         verdict = judge(results, rendered, waivers, STACKS);
@@ -47,6 +76,15 @@ describe("scanner tier: Checkov over every stack and rollout stage", function ()
 
     it("every waiver of a Checkov check still matches a finding in each stack it names", () => {
         assert.deepEqual(verdict.stale, []);
+    });
+
+    it("every waiver of a pack policy still matches a report of the policy in each stack it names", () => {
+        assert.ok(reports.length > 0);
+        assert.deepEqual(stalePackWaivers(reports, waivers, STACKS), []);
+        const invented = { check: "k8s-tls-verification", object: "app-stable", stacks: ["production"], reason: "test" };
+        assert.deepEqual(stalePackWaivers(reports, [invented], STACKS), [
+            "production: waiver k8s-tls-verification on app-stable matches no report of the pack",
+        ]);
     });
 
     describe("a deliberately weakened object fails the tier, naming the check and the object", () => {

@@ -97,3 +97,25 @@ export function judge(results: CheckResult[], rendered: RenderedObject[], list: 
     });
     return verdict;
 }
+
+/** A report of a pack policy, as a pack waiver names it: the policy, the resource's logical name, the stack. */
+export interface PackReport {
+    policy: string;
+    name: string;
+    stack: string;
+}
+
+/**
+ * Waivers of pack policies (per stack) that match no report of the unwaived policy in the stacks they
+ * name: each fails the tier, as a stale Checkov waiver does.
+ */
+export function stalePackWaivers(reports: PackReport[], list: readonly Waiver[], stacks: readonly string[]): string[] {
+    const stale: string[] = [];
+    for (const w of list.filter((w) => !w.check.startsWith("CKV"))) {
+        for (const stack of w.stacks.filter((s) => stacks.includes(s))) {
+            if (!reports.some((r) => r.policy === w.check && r.stack === stack && waiverFor([w], r.policy, r.name, r.stack)))
+                stale.push(`${stack}: waiver ${w.check} on ${w.object} matches no report of the pack`);
+        }
+    }
+    return stale;
+}

@@ -1,4 +1,10 @@
 import * as assert from "assert";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
     ClusterIdentity,
     LogArchiveTarget,
@@ -9,7 +15,15 @@ import {
     domainAzCount,
 } from "../../../components/observability/logging";
 import { StackName } from "../../../config/stackFile";
-import { REDACTION_SCRIPT, fluentBitPipeline } from "../../../components/observability/loggingValues";
+import {
+    FLUENT_BIT_POD_LABELS,
+    OPENSEARCH_DASHBOARDS_POD_LABELS,
+    OPENSEARCH_POD_LABELS,
+    REDACTION_SCRIPT,
+    RETENTION_SETUP_LABELS,
+    fluentBitPipeline,
+    retentionSetupScript,
+} from "../../../components/observability/loggingValues";
 import { LUA_FUNCTION, redactionLuaScript } from "../../../components/observability/redaction";
 import { runProgram } from "../../harness/program";
 import { RecordingMocks } from "../../harness/recorder";
@@ -297,12 +311,186 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             const job = mocks.one("kubernetes:batch/v1:Job");
             assert.ok(dependsOn(job, mocks.one(DOMAIN)));
             assert.ok(dependsOn(fluentBit(mocks), job));
-            const container = job.inputs.spec.template.spec.containers[0];
+            const pod = job.inputs.spec.template.spec;
+            const container = pod.containers[0];
             assert.strictEqual(container.image, "curlimages/curl:8.11.1");
-            assert.deepStrictEqual(container.env.find((e: { name: string }) => e.name === "OPENSEARCH_PASSWORD").valueFrom, {
-                secretKeyRef: { name: "opensearch-credentials", key: "password" },
-            });
             assert.strictEqual(container.env.find((e: { name: string }) => e.name === "CURL_TLS").value, "");
+            assert.deepStrictEqual(
+                container.env.map((e: { name: string }) => e.name),
+                ["OPENSEARCH_URL", "CURL_TLS"],
+                "the account comes from files, not the environment",
+            );
+        });
+
+        it("the setup Job reads the admin account from the Secret mounted as files (0440, group of the pod's user), curl's config in memory", async () => {
+            const { mocks } = await loggingFor("staging");
+            const pod = mocks.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
+            const volumes = Object.fromEntries(pod.volumes.map((v: { name: string }) => [v.name, v]));
+            assert.deepStrictEqual(volumes.credentials.secret, {
+                secretName: "opensearch-credentials",
+                items: [
+                    { key: "username", path: "username" },
+                    { key: "password", path: "password" },
+                ],
+                defaultMode: 0o440,
+            });
+            assert.deepStrictEqual(volumes["curl-config"].emptyDir, { medium: "Memory", sizeLimit: "1Mi" });
+            assert.strictEqual(pod.securityContext.fsGroup, pod.securityContext.runAsGroup);
+            assert.deepStrictEqual(
+                pod.containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [m.name, m.mountPath]),
+                [
+                    ["setup", "/setup"],
+                    ["credentials", "/credentials"],
+                    ["curl-config", "/run/curl"],
+                ],
+            );
+            assert.strictEqual(pod.containers[0].env.find((e: { name: string }) => e.name === "CURL_TLS").value, "--insecure");
+        });
+
+        it("the setup script sends the account to OpenSearch with no process ever given the password as an argument", async function () {
+            const dir = mkdtempSync(join(tmpdir(), "retention-setup-"));
+            const password = "Xy-9_a.b+Zq1";
+            const seen: { method: string; url: string; authorization?: string }[] = [];
+            const server = createServer((req, res) => {
+                seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization });
+                req.resume();
+                req.on("end", () => {
+                    res.writeHead(req.url!.startsWith("/_plugins/_ism/policies/") && req.method === "GET" ? 404 : 200);
+                    res.end("{}");
+                });
+            });
+            try {
+                const paths = { documents: join(dir, "setup"), credentials: join(dir, "credentials"), curlConfig: join(dir, "curl") };
+                for (const d of [...Object.values(paths), join(dir, "bin")]) mkdirSync(d);
+                writeFileSync(join(paths.credentials, "username"), "admin");
+                writeFileSync(join(paths.credentials, "password"), password);
+                for (const f of ["index-template.json", "retention-policy.json"]) writeFileSync(join(paths.documents, f), "{}");
+                // Every curl invocation's arguments, as /proc/<pid>/cmdline would show them.
+                const realCurl = execFileSync("sh", ["-c", "command -v curl"]).toString().trim();
+                writeFileSync(join(dir, "bin", "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/argv.log\nexec ${realCurl} "$@"\n`);
+                chmodSync(join(dir, "bin", "curl"), 0o755);
+                await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+                const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+                const script = retentionSetupScript(paths);
+                assert.ok(!script.includes(password));
+                const code = await new Promise<number | null>((resolve) => {
+                    const child = spawn("sh", ["-c", script], {
+                        env: { PATH: `${dir}/bin:${process.env.PATH}`, OPENSEARCH_URL: url, CURL_TLS: "" },
+                        stdio: ["ignore", "ignore", "inherit"],
+                    });
+                    child.on("exit", resolve);
+                });
+                assert.strictEqual(code, 0);
+                const basic = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+                assert.deepStrictEqual(
+                    seen.map((r) => [r.method, r.url.split("?")[0], r.authorization === basic]),
+                    [
+                        ["GET", "/_cluster/health", true],
+                        ["PUT", "/_index_template/claude-enhancer-logs", true],
+                        ["GET", "/_plugins/_ism/policies/claude-enhancer-logs-retention", true],
+                        ["PUT", "/_plugins/_ism/policies/claude-enhancer-logs-retention", true],
+                    ],
+                );
+                const argv = readFileSync(join(dir, "argv.log"), "utf8");
+                assert.match(argv, /-K .*\/curl\/auth\.conf/);
+                assert.ok(!argv.includes(password), argv);
+            } finally {
+                server.close();
+                rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    });
+
+    describe("NetworkPolicies of the logging namespace", () => {
+        const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+        const policies = async (stack: StackName) => {
+            const { mocks } = await loggingFor(stack);
+            return Object.fromEntries(mocks.ofType(NP).map((r) => [r.name, r.inputs]));
+        };
+        const DNS = {
+            ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+            ],
+        };
+        const podsOf = (labels: Record<string, string>) => ({ podSelector: { matchLabels: labels } });
+
+        it("select the charts' pods by their selector labels (name = chart, instance = release)", () => {
+            assert.deepStrictEqual(FLUENT_BIT_POD_LABELS, {
+                "app.kubernetes.io/name": "fluent-bit",
+                "app.kubernetes.io/instance": "fluent-bit",
+            });
+            assert.deepStrictEqual(OPENSEARCH_POD_LABELS, {
+                "app.kubernetes.io/name": "opensearch",
+                "app.kubernetes.io/instance": "opensearch",
+            });
+            assert.deepStrictEqual(OPENSEARCH_DASHBOARDS_POD_LABELS, {
+                "app.kubernetes.io/name": "opensearch-dashboards",
+                "app.kubernetes.io/instance": "opensearch-dashboards",
+            });
+        });
+
+        it("in-cluster store: OpenSearch's REST port only from Fluent Bit, Dashboards and the retention Job; transport only among its nodes", async () => {
+            const np = await policies("staging");
+            assert.deepStrictEqual(Object.keys(np).sort(), [
+                "logging-fluent-bit",
+                "logging-opensearch",
+                "logging-opensearch-dashboards",
+                "logging-retention-setup",
+            ]);
+            for (const p of Object.values(np)) {
+                assert.strictEqual(p.metadata.namespace, "logging");
+                assert.deepStrictEqual(p.spec.policyTypes, ["Ingress", "Egress"]);
+            }
+            const os = np["logging-opensearch"].spec;
+            assert.deepStrictEqual(os.podSelector, podsOf(OPENSEARCH_POD_LABELS).podSelector);
+            assert.deepStrictEqual(os.ingress, [
+                {
+                    from: [podsOf(FLUENT_BIT_POD_LABELS), podsOf(OPENSEARCH_DASHBOARDS_POD_LABELS), podsOf(RETENTION_SETUP_LABELS)],
+                    ports: [{ protocol: "TCP", port: 9200 }],
+                },
+                { from: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9300 }] },
+            ]);
+            assert.deepStrictEqual(os.egress, [DNS, { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9300 }] }]);
+            const dashboards = np["logging-opensearch-dashboards"].spec;
+            assert.deepStrictEqual(dashboards.podSelector, podsOf(OPENSEARCH_DASHBOARDS_POD_LABELS).podSelector);
+            assert.deepStrictEqual(dashboards.ingress, []);
+            assert.deepStrictEqual(dashboards.egress, [
+                DNS,
+                { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9200 }] },
+            ]);
+        });
+
+        it("Fluent Bit: metrics port from monitoring only; egress to DNS, OpenSearch's pods, and the API server / AWS endpoints", async () => {
+            const fb = (await policies("local"))["logging-fluent-bit"].spec;
+            assert.deepStrictEqual(fb.podSelector, podsOf(FLUENT_BIT_POD_LABELS).podSelector);
+            assert.deepStrictEqual(fb.ingress, [
+                {
+                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                    ports: [{ protocol: "TCP", port: 2020 }],
+                },
+            ]);
+            assert.deepStrictEqual(fb.egress, [
+                DNS,
+                { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9200 }] },
+                {
+                    ports: [
+                        { protocol: "TCP", port: 443 },
+                        { protocol: "TCP", port: 6443 },
+                    ],
+                },
+            ]);
+            assert.deepStrictEqual((await policies("local"))["logging-retention-setup"].spec.egress[1], {
+                to: [podsOf(OPENSEARCH_POD_LABELS)],
+                ports: [{ protocol: "TCP", port: 9200 }],
+            });
+        });
+
+        it("Amazon domain: no in-cluster store to fence; Fluent Bit and the Job reach the domain on 443", async () => {
+            const np = await policies("production");
+            assert.deepStrictEqual(Object.keys(np).sort(), ["logging-fluent-bit", "logging-retention-setup"]);
+            assert.deepStrictEqual(np["logging-fluent-bit"].spec.egress[1], { ports: [{ protocol: "TCP", port: 443 }] });
+            assert.deepStrictEqual(np["logging-retention-setup"].spec.egress, [DNS, { ports: [{ protocol: "TCP", port: 443 }] }]);
         });
     });
 
