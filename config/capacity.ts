@@ -262,8 +262,9 @@ export function stagePods(config: CapacityConfig, stage: Stage): StagePods {
     if (config.logging.enabled && config.logging.opensearch.mode === "in-cluster") {
         add("opensearch", 1, requestsOf(config.logging.opensearch.requests));
         add("opensearch-dashboards", 1, requestsOf(FIXED_REQUESTS.opensearchDashboards));
-        add("opensearch-retention-setup", 1, requestsOf(FIXED_REQUESTS.retentionSetup));
     }
+    // The index retention set-up runs in the cluster against either OpenSearch.
+    if (config.logging.enabled) add("opensearch-retention-setup", 1, requestsOf(FIXED_REQUESTS.retentionSetup));
     if (config.tracing.enabled) add("jaeger", 1, requestsOf(config.tracing.requests));
     if (config.database.mode === "in-cluster") add("postgres", 1, requestsOf(FIXED_REQUESTS.inClusterPostgres));
     if (config.cache.mode === "in-cluster") add("redis", 1, requestsOf(FIXED_REQUESTS.inClusterRedis));
