@@ -15,7 +15,8 @@ export function capacityMarkdown(stacks: Record<string, CapacityConfig>): string
             continue;
         }
         const groups = config.cluster.nodeGroups.map((g) => `"${g.name}" max ${g.maxSize} × ${smallestInstanceType(g) ?? "?"}`).join(", ");
-        const rows = capacityByStage(config).map((c) => {
+        const stages = capacityByStage(config);
+        const rows = stages.map((c) => {
             const app = c.pods.filter((p) => p.name.startsWith("claude-enhancer-") && /-(stable|candidate)$/.test(p.name));
             const tracks = app.map((p) => p.pods).join(" + ");
             const fits = c.unplaced.length === 0 ? "yes" : "**no**";
@@ -24,8 +25,8 @@ export function capacityMarkdown(stacks: Record<string, CapacityConfig>): string
                 `${cpuText(c.allocatable.cpuMillis)} / ${memoryText(c.allocatable.memoryBytes)} | ${fits} | ${c.minimumMaxSize ?? "> 100"} |`
             );
         });
-        const daemons = capacityByStage(config)[0]?.perNodeDaemons;
-        const raiseName = capacityByStage(config)[0]?.raise.name ?? "app";
+        const daemons = stages[0]?.perNodeDaemons;
+        const raiseName = stages[0]?.raise.name ?? "app";
         sections.push(
             [
                 `### ${stack}`,
