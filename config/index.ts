@@ -4,6 +4,7 @@ import { AppSchema } from "./app";
 import { BackupSchema, DrSchema, drAndOffHoursIssues, OffHoursSchema } from "./backup";
 import { BudgetSchema } from "./budget";
 import { CacheSchema } from "./cache";
+import { capacityIssues } from "./capacity";
 import { ClusterSchema } from "./cluster";
 import { DatabaseSchema } from "./database";
 import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
@@ -63,7 +64,8 @@ export const PlatformSchema = z
     })
     .superRefine((c, ctx) => {
         for (const issue of drAndOffHoursIssues(c)) ctx.addIssue({ code: "custom", ...issue });
-        for (const issue of rolloutStageIssues(c.rollout, c.app.autoscaling)) ctx.addIssue({ code: "custom", ...issue });
+        const stageIssues = rolloutStageIssues(c.rollout, c.app.autoscaling);
+        for (const issue of stageIssues) ctx.addIssue({ code: "custom", ...issue });
         const onAws = c.cluster.mode === "eks";
         if (onAws && !c.aws) {
             ctx.addIssue({ code: "custom", path: ["aws"], message: 'an object {region, drRegion} (required when cluster.mode is "eks")' });
@@ -84,6 +86,8 @@ export const PlatformSchema = z
                 message: '"in-cluster" ("amazon" needs cluster.mode "eks")',
             });
         }
+        // The stage this update deploys must fit the node groups at maxSize (docs/capacity.md), once its stage table is valid.
+        if (stageIssues.length === 0) for (const issue of capacityIssues(c)) ctx.addIssue({ code: "custom", ...issue });
     });
 
 export type PlatformConfig = z.infer<typeof PlatformSchema>;

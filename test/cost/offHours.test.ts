@@ -61,7 +61,7 @@ describe("off-hours schedule", () => {
                 },
                 { ...base, nodeGroup: "system", action: "scale-up", recurrence: "0 8 * * 1-5", minSize: 2, desiredCapacity: 2, maxSize: 3 },
                 { ...base, nodeGroup: "app", action: "scale-down", recurrence: "0 22 * * *", minSize: 0, desiredCapacity: 0, maxSize: 0 },
-                { ...base, nodeGroup: "app", action: "scale-up", recurrence: "0 8 * * 1-5", minSize: 2, desiredCapacity: 3, maxSize: 6 },
+                { ...base, nodeGroup: "app", action: "scale-up", recurrence: "0 8 * * 1-5", minSize: 2, desiredCapacity: 3, maxSize: 23 },
             ]);
         });
 
@@ -86,7 +86,7 @@ describe("off-hours schedule", () => {
                     timeZone: "Etc/UTC",
                     minSize: 2,
                     desiredCapacity: 3,
-                    maxSize: 6,
+                    maxSize: 23,
                 },
             ]);
         });

@@ -63,7 +63,7 @@ export const costCases: PolicyCases = {
     ],
     "cost-node-group-max-size": [
         { title: "6 against 20", resource: () => f.nodeGroup("app") },
-        { title: "6 against staging's 6", resource: () => f.nodeGroup("app"), config: { maxSize: 6 } },
+        { title: "6 against a ceiling of 6 (at the limit)", resource: () => f.nodeGroup("app"), config: { maxSize: 6 } },
         {
             title: "50 nodes",
             resource: () => changed(f.nodeGroup("app"), ["scalingConfig", "maxSize"], 50),

@@ -201,7 +201,7 @@ describe("Cluster component", function () {
             assert.deepStrictEqual(summary(groups["cluster-eks-app"]), {
                 capacityType: "SPOT",
                 instanceTypes: ["t3.medium", "t3.large", "m5.large"],
-                scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 6 },
+                scalingConfig: { minSize: 2, desiredSize: 3, maxSize: 23 },
                 labels: { [NODE_ROLE_LABEL]: "app" },
                 taints: [],
                 amiType: "AL2023_x86_64_STANDARD",
@@ -266,11 +266,11 @@ describe("Cluster component", function () {
             assert.strictEqual(vpcConfig.publicAccessCidrs, undefined);
         });
 
-        it("runs both node groups on demand, the app group 3..20 on 100 GiB volumes", () => {
+        it("runs both node groups on demand, the app group 3..23 on 100 GiB volumes", () => {
             const groups = Object.fromEntries(mocks.ofType(NODE_GROUP).map((g) => [g.name, g.inputs]));
             assert.strictEqual(groups["cluster-eks-system"].capacityType, "ON_DEMAND");
             assert.strictEqual(groups["cluster-eks-app"].capacityType, "ON_DEMAND");
-            assert.deepStrictEqual(groups["cluster-eks-app"].scalingConfig, { minSize: 3, desiredSize: 6, maxSize: 20 });
+            assert.deepStrictEqual(groups["cluster-eks-app"].scalingConfig, { minSize: 3, desiredSize: 6, maxSize: 23 });
             assert.strictEqual(mocks.one(LAUNCH_TEMPLATE, "cluster-eks-app").inputs.blockDeviceMappings[0].ebs.volumeSize, 100);
             assert.strictEqual(mocks.one(LAUNCH_TEMPLATE, "cluster-eks-system").inputs.blockDeviceMappings[0].ebs.volumeSize, 50);
         });

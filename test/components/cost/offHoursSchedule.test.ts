@@ -82,7 +82,7 @@ describe("OffHoursSchedule component", function () {
                 autoscalingGroupName: "eks-cluster-app-asg",
                 recurrence: "0 8 * * 1-5",
                 minSize: 2,
-                maxSize: 6,
+                maxSize: 23,
                 desiredCapacity: 3,
             },
         ]);
