@@ -30,7 +30,9 @@ export const TlsSchema = z.strictObject({
     /** Contact of the ACME account: the CA sends expiry and policy notices here. */
     acmeEmail: z.email("an e-mail address for the ACME account"),
     /** ACME directory URL; staging stacks may use Let's Encrypt staging (untrusted certificates, generous rate limits). */
-    acmeServer: z.url({ protocol: /^https$/ }).default(LETS_ENCRYPT_PRODUCTION),
+    acmeServer: z
+        .url({ protocol: /^https$/, error: "an https URL of an ACME directory such as " + LETS_ENCRYPT_PRODUCTION })
+        .default(LETS_ENCRYPT_PRODUCTION),
     certManager: z
         .strictObject({
             /** The jetstack chart's version, which carries a "v" prefix (`helm search repo jetstack/cert-manager --versions`). */
@@ -64,7 +66,8 @@ export function tlsDnsIssues(c: TlsDnsInput): { path: string[]; message: string 
     }
     if (c.dns) {
         const host = c.app.ingress.host;
-        if (!host.endsWith(`.${c.dns.zoneName}`)) {
+        // A malformed zone name is reported by its own key.
+        if (DNS_NAME.test(c.dns.zoneName) && !host.endsWith(`.${c.dns.zoneName}`)) {
             issues.push({
                 path: ["app", "ingress", "host"],
                 message: `a name below dns.zoneName ${c.dns.zoneName} (not the zone apex, which cannot hold a CNAME)`,
