@@ -24,7 +24,7 @@ export const StackDeploymentSchema = z.strictObject({
             "an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments",
         ),
     /**
-     * A customer-managed agent pool (Pulumi Cloud > Settings > Deployments > Agent pools) whose agents
+     * A customer-managed agent pool (Pulumi Cloud > Settings > Organization > Workflow runner pools) whose runners
      * run inside the stack's VPC, so deployments reach a private EKS endpoint (docs/pipelines.md);
      * unset: Pulumi-hosted runners, which reach only a public endpoint open to them.
      */

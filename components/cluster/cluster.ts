@@ -17,7 +17,7 @@ export interface ClusterArgs {
     network?: ClusterNetwork;
     /**
      * How the EKS API endpoint is probed before Kubernetes objects are registered (endpointReachability.ts);
-     * default: a TCP connect when a Pulumi engine runs the program, nothing under the mock runtime.
+     * default: a TCP connect when a Pulumi engine runs the program, none under the mock runtime or an HTTPS proxy.
      */
     endpointConnector?: EndpointConnector;
 }
@@ -69,7 +69,7 @@ export class Cluster extends pulumi.ComponentResource {
             this.kmsKeyArn = eks.kmsKeyArn;
             this.nodeGroups = eks.nodeGroups;
             // A runner that cannot reach the endpoint fails here, with what to change, not at the first object's timeout.
-            const connect = args.endpointConnector ?? defaultEndpointConnector(pulumi.runtime.hasEngine());
+            const connect = args.endpointConnector ?? defaultEndpointConnector(pulumi.runtime.hasEngine(), process.env);
             const access = {
                 stack: args.environment,
                 endpointPublicAccess: config.endpointPublicAccess,

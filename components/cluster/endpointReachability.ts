@@ -39,9 +39,14 @@ export const tcpConnect: EndpointConnector = (host, port, timeoutMs) =>
         );
     });
 
-/** The connector a Cluster uses unless one is injected: none under the mock runtime (no engine; its endpoints are invented). */
-export function defaultEndpointConnector(engineConnected: boolean): EndpointConnector | undefined {
-    return engineConnected ? tcpConnect : undefined;
+/**
+ * The connector a Cluster uses unless one is injected: none under the mock runtime (no engine; its
+ * endpoints are invented), and none behind an HTTPS proxy, which the Kubernetes provider goes through
+ * but a direct TCP connect cannot.
+ */
+export function defaultEndpointConnector(engineConnected: boolean, env: NodeJS.ProcessEnv = {}): EndpointConnector | undefined {
+    const proxied = Boolean(env.HTTPS_PROXY || env.https_proxy);
+    return engineConnected && !proxied ? tcpConnect : undefined;
 }
 
 /** Host and port of an endpoint URL such as https://ABC.gr7.us-east-1.eks.amazonaws.com. */

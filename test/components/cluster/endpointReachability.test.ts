@@ -126,6 +126,9 @@ describe("EKS endpoint reachability (before any Kubernetes object)", function ()
         assert.strictEqual(pulumi.runtime.hasEngine(), false);
         assert.strictEqual(defaultEndpointConnector(pulumi.runtime.hasEngine()), undefined);
         assert.strictEqual(defaultEndpointConnector(true), tcpConnect);
+        // Behind an HTTPS proxy the Kubernetes provider goes through the proxy; a direct connect would wrongly fail.
+        assert.strictEqual(defaultEndpointConnector(true, { HTTPS_PROXY: "http://proxy.internal:3128" }), undefined);
+        assert.strictEqual(defaultEndpointConnector(true, { https_proxy: "http://proxy.internal:3128" }), undefined);
     });
 
     it("the Cluster probes its endpoint once, bounded, before its Kubernetes provider is registered", async () => {
