@@ -20,24 +20,40 @@ export type EndpointConnector = (host: string, port: number, timeoutMs: number) 
 
 const UNRESOLVED = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_FAIL", "EAI_NONAME"]);
 
-/** The real connector: a bounded TCP handshake, nothing sent. */
-export const tcpConnect: EndpointConnector = (host, port, timeoutMs) =>
-    new Promise((resolve) => {
-        const socket = net.connect({ host, port });
-        const finish = (outcome: ProbeOutcome) => {
-            clearTimeout(timer);
-            socket.destroy();
-            resolve(outcome);
-        };
-        const timer = setTimeout(
-            () => finish({ reachable: false, reason: `no answer within ${timeoutMs / 1000} s`, unresolved: false }),
-            timeoutMs,
-        );
-        socket.once("connect", () => finish({ reachable: true }));
-        socket.once("error", (err: NodeJS.ErrnoException) =>
-            finish({ reachable: false, reason: err.code ?? err.message, unresolved: UNRESOLVED.has(err.code ?? "") }),
-        );
-    });
+/**
+ * The real connector: a bounded TCP handshake, nothing sent. A name still resolving at the bound counts
+ * as unresolved (a DNS problem), not as a missing network path. `lookup` replaces the system resolver (tests).
+ */
+export function tcpConnector(lookup?: net.LookupFunction): EndpointConnector {
+    return (host, port, timeoutMs) =>
+        new Promise((resolve) => {
+            // An address needs no resolution (and Node emits no "lookup" for one).
+            let resolving = net.isIP(host) === 0;
+            const socket = net.connect({ host, port, ...(lookup ? { lookup } : {}) });
+            const finish = (outcome: ProbeOutcome) => {
+                clearTimeout(timer);
+                socket.destroy();
+                resolve(outcome);
+            };
+            const timer = setTimeout(
+                () =>
+                    finish(
+                        resolving
+                            ? { reachable: false, reason: `name not resolved within ${timeoutMs / 1000} s`, unresolved: true }
+                            : { reachable: false, reason: `no answer within ${timeoutMs / 1000} s`, unresolved: false },
+                    ),
+                timeoutMs,
+            );
+            socket.once("lookup", () => (resolving = false));
+            socket.once("connect", () => finish({ reachable: true }));
+            socket.once("error", (err: NodeJS.ErrnoException) =>
+                finish({ reachable: false, reason: err.code ?? err.message, unresolved: UNRESOLVED.has(err.code ?? "") }),
+            );
+        });
+}
+
+/** The connector with the system resolver. */
+export const tcpConnect = tcpConnector();
 
 /**
  * The connector a Cluster uses unless one is injected: none under the mock runtime (no engine; its

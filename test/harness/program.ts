@@ -50,6 +50,7 @@ export async function installMocks(stack: string, preview = false, project = "cl
                         getIgnorechangesList: none,
                     },
                     resp.getUrn(),
+                    true,
                 );
             }
             cb(err, resp);

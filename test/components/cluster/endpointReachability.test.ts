@@ -11,6 +11,7 @@ import {
     ensureEndpointReachable,
     reachabilityVerdict,
     tcpConnect,
+    tcpConnector,
 } from "../../../components/cluster/endpointReachability";
 import { loadStackConfig } from "../../../config/stackFile";
 import { installMocks } from "../../harness/program";
@@ -85,6 +86,26 @@ describe("EKS endpoint reachability (before any Kubernetes object)", function ()
         if (result.reachable) this.skip();
         assert.ok(ms < 300 + 200, `took ${ms} ms`);
         if (!result.reachable && /no answer/.test(result.reason)) assert.strictEqual(result.reason, "no answer within 0.3 s");
+    });
+
+    it("a name still resolving at the bound is a DNS problem (warning), not a missing path", async () => {
+        const hanging = tcpConnector(() => undefined);
+        const { result, ms } = await timed(() => hanging("abc.gr7.us-east-1.eks.amazonaws.com", 443, 200));
+        assert.deepStrictEqual(result, { reachable: false, reason: "name not resolved within 0.2 s", unresolved: true });
+        assert.ok(ms < 200 + 200, `took ${ms} ms`);
+        assert.deepStrictEqual(reachabilityVerdict("https://abc.gr7.us-east-1.eks.amazonaws.com", PRIVATE, result), {
+            proceed: true,
+            warning:
+                "could not resolve the EKS API endpoint abc.gr7.us-east-1.eks.amazonaws.com (name not resolved within 0.2 s); its reachability was not checked",
+        });
+    });
+
+    it("a name that resolves but refuses the connection is a missing path", async () => {
+        // The name resolves to this machine, at a port nothing listens on.
+        const toLoopback = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+            options.all ? callback(null, [{ address: "127.0.0.1", family: 4 }]) : callback(null, "127.0.0.1", 4)) as never;
+        const result = await tcpConnector(toLoopback)("abc.gr7.us-east-1.eks.amazonaws.com", closedPort, 1_000);
+        assert.deepStrictEqual(result, { reachable: false, reason: "ECONNREFUSED", unresolved: false });
     });
 
     it("a public endpoint limited to CIDRs says to add the runner's address or use the agent pool", () => {
