@@ -15,6 +15,7 @@ import { Cluster } from "./components/cluster/cluster";
 import { Namespaces } from "./components/kubernetes/namespaces";
 import {
     APP_NAMESPACE,
+    CERT_MANAGER_NAMESPACE,
     DATA_NAMESPACE,
     INGRESS_NGINX_NAMESPACE,
     ISTIO_NAMESPACE,
@@ -40,6 +41,10 @@ import { otlpTarget } from "./components/observability/tracingValues";
 import { Mesh } from "./components/traffic/istio";
 import { IngressNginx } from "./components/traffic/nginx";
 import { RouterController } from "./components/traffic/router";
+import { ServiceHostRecord } from "./components/traffic/serviceHostRecord";
+import { CertManager } from "./components/tls/certManager";
+import { servingSecret } from "./components/tls/certManagerValues";
+import { ServiceCertificate } from "./components/tls/serviceCertificate";
 import { Application } from "./components/app/application";
 import { databaseCredentials } from "./components/app/connections";
 import { Rollout } from "./components/rollout/rollout";
@@ -196,6 +201,46 @@ export = async () => {
                   { providers: k8sProviders },
               )
             : undefined;
+    const routerController: RouterController = mesh ?? ingressNginx!;
+
+    // The service host's certificate and DNS record (docs/tls-and-dns.md): AWS stacks with `tls` / `dns`.
+    const certManager =
+        config.tls && config.dns && config.aws && cluster.oidcProviderArn && cluster.oidcProviderUrl
+            ? new CertManager(
+                  "cert-manager",
+                  {
+                      tls: config.tls,
+                      dns: config.dns,
+                      host: config.app.ingress.host,
+                      region: config.aws.region,
+                      namespace: namespaces.nameOf(CERT_MANAGER_NAMESPACE),
+                      oidcProviderArn: cluster.oidcProviderArn,
+                      oidcProviderUrl: cluster.oidcProviderUrl,
+                  },
+                  { providers: [...awsProviders, ...k8sProviders] },
+              )
+            : undefined;
+    if (certManager) {
+        const secret = servingSecret(config.mesh.router, config.mesh.istio, config.app.ingress);
+        new ServiceCertificate(
+            "service-certificate",
+            {
+                host: config.app.ingress.host,
+                namespace: secret.namespace === "gateway" ? namespaces.nameOf(ISTIO_NAMESPACE) : appNamespace,
+                secretName: secret.name,
+                issuer: certManager.issuer,
+            },
+            { providers: k8sProviders },
+        );
+    }
+    const hostRecord = config.dns
+        ? new ServiceHostRecord(
+              "service-host",
+              { dns: config.dns, host: config.app.ingress.host, loadBalancerService: routerController.loadBalancerService },
+              { providers: [...awsProviders, ...k8sProviders] },
+          )
+        : undefined;
+
     const logging = config.logging.enabled
         ? new Logging(
               "logging",
@@ -235,7 +280,6 @@ export = async () => {
 
     // The service and the rollout stage this update converges to (docs/rollout.md).
     const stage = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling)[config.rollout.stage];
-    const routerController: RouterController = mesh ?? ingressNginx!;
     const application = new Application(
         "app",
         {
@@ -322,6 +366,8 @@ export = async () => {
         otlpGrpcEndpoint: tracing?.otlpGrpcEndpoint,
         istioGateways: mesh?.gateways,
         ingressClassName: ingressNginx?.ingressClassName,
+        serviceHostRecord: hostRecord?.fqdn,
+        serviceHostTarget: hostRecord?.target,
         rolloutStage: rollout.stage,
         trafficWeights: rollout.weights,
         stableVersion: config.rollout.stableVersion,

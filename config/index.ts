@@ -16,6 +16,7 @@ import { NetworkSchema } from "./network";
 import { LoggingSchema, MonitoringSchema, TracingSchema } from "./observability";
 import { RolloutSchema, rolloutStageIssues } from "./rollout";
 import { StorageSchema } from "./storage";
+import { DnsSchema, TlsSchema, tlsDnsIssues } from "./tls";
 
 export { CONFIG_NAMESPACE, ConfigError } from "./errors";
 
@@ -61,11 +62,14 @@ export const PlatformSchema = z
         tracing: TracingSchema.prefault({}),
         app: AppSchema,
         rollout: RolloutSchema,
+        dns: DnsSchema.optional(),
+        tls: TlsSchema.optional(),
     })
     .superRefine((c, ctx) => {
         for (const issue of drAndOffHoursIssues(c)) ctx.addIssue({ code: "custom", ...issue });
         const stageIssues = rolloutStageIssues(c.rollout, c.app.autoscaling);
         for (const issue of stageIssues) ctx.addIssue({ code: "custom", ...issue });
+        for (const issue of tlsDnsIssues(c)) ctx.addIssue({ code: "custom", ...issue });
         const onAws = c.cluster.mode === "eks";
         if (onAws && !c.aws) {
             ctx.addIssue({ code: "custom", path: ["aws"], message: 'an object {region, drRegion} (required when cluster.mode is "eks")' });

@@ -23,6 +23,15 @@ export const StackDeploymentSchema = z.strictObject({
             /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
             "an IAM role ARN such as arn:aws:iam::123456789012:role/pulumi-deployments",
         ),
+    /**
+     * A customer-managed agent pool (Pulumi Cloud > Settings > Organization > Workflow runner pools) whose runners
+     * run inside the stack's VPC, so deployments reach a private EKS endpoint (docs/pipelines.md);
+     * unset: Pulumi-hosted runners, which reach only a public endpoint open to them.
+     */
+    agentPoolId: z
+        .string()
+        .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "an agent pool ID (a UUID, as Pulumi Cloud shows it)")
+        .optional(),
     /** Lifetime of the assumed-role session, in Pulumi's XhYmZs form. */
     sessionDuration: z
         .string()
@@ -79,6 +88,7 @@ export function deploymentSettingsArgs(config: DeploymentsConfig, stack: Deploye
             oidc: { aws: { roleARN: settings.awsRoleArn, sessionName: `pulumi-deployments-${stack}`, duration: settings.sessionDuration } },
         },
         cacheOptions: { enable: true },
+        ...(settings.agentPoolId !== undefined ? { agentPoolId: settings.agentPoolId } : {}),
     };
 }
 

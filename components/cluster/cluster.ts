@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConfig } from "../../config/cluster";
 import { ClusterNetwork, EksCluster } from "./eksCluster";
+import { afterEndpointCheck, defaultEndpointConnector, EndpointConnector } from "./endpointReachability";
 import { KindCluster } from "./kindCluster";
 import { ambientKubeconfigPath, readKubeconfigFile } from "./kubeconfig";
 import { componentType } from "../../identity";
@@ -14,6 +15,11 @@ export interface ClusterArgs {
     environment: string;
     /** The VPC to run in; required in `eks` mode, unused in `existing` mode. */
     network?: ClusterNetwork;
+    /**
+     * How the EKS API endpoint is probed before Kubernetes objects are registered (endpointReachability.ts);
+     * default: a TCP connect when a Pulumi engine runs the program, none under the mock runtime or an HTTPS proxy.
+     */
+    endpointConnector?: EndpointConnector;
 }
 
 /**
@@ -62,10 +68,20 @@ export class Cluster extends pulumi.ComponentResource {
             this.clusterSecurityGroupId = eks.clusterSecurityGroupId;
             this.kmsKeyArn = eks.kmsKeyArn;
             this.nodeGroups = eks.nodeGroups;
+            // A runner that cannot reach the endpoint fails here, with what to change, not at the first object's timeout.
+            const connect = args.endpointConnector ?? defaultEndpointConnector(pulumi.runtime.hasEngine(), process.env);
+            const access = {
+                stack: args.environment,
+                endpointPublicAccess: config.endpointPublicAccess,
+                publicAccessCidrs: config.publicAccessCidrs,
+            };
             // Workloads need nodes with networking before they can become ready.
             this.provider = new k8s.Provider(
                 `${name}-k8s`,
-                { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+                {
+                    kubeconfig: connect ? afterEndpointCheck(this.kubeconfig, eks.cluster.endpoint, access, connect) : this.kubeconfig,
+                    enableServerSideApply: true,
+                },
                 { parent: this, dependsOn: [...Object.values(eks.nodeGroups), ...Object.values(eks.addons)] },
             );
         } else if (config.mode === "kind") {

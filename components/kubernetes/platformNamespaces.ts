@@ -9,6 +9,7 @@ export const LOGGING_NAMESPACE = "logging";
 export const TRACING_NAMESPACE = "tracing";
 export const ISTIO_NAMESPACE = "istio-system";
 export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
 
 /**
  * The namespaces a stack needs and the Pod Security level each enforces. Everything runs under
@@ -33,6 +34,9 @@ export function platformNamespaces(config: PlatformConfig): NamespaceSpec[] {
     ];
     if (config.mesh.router === "nginx") {
         namespaces.push({ name: INGRESS_NGINX_NAMESPACE, podSecurity: "restricted" });
+    }
+    if (config.tls) {
+        namespaces.push({ name: CERT_MANAGER_NAMESPACE, podSecurity: "restricted" });
     }
     if (config.database.mode === "in-cluster" || config.cache.mode === "in-cluster") {
         namespaces.push({ name: DATA_NAMESPACE, podSecurity: "restricted" });

@@ -14,7 +14,7 @@ import {
     telemetrySpec,
 } from "./istioValues";
 import { APP_NAME, componentType, PLATFORM_LABELS } from "../../identity";
-import { RouterController } from "./router";
+import { releaseServiceRef, RouterController } from "./router";
 
 /** Name of the Gateway the service's VirtualService binds to (`<istio namespace>/<name>`). */
 export const PUBLIC_GATEWAY_NAME = APP_NAME;
@@ -47,6 +47,8 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
     readonly gateways: pulumi.Output<string[]>;
     /** Namespaces whose pods send user traffic to the service (for its NetworkPolicy). */
     readonly ingressNamespaces: pulumi.Output<string[]>;
+    /** The ingress gateway's Service (the gateway chart names it after its release). */
+    readonly loadBalancerService: pulumi.Output<string>;
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("mesh", "Mesh"), name, {}, opts);
@@ -140,6 +142,11 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
 
         this.gateways = pulumi.all([this.istioNamespace, publicGateway.metadata.name]).apply(([ns, gw]) => [`${ns}/${gw}`]);
         this.ingressNamespaces = this.istioNamespace.apply((ns) => [ns]);
-        this.registerOutputs({ gateways: this.gateways, ingressNamespaces: this.ingressNamespaces });
+        this.loadBalancerService = gateway.status.apply((status) => releaseServiceRef(status));
+        this.registerOutputs({
+            gateways: this.gateways,
+            ingressNamespaces: this.ingressNamespaces,
+            loadBalancerService: this.loadBalancerService,
+        });
     }
 }

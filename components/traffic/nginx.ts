@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IngressNginxConfig } from "../../config/mesh";
 import { INGRESS_NGINX_REPO, ingressNginxValues } from "./nginxValues";
 import { componentType } from "../../identity";
-import { RouterController } from "./router";
+import { releaseServiceRef, RouterController } from "./router";
 
 export interface IngressNginxArgs {
     ingressNginx: IngressNginxConfig;
@@ -25,12 +25,14 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
     readonly namespace: pulumi.Output<string>;
     /** Namespaces whose pods send user traffic to the service (for its NetworkPolicy). */
     readonly ingressNamespaces: pulumi.Output<string[]>;
+    /** The controller's Service (`<release>-controller` in the chart). */
+    readonly loadBalancerService: pulumi.Output<string>;
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("mesh", "IngressNginx"), name, {}, opts);
         this.ingressClassName = args.ingressNginx.ingressClassName;
         this.namespace = pulumi.output(args.namespace);
-        new k8s.helm.v3.Release(
+        const release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
                 name: "ingress-nginx",
@@ -43,6 +45,11 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
             { parent: this, dependsOn: args.monitoringRelease ? [args.monitoringRelease] : [] },
         );
         this.ingressNamespaces = this.namespace.apply((ns) => [ns]);
-        this.registerOutputs({ ingressClassName: this.ingressClassName, ingressNamespaces: this.ingressNamespaces });
+        this.loadBalancerService = release.status.apply((status) => releaseServiceRef(status, "-controller"));
+        this.registerOutputs({
+            ingressClassName: this.ingressClassName,
+            ingressNamespaces: this.ingressNamespaces,
+            loadBalancerService: this.loadBalancerService,
+        });
     }
 }

@@ -58,6 +58,16 @@ export const FORCE_APPLY_ANNOTATIONS: Readonly<Record<string, string>> = { "pulu
 export interface RouterController extends pulumi.Resource {
     /** Namespaces whose pods send the service its traffic (the app's NetworkPolicy admits them). */
     readonly ingressNamespaces: pulumi.Output<string[]>;
+    /**
+     * "namespace/name" of the Service whose load balancer takes the public traffic (for the host's DNS
+     * record); unknown until the controller's release is installed.
+     */
+    readonly loadBalancerService: pulumi.Output<string>;
+}
+
+/** "namespace/name" of a Service a Helm release created, once the release reports its status. */
+export function releaseServiceRef(status: { name: string; namespace: string }, serviceSuffix = ""): string {
+    return `${status.namespace}/${status.name}${serviceSuffix}`;
 }
 
 /** What one router's split creates for a stage: the object carrying the candidate's weight, and what the gate's fast cut patches. */

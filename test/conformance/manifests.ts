@@ -101,8 +101,8 @@ const HELM_TYPES = /^kubernetes:helm\.sh\//;
 /**
  * Splits the program's `kubernetes:*` resources into objects to apply and resources the tier
  * cannot validate: Helm releases/charts, objects whose CRD is neither built in nor defined by the
- * program (it comes with a third-party chart), Patch resources (they patch an object something
- * else created) and components that register no objects under the mock runtime.
+ * program (it comes with a third-party chart), objects read with `Resource.get`, Patch resources
+ * (they patch an object something else created) and components that register no objects under the mock runtime.
  */
 export function kubernetesObjects(resources: RecordedResource[], builtin: GroupSet): { manifests: Manifest[]; uncovered: Uncovered[] } {
     const manifests: Manifest[] = [];
@@ -130,6 +130,10 @@ export function kubernetesObjects(resources: RecordedResource[], builtin: GroupS
             // Components such as yaml.ConfigFile register their objects as children, which are applied one by one.
             const children = kube.some((c) => c.parentUrn === r.urn);
             if (!children) skip("a component that registers no objects under the mock runtime (it renders them at deploy time)");
+            continue;
+        }
+        if (r.read) {
+            skip("read with Resource.get: an object its chart creates, which the program only looks at");
             continue;
         }
         if (r.type.endsWith("Patch")) {

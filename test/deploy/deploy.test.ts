@@ -68,7 +68,25 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                     },
                 },
                 cacheOptions: { enable: true },
+                agentPoolId: "0b7e2f4c-1d3a-4c5e-9f60-7a8b9c0d1e2f",
             });
+        });
+
+        it("each stack runs on its own customer-managed agent pool (inside its VPC), hosted runners without one", () => {
+            assert.equal(deploymentSettingsArgs(config(), "production").agentPoolId, "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f");
+            const raw = stackSettings() as { stacks: Record<string, Record<string, unknown>> };
+            const { agentPoolId: _omitted, ...hosted } = raw.stacks.staging;
+            const withoutPool = DeploymentsSchema.parse({ ...raw, stacks: { ...raw.stacks, staging: hosted } });
+            assert.ok(!("agentPoolId" in deploymentSettingsArgs(withoutPool, "staging")), "no agentPoolId key: Pulumi-hosted runners");
+            const bad = DeploymentsSchema.safeParse({
+                ...raw,
+                stacks: { ...raw.stacks, production: { ...raw.stacks.production, agentPoolId: "pool-1" } },
+            });
+            assert.ok(!bad.success);
+            assert.deepEqual(
+                bad.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+                ["stacks.production.agentPoolId: an agent pool ID (a UUID, as Pulumi Cloud shows it)"],
+            );
         });
 
         it("a rollout stack never skips an intermediate deployment, and every update runs the committed stage with automatic rollback", () => {
@@ -161,6 +179,7 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
             const staging = settings.find((s) => s.inputs.stack === "staging")!;
             const stagingGroup = groups.find((g) => g.inputs.name === "claude-enhancer-staging")!;
             assert.ok(staging.dependsOn.includes(stagingGroup.urn));
+            assert.equal(staging.inputs.agentPoolId, "0b7e2f4c-1d3a-4c5e-9f60-7a8b9c0d1e2f");
             assert.deepEqual(
                 stagingGroup.inputs.policyPacks[0].config,
                 JSON.parse(readFileSync(join(ROOT, "policies", "config", "staging.json"), "utf8")),

@@ -18,7 +18,8 @@ interface Job {
     needs?: string;
     environment?: string;
     concurrency?: { group: string; "cancel-in-progress": boolean };
-    strategy?: { matrix: Record<string, string[]> };
+    "runs-on": string;
+    strategy?: { matrix: { include: Record<string, string>[] } };
     steps: Step[];
 }
 
@@ -44,7 +45,10 @@ describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)
     it("previews both stacks on pull requests with the policy pack and each stack's policy config", () => {
         const preview = workflow.jobs.preview;
         assert.equal(preview.if, "github.event_name == 'pull_request'");
-        assert.deepEqual(preview.strategy!.matrix.stack, ["staging", "production"]);
+        assert.deepEqual(
+            preview.strategy!.matrix.include.map((m) => m.stack),
+            ["staging", "production"],
+        );
         assert.deepEqual(pulumiStep(preview).with, {
             command: "preview",
             "stack-name": "${{ vars.PULUMI_ORG }}/${{ matrix.stack }}",
@@ -118,6 +122,23 @@ describe(".github/workflows/pulumi.yml (the pipeline without Pulumi Deployments)
             ["preview", "up-manual"],
             "only previews and the manual job assume the production role",
         );
+    });
+
+    it("runs each stack's previews and updates on that stack's self-hosted runner label when set (a private cluster), else ubuntu-latest", () => {
+        const runner = (stack: string) => `\${{ vars.RUNNER_LABEL_${stack.toUpperCase()} || 'ubuntu-latest' }}`;
+        const preview = workflow.jobs.preview;
+        assert.equal(preview["runs-on"], "${{ matrix.runner }}");
+        assert.deepEqual(preview.strategy!.matrix.include, [
+            { stack: "staging", runner: runner("staging") },
+            { stack: "production", runner: runner("production") },
+        ]);
+        assert.equal(workflow.jobs["up-staging"]["runs-on"], runner("staging"));
+        assert.equal(
+            workflow.jobs["up-manual"]["runs-on"],
+            "${{ github.event.inputs.stack == 'production' && (vars.RUNNER_LABEL_PRODUCTION || 'ubuntu-latest') || (vars.RUNNER_LABEL_STAGING || 'ubuntu-latest') }}",
+        );
+        // The tests reach no cluster: they stay on GitHub's runners.
+        assert.equal(workflow.jobs.test["runs-on"], "ubuntu-latest");
     });
 
     it("names policy config files that exist and the test job runs the CI script", () => {

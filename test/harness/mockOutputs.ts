@@ -64,6 +64,13 @@ export const resourceOutputs: Record<string, Extra> = {
     "aws:iam/role:Role": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
     "aws:rds/subnetGroup:SubnetGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
     "aws:rds/parameterGroup:ParameterGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
+    // What Helm reports once a release is installed (components name the Services a chart creates from it).
+    "kubernetes:helm.sh/v3:Release": (a) => ({
+        status: { name: a.inputs.name ?? a.name, namespace: a.inputs.namespace ?? "default", status: "deployed" },
+    }),
+    // A Service read by ID (Service.get), as the cloud controller leaves it: with its load balancer's name.
+    "kubernetes:core/v1:Service": (a) =>
+        a.id ? { status: { loadBalancer: { ingress: [{ hostname: `${a.name}-0123456789.elb.${MOCK_REGION}.amazonaws.com` }] } } } : {},
 };
 
 /** The provider an invoke went through (`urn::id` reference), among the resources registered so far. */

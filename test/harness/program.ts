@@ -21,13 +21,38 @@ export interface ProgramRun {
 export async function installMocks(stack: string, preview = false, project = "claude-enhancer"): Promise<RecordingMocks> {
     const mocks = new RecordingMocks();
     await pulumi.runtime.setMocks(mocks, project, stack, preview);
+    type Callback = (err: unknown, resp?: { getUrn(): string }) => void;
     const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource(req: RegisterRequest, cb: (err: unknown, resp?: { getUrn(): string }) => void): Promise<void>;
+        registerResource(req: RegisterRequest, cb: Callback): Promise<void>;
+        readResource(req: Pick<RegisterRequest, "getType" | "getName" | "getParent" | "getDependenciesList">, cb: Callback): Promise<void>;
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
         register(req, (err, resp) => {
             if (resp) mocks.annotate(req, resp.getUrn());
+            cb(err, resp);
+        });
+    // Reads (Resource.get) have a parent too; they carry no protect, ignoreChanges or secret outputs.
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req, cb) =>
+        read(req, (err, resp) => {
+            if (resp) {
+                const none = () => [];
+                mocks.annotate(
+                    {
+                        ...req,
+                        getType: () => req.getType(),
+                        getName: () => req.getName(),
+                        getParent: () => req.getParent(),
+                        getDependenciesList: () => req.getDependenciesList(),
+                        getProtect: () => false,
+                        getAdditionalsecretoutputsList: none,
+                        getIgnorechangesList: none,
+                    },
+                    resp.getUrn(),
+                    true,
+                );
+            }
             cb(err, resp);
         });
     return mocks;

@@ -32,6 +32,8 @@ export interface RecordedResource {
     additionalSecretOutputs: string[];
     /** Property paths of the `ignoreChanges` option. */
     ignoreChanges?: string[];
+    /** Read with `Resource.get`: an existing object the program looks at, not one it manages. */
+    read?: boolean;
 }
 
 /** Mocks that answer like the providers do (see mockOutputs) and remember every resource and invoke. */
@@ -72,7 +74,7 @@ export class RecordingMocks implements Mocks {
      * Completes a record with what only the engine's request carries (URN, parent, protect,
      * dependencies, secret outputs); called by the monitor hook in program.ts.
      */
-    annotate(req: RegisterRequest, urn: string): void {
+    annotate(req: RegisterRequest, urn: string, read = false): void {
         const record = [...this.resources].reverse().find((r) => r.urn === "" && r.type === req.getType() && r.name === req.getName());
         if (!record) return;
         record.urn = urn;
@@ -81,6 +83,7 @@ export class RecordingMocks implements Mocks {
         record.dependsOn = req.getDependenciesList();
         record.additionalSecretOutputs = req.getAdditionalsecretoutputsList();
         record.ignoreChanges = req.getIgnorechangesList();
+        if (read) record.read = true;
     }
 
     /** Resources of one type token (e.g. "aws:rds/instance:Instance"). */

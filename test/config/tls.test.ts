@@ -1,0 +1,101 @@
+import * as assert from "assert";
+import { ConfigError, parsePlatformConfig } from "../../config";
+import { readStackSettings } from "../../config/stackFile";
+import { LETS_ENCRYPT_PRODUCTION } from "../../config/tls";
+
+function issuesOf(stack: "staging" | "production" | "local", overrides: (settings: Record<string, any>) => void): string[] {
+    const settings = structuredClone(readStackSettings(stack)) as Record<string, any>;
+    overrides(settings);
+    try {
+        parsePlatformConfig(settings);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return (err as ConfigError).problems;
+    }
+    return [];
+}
+
+describe("tls and dns config", () => {
+    it("the AWS stacks ship a zone and an ACME account (Let's Encrypt production, the pinned cert-manager chart)", () => {
+        for (const stack of ["staging", "production"] as const) {
+            const config = parsePlatformConfig(readStackSettings(stack));
+            assert.strictEqual(config.tls?.acmeServer, LETS_ENCRYPT_PRODUCTION, stack);
+            assert.strictEqual(config.tls?.certManager.chartVersion, "v1.18.2", stack);
+            assert.strictEqual(config.dns?.recordTtlSeconds, 300, stack);
+            assert.ok(config.app.ingress.host.endsWith(`.${config.dns?.zoneName}`), stack);
+        }
+    });
+
+    it("local has neither and needs neither", () => {
+        const config = parsePlatformConfig(readStackSettings("local"));
+        assert.strictEqual(config.tls, undefined);
+        assert.strictEqual(config.dns, undefined);
+    });
+
+    it("rejects malformed keys with the key path, the value and the expectation", () => {
+        assert.deepStrictEqual(
+            issuesOf("production", (s) => {
+                s.dns.hostedZoneId = "zone-1";
+                s.dns.zoneName = "Example.com.";
+                s.tls.acmeEmail = "platform";
+                s.tls.acmeServer = "http://acme.example.com/directory";
+                s.tls.certManager = { chartVersion: "1.18.2" };
+            }),
+            [
+                'claude-enhancer:dns.zoneName: got "Example.com."; expected a DNS zone name such as example.com (lowercase, no trailing dot)',
+                'claude-enhancer:dns.hostedZoneId: got "zone-1"; expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ',
+                'claude-enhancer:tls.acmeEmail: got "platform"; expected an e-mail address for the ACME account',
+                'claude-enhancer:tls.acmeServer: got "http://acme.example.com/directory"; expected an https URL of an ACME directory such as https://acme-v02.api.letsencrypt.org/directory',
+                'claude-enhancer:tls.certManager.chartVersion: got "1.18.2"; expected a pinned cert-manager chart version such as "v1.18.2" (with its "v" prefix, no ranges)',
+            ],
+        );
+    });
+
+    it("tls needs dns: DNS-01 challenges are answered in the zone", () => {
+        assert.deepStrictEqual(
+            issuesOf("production", (s) => delete s.dns),
+            [
+                "claude-enhancer:dns: got nothing (the key is missing); expected an object {zoneName, hostedZoneId} (tls solves DNS-01 challenges in that zone)",
+            ],
+        );
+    });
+
+    it("the host must lie below the zone, not at its apex", () => {
+        const expected = [
+            'claude-enhancer:app.ingress.host: got "example.com"; expected a name below dns.zoneName example.com (not the zone apex, which cannot hold a CNAME)',
+        ];
+        assert.deepStrictEqual(
+            issuesOf("production", (s) => (s.app.ingress.host = "example.com")),
+            expected,
+        );
+        assert.deepStrictEqual(
+            issuesOf("production", (s) => (s.app.ingress.host = "claude-enhancer.example.org")),
+            [expected[0].replace('"example.com"', '"claude-enhancer.example.org"')],
+        );
+    });
+
+    it("the DNS record needs the router behind a LoadBalancer Service", () => {
+        assert.deepStrictEqual(
+            issuesOf("production", (s) => (s.mesh.istio.gatewayServiceType = "NodePort")),
+            [
+                'claude-enhancer:mesh.istio.gatewayServiceType: got "NodePort"; expected "LoadBalancer" (the DNS record points at the router\'s load balancer)',
+            ],
+        );
+    });
+
+    it("outside AWS, tls and dns are refused (no Route 53, no IRSA)", () => {
+        const production = readStackSettings("production") as Record<string, any>;
+        assert.deepStrictEqual(
+            issuesOf("local", (s) => {
+                s.dns = production.dns;
+                s.tls = production.tls;
+                s.app.ingress.host = "claude-enhancer.example.com";
+                s.mesh = { ...s.mesh, ingressNginx: { serviceType: "LoadBalancer" } };
+            }),
+            [
+                'claude-enhancer:dns: got {"zoneName":"example.com","hostedZoneId":"Z0123456789PRODUCTEX"}; expected no value (Route 53 records need cluster.mode "eks")',
+                'claude-enhancer:tls: got {"acmeEmail":"platform-team@example.com"}; expected no value (cert-manager with Route 53 needs cluster.mode "eks")',
+            ],
+        );
+    });
+});
