@@ -1,6 +1,7 @@
 import type { PolicyDocument } from "../aws/iamDocuments";
 import type { DnsConfig, TlsConfig } from "../../config/tls";
 import { APP_NAME } from "../../identity";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 /**
  * cert-manager's Helm values, ACME ClusterIssuer, Certificate and the Route 53 policy of its IRSA role,
@@ -21,22 +22,23 @@ const POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefau
 const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
 export function certManagerValues(roleArn: string): Record<string, unknown> {
-    const component = (cpu: string, memory: string) => ({
-        resources: { requests: { cpu, memory } },
+    // The capacity check counts these same requests (config/capacity.ts).
+    const component = (requests: { cpu: string; memory: string }) => ({
+        resources: { requests: { ...requests } },
         securityContext: POD_SECURITY,
         containerSecurityContext: CONTAINER_SECURITY,
     });
     return {
         // The chart installs and upgrades its CRDs; `keep` leaves them (and so every Certificate) on uninstall.
         crds: { enabled: true, keep: true },
-        ...component("50m", "128Mi"),
+        ...component(FIXED_REQUESTS.certManagerController),
         serviceAccount: {
             create: true,
             name: CERT_MANAGER_SERVICE_ACCOUNT,
             annotations: { "eks.amazonaws.com/role-arn": roleArn },
         },
-        webhook: component("20m", "64Mi"),
-        cainjector: component("20m", "128Mi"),
+        webhook: component(FIXED_REQUESTS.certManagerWebhook),
+        cainjector: component(FIXED_REQUESTS.certManagerCainjector),
         startupapicheck: { securityContext: POD_SECURITY, containerSecurityContext: CONTAINER_SECURITY },
     };
 }

@@ -134,7 +134,7 @@ describe("capacity per rollout stage", () => {
             const c = fullSwitch(23);
             assert.deepStrictEqual(c.unplaced, []);
             assert.strictEqual(c.minimumMaxSize, 23);
-            assert.deepStrictEqual([c.appPods, c.requested.pods, c.requested.cpuMillis], [20, 44, 27240]);
+            assert.deepStrictEqual([c.appPods, c.requested.pods, c.requested.cpuMillis], [20, 47, 27330]);
         });
 
         it("leaves one pod over at 22 nodes, and at 23 with one more green pod", () => {
@@ -184,7 +184,7 @@ describe("capacity per rollout stage", () => {
         it("fails the stage being deployed when it cannot fit, with the numbers and the way out", () => {
             assert.deepStrictEqual(problemsOf(production(22, { stage: "full-switch" })), [
                 'claude-enhancer:rollout.stage: got "full-switch"; expected a stage whose pods fit the node groups at their maxSize: ' +
-                    'rollout.stage "full-switch" needs 27.2 CPU / 59.2 GiB requested (44 pods, 20 of them the application\'s) ' +
+                    'rollout.stage "full-switch" needs 27.3 CPU / 59.5 GiB requested (47 pods, 20 of them the application\'s) ' +
                     "plus 0.4 CPU / 0.3 GiB of DaemonSets per node, but node groups " +
                     '"system" (max 5 × m5.large: 7.9 CPU / 32.0 GiB allocatable after DaemonSets) and ' +
                     '"app" (max 22 × m5.large: 34.6 CPU / 140.8 GiB allocatable after DaemonSets) cannot place ' +
@@ -223,7 +223,7 @@ describe("capacity per rollout stage", () => {
                     assert.ok(e instanceof ConfigError, String(e));
                     assert.match(
                         e.message,
-                        /claude-enhancer:rollout\.stage: got "full-switch"; .* needs 27\.2 CPU \/ 59\.2 GiB requested .* raise cluster\.nodeGroups\[1\]\.maxSize \("app"\) to >= 23/,
+                        /claude-enhancer:rollout\.stage: got "full-switch"; .* needs 27\.3 CPU \/ 59\.5 GiB requested .* raise cluster\.nodeGroups\[1\]\.maxSize \("app"\) to >= 23/,
                     );
                     return true;
                 },

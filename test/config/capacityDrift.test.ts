@@ -76,6 +76,12 @@ function releasePods(chart: string, v: Record<string, any>): [string, Counted][]
         case "metrics-server":
         case "cluster-autoscaler":
             return [one(chart, v.replicas, v.resources?.requests)];
+        case "cert-manager":
+            return [
+                one("cert-manager", 1, v.resources?.requests),
+                one("cert-manager-webhook", 1, v.webhook?.resources?.requests),
+                one("cert-manager-cainjector", 1, v.cainjector?.resources?.requests),
+            ];
         case "base":
         case "cni":
         case "fluent-bit":
