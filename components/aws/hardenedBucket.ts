@@ -129,6 +129,8 @@ export interface AccessLogTarget {
     bucketName: pulumi.Input<string>;
     /** Key prefix of this bucket's log objects, e.g. `backups/`. */
     prefix: string;
+    /** The target's bucket policy: logging starts once S3 log delivery may write (accessLogBucket's `deliveryPolicy`). */
+    deliveryPolicy: pulumi.Resource;
 }
 
 export interface HardenedBucketArgs {
@@ -154,7 +156,7 @@ function bucketWithBaseline(
         lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
     },
     opts: pulumi.CustomResourceOptions,
-): { bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning } {
+): { bucket: aws.s3.Bucket; versioning: aws.s3.BucketVersioning; policy: aws.s3.BucketPolicy } {
     const bucket = new aws.s3.Bucket(resourceName, { bucket: args.bucketName, tags: args.tags }, opts);
     new aws.s3.BucketOwnershipControls(resourceName, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
@@ -180,7 +182,7 @@ function bucketWithBaseline(
         opts,
     );
     // S3 rejects concurrent configuration changes to one bucket; the policy waits for the public access block.
-    new aws.s3.BucketPolicy(
+    const policy = new aws.s3.BucketPolicy(
         resourceName,
         { bucket: bucket.id, policy: bucket.arn.apply(args.policy) },
         { ...opts, dependsOn: [publicAccessBlock] },
@@ -191,14 +193,14 @@ function bucketWithBaseline(
         { bucket: bucket.id, rules: args.lifecycleRules },
         { ...opts, dependsOn: [versioning] },
     );
-    return { bucket, versioning };
+    return { bucket, versioning, policy };
 }
 
 /**
  * An S3 bucket as every bucket of the platform is: versioned, encrypted by default with a
  * customer-managed KMS key (S3 Bucket Keys on, to cut KMS calls), owner-enforced (ACLs off), closed to
  * the public, reachable over TLS >= 1.2 only, with a lifecycle, and its server access logs delivered to
- * `accessLogs`. Its parts are named `resourceName` and created with `opts` (the parent, and the
+ * `accessLogs` (logging is switched on once the target's delivery policy exists). Its parts are named `resourceName` and created with `opts` (the parent, and the
  * provider of the bucket's region).
  */
 export function hardenedBucket(
@@ -226,9 +228,9 @@ export function hardenedBucket(
             // Date-partitioned keys (by delivery time), so a day's logs can be listed and queried alone.
             targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "DeliveryTime" } },
         },
-        opts,
+        { ...opts, dependsOn: [args.accessLogs.deliveryPolicy] },
     );
-    return parts;
+    return { bucket: parts.bucket, versioning: parts.versioning };
 }
 
 export interface AccessLogBucketArgs {
@@ -248,9 +250,13 @@ export interface AccessLogBucketArgs {
  * that it logs no accesses itself (S3 would log its own log deliveries). Only the S3 logging service
  * for the named buckets of this account may write to it.
  */
-export function accessLogBucket(resourceName: string, args: AccessLogBucketArgs, opts: pulumi.CustomResourceOptions): aws.s3.Bucket {
+export function accessLogBucket(
+    resourceName: string,
+    args: AccessLogBucketArgs,
+    opts: pulumi.CustomResourceOptions,
+): { bucket: aws.s3.Bucket; deliveryPolicy: aws.s3.BucketPolicy } {
     const sources = pulumi.all([args.accountId, pulumi.all(args.sourceBucketNames)]);
-    return bucketWithBaseline(
+    const parts = bucketWithBaseline(
         resourceName,
         {
             bucketName: args.bucketName,
@@ -260,5 +266,6 @@ export function accessLogBucket(resourceName: string, args: AccessLogBucketArgs,
             lifecycleRules: accessLogLifecycleRules(args.expirationDays),
         },
         opts,
-    ).bucket;
+    );
+    return { bucket: parts.bucket, deliveryPolicy: parts.policy };
 }

@@ -58,7 +58,7 @@ export class Storage extends pulumi.ComponentResource {
                     tags: { Name: `${prefix}-${purpose}`, Purpose: purpose },
                     kmsKeyArn: key.arn,
                     lifecycleRules: lifecycleRules(args.storage, expirationDays),
-                    accessLogs: { bucketName: accessLogs.bucket, prefix: `${purpose}/` },
+                    accessLogs: { bucketName: accessLogs.bucket.bucket, prefix: `${purpose}/`, deliveryPolicy: accessLogs.deliveryPolicy },
                 },
                 { parent: this },
             ).bucket;
@@ -70,7 +70,7 @@ export class Storage extends pulumi.ComponentResource {
         this.logArchiveBucketName = this.logArchiveBucket.bucket;
         this.logArchiveBucketArn = this.logArchiveBucket.arn;
         this.kmsKeyArn = key.arn;
-        this.accessLogBucketName = accessLogs.bucket;
+        this.accessLogBucketName = accessLogs.bucket.bucket;
         this.registerOutputs({
             backupBucketName: this.backupBucketName,
             backupBucketArn: this.backupBucketArn,

@@ -282,7 +282,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                 tags: { Name: `${prefix}-backups-dr`, Purpose: "backups-dr" },
                 kmsKeyArn: key.arn,
                 lifecycleRules: lifecycleRules(args.storage, args.storage.backupExpirationDays),
-                accessLogs: { bucketName: accessLogs.bucket, prefix: "backups-dr/" },
+                accessLogs: { bucketName: accessLogs.bucket.bucket, prefix: "backups-dr/", deliveryPolicy: accessLogs.deliveryPolicy },
             },
             dr,
         );

@@ -120,7 +120,12 @@ describe("Storage component", function () {
             ["storage-backups", "backups/"],
             ["storage-log-archive", "log-archive/"],
         ]) {
-            const logging = companion("aws:s3/bucketLogging:BucketLogging", bucket).inputs;
+            const loggingResource = companion("aws:s3/bucketLogging:BucketLogging", bucket);
+            assert.ok(
+                loggingResource.dependsOn.includes(companion("aws:s3/bucketPolicy:BucketPolicy", "storage-access-logs").urn),
+                "logging starts once log delivery may write",
+            );
+            const logging = loggingResource.inputs;
             assert.deepStrictEqual(
                 [logging.targetBucket, logging.targetPrefix, logging.targetObjectKeyFormat],
                 [logBucket.state.bucket, prefix, { partitionedPrefix: { partitionDateSource: "DeliveryTime" } }],
