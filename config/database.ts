@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CLOUDWATCH_RETENTION_DAYS } from "./network";
 import { dailyWindowSchema, weeklyWindowSchema, windowsOverlap } from "./windows";
 
 export const RDS_INSTANCE_CLASS = /^db\.[a-z][a-z0-9-]*\d[a-z0-9-]*\.(micro|small|medium|large|\d{0,2}xlarge)$/;
@@ -31,6 +32,14 @@ export const DatabaseSchema = z.discriminatedUnion("mode", [
                 .string()
                 .regex(/^[a-z][a-z0-9_]{0,15}$/, "a PostgreSQL user name (max 16)")
                 .default("claude_admin"),
+            /** Retention of the PostgreSQL and upgrade logs RDS exports to /aws/rds/instance/<id>/<log>. */
+            logRetentionDays: z
+                .number()
+                .int()
+                .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+                    message: `a CloudWatch Logs retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+                })
+                .default(30),
             /** Daily UTC window of the automated backup; clear of the AWS Backup plan's default start (03:00 UTC). */
             backupWindow: dailyWindowSchema(30, "00:00-01:00").default("00:00-01:00"),
             /** Weekly UTC window for minor-version upgrades and other maintenance. */

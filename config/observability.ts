@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CLOUDWATCH_RETENTION_DAYS } from "./network";
 import { CHART_VERSION, RequestsSchema } from "./mesh";
 
 /** A Prometheus duration: digits and one unit (what `--storage.tsdb.retention.time` and scrape intervals take). */
@@ -129,6 +130,14 @@ const OpenSearchAmazonSchema = z.strictObject({
     /** Data nodes, spread over as many AZs as the count allows (2 or 3). */
     instanceCount: z.number().int().min(1).max(80).default(3),
     volumeGb: z.number().int().min(10).max(16384).default(100),
+    /** Retention of the domain's slow, application and audit logs in CloudWatch Logs (/aws/opensearch/domains/<domain>/...). */
+    logRetentionDays: z
+        .number()
+        .int()
+        .refine((d) => CLOUDWATCH_RETENTION_DAYS.includes(d), {
+            message: `a CloudWatch Logs retention period: one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(30),
 });
 
 /**

@@ -23,7 +23,8 @@ import {
     StackValidationPolicy,
     validateResourceOfType,
 } from "@pulumi/policy";
-import { bucketsWithout } from "./buckets";
+import { accessLogTargets, bucketsWithout } from "./buckets";
+import { awsHardeningPolicies } from "./awsHardening";
 import { PolicyStatement, deniesInsecureTransport, listOf, statementLabel, statementsOf, trustsEveryone } from "./policyDocuments";
 import {
     ConfigProperties,
@@ -232,20 +233,28 @@ function reportBuckets(report: ReportViolation, buckets: PolicyResource[], what:
 
 export const s3Encryption: StackValidationPolicy = {
     name: "aws-s3-kms-encryption",
-    description: "Every S3 bucket has default server-side encryption with KMS (SSE-KMS).",
+    description:
+        "Every S3 bucket has default server-side encryption with KMS (SSE-KMS); an access-log bucket, which S3 server access logging delivers to only with SSE-S3, has SSE-S3.",
     severity: "high",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const sseKms = (c: PolicyResource) =>
-            peek(() =>
-                ((c.props.rules ?? []) as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[]).some((r) =>
-                    r.applyServerSideEncryptionByDefault?.sseAlgorithm?.startsWith("aws:kms"),
-                ),
+        const targets = accessLogTargets(args);
+        const algorithms = (c: PolicyResource) =>
+            ((c.props.rules ?? []) as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[]).map(
+                (r) => r.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "",
             );
+        const sseKms = (c: PolicyResource) => peek(() => algorithms(c).some((a) => a.startsWith("aws:kms")));
+        const sseKmsOrS3 = (c: PolicyResource) => peek(() => algorithms(c).some((a) => a.startsWith("aws:kms") || a === "AES256"));
+        const type = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
         reportBuckets(
             report,
-            bucketsWithout(args, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", sseKms),
+            bucketsWithout(args, type, sseKms).filter((b) => !targets.includes(b)),
             "server-side encryption configuration with aws:kms",
+        );
+        reportBuckets(
+            report,
+            bucketsWithout(args, type, sseKmsOrS3).filter((b) => targets.includes(b)),
+            "server-side encryption configuration (an access-log bucket needs AES256, SSE-S3)",
         );
     },
 };
@@ -795,4 +804,5 @@ export const awsSecurityPolicies = [
     opensearchPrivate,
     iamRoleTrustScoped,
     iamNoWildcardPermissions,
+    ...awsHardeningPolicies,
 ];

@@ -32,3 +32,24 @@ export function bucketsWithout(
         return !companions.some((c) => attachesTo(c, bucket, ids) && satisfies(c) !== false);
     });
 }
+
+export const S3_BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging";
+
+/**
+ * The buckets that receive server access logs: some aws.s3.BucketLogging names them as `targetBucket`
+ * (by name when both are known, else, during preview, by the dependency the engine recorded for that
+ * property, or any dependency: then the logged bucket counts too, and the rule decides on `up`).
+ */
+export function accessLogTargets(args: StackValidationArgs): PolicyResource[] {
+    const loggings = ofType(args, S3_BUCKET_LOGGING);
+    return ofType(args, S3_BUCKET).filter((bucket) => {
+        const ids = identifiersOf(bucket, ["id", "bucket"]);
+        return loggings.some((logging) => {
+            const target = peek(() => logging.props.targetBucket);
+            if (typeof target === "string" && ids !== UNKNOWN) return ids.has(target);
+            const byProperty = logging.propertyDependencies["targetBucket"];
+            if (byProperty && byProperty.length > 0) return byProperty.includes(bucket);
+            return logging.dependencies.includes(bucket);
+        });
+    });
+}

@@ -72,6 +72,54 @@ export function flowLogsDeliveryPolicy(logGroupArn: string): PolicyDocument {
 }
 
 /**
+ * The statement every key policy of the program starts with: the account (its root principal) may do
+ * everything with the key, so the account can always administer it and IAM policies can grant its use
+ * (without it a key policy can lock the account out of its own key).
+ */
+export function accountAdministersKey(scope: AccountScope): PolicyStatement {
+    return {
+        Sid: "AccountAdministersTheKey",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+    };
+}
+
+/** Cryptographic use a service makes of a key on a caller's behalf (grants included, for RDS, EBS and the like). */
+const KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"];
+
+/**
+ * Key policy of a customer-managed key that AWS services use on behalf of this account's principals
+ * (RDS, ElastiCache, S3, EKS, AWS Backup ...): the account administers the key, and principals of the
+ * account may use it only through the named services of the key's region (`kms:ViaService`); a caller
+ * still needs IAM permission for the key. No service principal is named: these services use the key
+ * with the caller's permissions and grants, never as themselves.
+ */
+export function serviceKeyPolicy(scope: AccountScope, services: readonly string[]): PolicyDocument {
+    if (services.length === 0) throw new Error("serviceKeyPolicy: name the services that use the key");
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            accountAdministersKey(scope),
+            {
+                Sid: "UseThroughTheNamedServices",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+                Action: KEY_USE_ACTIONS,
+                Resource: "*",
+                Condition: {
+                    StringEquals: {
+                        "kms:CallerAccount": scope.accountId,
+                        "kms:ViaService": services.map((service) => `${service}.${scope.region}.${scope.dnsSuffix}`),
+                    },
+                },
+            },
+        ],
+    };
+}
+
+/**
  * Key policy of a KMS key encrypting one CloudWatch Logs log group: the account administers the key
  * through IAM, and the regional CloudWatch Logs service may use it only for that log group (the
  * encryption context carries the log group's ARN).
@@ -80,13 +128,7 @@ export function logsKeyPolicy(scope: AccountScope, logGroupName: string): Policy
     return {
         Version: "2012-10-17",
         Statement: [
-            {
-                Sid: "AccountAdministersTheKey",
-                Effect: "Allow",
-                Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
-                Action: "kms:*",
-                Resource: "*",
-            },
+            accountAdministersKey(scope),
             {
                 Sid: "CloudWatchLogsEncryptsTheLogGroup",
                 Effect: "Allow",

@@ -1,14 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { accountScope } from "./accountScope";
+import { serviceKeyPolicy } from "./iamDocuments";
 
 /**
- * A symmetric customer-managed KMS key with yearly automatic rotation and an alias. The default key
- * policy applies: the account administers the key and grants its use through IAM, which is how RDS,
- * ElastiCache, S3, Secrets Manager, EKS and AWS Backup use it on behalf of callers. `opts` carries the
- * parent and, for DR copies, the DR region's provider.
+ * A symmetric customer-managed KMS key with yearly automatic rotation, an alias and an explicit key
+ * policy (serviceKeyPolicy): the account administers the key, and its principals may use it only
+ * through `services` (short names as in `rds.<region>.amazonaws.com`: "rds", "s3", "backup" ...) of
+ * the key's region. `opts` carries the parent and, for DR copies, the DR region's provider, whose
+ * region the policy then names.
  */
-export function rotatingKey(name: string, alias: string, description: string, opts: pulumi.CustomResourceOptions): aws.kms.Key {
-    const key = new aws.kms.Key(name, { description, enableKeyRotation: true, deletionWindowInDays: 30 }, opts);
+export function rotatingKey(
+    name: string,
+    alias: string,
+    description: string,
+    services: readonly string[],
+    opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource },
+): aws.kms.Key {
+    const policy = accountScope(opts.parent, opts.provider).apply((scope) => JSON.stringify(serviceKeyPolicy(scope, services)));
+    const key = new aws.kms.Key(name, { description, enableKeyRotation: true, deletionWindowInDays: 30, policy }, opts);
     new aws.kms.Alias(name, { name: `alias/${alias}`, targetKeyId: key.keyId }, opts);
     return key;
 }

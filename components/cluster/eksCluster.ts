@@ -87,6 +87,7 @@ export class EksCluster extends pulumi.ComponentResource {
             `${name}-secrets`,
             `${clusterName}-secrets`,
             `Envelope encryption of Kubernetes secrets in ${clusterName}`,
+            ["eks"],
             { parent: this },
         );
         const secretsKeyUse = new aws.iam.RolePolicy(

@@ -137,7 +137,9 @@ export class Cache extends pulumi.ComponentResource {
         const groupId = checkedIdentifier(prefix, 40, "ElastiCache replication group id");
         const parent = { parent: this };
 
-        const key = rotatingKey(`${name}-key`, `${prefix}-cache`, `Redis data and snapshots of ${prefix}`, { parent: this });
+        const key = rotatingKey(`${name}-key`, `${prefix}-cache`, `Redis data and snapshots of ${prefix}`, ["elasticache"], {
+            parent: this,
+        });
         const subnetGroup = new aws.elasticache.SubnetGroup(
             `${name}-subnets`,
             { name: prefix, description: `Private subnets of ${prefix}`, subnetIds: args.network.privateSubnetIds },

@@ -7,6 +7,7 @@ import { BACKUP_SELECTION_TAG } from "../aws/tags";
 import { checkedIdentifier, currentStackPrefix } from "../aws/names";
 import { clusterOnlySecurityGroup, DataStoreClients, DataStoreNetwork } from "./dataStoreNetwork";
 import { rotatingKey } from "../aws/kms";
+import { RDS_LOG_EXPORTS, rdsLogGroups } from "../aws/rdsLogGroups";
 import { awsManagedPolicyArn, serviceAssumeRolePolicy } from "../aws/iamDocuments";
 import { InClusterStore, storeSecretName } from "./inClusterStore";
 import { postgresExporter } from "../observability/exporters";
@@ -49,8 +50,9 @@ export interface DatabaseArgs {
  * group; a postgres15 parameter group (pg_stat_statements, rds.force_ssl=1); the primary (gp3,
  * encrypted, Multi-AZ per config, master password generated and rotated by RDS in Secrets Manager,
  * automated backups with PITR, IAM authentication, Enhanced Monitoring, tagged for the daily AWS
- * Backup plan, deletion protection per config, final snapshot in production) and, per config, a read
- * replica in the same region.
+ * Backup plan, deletion protection per config, final snapshot in production, PostgreSQL and upgrade
+ * logs exported to pre-created encrypted log groups with retention) and, per config, a read replica
+ * in the same region (exporting its logs likewise).
  *
  * `in-cluster`: a PostgreSQL 15 StatefulSet with a generated password (a Pulumi secret), see InClusterStore.
  */
@@ -171,6 +173,8 @@ export class Database extends pulumi.ComponentResource {
             `${name}-key`,
             `${prefix}-database`,
             `PostgreSQL storage, Performance Insights and credentials of ${prefix}`,
+            // The master-password secret is Secrets Manager's, created by RDS.
+            ["rds", "secretsmanager"],
             { parent: this },
         );
 
@@ -220,6 +224,7 @@ export class Database extends pulumi.ComponentResource {
             monitoringRoleArn = role.arn;
             monitoringDependencies.push(attachment);
         }
+        const primaryLogs = rdsLogGroups(`${name}-primary`, identifier, config.logRetentionDays, this);
         // Settings the primary and the replica share.
         const common = {
             instanceClass: config.instanceClass,
@@ -242,6 +247,7 @@ export class Database extends pulumi.ComponentResource {
             monitoringRoleArn,
             maintenanceWindow: config.maintenanceWindow,
             deletionProtection: config.deletionProtection,
+            enabledCloudwatchLogsExports: [...RDS_LOG_EXPORTS],
         };
 
         const primary = new aws.rds.Instance(
@@ -267,7 +273,7 @@ export class Database extends pulumi.ComponentResource {
                 deleteAutomatedBackups: !production,
                 tags: { Name: identifier, Role: "primary", [BACKUP_SELECTION_TAG.key]: BACKUP_SELECTION_TAG.value },
             },
-            { parent: this, dependsOn: monitoringDependencies },
+            { parent: this, dependsOn: [...monitoringDependencies, ...primaryLogs] },
         );
 
         const replica = config.readReplica
@@ -284,7 +290,13 @@ export class Database extends pulumi.ComponentResource {
                       skipFinalSnapshot: true,
                       tags: { Name: `${identifier}-replica`, Role: "replica" },
                   },
-                  { parent: this, dependsOn: monitoringDependencies },
+                  {
+                      parent: this,
+                      dependsOn: [
+                          ...monitoringDependencies,
+                          ...rdsLogGroups(`${name}-replica`, `${identifier}-replica`, config.logRetentionDays, this),
+                      ],
+                  },
               )
             : undefined;
 

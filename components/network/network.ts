@@ -4,6 +4,7 @@ import type { NetworkConfig } from "../../config/network";
 import { subnetPlan } from "./subnetPlan";
 import { componentType } from "../../identity";
 import { vpcFlowLogs } from "../aws/flowLogs";
+import { lockedDefaultSecurityGroup } from "../aws/defaultSecurityGroup";
 
 export type NetworkArgs = NetworkConfig;
 
@@ -19,7 +20,8 @@ export const INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb";
  * - an internet gateway for the public subnets; `natGateways` NAT gateways with Elastic IPs, one
  *   private route table per AZ pointing at its gateway (1 shared, or one per AZ);
  * - VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group with bounded retention,
- *   delivered by a role that may write only there.
+ *   delivered by a role that may write only there;
+ * - the VPC's default security group with every rule removed (nothing uses it).
  */
 export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
@@ -58,6 +60,7 @@ export class Network extends pulumi.ComponentResource {
             { cidrBlock: args.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: prefix } },
             { parent: this },
         );
+        lockedDefaultSecurityGroup(`${name}-default-sg`, vpc.id, { Name: `${prefix}-default-locked` }, { parent: this });
         const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: prefix } }, { parent: this });
 
         const publicSubnets = plan.map(

@@ -31,6 +31,8 @@ import {
 } from "./loggingValues";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
+import { rotatingKey } from "../aws/kms";
+import { openSearchLogPublishing } from "../aws/openSearchLogs";
 import { componentType, PLATFORM_LABELS } from "../../identity";
 
 /** curl image of the retention setup Job (pinned: never a floating tag). */
@@ -288,6 +290,10 @@ export class Logging extends pulumi.ComponentResource {
             { parent: this },
         );
         const domainName = `ce-logs-${args.environment}`.slice(0, 28);
+        const dataKey = rotatingKey(`${name}-opensearch-key`, `${domainName}-data`, `Data of the OpenSearch domain ${domainName}`, ["es"], {
+            parent: this,
+        });
+        const logs = openSearchLogPublishing(`${name}-opensearch`, domainName, os.logRetentionDays, this);
         const domain = new aws.opensearch.Domain(
             `${name}-opensearch`,
             {
@@ -300,7 +306,10 @@ export class Logging extends pulumi.ComponentResource {
                     ...(azCount > 1 ? { zoneAwarenessConfig: { availabilityZoneCount: azCount } } : {}),
                 },
                 ebsOptions: { ebsEnabled: true, volumeType: "gp3", volumeSize: os.volumeGb },
-                encryptAtRest: { enabled: true },
+                // Changing the key of an existing domain replaces it (docs/security.md).
+                encryptAtRest: { enabled: true, kmsKeyId: dataKey.arn },
+                // AUDIT_LOGS is accepted because fine-grained access control is on.
+                logPublishingOptions: logs.options,
                 nodeToNodeEncryption: { enabled: true },
                 domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: "Policy-Min-TLS-1-2-PFS-2023-10" },
                 advancedSecurityOptions: {
@@ -330,7 +339,12 @@ export class Logging extends pulumi.ComponentResource {
                         }),
                     ),
             },
-            { parent: this, protect: args.protectDomain, additionalSecretOutputs: ["advancedSecurityOptions"] },
+            {
+                parent: this,
+                protect: args.protectDomain,
+                additionalSecretOutputs: ["advancedSecurityOptions"],
+                dependsOn: [logs.resourcePolicy],
+            },
         );
         return {
             host: domain.endpoint,

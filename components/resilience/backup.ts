@@ -43,13 +43,19 @@ export class Backup extends pulumi.ComponentResource {
         const prefix = currentStackPrefix();
         const retention = { deleteAfter: args.backup.retentionDays };
 
-        const key = rotatingKey(`${name}-vault-key`, `${prefix}-backup`, `AWS Backup vault ${prefix}`, { parent: this });
+        const key = rotatingKey(`${name}-vault-key`, `${prefix}-backup`, `AWS Backup vault ${prefix}`, ["backup"], { parent: this });
         const vault = new aws.backup.Vault(`${name}-vault`, { name: prefix, kmsKeyArn: key.arn }, { parent: this });
 
         let drVault: aws.backup.Vault | undefined;
         if (args.drProvider) {
             const drOpts = { parent: this, provider: args.drProvider };
-            const drKey = rotatingKey(`${name}-dr-vault-key`, `${prefix}-backup-dr`, `AWS Backup DR vault ${prefix}-dr`, drOpts);
+            const drKey = rotatingKey(
+                `${name}-dr-vault-key`,
+                `${prefix}-backup-dr`,
+                `AWS Backup DR vault ${prefix}-dr`,
+                ["backup"],
+                drOpts,
+            );
             drVault = new aws.backup.Vault(`${name}-dr-vault`, { name: `${prefix}-dr`, kmsKeyArn: drKey.arn }, drOpts);
         }
 

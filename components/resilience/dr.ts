@@ -6,10 +6,12 @@ import type { StorageConfig } from "../../config/storage";
 import { accountScope } from "../aws/accountScope";
 import { checkedIdentifier, currentStackPrefix } from "../aws/names";
 import { rotatingKey } from "../aws/kms";
+import { RDS_LOG_EXPORTS, rdsLogGroups } from "../aws/rdsLogGroups";
 import { POSTGRES_PORT } from "../data/database";
-import { bucketName, hardenedBucket, lifecycleRules } from "../aws/hardenedBucket";
+import { accessLogBucket, bucketName, hardenedBucket, lifecycleRules } from "../aws/hardenedBucket";
 import { componentType } from "../../identity";
 import { vpcFlowLogs } from "../aws/flowLogs";
+import { lockedDefaultSecurityGroup } from "../aws/defaultSecurityGroup";
 
 /** The primary VPC the application runs in (the Network component); peered with the DR VPC so it can reach a promoted replica. */
 export interface PrimaryNetwork {
@@ -63,7 +65,8 @@ export function drSubnetCidrs(vpcCidr: string, count: number): string[] {
  * Disaster recovery in the DR region:
  * - a DR-region KMS key encrypting everything below;
  * - a private-only DR VPC (no internet gateway, no NAT: nothing in it needs egress), peered with the
- *   primary VPC so the application can reach the database after a failover;
+ *   primary VPC so the application can reach the database after a failover; its default security
+ *   group has no rules;
  * - a cross-region read replica of the primary RDS instance in that VPC. With `dr.activeDatabase: dr`
  *   the replication source is dropped, which makes Pulumi promote the replica to a standalone
  *   instance (or adopt a replica already promoted by hand), and it gets backups and deletion guards;
@@ -91,7 +94,14 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         const dr = { parent: this, provider: args.drProvider };
         const promoted = args.dr.activeDatabase === "dr";
 
-        const key = rotatingKey(`${name}-key`, `${prefix}-dr`, `DR copies of ${prefix} (database replica, replicated backups)`, dr);
+        const key = rotatingKey(
+            `${name}-key`,
+            `${prefix}-dr`,
+            `DR copies of ${prefix} (database replica, replicated backups)`,
+            // A promoted replica keeps its master password in Secrets Manager; S3 replication writes the bucket copies.
+            ["rds", "secretsmanager", "s3"],
+            dr,
+        );
 
         // Network: private subnets only, one route table (local + the peering route).
         const vpc = new aws.ec2.Vpc(
@@ -99,6 +109,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             { cidrBlock: args.dr.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: `${prefix}-dr` } },
             dr,
         );
+        lockedDefaultSecurityGroup(`${name}-default-sg`, vpc.id, { Name: `${prefix}-dr-default-locked` }, dr);
         const zones = aws.getAvailabilityZonesOutput({ state: "available" }, dr);
         const routeTable = new aws.ec2.RouteTable(`${name}-private`, { vpcId: vpc.id, tags: { Name: `${prefix}-dr-private` } }, dr);
         const subnets = drSubnetCidrs(args.dr.vpcCidr, args.dr.azCount).map((cidrBlock, i) => {
@@ -218,8 +229,9 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                 skipFinalSnapshot: !promoted,
                 finalSnapshotIdentifier: promoted ? `${replicaIdentifier}-final` : undefined,
                 applyImmediately: true,
+                enabledCloudwatchLogsExports: [...RDS_LOG_EXPORTS],
             },
-            dr,
+            { ...dr, dependsOn: rdsLogGroups(`${name}-replica`, replicaIdentifier, args.database.logRetentionDays, this, args.drProvider) },
         );
 
         // Replica lag is the data a failover loses: alarm when it exceeds the RPO target.
@@ -250,13 +262,27 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         // Backup bucket replica, hardened like the Storage component's buckets, in the DR region with the DR key.
         // Lifecycle rules are not replicated: the DR copies tier and expire like the originals.
         const accountId = accountScope(this).apply((scope) => scope.accountId);
+        // S3 delivers server access logs within a region only: the DR bucket logs to a DR-region log bucket.
+        const drBucketName = accountId.apply((id) => bucketName(prefix, "backups-dr", id));
+        const accessLogs = accessLogBucket(
+            `${name}-access-logs`,
+            {
+                bucketName: accountId.apply((id) => bucketName(prefix, "access-logs-dr", id)),
+                tags: { Name: `${prefix}-access-logs-dr`, Purpose: "access-logs-dr" },
+                accountId,
+                sourceBucketNames: [drBucketName],
+                expirationDays: args.storage.accessLogExpirationDays,
+            },
+            dr,
+        );
         const { bucket, versioning } = hardenedBucket(
             `${name}-bucket`,
             {
-                bucketName: accountId.apply((id) => bucketName(prefix, "backups-dr", id)),
+                bucketName: drBucketName,
                 tags: { Name: `${prefix}-backups-dr`, Purpose: "backups-dr" },
                 kmsKeyArn: key.arn,
                 lifecycleRules: lifecycleRules(args.storage, args.storage.backupExpirationDays),
+                accessLogs: { bucketName: accessLogs.bucket.bucket, prefix: "backups-dr/", deliveryPolicy: accessLogs.deliveryPolicy },
             },
             dr,
         );

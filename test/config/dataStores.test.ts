@@ -67,6 +67,18 @@ describe("data store configuration", () => {
                 'claude-enhancer:cache.maintenanceWindow: got "fri:05:30-fri:06:30"; expected a maintenanceWindow that does not overlap snapshotWindow',
         },
         {
+            what: "an RDS log retention CloudWatch Logs does not offer",
+            key: "database",
+            patch: { logRetentionDays: 45 },
+            message: "claude-enhancer:database.logRetentionDays: got 45; expected a CloudWatch Logs retention period: one of 1, 3, 5, 7,",
+        },
+        {
+            what: "access logs expiring before their STANDARD_IA transition",
+            key: "storage",
+            patch: { accessLogExpirationDays: 30 },
+            message: "claude-enhancer:storage.accessLogExpirationDays: got 30; expected a number >= 31",
+        },
+        {
             what: "Glacier less than 30 days after STANDARD_IA",
             key: "storage",
             patch: { transitionToIaDays: 60, transitionToGlacierDays: 75 },

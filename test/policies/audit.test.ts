@@ -7,6 +7,7 @@ import { main } from "../../bin/policyAudit";
 import { AnalyzedResource } from "../../policies/analyzer";
 import { toStackExport as stackExport } from "../../policies/stackExport";
 import * as f from "./fixtures";
+import * as hardened from "./awsSecurity.fixtures";
 import { changed } from "./harness";
 
 const ROOT = join(__dirname, "..", "..");
@@ -19,7 +20,17 @@ function compliantStack(): AnalyzedResource[] {
         provider: `${provider.urn}::aws-primary-id`,
         outputs: { ...r.outputs, tagsAll: f.COST_TAGS },
     });
-    return [provider, ...[f.rdsPrimary(), f.kmsKey(), f.budget(), f.backupPlan(), f.backupSelection(), ...f.bucketSet()].map(withProvider)];
+    return [
+        provider,
+        ...[
+            hardened.rdsPrimaryExportingLogs(),
+            hardened.kmsKeyWithPolicy(),
+            f.budget(),
+            f.backupPlan(),
+            f.backupSelection(),
+            ...hardened.bucketsWithAccessLogs(),
+        ].map(withProvider),
+    ];
 }
 
 async function audit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -54,7 +65,7 @@ describe("policy:audit (offline audit of a stack export)", () => {
     it("exits 0 and prints a clean pack on a compliant stack", async () => {
         const { code, stdout } = await audit([file("ok.json", stackExport(compliantStack()))]);
         assert.equal(code, 0, stdout);
-        assert.match(stdout, /^Policies:\n {4}✅ claude-enhancer@v1\.0\.0 \(13 resources\)/);
+        assert.match(stdout, /^Policies:\n {4}✅ claude-enhancer@v1\.0\.0 \(20 resources\)/);
         assert.match(stdout, /0 mandatory, 0 advisory violation\(s\)\.$/);
     });
 

@@ -1,5 +1,6 @@
 /** The compliant and violating cases of every awsSecurity policy (test/policies/awsSecurity.test.ts runs them; coverage.test.ts checks every pack policy has some). */
 import * as f from "./fixtures";
+import * as h from "./awsSecurity.fixtures";
 import { PolicyCases, changed, changedIn } from "./harness";
 
 const bucketNamed = (name: string) => f.bucketSet().filter((r) => r.name !== name);
@@ -152,6 +153,176 @@ export const awsSecurityCases: PolicyCases = {
             resources: () =>
                 changedIn(f.bucketSet(), "storage-backups-sse", (r) => ({ ...changed(r, ["bucket"], "other-bucket"), dependencies: [] })),
             violation: "has no server-side encryption",
+        },
+        { title: "access-log bucket with SSE-S3", resources: h.bucketsWithAccessLogs },
+        {
+            title: "SSE-S3 on a bucket that is no log target",
+            resources: () =>
+                changedIn(f.bucketSet(), "storage-backups-sse", (r) =>
+                    changed(r, ["rules"], [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]),
+                ),
+            violation: 'Bucket "storage-backups" has no server-side encryption configuration with aws:kms.',
+        },
+        {
+            title: "access-log bucket without default encryption",
+            resources: () => h.bucketsWithAccessLogs().filter((r) => r.name !== "storage-access-logs-sse"),
+            violation:
+                'Bucket "storage-access-logs" has no server-side encryption configuration (an access-log bucket needs AES256, SSE-S3).',
+        },
+    ],
+    "aws-kms-explicit-key-policy": [
+        { title: "account administers, principals use it through RDS and Secrets Manager", resource: h.kmsKeyWithPolicy },
+        {
+            title: "log key: CloudWatch Logs for one log group",
+            resource: () =>
+                changed(
+                    h.kmsKeyWithPolicy(),
+                    ["policy"],
+                    JSON.stringify({
+                        Statement: [
+                            h.keyPolicy().Statement[0],
+                            {
+                                Effect: "Allow",
+                                Principal: { Service: "logs.us-east-1.amazonaws.com" },
+                                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"],
+                                Resource: "*",
+                                Condition: {
+                                    ArnEquals: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:123456789012:log-group:/x" },
+                                },
+                            },
+                        ],
+                    }),
+                ),
+        },
+        {
+            title: "default key policy",
+            resource: f.kmsKey,
+            violation: "no policy: the default key policy applies, which names neither the services that use the key nor any condition.",
+        },
+        {
+            title: "kms:* to every principal",
+            resource: () =>
+                changed(
+                    h.kmsKeyWithPolicy(),
+                    ["policy"],
+                    JSON.stringify({
+                        Statement: [
+                            ...h.keyPolicy().Statement,
+                            { Sid: "Everyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*" },
+                        ],
+                    }),
+                ),
+            violation: "statement Everyone grants kms:* to every principal (*).",
+        },
+        {
+            title: "no account administration",
+            resource: () => changed(h.kmsKeyWithPolicy(), ["policy"], JSON.stringify({ Statement: [h.keyPolicy().Statement[1]] })),
+            violation:
+                "no statement lets the account's root principal administer the key (kms:PutKeyPolicy); the account could lose control of it.",
+        },
+        {
+            title: "policy that is not a document",
+            resource: () => changed(h.kmsKeyWithPolicy(), ["policy"], "{"),
+            violation: "policy is not a policy document.",
+        },
+    ],
+    "aws-vpc-default-security-group-locked": [
+        { title: "default group adopted with no rules", resources: h.vpcWithLockedDefaultGroup },
+        {
+            title: "default group not managed",
+            resources: () => h.vpcWithLockedDefaultGroup().filter((r) => r.name !== "network-default-sg"),
+            violation:
+                'Vpc "network-vpc" has no DefaultSecurityGroup: its default security group keeps AWS\'s rules (all traffic among members, all egress).',
+            violator: "network-vpc",
+        },
+        {
+            title: "default group keeps the all-egress rule",
+            resources: () =>
+                changedIn(h.vpcWithLockedDefaultGroup(), "network-default-sg", (r) =>
+                    changed(r, ["egress"], [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }]),
+                ),
+            violation: 'DefaultSecurityGroup "network-default-sg" of Vpc "network-vpc" has egress rules; expected none.',
+            violator: "network-default-sg",
+        },
+        {
+            title: "default group of another VPC",
+            resources: () => changedIn(h.vpcWithLockedDefaultGroup(), "network-default-sg", (r) => changed(r, ["vpcId"], "vpc-other")),
+            violation: "has no DefaultSecurityGroup",
+        },
+    ],
+    "aws-s3-access-logging": [
+        { title: "data bucket logs to the access-log bucket", resources: h.bucketsWithAccessLogs },
+        {
+            title: "no logging resource",
+            resources: () => h.bucketsWithAccessLogs().filter((r) => r.type !== "aws:s3/bucketLogging:BucketLogging"),
+            violation: 'Bucket "storage-backups" has no server access logging and is no access-log target.',
+            violator: "storage-backups",
+        },
+        {
+            title: "logging resource of another bucket",
+            resources: () =>
+                changedIn(h.bucketsWithAccessLogs(), "storage-backups-logging", (r) => ({
+                    ...changed(r, ["bucket"], "other-bucket"),
+                    dependencies: [],
+                })),
+            violation: 'Bucket "storage-backups" has no server access logging',
+        },
+    ],
+    "aws-rds-log-exports": [
+        { title: "postgresql and upgrade exported", resource: h.rdsPrimaryExportingLogs },
+        { title: "replica exports too", resource: h.rdsReplicaExportingLogs },
+        { title: "another engine", resource: () => changed(f.rdsPrimary(), ["engine"], "mysql") },
+        {
+            title: "no exports",
+            resource: f.rdsPrimary,
+            violation: "enabledCloudwatchLogsExports lacks postgresql, upgrade: RDS keeps those logs on the instance only, for days.",
+        },
+        {
+            title: "replica without the upgrade log",
+            resource: () => changed(h.rdsReplicaExportingLogs(), ["enabledCloudwatchLogsExports"], ["postgresql"]),
+            violation: "enabledCloudwatchLogsExports lacks upgrade",
+        },
+    ],
+    "aws-opensearch-log-publishing": [
+        { title: "slow, application and audit logs published", resource: h.opensearchDomainWithLogs },
+        {
+            title: "audit not required by config, no fine-grained access control",
+            resource: () => changed(h.opensearchDomainWithLogs(), ["advancedSecurityOptions"], undefined),
+            config: { requiredLogTypes: ["INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS"] },
+        },
+        {
+            title: "nothing published",
+            resource: f.opensearchDomain,
+            violation:
+                "logPublishingOptions do not publish INDEX_SLOW_LOGS, SEARCH_SLOW_LOGS, ES_APPLICATION_LOGS, AUDIT_LOGS to a log group.",
+        },
+        {
+            title: "audit publishing disabled",
+            resource: () => changed(h.opensearchDomainWithLogs(), ["logPublishingOptions", 3, "enabled"], false),
+            violation: "logPublishingOptions do not publish AUDIT_LOGS to a log group.",
+        },
+        {
+            title: "audit logs without fine-grained access control",
+            resource: () => changed(h.opensearchDomainWithLogs(), ["advancedSecurityOptions", "enabled"], false),
+            violation: "AUDIT_LOGS needs fine-grained access control, but advancedSecurityOptions.enabled is not true.",
+        },
+    ],
+    "aws-data-store-cmk": [
+        { title: "OpenSearch with a customer-managed key", resource: h.opensearchDomainWithLogs },
+        { title: "bucket encrypted with a customer-managed key", resource: h.bucketEncryption },
+        {
+            title: "access-log bucket with SSE-S3 (aws-s3-kms-encryption judges it)",
+            resource: () => changed(h.bucketEncryption(), ["rules"], [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]),
+        },
+        {
+            title: "OpenSearch with the AWS-managed key",
+            resource: f.opensearchDomain,
+            violation: "encryptAtRest has no kmsKeyId: the domain's data is encrypted with the AWS-managed aws/es key.",
+        },
+        {
+            title: "SSE-KMS without a key",
+            resource: () => changed(h.bucketEncryption(), ["rules", 0, "applyServerSideEncryptionByDefault", "kmsMasterKeyId"], undefined),
+            violation: "default encryption aws:kms has no kmsMasterKeyId: objects are encrypted with the AWS-managed aws/s3 key.",
         },
     ],
     "aws-s3-public-access-block": [

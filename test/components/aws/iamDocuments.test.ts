@@ -7,7 +7,9 @@ import {
     irsaAssumeRolePolicy,
     logsKeyPolicy,
     serviceAssumeRolePolicy,
+    serviceKeyPolicy,
 } from "../../../components/aws/iamDocuments";
+import { OPENSEARCH_LOG_TYPES, openSearchLogGroupName, openSearchLogsResourcePolicy } from "../../../components/aws/openSearchLogs";
 
 const SCOPE = { partition: "aws-cn", accountId: "111122223333", region: "cn-north-1", dnsSuffix: "amazonaws.com.cn" };
 
@@ -52,6 +54,57 @@ describe("IAM policy documents", () => {
             ArnEquals: { "kms:EncryptionContext:aws:logs:arn": "arn:aws-cn:logs:cn-north-1:111122223333:log-group:/aws/eks/c/cluster" },
         });
         assert.ok(!(logs.Action as string[]).includes("kms:*"));
+    });
+
+    it("lets the account administer a service key and its principals use it only through the named services of the region", () => {
+        assert.deepStrictEqual(serviceKeyPolicy(SCOPE, ["rds", "secretsmanager"]).Statement, [
+            {
+                Sid: "AccountAdministersTheKey",
+                Effect: "Allow",
+                Principal: { AWS: "arn:aws-cn:iam::111122223333:root" },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "UseThroughTheNamedServices",
+                Effect: "Allow",
+                Principal: { AWS: "arn:aws-cn:iam::111122223333:root" },
+                Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
+                Resource: "*",
+                Condition: {
+                    StringEquals: {
+                        "kms:CallerAccount": "111122223333",
+                        "kms:ViaService": ["rds.cn-north-1.amazonaws.com.cn", "secretsmanager.cn-north-1.amazonaws.com.cn"],
+                    },
+                },
+            },
+        ]);
+        assert.throws(() => serviceKeyPolicy(SCOPE, []), /name the services that use the key/);
+    });
+
+    it("lets OpenSearch write only the streams of its own log groups, for its own domain", () => {
+        assert.deepStrictEqual(openSearchLogsResourcePolicy(SCOPE, "ce-logs-production", ["arn:lg-a", "arn:lg-b"]).Statement, [
+            {
+                Sid: "OpenSearchWritesItsLogGroups",
+                Effect: "Allow",
+                Principal: { Service: "es.amazonaws.com.cn" },
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: ["arn:lg-a:*", "arn:lg-b:*"],
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": "111122223333" },
+                    ArnLike: { "aws:SourceArn": "arn:aws-cn:es:cn-north-1:111122223333:domain/ce-logs-production" },
+                },
+            },
+        ]);
+        assert.deepStrictEqual(
+            OPENSEARCH_LOG_TYPES.map((t) => openSearchLogGroupName("d", t)),
+            [
+                "/aws/opensearch/domains/d/index-slow-logs",
+                "/aws/opensearch/domains/d/search-slow-logs",
+                "/aws/opensearch/domains/d/application-logs",
+                "/aws/opensearch/domains/d/audit-logs",
+            ],
+        );
     });
 
     it("grants the cluster role the key operations EKS secrets encryption needs", () => {

@@ -7,6 +7,7 @@ import type { DatabaseConfig } from "../../../config/database";
 import { loadStackConfig } from "../../../config/stackFile";
 import { kubernetesSecurityPolicies } from "../../../policies/kubernetesSecurity";
 import { rdsForceSsl, rdsManagedCredentials, rdsStorageEncrypted } from "../../../policies/awsSecurity";
+import { kmsExplicitKeyPolicy, rdsLogExports } from "../../../policies/awsHardening";
 import { assertCompliant, checkResource, resource } from "../../policies/harness";
 import { RecordingMocks } from "../../harness/recorder";
 import {
@@ -86,6 +87,23 @@ describe("Database component", function () {
             assert.strictEqual(primary.performanceInsightsEnabled, true);
             assert.strictEqual(primary.performanceInsightsKmsKeyId, key.state.arn);
             assert.strictEqual(primary.masterUserSecretKmsKeyId, key.state.arn);
+        });
+
+        it("gives the key an explicit policy: the account administers it, its principals use it through RDS and Secrets Manager only", async () => {
+            const key = mocks.one("aws:kms/key:Key", "database-key");
+            const [admin, use] = JSON.parse(key.inputs.policy).Statement;
+            assert.deepStrictEqual(admin, {
+                Sid: "AccountAdministersTheKey",
+                Effect: "Allow",
+                Principal: { AWS: "arn:aws:iam::123456789012:root" },
+                Action: "kms:*",
+                Resource: "*",
+            });
+            assert.deepStrictEqual(use.Condition.StringEquals, {
+                "kms:CallerAccount": "123456789012",
+                "kms:ViaService": ["rds.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"],
+            });
+            assertCompliant(await checkResource(kmsExplicitKeyPolicy, resource(key.type, key.name, key.inputs)));
         });
 
         it("lets RDS generate and rotate the master password in Secrets Manager, never passing one", async () => {
@@ -240,6 +258,31 @@ describe("Database component", function () {
 
         it("still has its read replica", () => {
             assert.strictEqual(mocks.ofType(INSTANCE).filter((r) => r.inputs.replicateSourceDb).length, 1);
+        });
+
+        it("exports the primary's and the replica's PostgreSQL and upgrade logs to log groups made first, each with its own key", async () => {
+            for (const [role, identifier] of [
+                ["primary", "claude-enhancer-staging"],
+                ["replica", "claude-enhancer-staging-replica"],
+            ]) {
+                const instance = mocks.one(INSTANCE, `database-${role}`);
+                assert.deepStrictEqual(instance.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+                assertCompliant(await checkResource(rdsLogExports, resource(INSTANCE, instance.name, instance.inputs)));
+                for (const log of ["postgresql", "upgrade"]) {
+                    const group = mocks.one("aws:cloudwatch/logGroup:LogGroup", `database-${role}-${log}-logs`);
+                    const key = mocks.one("aws:kms/key:Key", `database-${role}-${log}-logs-key`);
+                    assert.deepStrictEqual(
+                        [group.inputs.name, group.inputs.retentionInDays, group.inputs.kmsKeyId],
+                        [`/aws/rds/instance/${identifier}/${log}`, 30, key.state.arn],
+                    );
+                    // CloudWatch Logs may use the key for this log group only.
+                    assert.strictEqual(
+                        JSON.parse(key.inputs.policy).Statement[1].Condition.ArnEquals["kms:EncryptionContext:aws:logs:arn"],
+                        `arn:aws:logs:us-east-1:123456789012:log-group:/aws/rds/instance/${identifier}/${log}`,
+                    );
+                    assert.ok(instance.dependsOn.includes(group.urn), `${instance.name} waits for ${group.name}`);
+                }
+            }
         });
     });
 

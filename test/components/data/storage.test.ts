@@ -1,5 +1,11 @@
 import * as assert from "assert";
-import { bucketName, lifecycleRules, tlsOnlyBucketPolicy } from "../../../components/aws/hardenedBucket";
+import {
+    accessLogBucketPolicy,
+    accessLogLifecycleRules,
+    bucketName,
+    lifecycleRules,
+    tlsOnlyBucketPolicy,
+} from "../../../components/aws/hardenedBucket";
 import { Storage } from "../../../components/data/storage";
 import { loadStackConfig } from "../../../config/stackFile";
 import { deniesInsecureTransport } from "../../../policies/awsSecurity";
@@ -107,6 +113,74 @@ describe("Storage component", function () {
         }
     });
 
+    it("logs both buckets' server accesses, date-partitioned, each under its own prefix, to the access-log bucket", () => {
+        const logBucket = mocks.one("aws:s3/bucket:Bucket", "storage-access-logs");
+        assert.strictEqual(logBucket.inputs.bucket, "claude-enhancer-production-access-logs-123456789012");
+        for (const [bucket, prefix] of [
+            ["storage-backups", "backups/"],
+            ["storage-log-archive", "log-archive/"],
+        ]) {
+            const loggingResource = companion("aws:s3/bucketLogging:BucketLogging", bucket);
+            assert.ok(
+                loggingResource.dependsOn.includes(companion("aws:s3/bucketPolicy:BucketPolicy", "storage-access-logs").urn),
+                "logging starts once log delivery may write",
+            );
+            const logging = loggingResource.inputs;
+            assert.deepStrictEqual(
+                [logging.targetBucket, logging.targetPrefix, logging.targetObjectKeyFormat],
+                [logBucket.state.bucket, prefix, { partitionedPrefix: { partitionDateSource: "DeliveryTime" } }],
+            );
+        }
+        assert.strictEqual(mocks.ofType("aws:s3/bucketLogging:BucketLogging").length, 2, "the access-log bucket does not log itself");
+    });
+
+    it("hardens the access-log bucket: SSE-S3 (what log delivery accepts), no public access, TLS only, versioned, expiring after 90 days", () => {
+        const logBucket = mocks.one("aws:s3/bucket:Bucket", "storage-access-logs");
+        assert.deepStrictEqual(
+            companion("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "storage-access-logs")
+                .inputs.rules,
+            [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        );
+        const block = companion("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "storage-access-logs").inputs;
+        assert.deepStrictEqual(
+            [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
+            [true, true, true, true],
+        );
+        assert.deepStrictEqual(companion("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "storage-access-logs").inputs.rule, {
+            objectOwnership: "BucketOwnerEnforced",
+        });
+        assert.deepStrictEqual(
+            companion("aws:s3/bucketVersioning:BucketVersioning", "storage-access-logs").inputs.versioningConfiguration,
+            { status: "Enabled" },
+        );
+        const policy = JSON.parse(companion("aws:s3/bucketPolicy:BucketPolicy", "storage-access-logs").inputs.policy);
+        assert.deepStrictEqual(policy, accessLogBucketPolicy(logBucket.state.arn, "123456789012", Object.values(BUCKETS)));
+        assert.ok(deniesInsecureTransport(policy));
+        assert.deepStrictEqual(policy.Statement[2], {
+            Sid: "S3ServerAccessLogDelivery",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: `${logBucket.state.arn}/*`,
+            Condition: {
+                StringEquals: { "aws:SourceAccount": "123456789012" },
+                ArnLike: { "aws:SourceArn": Object.values(BUCKETS).map((name) => `arn:aws:s3:::${name}`) },
+            },
+        });
+        const [expiry] = companion("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "storage-access-logs").inputs.rules;
+        assert.deepStrictEqual(
+            [expiry.transitions, expiry.expiration, expiry.noncurrentVersionExpiration],
+            [[{ days: 30, storageClass: "STANDARD_IA" }], { days: 90 }, { noncurrentDays: 90 }],
+        );
+        assert.throws(() => accessLogLifecycleRules(30), /access logs must expire after day 30 \(their STANDARD_IA transition\); got 30/);
+    });
+
+    it("gives the key an explicit policy: the account administers it, its principals use it through S3 only", () => {
+        const [admin, use] = JSON.parse(mocks.one("aws:kms/key:Key", "storage-key").inputs.policy).Statement;
+        assert.deepStrictEqual([admin.Principal, admin.Action], [{ AWS: "arn:aws:iam::123456789012:root" }, "kms:*"]);
+        assert.deepStrictEqual(use.Condition.StringEquals["kms:ViaService"], ["s3.us-east-1.amazonaws.com"]);
+    });
+
     it("is protected, children included, when the program asks (production)", () => {
         const unprotected = mocks.resources.filter((r) => r.custom && r.type.startsWith("aws:") && !r.protect);
         assert.deepStrictEqual(
@@ -125,7 +199,13 @@ describe("Storage component", function () {
 
     it("follows other lifecycle settings from config", () => {
         const [tiering] = lifecycleRules(
-            { transitionToIaDays: 45, transitionToGlacierDays: 120, backupExpirationDays: 200, logArchiveExpirationDays: 150 },
+            {
+                transitionToIaDays: 45,
+                transitionToGlacierDays: 120,
+                backupExpirationDays: 200,
+                logArchiveExpirationDays: 150,
+                accessLogExpirationDays: 90,
+            },
             150,
         );
         assert.deepStrictEqual(tiering.transitions, [

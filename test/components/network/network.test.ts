@@ -30,6 +30,15 @@ describe("Network component", function () {
         let network: Network;
         before(async () => ({ mocks, network } = await networkOf("staging")));
 
+        it("adopts the VPC's default security group and removes every rule from it", () => {
+            const group = mocks.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+            assert.deepStrictEqual(
+                [group.inputs.vpcId, group.inputs.ingress, group.inputs.egress, group.inputs.tags.Name],
+                [mocks.one("aws:ec2/vpc:Vpc").id, [], [], "claude-enhancer-staging-default-locked"],
+            );
+            assert.strictEqual(group.parentUrn, mocks.one("claude-enhancer:network:Network").urn);
+        });
+
         it("creates a VPC with DNS support and hostnames on the configured CIDR", () => {
             const vpc = mocks.one("aws:ec2/vpc:Vpc").inputs;
             assert.deepStrictEqual(

@@ -173,7 +173,10 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
                 zoneAwarenessConfig: { availabilityZoneCount: 3 },
             });
             assert.deepStrictEqual(d.ebsOptions, { ebsEnabled: true, volumeType: "gp3", volumeSize: 200 });
-            assert.deepStrictEqual(d.encryptAtRest, { enabled: true });
+            assert.deepStrictEqual(d.encryptAtRest, {
+                enabled: true,
+                kmsKeyId: mocks.one("aws:kms/key:Key", "logging-opensearch-key").state.arn,
+            });
             assert.deepStrictEqual(d.nodeToNodeEncryption, { enabled: true });
             assert.strictEqual(d.domainEndpointOptions.enforceHttps, true);
             assert.deepStrictEqual(d.vpcOptions.subnetIds, NETWORK.privateSubnetIds);
@@ -188,6 +191,44 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             const policy = JSON.parse(d.accessPolicies);
             assert.strictEqual(policy.Statement[0].Resource, "arn:aws:es:us-east-1:123456789012:domain/ce-logs-production/*");
             assert.strictEqual(mocks.ofType(RELEASE).filter((r) => r.inputs.chart === "opensearch").length, 0);
+        });
+
+        it("encrypts the domain with its own key and publishes slow, application and audit logs to encrypted log groups only it may write", async () => {
+            const { mocks } = await loggingFor("production");
+            const domain = mocks.one(DOMAIN);
+            const key = mocks.one("aws:kms/key:Key", "logging-opensearch-key");
+            assert.deepStrictEqual(JSON.parse(key.inputs.policy).Statement[1].Condition.StringEquals["kms:ViaService"], [
+                "es.us-east-1.amazonaws.com",
+            ]);
+            const published = domain.inputs.logPublishingOptions.map((o: Record<string, unknown>) => [
+                o.logType,
+                o.cloudwatchLogGroupArn,
+                o.enabled,
+            ]);
+            const groups = ["index-slow-logs", "search-slow-logs", "application-logs", "audit-logs"].map((slug) =>
+                mocks.one("aws:cloudwatch/logGroup:LogGroup", `logging-opensearch-${slug}`),
+            );
+            assert.deepStrictEqual(
+                published,
+                ["INDEX_SLOW_LOGS", "SEARCH_SLOW_LOGS", "ES_APPLICATION_LOGS", "AUDIT_LOGS"].map((type, i) => [
+                    type,
+                    groups[i].state.arn,
+                    true,
+                ]),
+            );
+            for (const group of groups) {
+                assert.match(group.inputs.name, /^\/aws\/opensearch\/domains\/ce-logs-production\/[a-z-]+$/);
+                assert.strictEqual(group.inputs.retentionInDays, 30);
+                assert.strictEqual(group.inputs.kmsKeyId, mocks.one("aws:kms/key:Key", `${group.name}-key`).state.arn);
+            }
+            const resourcePolicy = mocks.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy");
+            assert.strictEqual(resourcePolicy.inputs.policyName, "ce-logs-production-log-publishing");
+            const [statement] = JSON.parse(resourcePolicy.inputs.policyDocument).Statement;
+            assert.deepStrictEqual(
+                statement.Resource,
+                groups.map((g) => `${g.state.arn}:*`),
+            );
+            assert.ok(dependsOn(domain, resourcePolicy), "the domain waits for the resource policy");
         });
 
         it("Fluent Bit ships to the domain's endpoint on 443 with certificate verification", async () => {

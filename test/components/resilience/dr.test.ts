@@ -5,6 +5,11 @@ import type { DrConfig } from "../../../config/backup";
 import { loadStackConfig } from "../../../config/stackFile";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 import { awsProviders, regionOf, registered } from "../backupDrFixtures";
+import { kmsExplicitKeyPolicy } from "../../../policies/awsHardening";
+import { assertCompliant, checkResource, resource } from "../../policies/harness";
+
+/** A recorded resource as the pack sees it (its inputs). */
+const asAnalyzed = (r: RecordedResource) => resource(r.type, r.name, r.inputs);
 
 const SOURCE_BUCKET = {
     backupBucketName: "primary-backups",
@@ -133,7 +138,7 @@ describe("DisasterRecovery component", function () {
             ]);
             const flowLog = mocks.one("aws:ec2/flowLog:FlowLog");
             assert.deepStrictEqual([flowLog.inputs.vpcId, flowLog.inputs.trafficType], ["dr-vpc-id", "ALL"]);
-            const logGroup = mocks.one("aws:cloudwatch/logGroup:LogGroup");
+            const logGroup = mocks.one("aws:cloudwatch/logGroup:LogGroup", "dr-flow-logs");
             assert.strictEqual(logGroup.inputs.retentionInDays, 90);
             assert.strictEqual(regionOf(mocks, logGroup), "us-west-2");
             assert.strictEqual(flowLog.inputs.logDestination, logGroup.state.arn);
@@ -141,6 +146,58 @@ describe("DisasterRecovery component", function () {
             assert.deepStrictEqual(trust.Statement[0].Condition.ArnLike, {
                 "aws:SourceArn": "arn:aws:ec2:us-west-2:123456789012:vpc-flow-log/*",
             });
+        });
+
+        it("gives the DR key an explicit policy naming the DR region's RDS, Secrets Manager and S3", async () => {
+            const policy = JSON.parse(key.inputs.policy);
+            assert.deepStrictEqual(policy.Statement[0].Principal, { AWS: "arn:aws:iam::123456789012:root" });
+            assert.deepStrictEqual(policy.Statement[1].Condition.StringEquals["kms:ViaService"], [
+                "rds.us-west-2.amazonaws.com",
+                "secretsmanager.us-west-2.amazonaws.com",
+                "s3.us-west-2.amazonaws.com",
+            ]);
+            assertCompliant(await checkResource(kmsExplicitKeyPolicy, asAnalyzed(key)));
+        });
+
+        it("locks the DR VPC's default security group: no ingress, no egress", () => {
+            const group = mocks.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+            assert.strictEqual(regionOf(mocks, group), "us-west-2");
+            assert.deepStrictEqual([group.inputs.vpcId, group.inputs.ingress, group.inputs.egress], ["dr-vpc-id", [], []]);
+        });
+
+        it("exports the replica's PostgreSQL and upgrade logs to DR-region log groups made first, encrypted, with retention", () => {
+            const replica = mocks.one("aws:rds/instance:Instance", "dr-replica");
+            assert.deepStrictEqual(replica.inputs.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+            for (const log of ["postgresql", "upgrade"]) {
+                const group = mocks.one("aws:cloudwatch/logGroup:LogGroup", `dr-replica-${log}-logs`);
+                assert.strictEqual(group.inputs.name, `/aws/rds/instance/claude-enhancer-production-dr/${log}`);
+                assert.strictEqual(regionOf(mocks, group), "us-west-2");
+                assert.strictEqual(group.inputs.retentionInDays, 30);
+                assert.strictEqual(group.inputs.kmsKeyId, mocks.one("aws:kms/key:Key", `dr-replica-${log}-logs-key`).state.arn);
+                assert.ok(replica.dependsOn.includes(group.urn), `the replica waits for ${group.name}`);
+            }
+        });
+
+        it("logs the DR bucket's accesses to a DR-region access-log bucket (SSE-S3, only S3 logging for the DR bucket may write)", () => {
+            const logBucket = mocks.one("aws:s3/bucket:Bucket", "dr-access-logs");
+            assert.strictEqual(regionOf(mocks, logBucket), "us-west-2");
+            assert.strictEqual(logBucket.inputs.bucket, "claude-enhancer-production-access-logs-dr-123456789012");
+            const logging = mocks.one("aws:s3/bucketLogging:BucketLogging", "dr-bucket");
+            assert.strictEqual(regionOf(mocks, logging), "us-west-2");
+            assert.deepStrictEqual(
+                [logging.inputs.bucket, logging.inputs.targetBucket, logging.inputs.targetPrefix],
+                [mocks.one("aws:s3/bucket:Bucket", "dr-bucket").id, logBucket.state.bucket, "backups-dr/"],
+            );
+            assert.deepStrictEqual(
+                mocks.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "dr-access-logs").inputs
+                    .rules,
+                [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            );
+            const delivery = JSON.parse(mocks.one("aws:s3/bucketPolicy:BucketPolicy", "dr-access-logs").inputs.policy).Statement[2];
+            assert.deepStrictEqual(delivery.Condition.ArnLike, {
+                "aws:SourceArn": ["arn:aws:s3:::claude-enhancer-production-backups-dr-123456789012"],
+            });
+            assert.strictEqual(mocks.ofType("aws:s3/bucketLogging:BucketLogging").length, 1, "the log bucket does not log itself");
         });
 
         it("alarms in the DR region when replica lag exceeds the RPO target", () => {
@@ -164,11 +221,12 @@ describe("DisasterRecovery component", function () {
         it("replicates the backup bucket into a versioned, SSE-KMS (DR key), non-public, TLS-only DR bucket", () => {
             const bucket = mocks.one("aws:s3/bucket:Bucket", "dr-bucket");
             assert.strictEqual(regionOf(mocks, bucket), "us-west-2");
-            assert.deepStrictEqual(mocks.one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration, {
+            assert.deepStrictEqual(mocks.one("aws:s3/bucketVersioning:BucketVersioning", "dr-bucket").inputs.versioningConfiguration, {
                 status: "Enabled",
             });
             assert.deepStrictEqual(
-                mocks.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules,
+                mocks.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "dr-bucket").inputs
+                    .rules,
                 [
                     {
                         applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn },
@@ -176,18 +234,18 @@ describe("DisasterRecovery component", function () {
                     },
                 ],
             );
-            const block = mocks.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+            const block = mocks.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "dr-bucket").inputs;
             assert.deepStrictEqual(
                 [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
                 [true, true, true, true],
             );
             assert.strictEqual(bucket.inputs.bucket, "claude-enhancer-production-backups-dr-123456789012");
-            const [tlsOnly] = JSON.parse(mocks.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement;
+            const [tlsOnly] = JSON.parse(mocks.one("aws:s3/bucketPolicy:BucketPolicy", "dr-bucket").inputs.policy).Statement;
             assert.deepStrictEqual(
                 [tlsOnly.Effect, tlsOnly.Resource, tlsOnly.Condition],
                 ["Deny", [bucket.state.arn, `${bucket.state.arn}/*`], { Bool: { "aws:SecureTransport": "false" } }],
             );
-            const [lifecycle] = mocks.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+            const [lifecycle] = mocks.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "dr-bucket").inputs.rules;
             assert.deepStrictEqual(lifecycle.transitions, [
                 { days: 30, storageClass: "STANDARD_IA" },
                 { days: 90, storageClass: "GLACIER" },
