@@ -119,7 +119,7 @@ export const EgressExceptionSchema = z.strictObject({
     /** TCP ports. */
     ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]),
     /** Why the service needs it (reviewed with the NetworkPolicy). */
-    reason: z.string().min(10, "a reason of at least 10 characters saying why the service needs this destination"),
+    reason: z.string().min(10),
 });
 
 export type EgressException = z.infer<typeof EgressExceptionSchema>;
