@@ -46,6 +46,7 @@ import { RouterController } from "./components/traffic/router";
 import { Application } from "./components/app/application";
 import { AwsApiRoute, databaseCredentials } from "./components/app/connections";
 import { imageRepositoryOf } from "./components/app/podSpec";
+import { APP_AWS_APIS } from "./components/app/awsApis";
 import { Rollout } from "./components/rollout/rollout";
 import { definedOutputs } from "./components/stackOutputs";
 
@@ -154,7 +155,7 @@ export = async () => {
                       vpcId: network.vpcId,
                       subnetIds: network.privateSubnetIds,
                       subnetCidrs: privateCidrs,
-                      services: ["secretsmanager", "sts"],
+                      services: [...APP_AWS_APIS],
                   },
                   { providers: awsProviders },
               )
