@@ -46,7 +46,7 @@ import { RouterController } from "./components/traffic/router";
 import { Application } from "./components/app/application";
 import { AwsApiRoute, databaseCredentials } from "./components/app/connections";
 import { imageRepositoryOf } from "./components/app/podSpec";
-import { APP_AWS_APIS } from "./components/app/awsApis";
+import { APP_AWS_APIS } from "./config/app";
 import { Rollout } from "./components/rollout/rollout";
 import { definedOutputs } from "./components/stackOutputs";
 

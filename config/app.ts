@@ -14,6 +14,13 @@ const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\
  */
 export const PUBLIC_IMAGE_REPOSITORY = "ghcr.io/example-org/claude-enhancer";
 
+/**
+ * The AWS APIs the service's pods call when the database is RDS: Secrets Manager (the RDS-managed
+ * credentials) and STS (the IRSA token exchange). Each gets an interface VPC endpoint (index.ts), which
+ * the cost estimate counts (cost/estimate.ts).
+ */
+export const APP_AWS_APIS = ["secretsmanager", "sts"] as const;
+
 /** The environment variables the Application sets itself from the data stores; a stack may not override them. */
 export const PLATFORM_ENV = [
     "APP_VERSION",

@@ -1,6 +1,6 @@
 import type { PlatformConfig } from "../config";
 import type { NodeGroupConfig } from "../config/cluster";
-import { APP_AWS_APIS } from "../components/app/awsApis";
+import { APP_AWS_APIS } from "../config/app";
 import { scheduledNodeGroups, weeklyFullSizeHours } from "./offHours";
 import { HOURS_PER_MONTH, LIST_PRICES, PRICE_REGION, PRICES_AS_OF, PriceTable, SPOT_PRICE_FACTOR } from "./prices";
 
