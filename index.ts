@@ -11,6 +11,9 @@ import { APP_NAME } from "./identity";
 import { AwsProviders } from "./components/aws/providers";
 import { BACKUP_SELECTION_TAG, costTags } from "./components/aws/tags";
 import { Network } from "./components/network/network";
+import { subnetPlan } from "./components/network/subnetPlan";
+import { InterfaceEndpoints } from "./components/network/interfaceEndpoints";
+import { ImageRepository } from "./components/aws/imageRepository";
 import { Cluster } from "./components/cluster/cluster";
 import { Namespaces } from "./components/kubernetes/namespaces";
 import {
@@ -46,7 +49,9 @@ import { CertManager } from "./components/tls/certManager";
 import { servingSecret } from "./components/tls/certManagerValues";
 import { ServiceCertificate } from "./components/tls/serviceCertificate";
 import { Application } from "./components/app/application";
-import { databaseCredentials } from "./components/app/connections";
+import { AwsApiRoute, databaseCredentials } from "./components/app/connections";
+import { imageRepositoryOf } from "./components/app/podSpec";
+import { APP_AWS_APIS } from "./config/app";
 import { Rollout } from "./components/rollout/rollout";
 import { definedOutputs } from "./components/stackOutputs";
 
@@ -65,6 +70,8 @@ export = async () => {
     const awsProviders = aws ? [aws.primary] : [];
 
     const network = aws ? new Network("network", config.network, { providers: awsProviders }) : undefined;
+    // The private subnets hold the nodes, the pods, the AWS data stores and the AWS API endpoints.
+    const privateCidrs = subnetPlan(config.network.cidr, config.network.azCount, config.network.natGateways).map((az) => az.privateCidr);
     const cluster = new Cluster("cluster", { cluster: config.cluster, environment, network }, { providers: awsProviders });
     const k8sProviders = [cluster.provider];
     const namespaces = new Namespaces("namespaces", { namespaces: platformNamespaces(config) }, { providers: k8sProviders });
@@ -73,7 +80,7 @@ export = async () => {
     const inCluster = { database: config.database.mode === "in-cluster", cache: config.cache.mode === "in-cluster" };
     const dataNamespace = inCluster.database || inCluster.cache ? namespaces.nameOf(DATA_NAMESPACE) : undefined;
     const locationOf = (storeInCluster: boolean): StoreLocation =>
-        storeInCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: [config.network.cidr] };
+        storeInCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: privateCidrs };
     const dataProviders = { providers: [...awsProviders, ...k8sProviders], ...stateful };
     const database = new Database(
         "database",
@@ -127,11 +134,43 @@ export = async () => {
             { providers: awsProviders, ...stateful },
         );
     }
-    const activeDb = activeDatabase({
-        database,
-        primaryLocation: locationOf(inCluster.database),
-        failover: dr && aws && config.dr.activeDatabase === "dr" ? { dr, vpcCidr: config.dr.vpcCidr, provider: aws.dr } : undefined,
-    });
+    const failover = dr && aws && config.dr.activeDatabase === "dr" ? { dr, vpcCidr: config.dr.vpcCidr, provider: aws.dr } : undefined;
+    const activeDb = activeDatabase({ database, primaryLocation: locationOf(inCluster.database), failover });
+    // Read-only queries go to the read replica where the stack has one; else (and after a failover) to the active database.
+    const databaseReadHost = failover ? activeDb.host : (database.replicaHost ?? activeDb.host);
+
+    // Where the service's pods get their image and reach the AWS APIs (docs/image-and-network.md).
+    const images = aws
+        ? new ImageRepository(
+              "images",
+              {
+                  repositoryName: `${APP_NAME}-${environment}`,
+                  keepReleases: config.app.image.ecr.keepReleases,
+                  untaggedExpiryDays: config.app.image.ecr.untaggedExpiryDays,
+              },
+              { providers: awsProviders, ...stateful },
+          )
+        : undefined;
+    // The RDS-managed credentials are read from Secrets Manager through IRSA (STS): both through endpoints in the VPC.
+    const awsApiEndpoints =
+        network && config.database.mode === "rds"
+            ? new InterfaceEndpoints(
+                  "aws-endpoints",
+                  {
+                      vpcId: network.vpcId,
+                      subnetIds: network.privateSubnetIds,
+                      subnetCidrs: privateCidrs,
+                      services: [...APP_AWS_APIS],
+                  },
+                  { providers: awsProviders },
+              )
+            : undefined;
+    const awsApis: AwsApiRoute | undefined = failover
+        ? {
+              kind: "public",
+              reason: `dr.activeDatabase=dr: the promoted instance's secret is in Secrets Manager in ${config.aws?.drRegion}, which no endpoint in this VPC serves`,
+          }
+        : awsApiEndpoints && { kind: "endpoints", cidrs: awsApiEndpoints.cidrs };
 
     // Observability, then the mesh / ingress controller the service's traffic enters through.
     const gp3 =
@@ -285,11 +324,14 @@ export = async () => {
         {
             app: config.app,
             namespace: appNamespace,
+            imageRepository: imageRepositoryOf(config.app.image, images?.repositoryUrl),
+            awsApis,
             stage,
             stableVersion: config.rollout.stableVersion,
             candidateVersion: config.rollout.candidateVersion,
             database: {
                 host: activeDb.host,
+                readHost: databaseReadHost,
                 port: activeDb.port,
                 name: database.databaseName,
                 credentials: databaseCredentials({
@@ -344,9 +386,11 @@ export = async () => {
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         databaseHost: activeDb.host,
+        databaseReadHost,
         databasePort: activeDb.port,
         databaseName: database.databaseName,
         databaseCredentialsSecretArn: activeDb.credentialsSecretArn,
+        imageRepositoryUrl: images?.repositoryUrl,
         redisHost: cache.host,
         redisPort: cache.port,
         redisAuthToken: cache.authToken,

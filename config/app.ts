@@ -6,6 +6,20 @@ const CPU_QUANTITY = /^(\d+(\.\d+)?)(m?)$/;
 const MEMORY_QUANTITY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
+/**
+ * Where the service's image comes from on a stack without an ECR repository (`local`) when
+ * `app.image.repository` is unset: the service's public release image (docs/image-and-network.md).
+ */
+export const PUBLIC_IMAGE_REPOSITORY = "ghcr.io/example-org/claude-enhancer";
+
+/**
+ * The AWS APIs the service's pods call when the database is RDS: Secrets Manager (the RDS-managed
+ * credentials) and STS (the IRSA token exchange). Each gets an interface VPC endpoint (index.ts), which
+ * the cost estimate counts (cost/estimate.ts).
+ */
+export const APP_AWS_APIS = ["secretsmanager", "sts"] as const;
 
 /** The environment variables the Application sets itself from the data stores; a stack may not override them. */
 export const PLATFORM_ENV = [
@@ -14,6 +28,7 @@ export const PLATFORM_ENV = [
     "POD_NAME",
     "POD_NAMESPACE",
     "DATABASE_HOST",
+    "DATABASE_READ_HOST",
     "DATABASE_PORT",
     "DATABASE_NAME",
     "DATABASE_USER",
@@ -99,6 +114,24 @@ export const IngressSchema = z.strictObject({
 });
 
 /**
+ * A destination outside the platform the service must reach (an external API), allowed by its own
+ * egress rule. `reason` is mandatory: it is written on the NetworkPolicy, where the policy pack's
+ * k8s-no-open-egress rule reads it for any rule open to every address (0.0.0.0/0).
+ */
+export const EgressExceptionSchema = z.strictObject({
+    /** Short name of the destination, e.g. "payments-api". */
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a lowercase name of letters, digits and '-'"),
+    /** IPv4 CIDR blocks of the destination (0.0.0.0/0 only when its addresses are not fixed). */
+    cidrs: z.array(z.string().regex(IPV4_CIDR, "an IPv4 CIDR block such as 203.0.113.0/24")).min(1),
+    /** TCP ports. */
+    ports: z.array(z.number().int().min(1).max(65535)).min(1).default([443]),
+    /** Why the service needs it (reviewed with the NetworkPolicy). */
+    reason: z.string().min(10),
+});
+
+export type EgressException = z.infer<typeof EgressExceptionSchema>;
+
+/**
  * The Claude Enhancer service itself (docs/architecture.md Application): image, sizing, autoscaling and
  * disruption budget, ports and the public entry point. It runs in APP_NAMESPACE.
  */
@@ -106,15 +139,34 @@ export const AppSchema = z
     .strictObject({
         image: z
             .strictObject({
-                /** Repository only; the tag is the rollout's stableVersion / candidateVersion. */
+                /**
+                 * Repository only; the tag is the rollout's stableVersion / candidateVersion. Unset: the
+                 * stack's ECR repository on AWS stacks, PUBLIC_IMAGE_REPOSITORY elsewhere.
+                 */
                 repository: z
                     .string()
                     .regex(
                         IMAGE_REPOSITORY,
-                        "an image repository without tag, such as claude-enhancer or 123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer",
+                        "an image repository without tag, such as ghcr.io/example-org/claude-enhancer or 123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer",
                     )
-                    .default("claude-enhancer"),
+                    .optional(),
                 pullPolicy: z.enum(["IfNotPresent", "Always"]).default("IfNotPresent"),
+                /** The stack's ECR repository (AWS stacks): its lifecycle policy. */
+                ecr: z
+                    .strictObject({
+                        /** Tagged images (releases) kept; older ones expire, so keep more than a rollback ever reaches back. */
+                        keepReleases: z.number().int().min(2).max(1000).default(30),
+                        /** Days an untagged image (a superseded or failed push) is kept. */
+                        untaggedExpiryDays: z.number().int().min(1).max(365).default(7),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        /** The service's egress beyond the platform (data stores, DNS, AWS endpoints, tracing are allowed already). */
+        egress: z
+            .strictObject({
+                /** External destinations the service needs, each with its reason; none by default (SPEC: no external API). */
+                exceptions: z.array(EgressExceptionSchema).default([]),
             })
             .prefault({}),
         autoscaling: AutoscalingSchema.prefault({}),

@@ -1,5 +1,6 @@
 import type { PlatformConfig } from "../config";
 import type { NodeGroupConfig } from "../config/cluster";
+import { APP_AWS_APIS } from "../config/app";
 import { scheduledNodeGroups, weeklyFullSizeHours } from "./offHours";
 import { HOURS_PER_MONTH, LIST_PRICES, PRICE_REGION, PRICES_AS_OF, PriceTable, SPOT_PRICE_FACTOR } from "./prices";
 
@@ -42,6 +43,7 @@ export const EXCLUDED_FROM_BASELINE = [
     "Data transfer: NAT gateway data processing ($0.045/GB), cross-AZ traffic, cross-region replication of the database and the backup bucket — usage-dependent.",
     "S3 storage and requests of the backup, log-archive and DR buckets; AWS Backup recovery points; RDS backup storage beyond the free 100 % of provisioned storage — grow with data.",
     "CloudWatch Logs ingestion and storage (EKS control-plane logs, VPC flow logs) — grow with traffic.",
+    "ECR image storage ($0.10/GB-month) and interface endpoint data processing ($0.01/GB) — grow with releases and traffic.",
     "KMS keys ($1/key-month), Secrets Manager secrets ($0.40/secret-month), CloudWatch alarms ($0.10/alarm-month), load balancers created by the ingress, persistent volumes of in-cluster workloads (Prometheus) — small or created outside the stack config's counts.",
     "Storage autoscaling above allocatedStorageGb, node-group autoscaling above desiredSize, EKS extended-support surcharge for Kubernetes versions past standard support.",
 ];
@@ -186,6 +188,17 @@ export function estimateMonthlyCost(stack: string, config: PlatformConfig, price
             formula: `${nat} × ${usd(prices.natGatewayHourly)}/h × ${HOURS_PER_MONTH} h (data processing excluded)`,
             monthlyUsd: cents(nat * prices.natGatewayHourly * HOURS_PER_MONTH),
         });
+        // The service reads its RDS credentials through Secrets Manager and STS endpoints, one interface per AZ.
+        if (config.database.mode === "rds") {
+            const endpoints = APP_AWS_APIS.length;
+            const azs = config.network.azCount;
+            lineItems.push({
+                component: "VPC",
+                item: `${endpoints} interface endpoints (${APP_AWS_APIS.join(", ")}) × ${azs} AZs`,
+                formula: `${endpoints} × ${azs} × ${usd(prices.interfaceEndpointAzHourly)}/h × ${HOURS_PER_MONTH} h (data processing excluded)`,
+                monthlyUsd: cents(endpoints * azs * prices.interfaceEndpointAzHourly * HOURS_PER_MONTH),
+            });
+        }
     }
     return {
         stack,

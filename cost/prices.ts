@@ -20,6 +20,8 @@ export interface PriceTable {
     eksControlPlaneHourly: number;
     /** NAT gateway, per hour (data processing, per GB, is not included). */
     natGatewayHourly: number;
+    /** Interface VPC endpoint (PrivateLink), per endpoint per AZ per hour (data processing, per GB, is not included). */
+    interfaceEndpointAzHourly: number;
     /** EBS gp3 volume, per GB-month (baseline 3000 IOPS / 125 MB/s included). */
     ebsGp3GbMonth: number;
     /** RDS gp3 storage, Single-AZ, per GB-month; Multi-AZ bills it twice. */
@@ -35,6 +37,7 @@ export interface PriceTable {
 export const LIST_PRICES: PriceTable = {
     eksControlPlaneHourly: 0.1,
     natGatewayHourly: 0.045,
+    interfaceEndpointAzHourly: 0.01,
     ebsGp3GbMonth: 0.08,
     rdsGp3GbMonth: 0.115,
     ec2Hourly: {

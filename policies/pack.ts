@@ -13,6 +13,8 @@ import { awsSecurityPolicies } from "./awsSecurity";
 import { costPolicies } from "./cost";
 import { kubernetesSecurityPolicies } from "./kubernetesSecurity";
 import { rolloutPolicies } from "./rollout";
+import { workloadNetworkPolicies } from "./workloadNetwork";
+import { imageSupplyPolicies } from "./imageSupply";
 import type { PolicyPackDefinition } from "./analyzer";
 import { Waiver, stackAndName, waiverFor, waivers } from "./waiving";
 
@@ -54,9 +56,14 @@ export function withWaivers(policy: Policy, list: readonly Waiver[] = waivers): 
     return resourcePolicy;
 }
 
-export const policies: Policies = [...awsSecurityPolicies, ...kubernetesSecurityPolicies, ...costPolicies, ...rolloutPolicies].map((p) =>
-    withWaivers(p),
-);
+export const policies: Policies = [
+    ...awsSecurityPolicies,
+    ...kubernetesSecurityPolicies,
+    ...costPolicies,
+    ...rolloutPolicies,
+    ...workloadNetworkPolicies,
+    ...imageSupplyPolicies,
+].map((p) => withWaivers(p));
 
 export const packArgs: PolicyPackArgs = {
     policies,

@@ -118,6 +118,54 @@ describe("the whole program", function () {
         });
     });
 
+    describe("image supply, read replica and egress (AWS stacks)", () => {
+        const appDeployment = (run: ProgramRun) =>
+            run.mocks.ofType("kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata.name === "claude-enhancer-stable")!;
+        const appEnv = (run: ProgramRun) =>
+            Object.fromEntries(appDeployment(run).inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+
+        for (const stack of ["staging", "production"] as const) {
+            it(`${stack}: runs the stable version from the stack's ECR repository, exported as imageRepositoryUrl`, async () => {
+                const run = await programFor(stack);
+                const url = run.mocks.one("aws:ecr/repository:Repository").state.repositoryUrl;
+                assert.strictEqual(url, `123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer-${stack}`);
+                assert.strictEqual(appDeployment(run).inputs.spec.template.spec.containers[0].image, `${url}:5.0.0`);
+                assert.strictEqual(run.outputs.imageRepositoryUrl, url);
+            });
+
+            it(`${stack}: hands the read replica's endpoint to the app as DATABASE_READ_HOST and exports it`, async () => {
+                const run = await programFor(stack);
+                const replica = run.mocks
+                    .ofType("aws:rds/instance:Instance")
+                    .find((r) => r.inputs.replicateSourceDb && r.name === "database-replica")!;
+                assert.strictEqual(appEnv(run).DATABASE_READ_HOST, replica.state.address);
+                assert.notStrictEqual(appEnv(run).DATABASE_READ_HOST, appEnv(run).DATABASE_HOST);
+                assert.strictEqual(run.outputs.databaseReadHost, replica.state.address);
+            });
+
+            it(`${stack}: sends the app's AWS API calls to the Secrets Manager and STS endpoints in the private subnets, nowhere else`, async () => {
+                const run = await programFor(stack);
+                const endpoints = run.mocks.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.serviceName);
+                assert.deepStrictEqual(endpoints.sort(), ["com.amazonaws.us-east-1.secretsmanager", "com.amazonaws.us-east-1.sts"]);
+                const privateCidrs = run.mocks
+                    .ofType("aws:ec2/subnet:Subnet")
+                    .filter((s) => s.name.startsWith("network-private-"))
+                    .map((s) => s.inputs.cidrBlock)
+                    .sort();
+                const np = run.mocks
+                    .ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                    .find((p) => p.inputs.metadata.name === "claude-enhancer")!;
+                const https = np.inputs.spec.egress.filter((rule: any) => rule.ports.some((p: any) => p.port === 443));
+                assert.deepStrictEqual(
+                    https.map((rule: any) => rule.to.map((peer: any) => peer.ipBlock.cidr).sort()),
+                    [privateCidrs],
+                );
+                for (const rule of np.inputs.spec.egress)
+                    assert.ok(rule.to?.length > 0, `egress rule open to any destination: ${JSON.stringify(rule)}`);
+            });
+        }
+    });
+
     describe("staging", () => {
         it("shares one NAT gateway and protects nothing", async () => {
             const run = await programFor("staging");
@@ -163,6 +211,17 @@ describe("the whole program", function () {
                 sets.join(", "),
             );
             assert.match(String(run.outputs.databaseHost), /\.svc\.cluster\.local$/);
+            // No replica: reads go to the primary.
+            assert.strictEqual(run.outputs.databaseReadHost, run.outputs.databaseHost);
+        });
+
+        it("runs the public release image and has no image repository output", async () => {
+            const run = await programFor("local");
+            const stable = run.mocks
+                .ofType("kubernetes:apps/v1:Deployment")
+                .find((d) => d.inputs.metadata.name === "claude-enhancer-stable")!;
+            assert.strictEqual(stable.inputs.spec.template.spec.containers[0].image, "ghcr.io/example-org/claude-enhancer:5.0.0");
+            assert.strictEqual(run.outputs.imageRepositoryUrl, undefined);
         });
     });
 });

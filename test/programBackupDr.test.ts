@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { subnetPlan } from "../components/network/subnetPlan";
 import { loadStackConfig, readStackSettings } from "../config/stackFile";
 import { ProgramRun, runProgram } from "./harness/program";
 import { RecordedResource } from "./harness/recorder";
@@ -199,7 +200,12 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
                 assert.strictEqual(env.DATABASE_HOST, primary.state.address);
                 assert.strictEqual(env.DATABASE_CREDENTIALS_SECRET_ARN, primary.state.masterUserSecrets[0].secretArn);
             }
-            assert.deepStrictEqual(postgresEgress(run), [{ ipBlock: { cidr: loadStackConfig("production").network.cidr } }]);
+            const { cidr, azCount, natGateways } = loadStackConfig("production").network;
+            // The private subnets, where the RDS subnet group places the instances.
+            assert.deepStrictEqual(
+                postgresEgress(run),
+                subnetPlan(cidr, azCount, natGateways).map((az) => ({ ipBlock: { cidr: az.privateCidr } })),
+            );
         });
 
         it("notifies the configured e-mails at 80 % actual and 100 % forecast of the 6000 USD budget", () => {
@@ -252,6 +258,19 @@ describe("the whole program: backup, DR and off-hours scaling", function () {
 
         it("lets the application reach PostgreSQL in the DR VPC", () => {
             assert.deepStrictEqual(postgresEgress(run), [{ ipBlock: { cidr: "10.250.0.0/16" } }]);
+        });
+
+        it("sends reads to the promoted instance too, and opens HTTPS to the DR region's Secrets Manager with its reason", () => {
+            for (const env of appEnvironments(run)) assert.strictEqual(env.DATABASE_READ_HOST, promoted.state.address);
+            assert.strictEqual(run.outputs.databaseReadHost, promoted.state.address);
+            const policy = run.mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy");
+            assert.ok(
+                policy.inputs.spec.egress.some((rule: any) => rule.to?.[0]?.ipBlock?.cidr === "0.0.0.0/0" && rule.ports[0].port === 443),
+            );
+            assert.match(
+                policy.inputs.metadata.annotations["claude-enhancer.io/open-egress-reason"],
+                /^aws-apis: dr\.activeDatabase=dr: .* us-west-2/,
+            );
         });
 
         it("takes a rollout's pre-rollout snapshot of the promoted instance, in the DR region", async () => {

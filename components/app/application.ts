@@ -8,17 +8,41 @@ import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import type { Router } from "../traffic/router";
 import { APP_NAME, componentType, LABEL_DOMAIN, STAGE_LABEL, WEIGHT_LABEL } from "../../identity";
 import { StoreLocation } from "../data/dataStoreNetwork";
-import { CacheConnection, DatabaseConnection, DatabaseCredentials } from "./connections";
-import { AppTracing, PodContext, podLabels, podTemplate, selectorLabels, SERVICE_SELECTOR, taskPodTemplate, Track } from "./podSpec";
+import { AwsApiRoute, CacheConnection, DatabaseConnection, DatabaseCredentials } from "./connections";
+import {
+    AppTracing,
+    imageRepositoryOf,
+    PodContext,
+    podLabels,
+    podTemplate,
+    selectorLabels,
+    SERVICE_SELECTOR,
+    taskPodTemplate,
+    Track,
+} from "./podSpec";
 
 /** istiod's xDS and certificate port: sidecars must reach it or they never become ready. */
 const ISTIOD_XDS_PORT = 15012;
 /** Where istio-proxy serves the merged (application + Envoy) Prometheus metrics. */
 const ISTIO_MERGED_METRICS_PORT = 15020;
+/**
+ * NetworkPolicy annotation giving the reason for every egress rule open to any address; the policy
+ * pack's k8s-no-open-egress rule accepts such a rule only with it.
+ */
+export const OPEN_EGRESS_REASON_ANNOTATION = `${LABEL_DOMAIN}/open-egress-reason`;
+/** The cluster DNS pods (CoreDNS keeps the kube-dns label on EKS, kind and most distributions). */
+const KUBE_DNS: k8s.types.input.networking.v1.NetworkPolicyPeer = {
+    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+};
 
 export interface ApplicationArgs {
     app: AppConfig;
     namespace: pulumi.Input<string>;
+    /** Image repository without tag; default imageRepositoryOf(app.image), i.e. without the stack's ECR repository. */
+    imageRepository?: pulumi.Input<string>;
+    /** Required when the database credentials come from Secrets Manager. */
+    awsApis?: AwsApiRoute;
     /** The rollout stage this update converges to (replica counts, candidate present or not). */
     stage: Pick<Stage, "name" | "weight" | "candidatePresent" | "canaryReplicas" | "greenReplicas" | "blueReplicas">;
     stableVersion: string;
@@ -51,6 +75,11 @@ export const HPA_BEHAVIOR = {
 function peersOf(network: StoreLocation): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
     if ("cidrs" in network) return network.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": network.namespace } } }];
+}
+
+/** True for a CIDR block that spans every address (a /0). */
+export function isOpenCidr(cidr: string): boolean {
+    return cidr.endsWith("/0");
 }
 
 function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
@@ -127,6 +156,7 @@ export class Application extends pulumi.ComponentResource {
         this.credentialsSecretName = secret.metadata.name;
         this.podContext = {
             app,
+            imageRepository: args.imageRepository ?? imageRepositoryOf(app.image),
             database: args.database,
             cache: args.cache,
             serviceAccountName: this.serviceAccountName,
@@ -310,30 +340,46 @@ export class Application extends pulumi.ComponentResource {
 
     /**
      * Ingress only from the ingress controller / mesh gateway and from monitoring, on the service
-     * port; egress only to PostgreSQL, Redis and DNS, plus istiod (a sidecar cannot run without it),
-     * the trace collector's OTLP port and HTTPS when the database credentials come from Secrets Manager.
+     * port. Egress only to what the service reaches (docs/image-and-network.md): PostgreSQL and Redis
+     * where they run, the cluster DNS pods, istiod (a sidecar cannot run without it), the trace
+     * collector's OTLP port, the AWS APIs (through the VPC endpoints) when the database credentials
+     * come from Secrets Manager, and the stack's documented `app.egress.exceptions`. A rule open to
+     * any address carries its reason in the OPEN_EGRESS_REASON_ANNOTATION.
      * It selects every pod of the service: both tracks and the migration Job.
      */
     private networkPolicy(name: string, labels: Record<string, string>): void {
-        const { app, database, cache, router } = this.args;
+        const { app, database, cache, router, awsApis } = this.args;
         const istio = router === "istio";
         const istioNamespace = this.args.istioNamespace ?? "istio-system";
         const tcp = (port: pulumi.Input<number>) => ({ protocol: "TCP", port });
+        const cidrPeers = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
         const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
             { to: peersOf(database.network), ports: [tcp(database.port)] },
             { to: peersOf(cache.network), ports: [tcp(cache.port)] },
-            // DNS wherever the cluster resolves it (CoreDNS, or a node-local cache on a link-local address).
-            { ports: [{ protocol: "UDP", port: 53 }, tcp(53)] },
+            { to: [KUBE_DNS], ports: [{ protocol: "UDP", port: 53 }, tcp(53)] },
         ];
-        // Secrets Manager and STS (for the IRSA token exchange) answer on public AWS endpoints.
-        if (database.credentials.kind === "secretsManager") egress.push({ ports: [tcp(443)] });
+        const openReasons: string[] = [];
+        if (database.credentials.kind === "secretsManager") {
+            if (!awsApis)
+                throw new Error("the database credentials come from Secrets Manager but no route to the AWS APIs (awsApis) was given");
+            if (awsApis.kind === "endpoints") egress.push({ to: cidrPeers(awsApis.cidrs), ports: [tcp(443)] });
+            else {
+                egress.push({ to: cidrPeers(["0.0.0.0/0"]), ports: [tcp(443)] });
+                openReasons.push(`aws-apis: ${awsApis.reason}`);
+            }
+        }
         if (istio) egress.push({ to: [namespacePeer(istioNamespace)], ports: [tcp(ISTIOD_XDS_PORT)] });
         // Spans, from the SDK and (with Istio) the sidecar, to the collector's OTLP/gRPC port and nothing else there.
         if (this.args.tracing) egress.push({ to: [namespacePeer(this.args.tracing.namespace)], ports: [tcp(this.args.tracing.port)] });
+        for (const exception of app.egress.exceptions) {
+            egress.push({ to: cidrPeers(exception.cidrs), ports: exception.ports.map(tcp) });
+            if (exception.cidrs.some(isOpenCidr)) openReasons.push(`${exception.name}: ${exception.reason}`);
+        }
+        const annotations = openReasons.length > 0 ? { [OPEN_EGRESS_REASON_ANNOTATION]: openReasons.join("; ") } : undefined;
         new k8s.networking.v1.NetworkPolicy(
             `${name}-network-policy`,
             {
-                metadata: { name: APP_NAME, namespace: this.args.namespace, labels },
+                metadata: { name: APP_NAME, namespace: this.args.namespace, labels, annotations },
                 spec: {
                     podSelector: { matchLabels: { "app.kubernetes.io/name": APP_NAME } },
                     policyTypes: ["Ingress", "Egress"],

@@ -21,6 +21,8 @@ export type DatabaseCredentials =
 
 export interface DatabaseConnection {
     host: pulumi.Input<string>;
+    /** Endpoint for read-only queries (the read replica); the primary's host when the stack has none. */
+    readHost?: pulumi.Input<string>;
     port: pulumi.Input<number>;
     name: pulumi.Input<string>;
     credentials: DatabaseCredentials;
@@ -37,6 +39,16 @@ export interface CacheConnection {
     tls: boolean;
     network: StoreLocation;
 }
+
+/**
+ * How the pods reach the AWS APIs they call (Secrets Manager for the database credentials, STS for the
+ * IRSA token exchange).
+ */
+export type AwsApiRoute =
+    /** Interface VPC endpoints, whose network interfaces live in these CIDR blocks (the private subnets). */
+    | { kind: "endpoints"; cidrs: string[] }
+    /** The public endpoints, on 443 to any address, and why no VPC endpoint serves them (written on the NetworkPolicy). */
+    | { kind: "public"; reason: string };
 
 /** What decides how the service reads its database password. */
 export interface CredentialSources {

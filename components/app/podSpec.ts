@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppConfig } from "../../config/app";
+import { AppConfig, PUBLIC_IMAGE_REPOSITORY } from "../../config/app";
 import { APP_NAME, TRACK_LABEL } from "../../identity";
 import type { CacheConnection, DatabaseConnection } from "./connections";
 
@@ -17,6 +17,8 @@ const CONTAINER = APP_NAME;
 /** What a pod template is built from. */
 export interface PodContext {
     app: AppConfig;
+    /** Registry and repository of the service's image, without tag (see imageRepositoryOf). */
+    imageRepository: pulumi.Input<string>;
     database: DatabaseConnection;
     cache: CacheConnection;
     serviceAccountName: pulumi.Input<string>;
@@ -64,6 +66,19 @@ export function otelEnvironment(tracing: AppTracing, track: Track | "migration",
         { name: "OTEL_TRACES_SAMPLER_ARG", value: String(tracing.samplingRatio) },
         { name: "OTEL_PROPAGATORS", value: "tracecontext,baggage" },
     ];
+}
+
+/**
+ * Where the service's image comes from: `app.image.repository` when the stack sets it, else the
+ * stack's own ECR repository (AWS stacks), else the public release image.
+ */
+export function imageRepositoryOf(image: AppConfig["image"], ecrRepositoryUrl?: pulumi.Input<string>): pulumi.Input<string> {
+    return image.repository ?? ecrRepositoryUrl ?? PUBLIC_IMAGE_REPOSITORY;
+}
+
+/** The image of one version: repository and the version as its tag (a plain string when the repository is one). */
+export function imageReference(repository: pulumi.Input<string>, version: string): pulumi.Input<string> {
+    return typeof repository === "string" ? `${repository}:${version}` : pulumi.interpolate`${repository}:${version}`;
 }
 
 /** A version string as a label value: at most 63 characters of [A-Za-z0-9._-], alphanumeric at both ends. */
@@ -177,6 +192,8 @@ export function containerEnvironment(ctx: PodContext, track: Track | "migration"
         { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
         { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
         { name: "DATABASE_HOST", value: database.host },
+        // Read-only queries may go to the read replica; without one this is the primary (docs/image-and-network.md).
+        { name: "DATABASE_READ_HOST", value: database.readHost ?? database.host },
         { name: "DATABASE_PORT", value: pulumi.output(database.port).apply(String) },
         { name: "DATABASE_NAME", value: database.name },
         { name: "DATABASE_SSLMODE", value: database.tls ? "require" : "prefer" },
@@ -237,7 +254,7 @@ export function podTemplate(ctx: PodContext, track: Track, version: string): k8s
             containers: [
                 {
                     name: CONTAINER,
-                    image: `${app.image.repository}:${version}`,
+                    image: imageReference(ctx.imageRepository, version),
                     imagePullPolicy: app.image.pullPolicy,
                     ports: [{ name: "http", containerPort: app.containerPort, protocol: "TCP" }],
                     env: containerEnvironment(ctx, track, version),
@@ -284,7 +301,7 @@ export function taskPodTemplate(
             containers: [
                 {
                     name: CONTAINER,
-                    image: `${app.image.repository}:${version}`,
+                    image: imageReference(ctx.imageRepository, version),
                     imagePullPolicy: app.image.pullPolicy,
                     command,
                     env: containerEnvironment(ctx, "migration", version),

@@ -28,6 +28,17 @@ export interface EksClusterArgs {
  */
 export const NETWORKING_ADDONS = ["vpc-cni", "kube-proxy"] as const;
 
+/**
+ * The VPC CNI's network policy agent enforces NetworkPolicies (without it EKS accepts them and
+ * enforces nothing); the add-on's configuration schema spells the switch as the string "true".
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: "true" } as const;
+
+const NETWORKING_ADDON_SETTINGS: Record<(typeof NETWORKING_ADDONS)[number], Partial<aws.eks.AddonArgs>> = {
+    "vpc-cni": { configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION) },
+    "kube-proxy": {},
+};
+
 const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" };
 
 /** Root volume device of the Amazon Linux 2023 EKS AMIs. */
@@ -41,7 +52,8 @@ const ROOT_DEVICE = "/dev/xvda";
  * - a private API endpoint, public only where the stack allows and then only to the listed CIDRs;
  * - access entries (API_AND_CONFIG_MAP) with the creator as cluster admin;
  * - an IAM OIDC provider for IRSA;
- * - managed add-ons vpc-cni, kube-proxy, coredns and aws-ebs-csi-driver (the latter with an IRSA role);
+ * - managed add-ons vpc-cni (with its network policy agent), kube-proxy, coredns and aws-ebs-csi-driver
+ *   (the latter with an IRSA role);
  * - per configured node group a launch template (gp3 encrypted root volume, IMDSv2 required, tagged
  *   instances and volumes) and a managed node group; desiredSize belongs to the autoscaler and the
  *   off-hours schedule once created.
@@ -172,7 +184,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 { parent: this, dependsOn },
             );
         this.addons = {};
-        for (const addonName of NETWORKING_ADDONS) this.addons[addonName] = addon(addonName, {}, []);
+        for (const addonName of NETWORKING_ADDONS) this.addons[addonName] = addon(addonName, NETWORKING_ADDON_SETTINGS[addonName], []);
 
         // Instances launched by the Auto Scaling groups do not get the provider's defaultTags; the launch template carries them.
         const instanceTags = aws.getDefaultTagsOutput({}, { parent: this }).tags;

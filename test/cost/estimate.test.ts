@@ -50,8 +50,9 @@ describe("cost estimate", () => {
             "RDS primary storage gp3 20 GB": 2.3, // 20 × 0.115
             "ElastiCache 2 × cache.t4g.micro (1 shard(s) × (1 + 1 replica(s)))": 23.36, // 2 × 0.016 × 730
             "VPC 1 NAT gateway(s), hourly charge": 32.85, // 0.045 × 730
+            "VPC 2 interface endpoints (secretsmanager, sts) × 3 AZs": 43.8, // 2 × 3 × 0.01 × 730
         });
-        assert.strictEqual(estimate.totalUsd, 286.55);
+        assert.strictEqual(estimate.totalUsd, 330.35);
         assert.strictEqual(estimate.pricesAsOf, "2025-06-01");
         assert.strictEqual(estimate.region, "us-east-1");
     });
@@ -101,8 +102,9 @@ describe("cost estimate", () => {
             "RDS DR cross-region replica storage gp3 100 GB": 23,
             "ElastiCache 9 × cache.r6g.large (3 shard(s) × (1 + 2 replica(s)))": 1353.42, // 9 × 0.206 × 730
             "VPC 3 NAT gateway(s), hourly charge": 98.55,
+            "VPC 2 interface endpoints (secretsmanager, sts) × 3 AZs": 43.8,
         });
-        assert.strictEqual(estimate.totalUsd, 2833.25);
+        assert.strictEqual(estimate.totalUsd, 2877.05);
     });
 
     it("applies the off-hours schedule: full size 70 of 168 h a week, the floor the rest", () => {
@@ -120,8 +122,8 @@ describe("cost estimate", () => {
     });
 
     it("gives the stack files' baselines", () => {
-        assert.strictEqual(estimateMonthlyCost("staging", loadStackConfig("staging")).totalUsd, 354.08);
-        assert.strictEqual(estimateMonthlyCost("production", loadStackConfig("production")).totalUsd, 2700.8);
+        assert.strictEqual(estimateMonthlyCost("staging", loadStackConfig("staging")).totalUsd, 397.88);
+        assert.strictEqual(estimateMonthlyCost("production", loadStackConfig("production")).totalUsd, 2744.6);
         const local = estimateMonthlyCost("local", loadStackConfig("local"));
         assert.deepStrictEqual([local.lineItems, local.totalUsd, local.excluded], [[], 0, []]);
     });
@@ -145,11 +147,11 @@ describe("cost estimate", () => {
         ];
         const markdown = formatMarkdown(estimates);
         assert.match(markdown, /^Monthly baseline at us-east-1 on-demand list prices as of 2025-06-01 \(730 h\/month;/);
-        assert.ok(markdown.includes("| stack | USD / month |\n|---|---:|\n| small | $286.55 |\n| local | $0.00 |"), markdown);
+        assert.ok(markdown.includes("| stack | USD / month |\n|---|---:|\n| small | $330.35 |\n| local | $0.00 |"), markdown);
         assert.ok(markdown.includes("| EC2 | node group app: 2 × m5.large | 2 × $0.096/h × 730 h | $140.16 |"), markdown);
         assert.ok(markdown.includes("No AWS resources"), markdown);
         const text = formatText(estimates);
-        assert.ok(text.startsWith("small: $286.55 / month (us-east-1 list prices as of 2025-06-01)\n"), text);
+        assert.ok(text.startsWith("small: $330.35 / month (us-east-1 list prices as of 2025-06-01)\n"), text);
         assert.ok(text.includes("local: $0.00 / month"), text);
     });
 
@@ -164,7 +166,7 @@ describe("cost estimate", () => {
             },
         );
         assert.strictEqual(run.status, 0, run.stderr);
-        assert.ok(run.stdout.startsWith("staging: $354.08 / month (us-east-1 list prices as of 2025-06-01)\n"), run.stdout);
+        assert.ok(run.stdout.startsWith("staging: $397.88 / month (us-east-1 list prices as of 2025-06-01)\n"), run.stdout);
         const bad = spawnSync(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", path.join(PROJECT_ROOT, "bin/cost.ts"), "--stack", "nope"],

@@ -21,7 +21,7 @@ describe("the cost table of docs/cost.md", function () {
         const estimates = ["staging", "production", "local"].map((stack) => estimateMonthlyCost(stack, loadStackConfig(stack)));
         assert.strictEqual(markdown, formatMarkdown(estimates));
         assert.ok(
-            markdown.includes("| stack | USD / month |\n|---|---:|\n| staging | $354.08 |\n| production | $2,700.80 |\n| local | $0.00 |"),
+            markdown.includes("| stack | USD / month |\n|---|---:|\n| staging | $397.88 |\n| production | $2,744.60 |\n| local | $0.00 |"),
             markdown,
         );
     });

@@ -61,6 +61,10 @@ export const resourceOutputs: Record<string, Extra> = {
         resources: [{ autoscalingGroups: [{ name: `eks-${a.name}-asg` }], remoteAccessSecurityGroupId: "" }],
     }),
     "aws:kms/key:Key": (a) => ({ keyId: `key-${a.name}` }),
+    "aws:ecr/repository:Repository": (a) => ({
+        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${a.inputs.name}`,
+        registryId: ACCOUNT_ID,
+    }),
     "aws:iam/role:Role": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
     "aws:rds/subnetGroup:SubnetGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),
     "aws:rds/parameterGroup:ParameterGroup": (a) => ({ name: a.inputs.name ?? `${a.name}-mock` }),

@@ -13,12 +13,23 @@ import { costPolicies } from "../../policies/cost";
 import { kubernetesSecurityPolicies } from "../../policies/kubernetesSecurity";
 import { pack, policies } from "../../policies/pack";
 import { rolloutPolicies } from "../../policies/rollout";
+import { workloadNetworkPolicies } from "../../policies/workloadNetwork";
+import { imageSupplyPolicies } from "../../policies/imageSupply";
 import { awsSecurityCases } from "./awsSecurity.cases";
 import { costCases } from "./cost.cases";
 import { kubernetesSecurityCases } from "./kubernetesSecurity.cases";
 import { rolloutCases } from "./rollout.cases";
+import { workloadNetworkCases } from "./workloadNetwork.cases";
+import { imageSupplyCases } from "./imageSupply.cases";
 
-const ALL_CASES = { ...awsSecurityCases, ...kubernetesSecurityCases, ...costCases, ...rolloutCases };
+const ALL_CASES = {
+    ...awsSecurityCases,
+    ...kubernetesSecurityCases,
+    ...costCases,
+    ...rolloutCases,
+    ...workloadNetworkCases,
+    ...imageSupplyCases,
+};
 
 /** Rules about non-production stacks only, which production's config switches off. */
 const NON_PRODUCTION_RULES = ["cost-spot-app-nodes", "cost-off-hours-scaling"];
@@ -34,7 +45,14 @@ describe("the policy pack as a whole", () => {
         assert.equal(new Set(names).size, names.length, "duplicate policy names");
         assert.deepEqual(
             names,
-            [...awsSecurityPolicies, ...kubernetesSecurityPolicies, ...costPolicies, ...rolloutPolicies].map((p) => p.name),
+            [
+                ...awsSecurityPolicies,
+                ...kubernetesSecurityPolicies,
+                ...costPolicies,
+                ...rolloutPolicies,
+                ...workloadNetworkPolicies,
+                ...imageSupplyPolicies,
+            ].map((p) => p.name),
         );
     });
 

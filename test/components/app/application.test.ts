@@ -3,7 +3,8 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Application, ApplicationArgs } from "../../../components/app/application";
-import { dnsLabel, selectorLabels, versionLabel } from "../../../components/app/podSpec";
+import { dnsLabel, imageReference, imageRepositoryOf, selectorLabels, versionLabel } from "../../../components/app/podSpec";
+import { PUBLIC_IMAGE_REPOSITORY } from "../../../config/app";
 import { loadStackConfig } from "../../../config/stackFile";
 import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stages";
 import { installMocks } from "../../harness/program";
@@ -21,16 +22,35 @@ const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/db";
 const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC";
 const TABLE = resolveStageTable({}, APP.autoscaling);
+const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer-production";
+/** Production's private subnets (data stores, AWS API endpoints). */
+const PRIVATE = ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"];
+const DNS_EGRESS = {
+    to: [
+        {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+    ],
+    ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+    ],
+};
 
 function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): ApplicationArgs {
     return {
         app: APP,
         namespace: "claude-enhancer",
+        // An output, as the ImageRepository's URL is.
+        imageRepository: pulumi.output(ECR),
+        awsApis: { kind: "endpoints", cidrs: PRIVATE },
         stage: TABLE[stage],
         stableVersion: "5.0.0",
         candidateVersion: stage === "stable" ? undefined : "5.1.0+build.7",
         database: {
             host: "db.abc123.us-east-1.rds.amazonaws.com",
+            readHost: "db-replica.abc123.us-east-1.rds.amazonaws.com",
             port: 5432,
             name: "claude_enhancer",
             credentials: {
@@ -41,14 +61,14 @@ function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): Ap
                 irsa: { oidcProviderArn: OIDC_ARN, issuerHostPath: "oidc.eks.us-east-1.amazonaws.com/id/ABC" },
             },
             tls: true,
-            network: { cidrs: ["10.20.0.0/16"] },
+            network: { cidrs: PRIVATE },
         },
         cache: {
             host: "master.cache.abc123.use1.cache.amazonaws.com",
             port: 6379,
             authToken: pulumi.secret("redis-token"),
             tls: true,
-            network: { cidrs: ["10.20.0.0/16"] },
+            network: { cidrs: PRIVATE },
         },
         router: "istio",
         ingressNamespaces: ["istio-ingress"],
@@ -73,6 +93,7 @@ const byName = (m: RecordingMocks, type: string, name: string): RecordedResource
     assert.strictEqual(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
 };
+const resolvedOutput = (value: pulumi.Input<string>) => new Promise<string>((resolve) => pulumi.output(value).apply(resolve));
 const envOf = (d: RecordedResource) =>
     Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
@@ -96,7 +117,7 @@ describe("Application component", function () {
                     "claude-enhancer.io/track": "stable",
                 },
             });
-            assert.strictEqual(stable.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
+            assert.strictEqual(stable.inputs.spec.template.spec.containers[0].image, `${ECR}:5.0.0`);
             assert.deepStrictEqual(stable.inputs.spec.strategy, {
                 type: "RollingUpdate",
                 rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
@@ -234,6 +255,7 @@ describe("Application component", function () {
                 POD_NAME: { fieldRef: { fieldPath: "metadata.name" } },
                 POD_NAMESPACE: { fieldRef: { fieldPath: "metadata.namespace" } },
                 DATABASE_HOST: "db.abc123.us-east-1.rds.amazonaws.com",
+                DATABASE_READ_HOST: "db-replica.abc123.us-east-1.rds.amazonaws.com",
                 DATABASE_PORT: "5432",
                 DATABASE_NAME: "claude_enhancer",
                 DATABASE_SSLMODE: "require",
@@ -296,7 +318,7 @@ describe("Application component", function () {
             ]);
         });
 
-        it("admits only the mesh gateway and monitoring, and reaches only the data stores, DNS, Secrets Manager and istiod", () => {
+        it("admits only the mesh gateway and monitoring, and reaches only the data stores, kube-dns, the AWS API endpoints and istiod", () => {
             const np = byName(mocks, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
             const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
             assert.deepStrictEqual(np.inputs.spec, {
@@ -313,18 +335,61 @@ describe("Application component", function () {
                     },
                 ],
                 egress: [
-                    { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] },
-                    { to: [{ ipBlock: { cidr: "10.20.0.0/16" } }], ports: [{ protocol: "TCP", port: 6379 }] },
-                    {
-                        ports: [
-                            { protocol: "UDP", port: 53 },
-                            { protocol: "TCP", port: 53 },
-                        ],
-                    },
-                    { ports: [{ protocol: "TCP", port: 443 }] },
+                    { to: PRIVATE.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 5432 }] },
+                    { to: PRIVATE.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 6379 }] },
+                    DNS_EGRESS,
+                    { to: PRIVATE.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 443 }] },
                     { to: [ns("istio-system")], ports: [{ protocol: "TCP", port: 15012 }] },
                 ],
             });
+            assert.strictEqual(np.inputs.metadata.annotations, undefined, "no rule is open to any address");
+        });
+
+        it("reaches the public AWS endpoints only with the reason written on the NetworkPolicy", async () => {
+            const failover = await appFor("stable", { awsApis: { kind: "public", reason: "DR secret in us-west-2" } });
+            const np = byName(failover, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
+            assert.deepStrictEqual(np.inputs.spec.egress[3], {
+                to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+                ports: [{ protocol: "TCP", port: 443 }],
+            });
+            assert.deepStrictEqual(np.inputs.metadata.annotations, {
+                "claude-enhancer.io/open-egress-reason": "aws-apis: DR secret in us-west-2",
+            });
+        });
+
+        it("adds one egress rule per documented exception, annotating those open to any address", async () => {
+            const app = {
+                ...APP,
+                egress: {
+                    exceptions: [
+                        { name: "partner-api", cidrs: ["203.0.113.0/24"], ports: [443], reason: "partner webhook callbacks" },
+                        { name: "llm-api", cidrs: ["0.0.0.0/0"], ports: [443, 8443], reason: "the provider publishes no address ranges" },
+                    ],
+                },
+            };
+            const mocks = await appFor("stable", { app });
+            const np = byName(mocks, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "claude-enhancer");
+            assert.deepStrictEqual(np.inputs.spec.egress.slice(-2), [
+                { to: [{ ipBlock: { cidr: "203.0.113.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] },
+                {
+                    to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+                    ports: [
+                        { protocol: "TCP", port: 443 },
+                        { protocol: "TCP", port: 8443 },
+                    ],
+                },
+            ]);
+            assert.deepStrictEqual(np.inputs.metadata.annotations, {
+                "claude-enhancer.io/open-egress-reason": "llm-api: the provider publishes no address ranges",
+            });
+        });
+
+        it("refuses Secrets Manager credentials without a route to the AWS APIs", async () => {
+            await installMocks("production");
+            assert.throws(
+                () => new Application("app", argsFor("stable", { awsApis: undefined })),
+                /the database credentials come from Secrets Manager but no route to the AWS APIs \(awsApis\) was given/,
+            );
         });
 
         it("emits objects the Kubernetes schemas accept", async () => {
@@ -353,7 +418,7 @@ describe("Application component", function () {
             const mocks = await appFor("canary");
             const candidate = deployment(mocks, "candidate")!;
             assert.strictEqual(candidate.inputs.spec.replicas, 1);
-            assert.strictEqual(candidate.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.1.0+build.7");
+            assert.strictEqual(candidate.inputs.spec.template.spec.containers[0].image, `${ECR}:5.1.0+build.7`);
             assert.strictEqual(candidate.inputs.spec.template.metadata.labels.version, "5.1.0-build.7");
             assert.strictEqual(envOf(candidate).APP_TRACK, "candidate");
             const pdb = byName(mocks, "kubernetes:policy/v1:PodDisruptionBudget", "claude-enhancer-candidate");
@@ -362,7 +427,7 @@ describe("Application component", function () {
                 selector: { matchLabels: selectorLabels("candidate") },
                 unhealthyPodEvictionPolicy: "AlwaysAllow",
             });
-            assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
+            assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, `${ECR}:5.0.0`);
         });
 
         it("pre-warms green and keeps blue as a hot standby of green's size in full-switch", async () => {
@@ -396,7 +461,7 @@ describe("Application component", function () {
             const mocks = await appFor("rollback");
             assert.strictEqual(deployment(mocks, "candidate"), undefined);
             assert.strictEqual(mocks.ofType("kubernetes:policy/v1:PodDisruptionBudget").length, 1);
-            assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.0.0");
+            assert.strictEqual(deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image, `${ECR}:5.0.0`);
         });
 
         it("never changes a Deployment's selector or name between stages", async () => {
@@ -428,6 +493,7 @@ describe("Application component", function () {
                 ingressNamespaces: ["ingress-nginx"],
                 database: {
                     ...argsFor("stable").database,
+                    readHost: undefined,
                     credentials: { kind: "password", username: "claude_enhancer", password: pulumi.secret("db-password") },
                     tls: false,
                     network: { namespace: "claude-enhancer-data" },
@@ -442,7 +508,7 @@ describe("Application component", function () {
             ]);
             assert.deepStrictEqual(
                 np.inputs.spec.egress.map((e: any) => e.to),
-                [[ns("claude-enhancer-data")], [ns("claude-enhancer-data")], undefined],
+                [[ns("claude-enhancer-data")], [ns("claude-enhancer-data")], DNS_EGRESS.to],
             );
             const env = envOf(deployment(mocks, "stable")!);
             assert.strictEqual(env.DATABASE_SSLMODE, "prefer");
@@ -461,6 +527,31 @@ describe("Application component", function () {
                 byName(mocks, "kubernetes:core/v1:ServiceAccount", "claude-enhancer").inputs.metadata.annotations,
                 undefined,
             );
+            // No replica in-cluster: reads go to the primary.
+            assert.strictEqual(env.DATABASE_READ_HOST, env.DATABASE_HOST);
+        });
+
+        it("runs the public release image when no repository is given (local)", async () => {
+            const local = loadStackConfig("local").app;
+            const mocks = await appFor("stable", { app: local, imageRepository: undefined });
+            assert.strictEqual(
+                deployment(mocks, "stable")!.inputs.spec.template.spec.containers[0].image,
+                `${PUBLIC_IMAGE_REPOSITORY}:5.0.0`,
+            );
+        });
+    });
+
+    describe("image repository", () => {
+        const image = APP.image;
+        it("takes app.image.repository first, then the stack's ECR repository, then the public image", () => {
+            assert.strictEqual(imageRepositoryOf({ ...image, repository: "registry.example.com/ce" }, ECR), "registry.example.com/ce");
+            assert.strictEqual(imageRepositoryOf({ ...image, repository: undefined }, ECR), ECR);
+            assert.strictEqual(imageRepositoryOf({ ...image, repository: undefined }), "ghcr.io/example-org/claude-enhancer");
+        });
+
+        it("tags the repository with the version, as a plain string or an output", async () => {
+            assert.strictEqual(imageReference("ghcr.io/example-org/claude-enhancer", "5.0.0"), "ghcr.io/example-org/claude-enhancer:5.0.0");
+            assert.strictEqual(await resolvedOutput(imageReference(pulumi.output(ECR), "5.1.0")), `${ECR}:5.1.0`);
         });
     });
 

@@ -125,6 +125,12 @@ describe("Cluster component", function () {
             }
         });
 
+        it("turns on the VPC CNI's network policy agent, so NetworkPolicies are enforced", () => {
+            const settings = Object.fromEntries(mocks.ofType(ADDON).map((a) => [a.inputs.addonName, a.inputs.configurationValues]));
+            assert.deepStrictEqual(JSON.parse(settings["vpc-cni"]), { enableNetworkPolicy: "true" });
+            assert.strictEqual(settings["kube-proxy"], undefined);
+        });
+
         it("gives the EBS CSI controller an IRSA role only its service account can assume", () => {
             const role = mocks.one("aws:iam/role:Role", "cluster-eks-ebs-csi");
             const addon = mocks.ofType(ADDON).find((a) => a.inputs.addonName === "aws-ebs-csi-driver");

@@ -53,6 +53,7 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
         {
             app: CONFIG.app,
             namespace: "claude-enhancer",
+            imageRepository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer-production",
             stage: TABLE[stage],
             stableVersion: "5.0.0",
             candidateVersion,
@@ -128,7 +129,7 @@ describe("Rollout component", function () {
             assert.strictEqual(pod.metadata.labels.version, "5.1.0");
             assert.strictEqual(pod.spec.restartPolicy, "Never");
             const container = pod.spec.containers[0];
-            assert.strictEqual(container.image, "claude-enhancer:5.1.0");
+            assert.strictEqual(container.image, "123456789012.dkr.ecr.us-east-1.amazonaws.com/claude-enhancer-production:5.1.0");
             assert.deepStrictEqual(container.command, ["alembic", "upgrade", "head"]);
             assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"] });
             assert.ok(

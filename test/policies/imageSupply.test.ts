@@ -1,0 +1,5 @@
+import { imageSupplyPolicies } from "../../policies/imageSupply";
+import { describePolicies } from "./harness";
+import { imageSupplyCases } from "./imageSupply.cases";
+
+describePolicies("Image supply policies", imageSupplyPolicies, imageSupplyCases);

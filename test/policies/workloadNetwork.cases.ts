@@ -1,0 +1,111 @@
+/** The compliant and violating cases of every workloadNetwork policy (test/policies/workloadNetwork.test.ts runs them; coverage.test.ts checks every pack policy has some). */
+import * as f from "./fixtures";
+import { PolicyCases, changed, changedIn, resource } from "./harness";
+
+const addon = (addonName: string, extra: Record<string, unknown> = {}) =>
+    resource("aws:eks/addon:Addon", `cluster-eks-${addonName}`, { clusterName: "claude-enhancer-staging", addonName, ...extra });
+
+/** An EKS cluster with its networking add-ons, the network policy agent on. */
+const enforcingCluster = () => [
+    changed(f.eksCluster(), ["name"], "claude-enhancer-staging"),
+    addon("vpc-cni", { configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) }),
+    addon("kube-proxy"),
+];
+
+const DNS = {
+    to: [
+        {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+    ],
+    ports: [
+        { protocol: "UDP", port: 53 },
+        { protocol: "TCP", port: 53 },
+    ],
+};
+
+/** The service's NetworkPolicy as the program declares it on an AWS stack. */
+const appNetworkPolicy = () =>
+    resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", "app-network-policy", {
+        metadata: { name: "claude-enhancer", namespace: "claude-enhancer" },
+        spec: {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "claude-enhancer" } },
+            policyTypes: ["Ingress", "Egress"],
+            egress: [
+                { to: [{ ipBlock: { cidr: "10.10.0.0/19" } }], ports: [{ protocol: "TCP", port: 5432 }] },
+                DNS,
+                { to: [{ ipBlock: { cidr: "10.10.0.0/19" } }], ports: [{ protocol: "TCP", port: 443 }] },
+            ],
+        },
+    });
+const HTTPS_EGRESS = ["spec", "egress", 2];
+const openHttps = () => changed(appNetworkPolicy(), [...HTTPS_EGRESS, "to", 0, "ipBlock", "cidr"], "0.0.0.0/0");
+
+export const workloadNetworkCases: PolicyCases = {
+    "aws-eks-cni-network-policy": [
+        { title: 'vpc-cni with enableNetworkPolicy "true"', resources: enforcingCluster },
+        { title: "a stack without an EKS cluster", resources: () => [f.rdsPrimary()] },
+        {
+            title: "vpc-cni without configurationValues",
+            resources: () => changedIn(enforcingCluster(), "cluster-eks-vpc-cni", (r) => changed(r, ["configurationValues"], undefined)),
+            violation: 'Addon "cluster-eks-vpc-cni" has no configurationValues, so the network policy agent is off',
+            violator: "cluster-eks-vpc-cni",
+        },
+        {
+            title: 'vpc-cni with enableNetworkPolicy "false"',
+            resources: () =>
+                changedIn(enforcingCluster(), "cluster-eks-vpc-cni", (r) =>
+                    changed(r, ["configurationValues"], JSON.stringify({ enableNetworkPolicy: "false" })),
+                ),
+            violation:
+                'sets enableNetworkPolicy to "false", so the network policy agent is off; NetworkPolicies are accepted but not enforced.',
+            violator: "cluster-eks-vpc-cni",
+        },
+        {
+            title: "no vpc-cni add-on at all (the self-managed default)",
+            resources: () => enforcingCluster().filter((r) => r.name !== "cluster-eks-vpc-cni"),
+            violation: 'Cluster "cluster-eks" has no vpc-cni add-on, so nothing enforces its NetworkPolicies.',
+            violator: "cluster-eks",
+        },
+        {
+            title: "the vpc-cni add-on of another cluster",
+            resources: () => changedIn(enforcingCluster(), "cluster-eks-vpc-cni", (r) => changed(r, ["clusterName"], "other-cluster")),
+            violation: 'Cluster "cluster-eks" has no vpc-cni add-on',
+        },
+    ],
+    "k8s-no-open-egress": [
+        { title: "egress to the private subnets, kube-dns and the data stores only", resource: appNetworkPolicy },
+        {
+            title: "egress to 0.0.0.0/0 with its reason annotated",
+            resource: () =>
+                changed(openHttps(), ["metadata", "annotations"], {
+                    "claude-enhancer.io/open-egress-reason": "aws-apis: the DR secret is in another region",
+                }),
+        },
+        {
+            title: "another workload's NetworkPolicy (not the application's pods)",
+            resource: () => changed(openHttps(), ["spec", "podSelector", "matchLabels"], { "app.kubernetes.io/name": "alertmanager" }),
+        },
+        {
+            title: "HTTPS to 0.0.0.0/0 without a reason",
+            resource: openHttps,
+            violation: 'egress rule 3 (TCP 443) reaches 0.0.0.0/0 without a "claude-enhancer.io/open-egress-reason" annotation saying why.',
+        },
+        {
+            title: "IPv6 ::/0",
+            resource: () => changed(appNetworkPolicy(), [...HTTPS_EGRESS, "to", 0, "ipBlock", "cidr"], "::/0"),
+            violation: "egress rule 3 (TCP 443) reaches ::/0",
+        },
+        {
+            title: "a rule without `to` (any destination), as DNS was before",
+            resource: () => changed(appNetworkPolicy(), ["spec", "egress", 1, "to"], undefined),
+            violation: "egress rule 2 (UDP 53, TCP 53) reaches any destination (no `to`)",
+        },
+        {
+            title: "an empty reason",
+            resource: () => changed(openHttps(), ["metadata", "annotations"], { "claude-enhancer.io/open-egress-reason": " " }),
+            violation: "egress rule 3 (TCP 443) reaches 0.0.0.0/0",
+        },
+    ],
+};
