@@ -67,7 +67,7 @@ export class ImageRepository extends pulumi.ComponentResource {
 
     constructor(name: string, args: ImageRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("aws", "ImageRepository"), name, {}, opts);
-        const key = rotatingKey(`${name}-key`, `${args.repositoryName}-images`, `ECR images of ${args.repositoryName}`, {
+        const key = rotatingKey(`${name}-key`, `${args.repositoryName}-images`, `ECR images of ${args.repositoryName}`, ["ecr"], {
             parent: this,
         });
         const repository = new aws.ecr.Repository(
