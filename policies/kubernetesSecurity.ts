@@ -185,8 +185,8 @@ export function imageRepository(image: string): string {
 const digestSchema: ConfigProperties = {
     ...exemptionSchema,
     ownRepositories: stringList(
-        "Repositories of the product's own images (`*` wildcards): its release pipeline pushes them and the rollout compares them by version, so they are exempt.",
-        ["claude-enhancer", "*/claude-enhancer"],
+        "Repositories of the product's own images (`*` wildcards; a stack's ECR repository is `claude-enhancer-<stack>`): its release pipeline pushes them and the rollout compares them by version, so they are exempt.",
+        ["claude-enhancer", "*/claude-enhancer", "*.dkr.ecr.*.amazonaws.com/claude-enhancer-*"],
     ),
 };
 

@@ -274,7 +274,7 @@ export const awsSecurityCases: PolicyCases = {
         { title: "another engine", resource: () => changed(f.rdsPrimary(), ["engine"], "mysql") },
         {
             title: "no exports",
-            resource: f.rdsPrimary,
+            resource: () => changed(f.rdsPrimary(), ["enabledCloudwatchLogsExports"], undefined),
             violation: "enabledCloudwatchLogsExports lacks postgresql, upgrade: RDS keeps those logs on the instance only, for days.",
         },
         {

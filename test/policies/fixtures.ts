@@ -34,6 +34,7 @@ export function rdsPrimary(): AnalyzedResource {
         finalSnapshotIdentifier: "database-primary-final",
         manageMasterUserPassword: true,
         username: "claude_admin",
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
     });
 }
 
@@ -47,6 +48,7 @@ export function rdsReplica(): AnalyzedResource {
         publiclyAccessible: false,
         multiAz: false,
         skipFinalSnapshot: true,
+        enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
     });
 }
 

@@ -25,6 +25,11 @@ export function urnOf(type: string, name: string): string {
     return `${STACK}::${type}::${name}`;
 }
 
+/** `subject` as stack `stack` registers it (its URN names the stack), so that stack's waivers apply to it. */
+export function asRegisteredBy(stack: string, subject: AnalyzedResource): AnalyzedResource {
+    return { ...subject, urn: `urn:pulumi:${stack}::claude-enhancer::${subject.type}::${subject.name}` };
+}
+
 /** A resource whose outputs equal its inputs plus `extraOutputs` (ids, ARNs, computed values). */
 export function resource(
     type: string,
