@@ -14,6 +14,8 @@ import {
     OPENSEARCH_RELEASE,
     OPENSEARCH_REPO,
     OPENSEARCH_SECRET_KEYS,
+    SETUP_DOCUMENTS,
+    auditConfig,
     fluentBitNetworkPolicySpec,
     fluentBitValues,
     indexPrefix,
@@ -27,6 +29,7 @@ import {
     retentionSetupScript,
     RETENTION_SETUP_LABELS,
     RETENTION_SETUP_PATHS,
+    RetentionSetupSteps,
     SearchStoreLocation,
 } from "./loggingValues";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
@@ -152,8 +155,9 @@ export class Logging extends pulumi.ComponentResource {
         this.domain = store.domain;
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
-        const setup = this.retentionSetup(name, args, credentials, store.dataNodes, !store.verifyTls, store.ready);
-        const location: SearchStoreLocation = { inCluster: logging.opensearch.mode !== "amazon", port: store.port };
+        const inCluster = logging.opensearch.mode !== "amazon";
+        const setup = this.retentionSetup(name, args, credentials, store, { auditConfig: !inCluster });
+        const location: SearchStoreLocation = { inCluster, port: store.port };
         // The Job holds the OpenSearch admin password: it may reach DNS and OpenSearch, nothing else.
         this.networkPolicy(`${name}-retention-setup`, args, retentionSetupNetworkPolicySpec(location));
         this.networkPolicy(`${name}-fluent-bit`, args, fluentBitNetworkPolicySpec(location, MONITORING_NAMESPACE));
@@ -356,22 +360,26 @@ export class Logging extends pulumi.ComponentResource {
         };
     }
 
-    /** A Job that installs the retention (ISM) policy and the index template once the store answers. */
+    /**
+     * A Job that installs the retention (ISM) policy and the index template once the store answers and,
+     * on the Amazon domain, turns on the security plugin's audit logging (retentionSetupScript).
+     */
     private retentionSetup(
         name: string,
         args: LoggingArgs,
         credentials: k8s.core.v1.Secret,
-        dataNodes: number,
-        insecureTls: boolean,
-        ready: pulumi.Resource[],
+        store: { dataNodes: number; verifyTls: boolean; ready: pulumi.Resource[] },
+        steps: RetentionSetupSteps,
     ): k8s.batch.v1.Job {
+        const json = (document: unknown) => JSON.stringify(document, null, 2);
         const documents = new k8s.core.v1.ConfigMap(
             `${name}-retention`,
             {
                 metadata: { namespace: args.namespace, labels: PLATFORM_LABELS },
                 data: {
-                    "retention-policy.json": JSON.stringify(retentionPolicy(args.environment, args.logging.retentionDays), null, 2),
-                    "index-template.json": JSON.stringify(logsIndexTemplate(args.environment, dataNodes), null, 2),
+                    [SETUP_DOCUMENTS.retentionPolicy]: json(retentionPolicy(args.environment, args.logging.retentionDays)),
+                    [SETUP_DOCUMENTS.indexTemplate]: json(logsIndexTemplate(args.environment, store.dataNodes)),
+                    ...(steps.auditConfig ? { [SETUP_DOCUMENTS.auditConfig]: json(auditConfig()) } : {}),
                 },
             },
             { parent: this },
@@ -401,11 +409,11 @@ export class Logging extends pulumi.ComponentResource {
                                 {
                                     name: "setup",
                                     image: CURL_IMAGE,
-                                    command: ["/bin/sh", "-c", retentionSetupScript()],
+                                    command: ["/bin/sh", "-c", retentionSetupScript(steps)],
                                     // The account is read from files (the script's curl config), never from the environment.
                                     env: [
                                         { name: "OPENSEARCH_URL", value: this.opensearchUrl },
-                                        { name: "CURL_TLS", value: insecureTls ? "--insecure" : "" },
+                                        { name: "CURL_TLS", value: store.verifyTls ? "" : "--insecure" },
                                     ],
                                     volumeMounts: [
                                         { name: "setup", mountPath: RETENTION_SETUP_PATHS.documents, readOnly: true },
@@ -440,7 +448,7 @@ export class Logging extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent: this, dependsOn: ready },
+            { parent: this, dependsOn: store.ready },
         );
     }
 }

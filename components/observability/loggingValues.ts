@@ -198,9 +198,66 @@ export function logsIndexTemplate(environment: string, dataNodes: number): Recor
 export const RETENTION_POLICY_ID = `${APP_NAME}-logs-retention`;
 export const INDEX_TEMPLATE_NAME = `${APP_NAME}-logs`;
 
+/**
+ * The security plugin's audit configuration for the Amazon OpenSearch domain (`PUT
+ * _plugins/_security/api/audit/config`, which replaces the whole configuration). Publishing AUDIT_LOGS to
+ * CloudWatch only routes the events; the domain writes them once this is enabled. Only keys OpenSearch 2.x
+ * accepts: its security plugin rejects a body with an unknown key.
+ *
+ * - Both layers on. AUTHENTICATED and GRANTED_PRIVILEGES are off on both (the plugin's defaults too): they
+ *   would log every successful request, and Fluent Bit on every node sends a bulk request every few seconds.
+ *   What is logged: failed logins, missing privileges, bad headers, TLS errors, attempts on the security
+ *   index, and (transport) index administration such as creating or deleting an index.
+ * - No request bodies: a denied request's body is mostly log lines (Fluent Bit's bulk payloads), which
+ *   would copy log content into the audit log group; category, user, action, indices and remote address
+ *   identify the request. Sensitive headers (Authorization) are never logged; bulk requests are not
+ *   split into one event per document.
+ * - Compliance logging on only for the security configuration (`internal_config`: who changed users,
+ *   roles or mappings; rare, hence cheap). No watched fields or indices: document read/write events
+ *   would be one event per log line written or read. No external config (node files are Amazon's).
+ * - No ignored users: the admin account is also Fluent Bit's, and its failures are what to see.
+ */
+export function auditConfig(): Record<string, unknown> {
+    const noisy = ["AUTHENTICATED", "GRANTED_PRIVILEGES"];
+    return {
+        enabled: true,
+        audit: {
+            enable_rest: true,
+            disabled_rest_categories: noisy,
+            enable_transport: true,
+            disabled_transport_categories: noisy,
+            resolve_bulk_requests: false,
+            log_request_body: false,
+            resolve_indices: true,
+            exclude_sensitive_headers: true,
+            ignore_users: [],
+            ignore_requests: [],
+        },
+        compliance: {
+            enabled: true,
+            internal_config: true,
+            external_config: false,
+            read_metadata_only: true,
+            read_watched_fields: {},
+            read_ignore_users: [],
+            write_metadata_only: true,
+            write_log_diffs: false,
+            write_watched_indices: [],
+            write_ignore_users: [],
+        },
+    };
+}
+
+/** The setup Job's documents (keys of its ConfigMap, files under `RetentionSetupPaths.documents`). */
+export const SETUP_DOCUMENTS = {
+    indexTemplate: "index-template.json",
+    retentionPolicy: "retention-policy.json",
+    auditConfig: "audit-config.json",
+} as const;
+
 /** Where the setup Job finds its inputs and keeps curl's account. */
 export interface RetentionSetupPaths {
-    /** The ConfigMap with the retention policy and the index template. */
+    /** The ConfigMap with the retention policy, the index template and (Amazon) the audit configuration. */
     documents: string;
     /** The credentials Secret, mounted as files (OPENSEARCH_SECRET_KEYS). */
     credentials: string;
@@ -210,9 +267,21 @@ export interface RetentionSetupPaths {
 
 export const RETENTION_SETUP_PATHS: RetentionSetupPaths = { documents: "/setup", credentials: "/credentials", curlConfig: "/run/curl" };
 
+/** What the setup Job configures besides the index template and the retention policy. */
+export interface RetentionSetupSteps {
+    /**
+     * Put `auditConfig()` (the Amazon domain). Not for the in-cluster store: the chart's opensearch.yml
+     * already sets `plugins.security.audit.type: internal_opensearch` and the plugin's own audit.yml
+     * enables auditing, so its security configuration governs it there.
+     */
+    auditConfig: boolean;
+}
+
 /**
  * The setup Job's script: wait for OpenSearch, then put the index template and the ISM policy
- * (updating it in place when it exists, which ISM requires doing with its sequence number).
+ * (updating it in place when it exists, which ISM requires doing with its sequence number) and, for the
+ * Amazon domain, the audit configuration. Every call is an idempotent PUT; a non-2xx answer fails the
+ * script (`--fail-with-body`, `set -e`) and so the Job, which retries.
  *
  * The admin account reaches curl through a config file (`-K`, curl's `--config`), written by the shell
  * from the mounted Secret: a `-u user:password` argument would be readable by anyone on the node in
@@ -220,9 +289,10 @@ export const RETENTION_SETUP_PATHS: RetentionSetupPaths = { documents: "/setup",
  * with the password as an argument either. The password's characters (letters, digits, `-_.+`,
  * logging.ts) need no escaping inside the config file's double quotes.
  */
-export function retentionSetupScript(paths: RetentionSetupPaths = RETENTION_SETUP_PATHS): string {
+export function retentionSetupScript(steps: RetentionSetupSteps, paths: RetentionSetupPaths = RETENTION_SETUP_PATHS): string {
     const config = `${paths.curlConfig}/auth.conf`;
     const secret = (key: string) => `$(cat ${paths.credentials}/${key})`;
+    const doc = (name: string) => `@${paths.documents}/${name}`;
     return [
         "set -eu",
         "umask 077",
@@ -231,13 +301,16 @@ export function retentionSetupScript(paths: RetentionSetupPaths = RETENTION_SETU
         "EOF",
         `req() { curl --silent --show-error --fail-with-body $CURL_TLS -K ${config} -H "Content-Type: application/json" "$@"; }`,
         'until req "$OPENSEARCH_URL/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo "waiting for OpenSearch"; sleep 10; done',
-        `req -X PUT "$OPENSEARCH_URL/_index_template/${INDEX_TEMPLATE_NAME}" --data @${paths.documents}/index-template.json`,
+        `req -X PUT "$OPENSEARCH_URL/_index_template/${INDEX_TEMPLATE_NAME}" --data ${doc(SETUP_DOCUMENTS.indexTemplate)}`,
         `current=$(req "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}" 2>/dev/null || true)`,
         `seq=$(echo "$current" | sed -n 's/.*"_seq_no":\\([0-9]*\\).*/\\1/p')`,
         `term=$(echo "$current" | sed -n 's/.*"_primary_term":\\([0-9]*\\).*/\\1/p')`,
         'query=""',
         'if [ -n "$seq" ] && [ -n "$term" ]; then query="?if_seq_no=$seq&if_primary_term=$term"; fi',
-        `req -X PUT "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}$query" --data @${paths.documents}/retention-policy.json`,
+        `req -X PUT "$OPENSEARCH_URL/_plugins/_ism/policies/${RETENTION_POLICY_ID}$query" --data ${doc(SETUP_DOCUMENTS.retentionPolicy)}`,
+        ...(steps.auditConfig
+            ? [`req -X PUT "$OPENSEARCH_URL/_plugins/_security/api/audit/config" --data ${doc(SETUP_DOCUMENTS.auditConfig)}`]
+            : []),
     ].join("\n");
 }
 

@@ -21,6 +21,7 @@ import {
     OPENSEARCH_POD_LABELS,
     REDACTION_SCRIPT,
     RETENTION_SETUP_LABELS,
+    auditConfig,
     fluentBitPipeline,
     retentionSetupScript,
 } from "../../../components/observability/loggingValues";
@@ -388,57 +389,165 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             assert.strictEqual(pod.containers[0].env.find((e: { name: string }) => e.name === "CURL_TLS").value, "--insecure");
         });
 
-        it("the setup script sends the account to OpenSearch with no process ever given the password as an argument", async function () {
-            const dir = mkdtempSync(join(tmpdir(), "retention-setup-"));
-            const password = "Xy-9_a.b+Zq1";
-            const seen: { method: string; url: string; authorization?: string }[] = [];
-            const server = createServer((req, res) => {
-                seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization });
-                req.resume();
-                req.on("end", () => {
-                    res.writeHead(req.url!.startsWith("/_plugins/_ism/policies/") && req.method === "GET" ? 404 : 200);
-                    res.end("{}");
-                });
+        it("the setup Job puts the audit configuration on the Amazon domain only (the in-cluster chart's security config audits there)", async () => {
+            for (const stack of ["production", "staging", "local"] as const) {
+                const { mocks } = await loggingFor(stack);
+                const amazon = stack === "production";
+                const data = mocks.ofType("kubernetes:core/v1:ConfigMap")[0].inputs.data;
+                const command = mocks.one("kubernetes:batch/v1:Job").inputs.spec.template.spec.containers[0].command;
+                assert.deepStrictEqual(command, ["/bin/sh", "-c", retentionSetupScript({ auditConfig: amazon })], stack);
+                assert.strictEqual(command[2].includes("/_plugins/_security/api/audit/config"), amazon, stack);
+                assert.deepStrictEqual(
+                    Object.keys(data).sort(),
+                    ["index-template.json", "retention-policy.json", ...(amazon ? ["audit-config.json"] : [])].sort(),
+                    stack,
+                );
+            }
+        });
+
+        it("the audit configuration: both layers, no AUTHENTICATED / GRANTED_PRIVILEGES, no bodies or sensitive headers, compliance for the security config only", () => {
+            const config = auditConfig() as { enabled: boolean; audit: Record<string, unknown>; compliance: Record<string, unknown> };
+            assert.strictEqual(config.enabled, true);
+            const noisy = ["AUTHENTICATED", "GRANTED_PRIVILEGES"];
+            assert.deepStrictEqual(config.audit, {
+                enable_rest: true,
+                disabled_rest_categories: noisy,
+                enable_transport: true,
+                disabled_transport_categories: noisy,
+                resolve_bulk_requests: false,
+                log_request_body: false,
+                resolve_indices: true,
+                exclude_sensitive_headers: true,
+                ignore_users: [],
+                ignore_requests: [],
             });
-            try {
-                const paths = { documents: join(dir, "setup"), credentials: join(dir, "credentials"), curlConfig: join(dir, "curl") };
-                for (const d of [...Object.values(paths), join(dir, "bin")]) mkdirSync(d);
-                writeFileSync(join(paths.credentials, "username"), "admin");
-                writeFileSync(join(paths.credentials, "password"), password);
-                for (const f of ["index-template.json", "retention-policy.json"]) writeFileSync(join(paths.documents, f), "{}");
-                // Every curl invocation's arguments, as /proc/<pid>/cmdline would show them.
-                const realCurl = execFileSync("sh", ["-c", "command -v curl"]).toString().trim();
-                writeFileSync(join(dir, "bin", "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/argv.log\nexec ${realCurl} "$@"\n`);
-                chmodSync(join(dir, "bin", "curl"), 0o755);
-                await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-                const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-                const script = retentionSetupScript(paths);
-                assert.ok(!script.includes(password));
-                const code = await new Promise<number | null>((resolve) => {
-                    const child = spawn("sh", ["-c", script], {
-                        env: { PATH: `${dir}/bin:${process.env.PATH}`, OPENSEARCH_URL: url, CURL_TLS: "" },
-                        stdio: ["ignore", "ignore", "inherit"],
+            assert.deepStrictEqual(config.compliance, {
+                enabled: true,
+                internal_config: true,
+                external_config: false,
+                read_metadata_only: true,
+                read_watched_fields: {},
+                read_ignore_users: [],
+                write_metadata_only: true,
+                write_log_diffs: false,
+                write_watched_indices: [],
+                write_ignore_users: [],
+            });
+        });
+
+        describe("the setup script, run by sh with real curl against a local HTTP server", () => {
+            const password = "Xy-9_a.b+Zq1";
+            const basic = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+            interface Request {
+                method: string;
+                url: string;
+                authorization?: string;
+                body: string;
+            }
+
+            /**
+             * Runs the script with the documents of `stack`'s ConfigMap; the server answers `status(request)`
+             * (default 200, 404 for the ISM policy's GET). Every curl argument list is logged, as
+             * /proc/<pid>/cmdline would show it.
+             */
+            async function runScript(stack: StackName, status: (r: Request) => number = () => 200) {
+                const { mocks } = await loggingFor(stack);
+                const documents: Record<string, string> = mocks.ofType("kubernetes:core/v1:ConfigMap")[0].inputs.data;
+                const dir = mkdtempSync(join(tmpdir(), "retention-setup-"));
+                const seen: Request[] = [];
+                const server = createServer((req, res) => {
+                    const chunks: Buffer[] = [];
+                    req.on("data", (c: Buffer) => chunks.push(c));
+                    req.on("end", () => {
+                        const request = {
+                            method: req.method!,
+                            url: req.url!,
+                            authorization: req.headers.authorization,
+                            body: Buffer.concat(chunks).toString(),
+                        };
+                        seen.push(request);
+                        const ismGet = req.url!.startsWith("/_plugins/_ism/policies/") && req.method === "GET";
+                        res.writeHead(ismGet ? 404 : status(request));
+                        res.end("{}");
                     });
-                    child.on("exit", resolve);
                 });
+                try {
+                    const paths = { documents: join(dir, "setup"), credentials: join(dir, "credentials"), curlConfig: join(dir, "curl") };
+                    for (const d of [...Object.values(paths), join(dir, "bin")]) mkdirSync(d);
+                    writeFileSync(join(paths.credentials, "username"), "admin");
+                    writeFileSync(join(paths.credentials, "password"), password);
+                    for (const [file, content] of Object.entries(documents)) writeFileSync(join(paths.documents, file), content);
+                    const realCurl = execFileSync("sh", ["-c", "command -v curl"]).toString().trim();
+                    writeFileSync(join(dir, "bin", "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/argv.log\nexec ${realCurl} "$@"\n`);
+                    chmodSync(join(dir, "bin", "curl"), 0o755);
+                    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+                    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+                    const script = retentionSetupScript({ auditConfig: stack === "production" }, paths);
+                    assert.ok(!script.includes(password));
+                    const code = await new Promise<number | null>((resolve) => {
+                        const child = spawn("sh", ["-c", script], {
+                            env: { PATH: `${dir}/bin:${process.env.PATH}`, OPENSEARCH_URL: url, CURL_TLS: "" },
+                            stdio: ["ignore", "ignore", "pipe"],
+                        });
+                        child.stderr.resume();
+                        child.on("exit", resolve);
+                    });
+                    return { code, seen, documents, argv: readFileSync(join(dir, "argv.log"), "utf8").trim().split("\n") };
+                } finally {
+                    server.close();
+                    rmSync(dir, { recursive: true, force: true });
+                }
+            }
+
+            const retentionCalls = [
+                ["GET", "/_cluster/health"],
+                ["PUT", "/_index_template/claude-enhancer-logs"],
+                ["GET", "/_plugins/_ism/policies/claude-enhancer-logs-retention"],
+                ["PUT", "/_plugins/_ism/policies/claude-enhancer-logs-retention"],
+            ];
+            const AUDIT = "/_plugins/_security/api/audit/config";
+
+            it("Amazon domain: PUTs the audit configuration last, with its document as the body and the admin's Basic credentials", async () => {
+                const { code, seen, documents, argv } = await runScript("production");
                 assert.strictEqual(code, 0);
-                const basic = `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
                 assert.deepStrictEqual(
                     seen.map((r) => [r.method, r.url.split("?")[0], r.authorization === basic]),
-                    [
-                        ["GET", "/_cluster/health", true],
-                        ["PUT", "/_index_template/claude-enhancer-logs", true],
-                        ["GET", "/_plugins/_ism/policies/claude-enhancer-logs-retention", true],
-                        ["PUT", "/_plugins/_ism/policies/claude-enhancer-logs-retention", true],
-                    ],
+                    [...retentionCalls, ["PUT", AUDIT]].map((call) => [...call, true]),
                 );
-                const argv = readFileSync(join(dir, "argv.log"), "utf8");
-                assert.match(argv, /-K .*\/curl\/auth\.conf/);
-                assert.ok(!argv.includes(password), argv);
-            } finally {
-                server.close();
-                rmSync(dir, { recursive: true, force: true });
-            }
+                const audit = seen[seen.length - 1];
+                // curl's --data drops the document's newlines, which JSON does not need.
+                assert.deepStrictEqual(JSON.parse(audit.body), JSON.parse(documents["audit-config.json"]));
+                assert.deepStrictEqual(JSON.parse(audit.body), auditConfig());
+                assert.strictEqual(argv.length, 5);
+                assert.match(
+                    argv[4],
+                    new RegExp(
+                        `-K \\S+/curl/auth\\.conf .*-X PUT http://127\\.0\\.0\\.1:\\d+${AUDIT} --data @\\S+/setup/audit-config\\.json$`,
+                    ),
+                );
+                for (const args of argv) assert.ok(!args.includes(password), args);
+            });
+
+            it("in-cluster store (staging, local): the same calls without the audit configuration", async () => {
+                for (const stack of ["staging", "local"] as const) {
+                    const { code, seen, argv } = await runScript(stack);
+                    assert.strictEqual(code, 0, stack);
+                    assert.deepStrictEqual(
+                        seen.map((r) => [r.method, r.url.split("?")[0], r.authorization === basic]),
+                        retentionCalls.map((call) => [...call, true]),
+                        stack,
+                    );
+                    assert.ok(!argv.some((args) => args.includes("_security")), stack);
+                    for (const args of argv) assert.match(args, /-K \S+\/curl\/auth\.conf/);
+                    for (const args of argv) assert.ok(!args.includes(password), args);
+                }
+            });
+
+            it("a non-2xx answer to the audit PUT fails the script, so the Job retries", async () => {
+                const { code, seen } = await runScript("production", (r) => (r.url === AUDIT ? 403 : 200));
+                assert.notStrictEqual(code, 0);
+                assert.deepStrictEqual(seen[seen.length - 1].url, AUDIT);
+            });
         });
     });
 
