@@ -171,17 +171,23 @@ export function openSearchDashboardsValues(credentialsSecret: string): Record<st
     };
 }
 
-/** ISM policy: indices of this stack's logs are deleted `retentionDays` after creation. */
+/**
+ * The security plugin's audit indices (an in-cluster store audits into its own indices, daily): without
+ * a retention they would fill the store's volume.
+ */
+export const AUDIT_INDEX_PATTERN = "security-auditlog-*";
+
+/** ISM policy: indices of this stack's logs, and the audit indices, are deleted `retentionDays` after creation. */
 export function retentionPolicy(environment: string, retentionDays: number): Record<string, unknown> {
     return {
         policy: {
-            description: `Delete ${indexPrefix(environment)}-* indices ${retentionDays} days after creation.`,
+            description: `Delete ${indexPrefix(environment)}-* and ${AUDIT_INDEX_PATTERN} indices ${retentionDays} days after creation.`,
             default_state: "hot",
             states: [
                 { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: `${retentionDays}d` } }] },
                 { name: "delete", actions: [{ delete: {} }], transitions: [] },
             ],
-            ism_template: [{ index_patterns: [`${indexPrefix(environment)}-*`], priority: 100 }],
+            ism_template: [{ index_patterns: [`${indexPrefix(environment)}-*`, AUDIT_INDEX_PATTERN], priority: 100 }],
         },
     };
 }

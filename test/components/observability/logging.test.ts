@@ -327,7 +327,7 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
     });
 
     describe("retention per stack", () => {
-        it("an ISM policy deletes indices after logging.retentionDays: 7 staging, 30 production, 3 local", async () => {
+        it("an ISM policy deletes log and audit indices after logging.retentionDays: 7 staging, 30 production, 3 local", async () => {
             for (const [stack, days] of [
                 ["staging", 7],
                 ["production", 30],
@@ -342,7 +342,9 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
                     stack,
                 );
                 assert.deepStrictEqual(policy.states[1].actions, [{ delete: {} }]);
-                assert.deepStrictEqual(policy.ism_template, [{ index_patterns: [`logs-${stack}-*`], priority: 100 }]);
+                assert.deepStrictEqual(policy.ism_template, [
+                    { index_patterns: [`logs-${stack}-*`, "security-auditlog-*"], priority: 100 },
+                ]);
                 const template = JSON.parse(map.inputs.data["index-template.json"]);
                 assert.strictEqual(template.template.settings.number_of_replicas, stack === "production" ? 1 : 0, stack);
             }
