@@ -2,8 +2,9 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Application, ApplicationArgs } from "../../../components/app/application";
+import { Application, ApplicationArgs, floorAwait, hpaSpec } from "../../../components/app/application";
 import { dnsLabel, selectorLabels, versionLabel } from "../../../components/app/podSpec";
+import { stageOverridesOf } from "../../../config/rollout";
 import { loadStackConfig } from "../../../config/stackFile";
 import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stages";
 import { installMocks } from "../../harness/program";
@@ -344,7 +345,8 @@ describe("Application component", function () {
                 new Model({ metadata: r.inputs.metadata, spec: r.inputs.spec }).validate();
                 validated++;
             }
-            assert.strictEqual(validated, 7 + 9);
+            // stable: a Deployment, 3 Services, an HPA, a PDB and the NetworkPolicy; canary adds a Deployment, HPA and PDB.
+            assert.strictEqual(validated, 7 + 10);
         });
     });
 
@@ -352,7 +354,17 @@ describe("Application component", function () {
         it("runs a 1-replica canary of the candidate version beside blue, with its own disruption budget", async () => {
             const mocks = await appFor("canary");
             const candidate = deployment(mocks, "candidate")!;
-            assert.strictEqual(candidate.inputs.spec.replicas, 1);
+            // Sized by its autoscaler, whose floor is the canary's count; the update waits for that many ready pods.
+            assert.strictEqual(candidate.inputs.spec.replicas, undefined);
+            assert.deepStrictEqual(candidate.inputs.metadata.annotations, { "pulumi.com/waitFor": "jsonpath={[?@.readyReplicas > 0]}" });
+            const hpa = byName(mocks, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-candidate");
+            assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: "claude-enhancer-candidate",
+            });
+            assert.strictEqual(hpa.inputs.spec.minReplicas, 1);
+            assert.strictEqual(hpa.inputs.spec.maxReplicas, 20);
             assert.strictEqual(candidate.inputs.spec.template.spec.containers[0].image, "claude-enhancer:5.1.0+build.7");
             assert.strictEqual(candidate.inputs.spec.template.metadata.labels.version, "5.1.0-build.7");
             assert.strictEqual(envOf(candidate).APP_TRACK, "candidate");
@@ -366,18 +378,20 @@ describe("Application component", function () {
         });
 
         it("pre-warms green and keeps blue as a hot standby of green's size in full-switch", async () => {
+            const hpaMin = (m: RecordingMocks, track: string) =>
+                byName(m, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `claude-enhancer-${track}`).inputs.spec.minReplicas;
+            const waitFor = (m: RecordingMocks, track: string) => deployment(m, track)!.inputs.metadata.annotations["pulumi.com/waitFor"];
             const prep = await appFor("blue-green-prep");
-            assert.strictEqual(deployment(prep, "candidate")!.inputs.spec.replicas, 10);
-            assert.strictEqual(
-                byName(prep, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas,
-                3,
-            );
+            assert.strictEqual(hpaMin(prep, "candidate"), 10);
+            assert.strictEqual(waitFor(prep, "candidate"), "jsonpath={[?@.readyReplicas > 9]}");
+            assert.strictEqual(hpaMin(prep, "stable"), 3);
+            assert.strictEqual(waitFor(prep, "stable"), "jsonpath={[?@.readyReplicas > 2]}");
             const full = await appFor("full-switch");
-            assert.strictEqual(deployment(full, "candidate")!.inputs.spec.replicas, 10);
-            assert.strictEqual(
-                byName(full, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas,
-                10,
-            );
+            assert.strictEqual(hpaMin(full, "candidate"), 10);
+            // The hot standby: blue's floor is green's size and the update waits until 10 blue pods are ready.
+            assert.strictEqual(hpaMin(full, "stable"), 10);
+            assert.strictEqual(waitFor(full, "stable"), "jsonpath={[?@.readyReplicas > 9]}");
+            assert.strictEqual(deployment(full, "stable")!.inputs.spec.replicas, undefined);
         });
 
         it("labels each Deployment (not its pods) with the stage and the track's declared weight", async () => {
@@ -461,6 +475,74 @@ describe("Application component", function () {
                 byName(mocks, "kubernetes:core/v1:ServiceAccount", "claude-enhancer").inputs.metadata.annotations,
                 undefined,
             );
+        });
+    });
+
+    describe("track autoscalers and the floors an update waits for", () => {
+        const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+        // Floors of the shipped staging and production configs (seed 002's stage table, autoscaling 3..20).
+        const EXPECTED: Record<StageName, { stable: number; candidate?: number }> = {
+            stable: { stable: 3 },
+            canary: { stable: 3, candidate: 1 },
+            "canary-expand": { stable: 3, candidate: 4 },
+            "blue-green-prep": { stable: 3, candidate: 10 },
+            "full-switch": { stable: 10, candidate: 10 },
+            rollback: { stable: 3 },
+        };
+        for (const environment of ["staging", "production"] as const) {
+            for (const stage of STAGE_NAMES) {
+                it(`${environment} ${stage}: candidate floor ${EXPECTED[stage].candidate ?? "none"}, stable floor ${EXPECTED[stage].stable}`, async () => {
+                    const config = loadStackConfig(environment);
+                    const table = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling);
+                    const mocks = await appFor(stage, { app: config.app, stage: table[stage] });
+                    const expected = EXPECTED[stage];
+                    for (const track of ["stable", "candidate"] as const) {
+                        const floor = expected[track];
+                        const hpas = mocks.ofType(HPA).filter((r) => r.inputs.metadata.name === `claude-enhancer-${track}`);
+                        if (floor === undefined) {
+                            assert.strictEqual(hpas.length, 0, `no ${track} autoscaler in ${stage}`);
+                            assert.strictEqual(deployment(mocks, track), undefined);
+                            continue;
+                        }
+                        assert.strictEqual(hpas.length, 1);
+                        assert.strictEqual(hpas[0].inputs.spec.minReplicas, floor);
+                        // The ceiling is the stable autoscaler's, the application's maxReplicas.
+                        assert.strictEqual(hpas[0].inputs.spec.maxReplicas, config.app.autoscaling.maxReplicas);
+                        assert.strictEqual(hpas[0].inputs.spec.scaleTargetRef.name, `claude-enhancer-${track}`);
+                        const d = deployment(mocks, track)!;
+                        assert.strictEqual(d.inputs.spec.replicas, undefined, `the ${track} Deployment leaves its size to the autoscaler`);
+                        assert.strictEqual(
+                            d.inputs.metadata.annotations["pulumi.com/waitFor"],
+                            `jsonpath={[?@.readyReplicas > ${floor - 1}]}`,
+                        );
+                        // No dependency on the Deployment: it waits for the floor only this autoscaler sets (else a deadlock).
+                        assert.ok(!hpas[0].dependsOn.includes(d.urn), `the ${track} autoscaler must not wait for its Deployment`);
+                    }
+                });
+            }
+        }
+
+        it("builds an autoscaler spec with the floor, the ceiling, both targets and seed 000's behaviour", () => {
+            const spec = hpaSpec("claude-enhancer-candidate", 4, {
+                minReplicas: 3,
+                maxReplicas: 20,
+                targetCpuPercent: 70,
+                targetMemoryPercent: 80,
+            });
+            assert.strictEqual(spec.minReplicas, 4);
+            assert.strictEqual(spec.maxReplicas, 20);
+            assert.deepStrictEqual(spec.metrics, [
+                { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+                { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+            ]);
+            assert.deepStrictEqual((spec.behavior as any).scaleDown.stabilizationWindowSeconds, 300);
+        });
+
+        it("waits for at least the floor, with no '=' the provider would read as an expected value", () => {
+            assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": "jsonpath={[?@.readyReplicas > 0]}" });
+            assert.deepStrictEqual(floorAwait(10), { "pulumi.com/waitFor": "jsonpath={[?@.readyReplicas > 9]}" });
+            assert.ok(!floorAwait(13)["pulumi.com/waitFor"].slice("jsonpath=".length).includes("="));
+            assert.throws(() => floorAwait(0), /a track's replica floor must be a positive integer; got 0/);
         });
     });
 
