@@ -68,7 +68,11 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
         const groups = args.nodeGroupConfigs.map((group) => {
             const nodeGroup = args.nodeGroups[group.name];
             if (!nodeGroup) throw new Error(`node group ${group.name} is configured but was not created`);
-            return nodeGroup.nodeGroupName.apply((nodeGroupName) => ({ nodeGroupName, capacityType: group.capacityType }));
+            return nodeGroup.resources.apply((resources) => {
+                const autoscalingGroupName = resources?.[0]?.autoscalingGroups?.[0]?.name;
+                if (!autoscalingGroupName) throw new Error(`EKS node group ${group.name} reports no Auto Scaling group`);
+                return { autoscalingGroupName, capacityType: group.capacityType };
+            });
         });
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,

@@ -73,17 +73,17 @@ export function clusterAutoscalerPolicy(clusterName: string, scope: AccountScope
 
 /** One configured node group as the priority expander sees it. */
 export interface ScalableNodeGroup {
-    /** The EKS node group's name; EKS names its Auto Scaling group eks-<name>-<uuid>. */
-    nodeGroupName: string;
+    /** The Auto Scaling group EKS created for the managed node group (the autoscaler's node group id). */
+    autoscalingGroupName: string;
     capacityType: "ON_DEMAND" | "SPOT";
 }
 
 /**
- * The priority expander's table: spot groups first (cheaper), on-demand after; each entry matches one
- * node group's Auto Scaling group by name.
+ * The priority expander's table: spot groups first (cheaper), on-demand after; each entry matches exactly
+ * one node group's Auto Scaling group by name.
  */
 export function expanderPriorities(groups: ScalableNodeGroup[]): Record<number, string[]> {
-    const pattern = (g: ScalableNodeGroup) => `^eks-${g.nodeGroupName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-.*`;
+    const pattern = (g: ScalableNodeGroup) => `^${g.autoscalingGroupName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
     const priorities: Record<number, string[]> = {};
     for (const [priority, capacityType] of [
         [SPOT_PRIORITY, "SPOT"],
