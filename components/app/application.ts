@@ -49,14 +49,18 @@ export const HPA_BEHAVIOR = {
 };
 
 /**
- * The Deployment's await condition (pulumi.com/waitFor): at least `floor` pods ready. Pulumi's own
- * Deployment await only covers the replicas the spec holds when it is applied, and the autoscaler raises
- * them afterwards. The filter selects `.status` once its readyReplicas reaches the floor; it holds no "="
- * (the provider splits the annotation's expected value on "=").
+ * The Deployment's await condition (pulumi.com/waitFor), which replaces the provider's own Deployment
+ * await: the rollout of the current spec is complete (status observed for this generation, every pod
+ * updated and available) and at least `floor` pods are ready. The provider's own await only covers the
+ * replicas the spec holds when applied; the autoscaler raises them afterwards. The filter selects
+ * `.status` once all of that holds. It holds no single "=": the provider reads the text after one as an
+ * expected value ("==" is kept whole).
  */
 export function floorAwait(floor: number): Record<string, string> {
     if (!Number.isInteger(floor) || floor < 1) throw new Error(`a track's replica floor must be a positive integer; got ${floor}`);
-    return { [WAIT_FOR_ANNOTATION]: `jsonpath={[?@.readyReplicas > ${floor - 1}]}` };
+    const complete =
+        "@.observedGeneration == $.metadata.generation && @.updatedReplicas == @.replicas && @.availableReplicas == @.replicas";
+    return { [WAIT_FOR_ANNOTATION]: `jsonpath={[?${complete} && @.readyReplicas > ${floor - 1}]}` };
 }
 
 /** The Kubernetes provider's custom await annotation. */

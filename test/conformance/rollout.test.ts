@@ -3,6 +3,7 @@ import { PlatformConfig, parsePlatformConfig } from "../../config";
 import { stageOverridesOf } from "../../config/rollout";
 import { STACKS, StackName, readStackSettings } from "../../config/stackFile";
 import { TRACK_LABEL } from "../../identity";
+import { WAIT_FOR_ANNOTATION, floorAwait } from "../../components/app/application";
 import { APP_NAMESPACE } from "../../components/kubernetes/platformNamespaces";
 import { GUARD_NAME } from "../../components/rollout/guard";
 import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
@@ -184,14 +185,30 @@ describe("conformance: the rollout stage by stage on a real API server", functio
                         s.stage.blueReplicas,
                         "stable (blue) autoscaler floor",
                     );
+                    // In full-switch this is the hot standby at green's size.
+                    assert.strictEqual(
+                        stable.metadata.annotations?.[WAIT_FOR_ANNOTATION],
+                        floorAwait(s.stage.blueReplicas)[WAIT_FOR_ANNOTATION],
+                        "the update waits for the stable floor",
+                    );
 
                     const candidate = byTrack.get("candidate");
                     if (s.stage.candidatePresent) {
                         assert.ok(candidate, "no candidate Deployment on the cluster");
+                        // Sized by its autoscaler, whose floor is the stage's size; the update waits for that many ready pods.
+                        const candidateHpa = s.autoscalers.find(
+                            (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === candidate.metadata.name,
+                        );
+                        assert.ok(candidateHpa, "no autoscaler for the candidate Deployment");
                         assert.strictEqual(
-                            (candidate.spec as { replicas: number }).replicas,
+                            (candidateHpa.spec as { minReplicas: number }).minReplicas,
                             candidateReplicas(s.stage),
-                            "candidate replicas",
+                            "candidate autoscaler floor",
+                        );
+                        assert.strictEqual(
+                            candidate.metadata.annotations?.[WAIT_FOR_ANNOTATION],
+                            floorAwait(candidateReplicas(s.stage))[WAIT_FOR_ANNOTATION],
+                            "the update waits for the candidate's floor",
                         );
                         assert.ok(
                             imagesOf(candidate).every((image) => image.endsWith(`:${rollout.candidateVersion}`)),

@@ -74,6 +74,10 @@ const byName = (m: RecordingMocks, type: string, name: string): RecordedResource
     assert.strictEqual(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
 };
+/** The await condition of a track with `floor`: its rollout complete and at least `floor` pods ready. */
+const awaitFloor = (floor: number) =>
+    "jsonpath={[?@.observedGeneration == $.metadata.generation && @.updatedReplicas == @.replicas && " +
+    `@.availableReplicas == @.replicas && @.readyReplicas > ${floor - 1}]}`;
 const envOf = (d: RecordedResource) =>
     Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
@@ -356,7 +360,7 @@ describe("Application component", function () {
             const candidate = deployment(mocks, "candidate")!;
             // Sized by its autoscaler, whose floor is the canary's count; the update waits for that many ready pods.
             assert.strictEqual(candidate.inputs.spec.replicas, undefined);
-            assert.deepStrictEqual(candidate.inputs.metadata.annotations, { "pulumi.com/waitFor": "jsonpath={[?@.readyReplicas > 0]}" });
+            assert.deepStrictEqual(candidate.inputs.metadata.annotations, { "pulumi.com/waitFor": awaitFloor(1) });
             const hpa = byName(mocks, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-candidate");
             assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, {
                 apiVersion: "apps/v1",
@@ -383,14 +387,14 @@ describe("Application component", function () {
             const waitFor = (m: RecordingMocks, track: string) => deployment(m, track)!.inputs.metadata.annotations["pulumi.com/waitFor"];
             const prep = await appFor("blue-green-prep");
             assert.strictEqual(hpaMin(prep, "candidate"), 10);
-            assert.strictEqual(waitFor(prep, "candidate"), "jsonpath={[?@.readyReplicas > 9]}");
+            assert.strictEqual(waitFor(prep, "candidate"), awaitFloor(10));
             assert.strictEqual(hpaMin(prep, "stable"), 3);
-            assert.strictEqual(waitFor(prep, "stable"), "jsonpath={[?@.readyReplicas > 2]}");
+            assert.strictEqual(waitFor(prep, "stable"), awaitFloor(3));
             const full = await appFor("full-switch");
             assert.strictEqual(hpaMin(full, "candidate"), 10);
             // The hot standby: blue's floor is green's size and the update waits until 10 blue pods are ready.
             assert.strictEqual(hpaMin(full, "stable"), 10);
-            assert.strictEqual(waitFor(full, "stable"), "jsonpath={[?@.readyReplicas > 9]}");
+            assert.strictEqual(waitFor(full, "stable"), awaitFloor(10));
             assert.strictEqual(deployment(full, "stable")!.inputs.spec.replicas, undefined);
         });
 
@@ -511,10 +515,7 @@ describe("Application component", function () {
                         assert.strictEqual(hpas[0].inputs.spec.scaleTargetRef.name, `claude-enhancer-${track}`);
                         const d = deployment(mocks, track)!;
                         assert.strictEqual(d.inputs.spec.replicas, undefined, `the ${track} Deployment leaves its size to the autoscaler`);
-                        assert.strictEqual(
-                            d.inputs.metadata.annotations["pulumi.com/waitFor"],
-                            `jsonpath={[?@.readyReplicas > ${floor - 1}]}`,
-                        );
+                        assert.strictEqual(d.inputs.metadata.annotations["pulumi.com/waitFor"], awaitFloor(floor));
                         // No dependency on the Deployment: it waits for the floor only this autoscaler sets (else a deadlock).
                         assert.ok(!hpas[0].dependsOn.includes(d.urn), `the ${track} autoscaler must not wait for its Deployment`);
                     }
@@ -538,10 +539,14 @@ describe("Application component", function () {
             assert.deepStrictEqual((spec.behavior as any).scaleDown.stabilizationWindowSeconds, 300);
         });
 
-        it("waits for at least the floor, with no '=' the provider would read as an expected value", () => {
-            assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": "jsonpath={[?@.readyReplicas > 0]}" });
-            assert.deepStrictEqual(floorAwait(10), { "pulumi.com/waitFor": "jsonpath={[?@.readyReplicas > 9]}" });
-            assert.ok(!floorAwait(13)["pulumi.com/waitFor"].slice("jsonpath=".length).includes("="));
+        it("waits for a complete rollout and at least the floor, with no single '=' the provider would read as an expected value", () => {
+            assert.deepStrictEqual(floorAwait(10), {
+                "pulumi.com/waitFor":
+                    "jsonpath={[?@.observedGeneration == $.metadata.generation && @.updatedReplicas == @.replicas && " +
+                    "@.availableReplicas == @.replicas && @.readyReplicas > 9]}",
+            });
+            assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": awaitFloor(1) });
+            assert.ok(!floorAwait(13)["pulumi.com/waitFor"].slice("jsonpath=".length).replace(/==/g, "").includes("="));
             assert.throws(() => floorAwait(0), /a track's replica floor must be a positive integer; got 0/);
         });
     });
