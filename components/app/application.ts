@@ -49,18 +49,23 @@ export const HPA_BEHAVIOR = {
 };
 
 /**
- * The Deployment's await condition (pulumi.com/waitFor), which replaces the provider's own Deployment
- * await: the rollout of the current spec is complete (status observed for this generation, every pod
- * updated and available) and at least `floor` pods are ready. The provider's own await only covers the
- * replicas the spec holds when applied; the autoscaler raises them afterwards. The filter selects
- * `.status` once all of that holds. It holds no single "=": the provider reads the text after one as an
- * expected value ("==" is kept whole).
+ * The Deployment's await conditions (pulumi.com/waitFor, a JSON list the provider requires all of), which
+ * take the place of the provider's own Deployment await: the status is of the applied generation, every
+ * pod is updated and available (the rollout is complete), and at least `floor` pods are ready. The
+ * provider's own await only covers the replicas the spec holds when applied; the autoscaler raises them
+ * afterwards. Each filter selects `.status` when its comparison holds: one comparison per expression
+ * (the provider's JSONPath parser rejects a chain of "&&"), and no single "=" (the provider reads the
+ * text after one as an expected value; "==" is kept whole).
  */
 export function floorAwait(floor: number): Record<string, string> {
     if (!Number.isInteger(floor) || floor < 1) throw new Error(`a track's replica floor must be a positive integer; got ${floor}`);
-    const complete =
-        "@.observedGeneration == $.metadata.generation && @.updatedReplicas == @.replicas && @.availableReplicas == @.replicas";
-    return { [WAIT_FOR_ANNOTATION]: `jsonpath={[?${complete} && @.readyReplicas > ${floor - 1}]}` };
+    const conditions = [
+        "@.observedGeneration == $.metadata.generation",
+        "@.updatedReplicas == @.replicas",
+        "@.availableReplicas == @.replicas",
+        `@.readyReplicas > ${floor - 1}`,
+    ];
+    return { [WAIT_FOR_ANNOTATION]: JSON.stringify(conditions.map((c) => `jsonpath={[?${c}]}`)) };
 }
 
 /** The Kubernetes provider's custom await annotation. */

@@ -74,10 +74,14 @@ const byName = (m: RecordingMocks, type: string, name: string): RecordedResource
     assert.strictEqual(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
 };
-/** The await condition of a track with `floor`: its rollout complete and at least `floor` pods ready. */
+/** The await conditions of a track with `floor`: its rollout complete and at least `floor` pods ready. */
 const awaitFloor = (floor: number) =>
-    "jsonpath={[?@.observedGeneration == $.metadata.generation && @.updatedReplicas == @.replicas && " +
-    `@.availableReplicas == @.replicas && @.readyReplicas > ${floor - 1}]}`;
+    JSON.stringify([
+        "jsonpath={[?@.observedGeneration == $.metadata.generation]}",
+        "jsonpath={[?@.updatedReplicas == @.replicas]}",
+        "jsonpath={[?@.availableReplicas == @.replicas]}",
+        `jsonpath={[?@.readyReplicas > ${floor - 1}]}`,
+    ]);
 const envOf = (d: RecordedResource) =>
     Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
@@ -539,14 +543,20 @@ describe("Application component", function () {
             assert.deepStrictEqual((spec.behavior as any).scaleDown.stabilizationWindowSeconds, 300);
         });
 
-        it("waits for a complete rollout and at least the floor, with no single '=' the provider would read as an expected value", () => {
-            assert.deepStrictEqual(floorAwait(10), {
-                "pulumi.com/waitFor":
-                    "jsonpath={[?@.observedGeneration == $.metadata.generation && @.updatedReplicas == @.replicas && " +
-                    "@.availableReplicas == @.replicas && @.readyReplicas > 9]}",
-            });
+        it("waits for a complete rollout and at least the floor, one comparison per expression and no single '='", () => {
+            const expressions = JSON.parse(floorAwait(10)["pulumi.com/waitFor"]) as string[];
+            assert.deepStrictEqual(expressions, [
+                "jsonpath={[?@.observedGeneration == $.metadata.generation]}",
+                "jsonpath={[?@.updatedReplicas == @.replicas]}",
+                "jsonpath={[?@.availableReplicas == @.replicas]}",
+                "jsonpath={[?@.readyReplicas > 9]}",
+            ]);
             assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": awaitFloor(1) });
-            assert.ok(!floorAwait(13)["pulumi.com/waitFor"].slice("jsonpath=".length).replace(/==/g, "").includes("="));
+            for (const e of expressions) {
+                // The provider splits an expected value off at a single "=" and rejects a chain of "&&".
+                assert.ok(!e.slice("jsonpath=".length).replace(/==/g, "").includes("="), e);
+                assert.ok(!e.includes("&&"), e);
+            }
             assert.throws(() => floorAwait(0), /a track's replica floor must be a positive integer; got 0/);
         });
     });
