@@ -49,23 +49,16 @@ export const HPA_BEHAVIOR = {
 };
 
 /**
- * The Deployment's await conditions (pulumi.com/waitFor, a JSON list the provider requires all of), which
- * take the place of the provider's own Deployment await: the status is of the applied generation, every
- * pod is updated and available (the rollout is complete), and at least `floor` pods are ready. The
- * provider's own await only covers the replicas the spec holds when applied; the autoscaler raises them
- * afterwards. Each filter selects `.status` when its comparison holds: one comparison per expression
- * (the provider's JSONPath parser rejects a chain of "&&"), and no single "=" (the provider reads the
- * text after one as an expected value; "==" is kept whole).
+ * The await condition (pulumi.com/waitFor) that holds an update until a track has at least `floor` ready
+ * pods, set on the track's PodDisruptionBudget: the budget's status counts the track's healthy (ready)
+ * pods, and its annotation changes whenever the floor does, so every floor change is awaited. The
+ * Deployment keeps the provider's own await (its rollout complete), which a custom condition would replace;
+ * that await only covers the replicas the Deployment holds when applied, and the autoscaler raises them
+ * afterwards. The expression holds no "=" (the provider reads the text after one as an expected value).
  */
 export function floorAwait(floor: number): Record<string, string> {
     if (!Number.isInteger(floor) || floor < 1) throw new Error(`a track's replica floor must be a positive integer; got ${floor}`);
-    const conditions = [
-        "@.observedGeneration == $.metadata.generation",
-        "@.updatedReplicas == @.replicas",
-        "@.availableReplicas == @.replicas",
-        `@.readyReplicas > ${floor - 1}`,
-    ];
-    return { [WAIT_FOR_ANNOTATION]: JSON.stringify(conditions.map((c) => `jsonpath={[?${c}]}`)) };
+    return { [WAIT_FOR_ANNOTATION]: `jsonpath={[?@.currentHealthy > ${floor - 1}]}` };
 }
 
 /** The Kubernetes provider's custom await annotation. */
@@ -103,7 +96,7 @@ function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolic
  * The Claude Enhancer service (docs/architecture.md): a stable (blue) Deployment and, during a rollout, a
  * candidate Deployment (the canary, later green), with their Services, autoscalers, disruption
  * budgets, NetworkPolicy and credentials Secret. Each track's autoscaler has the stage's size as its
- * floor, and the update waits until that many pods of the track are ready (floorAwait).
+ * floor, and the update waits until that many pods of the track are ready (floorAwait, on its budget).
  *
  * Outside a rollout (stages stable and rollback) the candidate Deployment and its budget are not
  * declared, so Pulumi deletes them at the end of the update — after the traffic split has moved
@@ -208,8 +201,8 @@ export class Application extends pulumi.ComponentResource {
         this.networkPolicy(name, common);
 
         // Each track is sized by its autoscaler (no replicas here: an update must never reset what the autoscaler
-        // set, and a field Pulumi stops applying would fall back to 1). Pulumi still waits for the stage's floor.
-        const deployment = (track: Track, version: string, floor: number) =>
+        // set, and a field Pulumi stops applying would fall back to 1). The track's budget waits for the stage's floor.
+        const deployment = (track: Track, version: string) =>
             new k8s.apps.v1.Deployment(
                 `${name}-${track}`,
                 {
@@ -222,7 +215,6 @@ export class Application extends pulumi.ComponentResource {
                             [STAGE_LABEL]: stage.name,
                             [WEIGHT_LABEL]: String(stageWeights(stage)[track]),
                         },
-                        annotations: floorAwait(floor),
                     },
                     spec: {
                         selector: { matchLabels: selectorLabels(track) },
@@ -232,7 +224,7 @@ export class Application extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-        // Not dependent on the Deployment (a literal target name): the Deployment waits for the floor this autoscaler sets.
+        // Not dependent on the Deployment (a literal target name): it scales the Deployment from its creation.
         const autoscaler = (track: Track, minReplicas: number) =>
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 `${name}-${track}`,
@@ -244,12 +236,17 @@ export class Application extends pulumi.ComponentResource {
             );
 
         // In full-switch blue's floor is green's size: the hot standby a rollback lands on, waited for like green.
-        this.stableDeployment = deployment("stable", args.stableVersion, stage.blueReplicas);
+        this.stableDeployment = deployment("stable", args.stableVersion);
         autoscaler("stable", stage.blueReplicas);
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-stable`,
             {
-                metadata: { name: `${APP_NAME}-stable`, namespace: args.namespace, labels: common },
+                metadata: {
+                    name: `${APP_NAME}-stable`,
+                    namespace: args.namespace,
+                    labels: common,
+                    annotations: floorAwait(stage.blueReplicas),
+                },
                 spec: {
                     minAvailable: app.pdbMinAvailable,
                     selector: { matchLabels: selectorLabels("stable") },
@@ -265,14 +262,19 @@ export class Application extends pulumi.ComponentResource {
         if (candidatePresent) {
             if (candidateCount < 1) throw new Error(`stage ${stage.name} runs a candidate but sizes it at ${candidateCount} replicas`);
             // The canary's fixed count or green's full size is its autoscaler's floor; traffic moves once that many are ready.
-            this.candidateDeployment = deployment("candidate", args.candidateVersion!, candidateCount);
+            this.candidateDeployment = deployment("candidate", args.candidateVersion!);
             autoscaler("candidate", candidateCount);
             // Not minAvailable: with a 1-replica canary any minAvailable >= 1 forbids every eviction and
             // hangs node drains. maxUnavailable 1 lets drains proceed one candidate pod at a time.
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-candidate`,
                 {
-                    metadata: { name: `${APP_NAME}-candidate`, namespace: args.namespace, labels: common },
+                    metadata: {
+                        name: `${APP_NAME}-candidate`,
+                        namespace: args.namespace,
+                        labels: common,
+                        annotations: floorAwait(candidateCount),
+                    },
                     spec: {
                         maxUnavailable: 1,
                         selector: { matchLabels: selectorLabels("candidate") },

@@ -46,6 +46,7 @@ interface StageSnapshot {
     probes: ProbeResult[];
     deployments: KubeObject[];
     autoscalers: KubeObject[];
+    budgets: KubeObject[];
     ingresses: KubeObject[];
     jobs: KubeObject[];
     virtualServices?: KubeObject[];
@@ -53,6 +54,11 @@ interface StageSnapshot {
 
 function trackOf(deployment: KubeObject): string | undefined {
     return (deployment.spec as { selector: { matchLabels?: Record<string, string> } }).selector.matchLabels?.[TRACK_LABEL];
+}
+
+/** A track's PodDisruptionBudget (it carries the await of the track's floor). */
+function budgetOf(s: { budgets: KubeObject[] }, track: string): KubeObject | undefined {
+    return s.budgets.find((b) => b.metadata.name === `claude-enhancer-${track}`);
 }
 
 function imagesOf(workload: KubeObject): string[] {
@@ -91,6 +97,7 @@ async function runSequence(
             probes,
             deployments: await list("apps/v1", "Deployment"),
             autoscalers: await list("autoscaling/v2", "HorizontalPodAutoscaler"),
+            budgets: await list("policy/v1", "PodDisruptionBudget"),
             ingresses: await list("networking.k8s.io/v1", "Ingress"),
             jobs: await list("batch/v1", "Job"),
             virtualServices: vsServed ? await list("networking.istio.io/v1", "VirtualService") : undefined,
@@ -187,7 +194,7 @@ describe("conformance: the rollout stage by stage on a real API server", functio
                     );
                     // In full-switch this is the hot standby at green's size.
                     assert.strictEqual(
-                        stable.metadata.annotations?.[WAIT_FOR_ANNOTATION],
+                        budgetOf(s, "stable")?.metadata.annotations?.[WAIT_FOR_ANNOTATION],
                         floorAwait(s.stage.blueReplicas)[WAIT_FOR_ANNOTATION],
                         "the update waits for the stable floor",
                     );
@@ -206,7 +213,7 @@ describe("conformance: the rollout stage by stage on a real API server", functio
                             "candidate autoscaler floor",
                         );
                         assert.strictEqual(
-                            candidate.metadata.annotations?.[WAIT_FOR_ANNOTATION],
+                            budgetOf(s, "candidate")?.metadata.annotations?.[WAIT_FOR_ANNOTATION],
                             floorAwait(candidateReplicas(s.stage))[WAIT_FOR_ANNOTATION],
                             "the update waits for the candidate's floor",
                         );

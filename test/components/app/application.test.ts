@@ -74,14 +74,9 @@ const byName = (m: RecordingMocks, type: string, name: string): RecordedResource
     assert.strictEqual(found.length, 1, `expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
 };
-/** The await conditions of a track with `floor`: its rollout complete and at least `floor` pods ready. */
-const awaitFloor = (floor: number) =>
-    JSON.stringify([
-        "jsonpath={[?@.observedGeneration == $.metadata.generation]}",
-        "jsonpath={[?@.updatedReplicas == @.replicas]}",
-        "jsonpath={[?@.availableReplicas == @.replicas]}",
-        `jsonpath={[?@.readyReplicas > ${floor - 1}]}`,
-    ]);
+/** The await condition on a track's disruption budget: at least `floor` of its pods healthy (ready). */
+const awaitFloor = (floor: number) => `jsonpath={[?@.currentHealthy > ${floor - 1}]}`;
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const envOf = (d: RecordedResource) =>
     Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
@@ -364,7 +359,12 @@ describe("Application component", function () {
             const candidate = deployment(mocks, "candidate")!;
             // Sized by its autoscaler, whose floor is the canary's count; the update waits for that many ready pods.
             assert.strictEqual(candidate.inputs.spec.replicas, undefined);
-            assert.deepStrictEqual(candidate.inputs.metadata.annotations, { "pulumi.com/waitFor": awaitFloor(1) });
+            // The Deployment keeps the provider's own await (its rollout); its budget waits for the floor.
+            assert.strictEqual(candidate.inputs.metadata.annotations, undefined);
+            assert.strictEqual(
+                byName(mocks, PDB, "claude-enhancer-candidate").inputs.metadata.annotations["pulumi.com/waitFor"],
+                awaitFloor(1),
+            );
             const hpa = byName(mocks, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-candidate");
             assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, {
                 apiVersion: "apps/v1",
@@ -388,7 +388,8 @@ describe("Application component", function () {
         it("pre-warms green and keeps blue as a hot standby of green's size in full-switch", async () => {
             const hpaMin = (m: RecordingMocks, track: string) =>
                 byName(m, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `claude-enhancer-${track}`).inputs.spec.minReplicas;
-            const waitFor = (m: RecordingMocks, track: string) => deployment(m, track)!.inputs.metadata.annotations["pulumi.com/waitFor"];
+            const waitFor = (m: RecordingMocks, track: string) =>
+                byName(m, PDB, `claude-enhancer-${track}`).inputs.metadata.annotations["pulumi.com/waitFor"];
             const prep = await appFor("blue-green-prep");
             assert.strictEqual(hpaMin(prep, "candidate"), 10);
             assert.strictEqual(waitFor(prep, "candidate"), awaitFloor(10));
@@ -519,8 +520,13 @@ describe("Application component", function () {
                         assert.strictEqual(hpas[0].inputs.spec.scaleTargetRef.name, `claude-enhancer-${track}`);
                         const d = deployment(mocks, track)!;
                         assert.strictEqual(d.inputs.spec.replicas, undefined, `the ${track} Deployment leaves its size to the autoscaler`);
-                        assert.strictEqual(d.inputs.metadata.annotations["pulumi.com/waitFor"], awaitFloor(floor));
-                        // No dependency on the Deployment: it waits for the floor only this autoscaler sets (else a deadlock).
+                        // The Deployment keeps the provider's own await (its rollout complete)...
+                        assert.strictEqual(d.inputs.metadata.annotations, undefined);
+                        // ...and the track's budget holds the update until the floor is ready.
+                        const budget = byName(mocks, PDB, `claude-enhancer-${track}`);
+                        assert.strictEqual(budget.inputs.metadata.annotations["pulumi.com/waitFor"], awaitFloor(floor));
+                        assert.deepStrictEqual(budget.inputs.spec.selector, { matchLabels: selectorLabels(track) });
+                        // The autoscaler scales the Deployment from its creation on (no wait for the Deployment first).
                         assert.ok(!hpas[0].dependsOn.includes(d.urn), `the ${track} autoscaler must not wait for its Deployment`);
                     }
                 });
@@ -543,20 +549,10 @@ describe("Application component", function () {
             assert.deepStrictEqual((spec.behavior as any).scaleDown.stabilizationWindowSeconds, 300);
         });
 
-        it("waits for a complete rollout and at least the floor, one comparison per expression and no single '='", () => {
-            const expressions = JSON.parse(floorAwait(10)["pulumi.com/waitFor"]) as string[];
-            assert.deepStrictEqual(expressions, [
-                "jsonpath={[?@.observedGeneration == $.metadata.generation]}",
-                "jsonpath={[?@.updatedReplicas == @.replicas]}",
-                "jsonpath={[?@.availableReplicas == @.replicas]}",
-                "jsonpath={[?@.readyReplicas > 9]}",
-            ]);
-            assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": awaitFloor(1) });
-            for (const e of expressions) {
-                // The provider splits an expected value off at a single "=" and rejects a chain of "&&".
-                assert.ok(!e.slice("jsonpath=".length).replace(/==/g, "").includes("="), e);
-                assert.ok(!e.includes("&&"), e);
-            }
+        it("waits for at least the floor of healthy pods, with no '=' the provider would read as an expected value", () => {
+            assert.deepStrictEqual(floorAwait(10), { "pulumi.com/waitFor": "jsonpath={[?@.currentHealthy > 9]}" });
+            assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": "jsonpath={[?@.currentHealthy > 0]}" });
+            assert.ok(!floorAwait(13)["pulumi.com/waitFor"].slice("jsonpath=".length).includes("="));
             assert.throws(() => floorAwait(0), /a track's replica floor must be a positive integer; got 0/);
         });
     });
