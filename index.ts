@@ -15,6 +15,8 @@ import { subnetPlan } from "./components/network/subnetPlan";
 import { InterfaceEndpoints } from "./components/network/interfaceEndpoints";
 import { ImageRepository } from "./components/aws/imageRepository";
 import { Cluster } from "./components/cluster/cluster";
+import { ClusterAutoscaler } from "./components/cluster/clusterAutoscaler";
+import { MetricsServer } from "./components/cluster/metricsServer";
 import { Namespaces } from "./components/kubernetes/namespaces";
 import {
     APP_NAMESPACE,
@@ -75,6 +77,34 @@ export = async () => {
     const cluster = new Cluster("cluster", { cluster: config.cluster, environment, network }, { providers: awsProviders });
     const k8sProviders = [cluster.provider];
     const namespaces = new Namespaces("namespaces", { namespaces: platformNamespaces(config) }, { providers: k8sProviders });
+
+    // Node and pod capacity (docs/capacity.md): the autoscaler adds nodes up to each group's maxSize; metrics-server feeds the HPAs.
+    const clusterAutoscaler =
+        config.cluster.mode === "eks" && config.aws && cluster.oidcProviderArn && cluster.oidcProviderUrl
+            ? new ClusterAutoscaler(
+                  "cluster-autoscaler",
+                  {
+                      clusterAutoscaler: config.clusterAutoscaler,
+                      clusterName: cluster.clusterName,
+                      region: config.aws.region,
+                      oidcProviderArn: cluster.oidcProviderArn,
+                      oidcProviderUrl: cluster.oidcProviderUrl,
+                      nodeGroupConfigs: config.cluster.nodeGroups,
+                      nodeGroups: cluster.nodeGroups,
+                  },
+                  { providers: [...awsProviders, ...k8sProviders] },
+              )
+            : undefined;
+    if (config.metricsServer.enabled) {
+        new MetricsServer(
+            "metrics-server",
+            {
+                metricsServer: config.metricsServer,
+                kubeletInsecureTls: config.metricsServer.kubeletInsecureTls ?? config.cluster.mode !== "eks",
+            },
+            { providers: k8sProviders },
+        );
+    }
 
     // Data stores, and where each runs for the service's NetworkPolicy.
     const inCluster = { database: config.database.mode === "in-cluster", cache: config.cache.mode === "in-cluster" };
@@ -351,8 +381,12 @@ export = async () => {
             istioNamespace: mesh ? ISTIO_NAMESPACE : undefined,
             tracing: otlp && { ...otlp, environment },
         },
-        // Pods start once the data stores answer and, with Istio, once istiod can inject their sidecar.
-        { providers: [...awsProviders, ...k8sProviders], dependsOn: [database, cache, routerController] },
+        // Pods start once the data stores answer and, with Istio, once istiod can inject their sidecar; a track
+        // waits for its floor, which on EKS may need the nodes the autoscaler adds.
+        {
+            providers: [...awsProviders, ...k8sProviders],
+            dependsOn: [database, cache, routerController, ...(clusterAutoscaler ? [clusterAutoscaler] : [])],
+        },
     );
     const rollout = new Rollout(
         "rollout",

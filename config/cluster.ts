@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHART_VERSION } from "./mesh";
 import { CLOUDWATCH_RETENTION_DAYS } from "./network";
 
 /** EC2 instance type, e.g. t3.medium, m5.large, m6g.2xlarge. */
@@ -102,7 +103,49 @@ export const ClusterSchema = z.discriminatedUnion("mode", [
     }),
 ]);
 
+/**
+ * The Kubernetes Cluster Autoscaler on the EKS stacks (docs/capacity.md, Autoscaling): it discovers the
+ * managed node groups by the tags EKS puts on their Auto Scaling groups and keeps each between its
+ * `cluster.nodeGroups[].minSize` and `maxSize`.
+ */
+export const ClusterAutoscalerSchema = z.strictObject({
+    /** kubernetes.github.io/autoscaler chart `cluster-autoscaler`. */
+    chartVersion: CHART_VERSION.default("9.43.2"),
+    /** The autoscaler's image tag; its minor version must be the cluster's (`cluster.version`), as the project supports no skew. */
+    imageTag: z
+        .string()
+        .regex(/^v1\.\d+\.\d+$/, 'a Cluster Autoscaler release tag such as "v1.31.0"')
+        .default("v1.31.0"),
+    /** How long a node stays unneeded (all its pods fit elsewhere) before it is removed. */
+    scaleDownUnneededTime: z
+        .string()
+        .regex(/^\d+m$/, 'a duration in minutes such as "10m"')
+        .default("10m"),
+});
+
+/**
+ * metrics-server (resource metrics for the HorizontalPodAutoscalers) on every stack. Turn it off only on
+ * an existing cluster that already serves metrics.k8s.io (GKE, AKS, minikube's addon).
+ */
+export const MetricsServerSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    /** kubernetes-sigs.github.io/metrics-server chart `metrics-server`. */
+    chartVersion: CHART_VERSION.default("3.12.2"),
+    /**
+     * Skip verifying the kubelets' serving certificates: kind and minikube kubelets present self-signed
+     * ones. Unset: on for `kind` / `existing` clusters, off on EKS (whose kubelet certificates the cluster CA signs).
+     */
+    kubeletInsecureTls: z.boolean().optional(),
+});
+
+/** The Kubernetes minor version of an image tag or version string ("v1.31.0" -> "1.31"). */
+export function minorVersion(version: string): string {
+    return version.replace(/^v/, "").split(".").slice(0, 2).join(".");
+}
+
 export type NodeGroupConfig = z.infer<typeof NodeGroupSchema>;
+export type ClusterAutoscalerConfig = z.infer<typeof ClusterAutoscalerSchema>;
+export type MetricsServerConfig = z.infer<typeof MetricsServerSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type EksClusterConfig = Extract<ClusterConfig, { mode: "eks" }>;
 export type KindClusterConfig = Extract<ClusterConfig, { mode: "kind" }>;

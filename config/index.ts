@@ -5,7 +5,7 @@ import { BackupSchema, DrSchema, drAndOffHoursIssues, OffHoursSchema } from "./b
 import { BudgetSchema } from "./budget";
 import { CacheSchema } from "./cache";
 import { capacityIssues } from "./capacity";
-import { ClusterSchema } from "./cluster";
+import { ClusterAutoscalerSchema, ClusterSchema, MetricsServerSchema, minorVersion } from "./cluster";
 import { DatabaseSchema } from "./database";
 import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
 import { SECRET_KEYS } from "./secrets";
@@ -47,6 +47,8 @@ export const PlatformSchema = z
         tags: TagsSchema.prefault({}),
         network: NetworkSchema.prefault({}),
         cluster: ClusterSchema,
+        clusterAutoscaler: ClusterAutoscalerSchema.prefault({}),
+        metricsServer: MetricsServerSchema.prefault({}),
         database: DatabaseSchema,
         cache: CacheSchema,
         storage: StorageSchema.prefault({}),
@@ -76,6 +78,13 @@ export const PlatformSchema = z
         }
         if (onAws && !c.budget) {
             ctx.addIssue({ code: "custom", path: ["budget"], message: "an object {monthlyLimitUsd, ...} (every AWS stack has a budget)" });
+        }
+        if (c.cluster.mode === "eks" && minorVersion(c.clusterAutoscaler.imageTag) !== c.cluster.version) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["clusterAutoscaler", "imageTag"],
+                message: `a Cluster Autoscaler release of the cluster's minor version ${c.cluster.version} (such as "v${c.cluster.version}.0"); got ${c.clusterAutoscaler.imageTag}`,
+            });
         }
         if (!onAws && c.database.mode === "rds") {
             ctx.addIssue({ code: "custom", path: ["database", "mode"], message: '"in-cluster" ("rds" needs cluster.mode "eks")' });

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig } from "../../config/app";
-import { Stage, stageWeights } from "../../rollout/stages";
+import { candidateReplicas, Stage, stageWeights } from "../../rollout/stages";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import type { Router } from "../traffic/router";
@@ -72,6 +72,41 @@ export const HPA_BEHAVIOR = {
     scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: "Percent", value: 10, periodSeconds: 60 }] },
 };
 
+/**
+ * The await condition (pulumi.com/waitFor) that holds an update until a track has at least `floor` ready
+ * pods, set on the track's PodDisruptionBudget: the budget's status counts the track's healthy (ready)
+ * pods, and its annotation changes whenever the floor does, so every floor change is awaited. The
+ * Deployment keeps the provider's own await (its rollout complete), which a custom condition would replace;
+ * that await only covers the replicas the Deployment holds when applied, and the autoscaler raises them
+ * afterwards. The expression holds no "=" (the provider reads the text after one as an expected value).
+ */
+export function floorAwait(floor: number): Record<string, string> {
+    if (!Number.isInteger(floor) || floor < 1) throw new Error(`a track's replica floor must be a positive integer; got ${floor}`);
+    return { [WAIT_FOR_ANNOTATION]: `jsonpath={[?@.currentHealthy > ${floor - 1}]}` };
+}
+
+/** The Kubernetes provider's custom await annotation. */
+export const WAIT_FOR_ANNOTATION = "pulumi.com/waitFor";
+
+/** A track's autoscaler: CPU and memory targets, seed 000's behaviour, the stage's floor, the application's ceiling. */
+export function hpaSpec(
+    deploymentName: string,
+    minReplicas: number,
+    autoscaling: AppConfig["autoscaling"],
+): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+    const utilization = (resource: "cpu" | "memory", averageUtilization: number) => ({
+        type: "Resource",
+        resource: { name: resource, target: { type: "Utilization", averageUtilization } },
+    });
+    return {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName },
+        minReplicas,
+        maxReplicas: autoscaling.maxReplicas,
+        metrics: [utilization("cpu", autoscaling.targetCpuPercent), utilization("memory", autoscaling.targetMemoryPercent)],
+        behavior: HPA_BEHAVIOR,
+    };
+}
+
 function peersOf(network: StoreLocation): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
     if ("cidrs" in network) return network.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": network.namespace } } }];
@@ -88,8 +123,9 @@ function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolic
 
 /**
  * The Claude Enhancer service (docs/architecture.md): a stable (blue) Deployment and, during a rollout, a
- * candidate Deployment (the canary, later green), with their Services, autoscaler, disruption
- * budgets, NetworkPolicy and credentials Secret.
+ * candidate Deployment (the canary, later green), with their Services, autoscalers, disruption
+ * budgets, NetworkPolicy and credentials Secret. Each track's autoscaler has the stage's size as its
+ * floor, and the update waits until that many pods of the track are ready (floorAwait, on its budget).
  *
  * Outside a rollout (stages stable and rollback) the candidate Deployment and its budget are not
  * declared, so Pulumi deletes them at the end of the update — after the traffic split has moved
@@ -102,7 +138,7 @@ export class Application extends pulumi.ComponentResource {
     readonly candidateDeployment?: k8s.apps.v1.Deployment;
     readonly credentialsSecretName: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
-    /** Replicas per track this stage runs ("autoscaled" floor for stable). */
+    /** Each track's autoscaler floor in this stage (0: no candidate). */
     readonly replicas: { stableMin: number; candidate: number };
 
     private readonly args: ApplicationArgs;
@@ -194,7 +230,9 @@ export class Application extends pulumi.ComponentResource {
 
         this.networkPolicy(name, common);
 
-        const deployment = (track: Track, version: string, replicas: number | undefined) =>
+        // Each track is sized by its autoscaler (no replicas here: an update must never reset what the autoscaler
+        // set, and a field Pulumi stops applying would fall back to 1). The track's budget waits for the stage's floor.
+        const deployment = (track: Track, version: string) =>
             new k8s.apps.v1.Deployment(
                 `${name}-${track}`,
                 {
@@ -209,9 +247,6 @@ export class Application extends pulumi.ComponentResource {
                         },
                     },
                     spec: {
-                        // Stable is sized by its autoscaler (no replicas here, or every update would reset it);
-                        // the candidate has a fixed size per stage so Pulumi waits for all of it before traffic moves.
-                        replicas,
                         selector: { matchLabels: selectorLabels(track) },
                         strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
                         template: podTemplate(this.podContext, track, version),
@@ -219,41 +254,29 @@ export class Application extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-
-        this.stableDeployment = deployment("stable", args.stableVersion, undefined);
-        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-            `${name}-stable`,
-            {
-                metadata: { name: `${APP_NAME}-stable`, namespace: args.namespace, labels: common },
-                spec: {
-                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: this.stableDeployment.metadata.name },
-                    minReplicas: stage.blueReplicas,
-                    maxReplicas: app.autoscaling.maxReplicas,
-                    metrics: [
-                        {
-                            type: "Resource",
-                            resource: {
-                                name: "cpu",
-                                target: { type: "Utilization", averageUtilization: app.autoscaling.targetCpuPercent },
-                            },
-                        },
-                        {
-                            type: "Resource",
-                            resource: {
-                                name: "memory",
-                                target: { type: "Utilization", averageUtilization: app.autoscaling.targetMemoryPercent },
-                            },
-                        },
-                    ],
-                    behavior: HPA_BEHAVIOR,
+        // Not dependent on the Deployment (a literal target name): it scales the Deployment from its creation.
+        const autoscaler = (track: Track, minReplicas: number) =>
+            new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                `${name}-${track}`,
+                {
+                    metadata: { name: `${APP_NAME}-${track}`, namespace: args.namespace, labels: common },
+                    spec: hpaSpec(`${APP_NAME}-${track}`, minReplicas, app.autoscaling),
                 },
-            },
-            { parent: this },
-        );
+                { parent: this },
+            );
+
+        // In full-switch blue's floor is green's size: the hot standby a rollback lands on, waited for like green.
+        this.stableDeployment = deployment("stable", args.stableVersion);
+        autoscaler("stable", stage.blueReplicas);
         new k8s.policy.v1.PodDisruptionBudget(
             `${name}-stable`,
             {
-                metadata: { name: `${APP_NAME}-stable`, namespace: args.namespace, labels: common },
+                metadata: {
+                    name: `${APP_NAME}-stable`,
+                    namespace: args.namespace,
+                    labels: common,
+                    annotations: floorAwait(stage.blueReplicas),
+                },
                 spec: {
                     minAvailable: app.pdbMinAvailable,
                     selector: { matchLabels: selectorLabels("stable") },
@@ -264,16 +287,24 @@ export class Application extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const candidateCount = stage.canaryReplicas + stage.greenReplicas;
+        const candidateCount = candidateReplicas(stage);
         this.replicas = { stableMin: stage.blueReplicas, candidate: candidatePresent ? candidateCount : 0 };
         if (candidatePresent) {
-            this.candidateDeployment = deployment("candidate", args.candidateVersion!, candidateCount);
+            if (candidateCount < 1) throw new Error(`stage ${stage.name} runs a candidate but sizes it at ${candidateCount} replicas`);
+            // The canary's fixed count or green's full size is its autoscaler's floor; traffic moves once that many are ready.
+            this.candidateDeployment = deployment("candidate", args.candidateVersion!);
+            autoscaler("candidate", candidateCount);
             // Not minAvailable: with a 1-replica canary any minAvailable >= 1 forbids every eviction and
             // hangs node drains. maxUnavailable 1 lets drains proceed one candidate pod at a time.
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-candidate`,
                 {
-                    metadata: { name: `${APP_NAME}-candidate`, namespace: args.namespace, labels: common },
+                    metadata: {
+                        name: `${APP_NAME}-candidate`,
+                        namespace: args.namespace,
+                        labels: common,
+                        annotations: floorAwait(candidateCount),
+                    },
                     spec: {
                         maxUnavailable: 1,
                         selector: { matchLabels: selectorLabels("candidate") },

@@ -6,6 +6,7 @@ import { EncryptedLogGroup } from "../aws/encryptedLogGroup";
 import { awsManagedPolicyArn, clusterEncryptionPolicy, irsaAssumeRolePolicy, serviceAssumeRolePolicy } from "../aws/iamDocuments";
 import { eksKubeconfig } from "./kubeconfig";
 import { nodeGroupSettings } from "./nodeGroupSettings";
+import { discoveryTags } from "./clusterAutoscalerValues";
 import { APP_NAME, componentType } from "../../identity";
 
 /** Where the cluster runs: what the Network component provides. */
@@ -55,8 +56,8 @@ const ROOT_DEVICE = "/dev/xvda";
  * - managed add-ons vpc-cni (with its network policy agent), kube-proxy, coredns and aws-ebs-csi-driver
  *   (the latter with an IRSA role);
  * - per configured node group a launch template (gp3 encrypted root volume, IMDSv2 required, tagged
- *   instances and volumes) and a managed node group; desiredSize belongs to the autoscaler and the
- *   off-hours schedule once created.
+ *   instances and volumes) and a managed node group tagged for the Cluster Autoscaler's discovery;
+ *   desiredSize belongs to the autoscaler and the off-hours schedule once created.
  */
 export class EksCluster extends pulumi.ComponentResource {
     readonly cluster: aws.eks.Cluster;
@@ -227,7 +228,9 @@ export class EksCluster extends pulumi.ComponentResource {
                     taints: settings.taints,
                     launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
                     updateConfig: { maxUnavailable: 1 },
-                    tags: { Name: nodeName },
+                    // EKS itself puts the Cluster Autoscaler's discovery tags on the group's Auto Scaling group (a node
+                    // group's own tags never reach it); the same tags here say which cluster's autoscaler owns the group.
+                    tags: { Name: nodeName, ...discoveryTags(clusterName) },
                 },
                 {
                     parent: this,

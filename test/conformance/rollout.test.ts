@@ -3,6 +3,7 @@ import { PlatformConfig, parsePlatformConfig } from "../../config";
 import { stageOverridesOf } from "../../config/rollout";
 import { STACKS, StackName, readStackSettings } from "../../config/stackFile";
 import { TRACK_LABEL } from "../../identity";
+import { WAIT_FOR_ANNOTATION, floorAwait } from "../../components/app/application";
 import { APP_NAMESPACE } from "../../components/kubernetes/platformNamespaces";
 import { GUARD_NAME } from "../../components/rollout/guard";
 import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
@@ -45,6 +46,7 @@ interface StageSnapshot {
     probes: ProbeResult[];
     deployments: KubeObject[];
     autoscalers: KubeObject[];
+    budgets: KubeObject[];
     ingresses: KubeObject[];
     jobs: KubeObject[];
     virtualServices?: KubeObject[];
@@ -52,6 +54,11 @@ interface StageSnapshot {
 
 function trackOf(deployment: KubeObject): string | undefined {
     return (deployment.spec as { selector: { matchLabels?: Record<string, string> } }).selector.matchLabels?.[TRACK_LABEL];
+}
+
+/** A track's PodDisruptionBudget (it carries the await of the track's floor). */
+function budgetOf(s: { budgets: KubeObject[] }, track: string): KubeObject | undefined {
+    return s.budgets.find((b) => b.metadata.name === `claude-enhancer-${track}`);
 }
 
 function imagesOf(workload: KubeObject): string[] {
@@ -90,6 +97,7 @@ async function runSequence(
             probes,
             deployments: await list("apps/v1", "Deployment"),
             autoscalers: await list("autoscaling/v2", "HorizontalPodAutoscaler"),
+            budgets: await list("policy/v1", "PodDisruptionBudget"),
             ingresses: await list("networking.k8s.io/v1", "Ingress"),
             jobs: await list("batch/v1", "Job"),
             virtualServices: vsServed ? await list("networking.istio.io/v1", "VirtualService") : undefined,
@@ -184,14 +192,30 @@ describe("conformance: the rollout stage by stage on a real API server", functio
                         s.stage.blueReplicas,
                         "stable (blue) autoscaler floor",
                     );
+                    // In full-switch this is the hot standby at green's size.
+                    assert.strictEqual(
+                        budgetOf(s, "stable")?.metadata.annotations?.[WAIT_FOR_ANNOTATION],
+                        floorAwait(s.stage.blueReplicas)[WAIT_FOR_ANNOTATION],
+                        "the update waits for the stable floor",
+                    );
 
                     const candidate = byTrack.get("candidate");
                     if (s.stage.candidatePresent) {
                         assert.ok(candidate, "no candidate Deployment on the cluster");
+                        // Sized by its autoscaler, whose floor is the stage's size; the update waits for that many ready pods.
+                        const candidateHpa = s.autoscalers.find(
+                            (h) => (h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name === candidate.metadata.name,
+                        );
+                        assert.ok(candidateHpa, "no autoscaler for the candidate Deployment");
                         assert.strictEqual(
-                            (candidate.spec as { replicas: number }).replicas,
+                            (candidateHpa.spec as { minReplicas: number }).minReplicas,
                             candidateReplicas(s.stage),
-                            "candidate replicas",
+                            "candidate autoscaler floor",
+                        );
+                        assert.strictEqual(
+                            budgetOf(s, "candidate")?.metadata.annotations?.[WAIT_FOR_ANNOTATION],
+                            floorAwait(candidateReplicas(s.stage))[WAIT_FOR_ANNOTATION],
+                            "the update waits for the candidate's floor",
                         );
                         assert.ok(
                             imagesOf(candidate).every((image) => image.endsWith(`:${rollout.candidateVersion}`)),

@@ -2,9 +2,10 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Application, ApplicationArgs } from "../../../components/app/application";
+import { Application, ApplicationArgs, floorAwait, hpaSpec } from "../../../components/app/application";
 import { dnsLabel, imageReference, imageRepositoryOf, selectorLabels, versionLabel } from "../../../components/app/podSpec";
 import { PUBLIC_IMAGE_REPOSITORY } from "../../../config/app";
+import { stageOverridesOf } from "../../../config/rollout";
 import { loadStackConfig } from "../../../config/stackFile";
 import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stages";
 import { installMocks } from "../../harness/program";
@@ -94,6 +95,9 @@ const byName = (m: RecordingMocks, type: string, name: string): RecordedResource
     return found[0];
 };
 const resolvedOutput = (value: pulumi.Input<string>) => new Promise<string>((resolve) => pulumi.output(value).apply(resolve));
+/** The await condition on a track's disruption budget: at least `floor` of its pods healthy (ready). */
+const awaitFloor = (floor: number) => `jsonpath={[?@.currentHealthy > ${floor - 1}]}`;
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const envOf = (d: RecordedResource) =>
     Object.fromEntries(d.inputs.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
@@ -409,7 +413,8 @@ describe("Application component", function () {
                 new Model({ metadata: r.inputs.metadata, spec: r.inputs.spec }).validate();
                 validated++;
             }
-            assert.strictEqual(validated, 7 + 9);
+            // stable: a Deployment, 3 Services, an HPA, a PDB and the NetworkPolicy; canary adds a Deployment, HPA and PDB.
+            assert.strictEqual(validated, 7 + 10);
         });
     });
 
@@ -417,7 +422,22 @@ describe("Application component", function () {
         it("runs a 1-replica canary of the candidate version beside blue, with its own disruption budget", async () => {
             const mocks = await appFor("canary");
             const candidate = deployment(mocks, "candidate")!;
-            assert.strictEqual(candidate.inputs.spec.replicas, 1);
+            // Sized by its autoscaler, whose floor is the canary's count; the update waits for that many ready pods.
+            assert.strictEqual(candidate.inputs.spec.replicas, undefined);
+            // The Deployment keeps the provider's own await (its rollout); its budget waits for the floor.
+            assert.strictEqual(candidate.inputs.metadata.annotations, undefined);
+            assert.strictEqual(
+                byName(mocks, PDB, "claude-enhancer-candidate").inputs.metadata.annotations["pulumi.com/waitFor"],
+                awaitFloor(1),
+            );
+            const hpa = byName(mocks, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-candidate");
+            assert.deepStrictEqual(hpa.inputs.spec.scaleTargetRef, {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                name: "claude-enhancer-candidate",
+            });
+            assert.strictEqual(hpa.inputs.spec.minReplicas, 1);
+            assert.strictEqual(hpa.inputs.spec.maxReplicas, 20);
             assert.strictEqual(candidate.inputs.spec.template.spec.containers[0].image, `${ECR}:5.1.0+build.7`);
             assert.strictEqual(candidate.inputs.spec.template.metadata.labels.version, "5.1.0-build.7");
             assert.strictEqual(envOf(candidate).APP_TRACK, "candidate");
@@ -431,18 +451,21 @@ describe("Application component", function () {
         });
 
         it("pre-warms green and keeps blue as a hot standby of green's size in full-switch", async () => {
+            const hpaMin = (m: RecordingMocks, track: string) =>
+                byName(m, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `claude-enhancer-${track}`).inputs.spec.minReplicas;
+            const waitFor = (m: RecordingMocks, track: string) =>
+                byName(m, PDB, `claude-enhancer-${track}`).inputs.metadata.annotations["pulumi.com/waitFor"];
             const prep = await appFor("blue-green-prep");
-            assert.strictEqual(deployment(prep, "candidate")!.inputs.spec.replicas, 10);
-            assert.strictEqual(
-                byName(prep, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas,
-                3,
-            );
+            assert.strictEqual(hpaMin(prep, "candidate"), 10);
+            assert.strictEqual(waitFor(prep, "candidate"), awaitFloor(10));
+            assert.strictEqual(hpaMin(prep, "stable"), 3);
+            assert.strictEqual(waitFor(prep, "stable"), awaitFloor(3));
             const full = await appFor("full-switch");
-            assert.strictEqual(deployment(full, "candidate")!.inputs.spec.replicas, 10);
-            assert.strictEqual(
-                byName(full, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "claude-enhancer-stable").inputs.spec.minReplicas,
-                10,
-            );
+            assert.strictEqual(hpaMin(full, "candidate"), 10);
+            // The hot standby: blue's floor is green's size and the update waits until 10 blue pods are ready.
+            assert.strictEqual(hpaMin(full, "stable"), 10);
+            assert.strictEqual(waitFor(full, "stable"), awaitFloor(10));
+            assert.strictEqual(deployment(full, "stable")!.inputs.spec.replicas, undefined);
         });
 
         it("labels each Deployment (not its pods) with the stage and the track's declared weight", async () => {
@@ -552,6 +575,76 @@ describe("Application component", function () {
         it("tags the repository with the version, as a plain string or an output", async () => {
             assert.strictEqual(imageReference("ghcr.io/example-org/claude-enhancer", "5.0.0"), "ghcr.io/example-org/claude-enhancer:5.0.0");
             assert.strictEqual(await resolvedOutput(imageReference(pulumi.output(ECR), "5.1.0")), `${ECR}:5.1.0`);
+        });
+    });
+
+    describe("track autoscalers and the floors an update waits for", () => {
+        const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+        // Floors of the shipped staging and production configs (seed 002's stage table, autoscaling 3..20).
+        const EXPECTED: Record<StageName, { stable: number; candidate?: number }> = {
+            stable: { stable: 3 },
+            canary: { stable: 3, candidate: 1 },
+            "canary-expand": { stable: 3, candidate: 4 },
+            "blue-green-prep": { stable: 3, candidate: 10 },
+            "full-switch": { stable: 10, candidate: 10 },
+            rollback: { stable: 3 },
+        };
+        for (const environment of ["staging", "production"] as const) {
+            for (const stage of STAGE_NAMES) {
+                it(`${environment} ${stage}: candidate floor ${EXPECTED[stage].candidate ?? "none"}, stable floor ${EXPECTED[stage].stable}`, async () => {
+                    const config = loadStackConfig(environment);
+                    const table = resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling);
+                    const mocks = await appFor(stage, { app: config.app, stage: table[stage] });
+                    const expected = EXPECTED[stage];
+                    for (const track of ["stable", "candidate"] as const) {
+                        const floor = expected[track];
+                        const hpas = mocks.ofType(HPA).filter((r) => r.inputs.metadata.name === `claude-enhancer-${track}`);
+                        if (floor === undefined) {
+                            assert.strictEqual(hpas.length, 0, `no ${track} autoscaler in ${stage}`);
+                            assert.strictEqual(deployment(mocks, track), undefined);
+                            continue;
+                        }
+                        assert.strictEqual(hpas.length, 1);
+                        assert.strictEqual(hpas[0].inputs.spec.minReplicas, floor);
+                        // The ceiling is the stable autoscaler's, the application's maxReplicas.
+                        assert.strictEqual(hpas[0].inputs.spec.maxReplicas, config.app.autoscaling.maxReplicas);
+                        assert.strictEqual(hpas[0].inputs.spec.scaleTargetRef.name, `claude-enhancer-${track}`);
+                        const d = deployment(mocks, track)!;
+                        assert.strictEqual(d.inputs.spec.replicas, undefined, `the ${track} Deployment leaves its size to the autoscaler`);
+                        // The Deployment keeps the provider's own await (its rollout complete)...
+                        assert.strictEqual(d.inputs.metadata.annotations, undefined);
+                        // ...and the track's budget holds the update until the floor is ready.
+                        const budget = byName(mocks, PDB, `claude-enhancer-${track}`);
+                        assert.strictEqual(budget.inputs.metadata.annotations["pulumi.com/waitFor"], awaitFloor(floor));
+                        assert.deepStrictEqual(budget.inputs.spec.selector, { matchLabels: selectorLabels(track) });
+                        // The autoscaler scales the Deployment from its creation on (no wait for the Deployment first).
+                        assert.ok(!hpas[0].dependsOn.includes(d.urn), `the ${track} autoscaler must not wait for its Deployment`);
+                    }
+                });
+            }
+        }
+
+        it("builds an autoscaler spec with the floor, the ceiling, both targets and seed 000's behaviour", () => {
+            const spec = hpaSpec("claude-enhancer-candidate", 4, {
+                minReplicas: 3,
+                maxReplicas: 20,
+                targetCpuPercent: 70,
+                targetMemoryPercent: 80,
+            });
+            assert.strictEqual(spec.minReplicas, 4);
+            assert.strictEqual(spec.maxReplicas, 20);
+            assert.deepStrictEqual(spec.metrics, [
+                { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } },
+                { type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: 80 } } },
+            ]);
+            assert.deepStrictEqual((spec.behavior as any).scaleDown.stabilizationWindowSeconds, 300);
+        });
+
+        it("waits for at least the floor of healthy pods, with no '=' the provider would read as an expected value", () => {
+            assert.deepStrictEqual(floorAwait(10), { "pulumi.com/waitFor": "jsonpath={[?@.currentHealthy > 9]}" });
+            assert.deepStrictEqual(floorAwait(1), { "pulumi.com/waitFor": "jsonpath={[?@.currentHealthy > 0]}" });
+            assert.ok(!floorAwait(13)["pulumi.com/waitFor"].slice("jsonpath=".length).includes("="));
+            assert.throws(() => floorAwait(0), /a track's replica floor must be a positive integer; got 0/);
         });
     });
 

@@ -213,8 +213,10 @@ describe("Rollout component", function () {
                 run.mocks.one(VIRTUAL_SERVICE),
                 run.mocks.one("kubernetes:networking.istio.io/v1:DestinationRule"),
                 ...tracksOf(run.mocks),
-                run.mocks.one("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"),
+                // Both tracks' autoscalers (the candidate's floor is the canary's size).
+                ...run.mocks.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler"),
             ];
+            assert.strictEqual(run.mocks.ofType("kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 2);
             for (const r of awaited) assert.ok(gate.dependsOn.includes(r.urn), `the gate waits for ${r.type} ${r.name}`);
         });
 
