@@ -1,5 +1,6 @@
 import type { AccountScope, PolicyDocument } from "../aws/iamDocuments";
 import { NODE_ROLE_LABEL, SYSTEM_TAINT } from "./nodeGroupSettings";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 /**
  * The Kubernetes Cluster Autoscaler (docs/capacity.md, Autoscaling) as plain values: its release, service
@@ -13,7 +14,7 @@ export const CLUSTER_AUTOSCALER_RELEASE = "cluster-autoscaler";
 export const CLUSTER_AUTOSCALER_NAMESPACE = "kube-system";
 export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler";
 /** The autoscaler pod's requests (the capacity check counts them). */
-export const CLUSTER_AUTOSCALER_REQUESTS = { cpu: "100m", memory: "300Mi" } as const;
+export const CLUSTER_AUTOSCALER_REQUESTS = FIXED_REQUESTS.clusterAutoscaler;
 
 /** Priority expander weights: a higher number wins; ties go to least-waste. */
 export const SPOT_PRIORITY = 50;

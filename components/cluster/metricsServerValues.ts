@@ -1,4 +1,5 @@
 import { SYSTEM_TAINT } from "./nodeGroupSettings";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 /** metrics-server (docs/capacity.md, Autoscaling): the resource metrics API the HorizontalPodAutoscalers read. */
 
@@ -6,7 +7,7 @@ export const METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-se
 export const METRICS_SERVER_RELEASE = "metrics-server";
 export const METRICS_SERVER_NAMESPACE = "kube-system";
 /** The metrics-server pod's requests (the capacity check counts them). */
-export const METRICS_SERVER_REQUESTS = { cpu: "100m", memory: "200Mi" } as const;
+export const METRICS_SERVER_REQUESTS = FIXED_REQUESTS.metricsServer;
 
 /** Values of the metrics-server chart: the chart's restricted pod, our requests, system-node toleration. */
 export function metricsServerValues(args: { kubeletInsecureTls: boolean }): Record<string, unknown> {
