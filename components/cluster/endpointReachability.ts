@@ -125,7 +125,10 @@ export async function ensureEndpointReachable(
     const { host, port } = endpointAddress(endpoint);
     const verdict = reachabilityVerdict(endpoint, access, await connect(host, port, timeoutMs));
     if (!verdict.proceed) throw new EndpointUnreachableError(verdict.message);
-    if (verdict.warning) await pulumi.log.warn(verdict.warning);
+    // Not awaited: the SDK delivers log messages in order, and an earlier one may name a resource whose
+    // registration waits for this very kubeconfig (found by the language-host tier: the program exited
+    // with every Kubernetes registration pending).
+    if (verdict.warning) void pulumi.log.warn(verdict.warning);
 }
 
 /**

@@ -82,6 +82,43 @@ function startServer(
                 cb(err as grpc.ServiceError);
             }
         },
+        // Resource.get: answered like the mock runtime answers a read (the mocks' state for that type).
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
+        readResource: async (call: Call, cb: Callback) => {
+            try {
+                const req = call.request;
+                const result = mocks.newResource({
+                    type: req.getType(),
+                    name: req.getName(),
+                    inputs: rpc.deserializeProperties(req.getProperties()),
+                    provider: req.getProvider(),
+                    custom: true,
+                    id: req.getId(),
+                });
+                const parentType = req.getParent() ? req.getParent().split("::")[2] + "$" : "";
+                const urn = `urn:pulumi:${stack}::${project}::${parentType}${req.getType()}::${req.getName()}`;
+                const none = () => [];
+                mocks.annotate(
+                    {
+                        getType: () => req.getType(),
+                        getName: () => req.getName(),
+                        getParent: () => req.getParent(),
+                        getDependenciesList: () => req.getDependenciesList(),
+                        getProtect: () => false,
+                        getAdditionalsecretoutputsList: none,
+                        getIgnorechangesList: none,
+                    },
+                    urn,
+                    true,
+                );
+                const resp = new resproto.ReadResourceResponse();
+                resp.setUrn(urn);
+                resp.setProperties(Struct.fromJavaScript(await rpc.serializeProperties("", result.state)));
+                cb(null, resp);
+            } catch (err) {
+                cb(err as grpc.ServiceError);
+            }
+        },
         registerResourceOutputs: (_call: Call, cb: Callback) => cb(null, new Empty()),
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
         invoke: async (call: Call, cb: Callback) => {
