@@ -50,11 +50,15 @@ describe("scanner tier: Checkov over every stack and rollout stage", function ()
     let rendered: RenderedObject[];
     let verdict: Verdict;
     const reports: PackReport[] = [];
+    /** Staging's stable stage as the program registers it (AWS resources too), for the weakened hop limit. */
+    let stagingStable: RecordedResource[] = [];
     before(async () => {
         rendered = [];
         for (const stack of STACKS) {
-            const onRun = async (_stage: string, resources: RecordedResource[]) =>
-                void reports.push(...(await packReports(stack, resources)));
+            const onRun = async (stage: string, resources: RecordedResource[]) => {
+                if (stack === "staging" && stage === "stable") stagingStable = resources;
+                reports.push(...(await packReports(stack, resources)));
+            };
             rendered.push(...(await withoutWarnings(() => renderStack(stack, STAGE_NAMES, onRun))));
         }
         const dir = scratch();
@@ -107,6 +111,20 @@ describe("scanner tier: Checkov over every stack and rollout stage", function ()
                     "local: CKV_K8S_16 (Container should not be privileged) on Deployment claude-enhancer/claude-enhancer-stable",
                 ),
                 v.unwaived.join("\n"),
+            );
+        });
+
+        it("a node launch template with IMDS hop limit 2: the pack's aws-ec2-imds-hop-limit on the template (AWS resources are the pack's to judge)", async () => {
+            const weak = structuredClone(stagingStable);
+            const templates = weak.filter((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
+            assert.ok(templates.length > 0, "staging registers node launch templates");
+            templates[0].inputs.metadataOptions.httpPutResponseHopLimit = 2;
+            const config = JSON.parse(readFileSync(join(__dirname, "..", "..", "policies", "config", "staging.json"), "utf8"));
+            const { diagnostics } = await analyzeStack(pack, toAnalyzedResources(weak), reconcileConfig(pack, config));
+            const found = diagnostics.filter((d) => d.policyName === "aws-ec2-imds-hop-limit");
+            assert.deepEqual(
+                found.map((d) => [d.enforcementLevel, stackAndName(d.urn!).name]),
+                [["mandatory", templates[0].name]],
             );
         });
 
