@@ -19,6 +19,7 @@ import { NodeGroupConfig } from "../../config/cluster";
 import { PROJECT_ROOT, loadStackConfig, readStackSettings } from "../../config/stackFile";
 import { STAGE_NAMES } from "../../rollout/stages";
 import { runProgram } from "../harness/program";
+import { problemsIfAny } from "./problems";
 
 const MIB = 2 ** 20;
 
@@ -33,16 +34,6 @@ function production(
     if (rollout.stage) Object.assign(r, { stage: rollout.stage, candidateVersion: "5.1.0" });
     if (rollout.fullSwitch) r.stages = { "full-switch": rollout.fullSwitch };
     return settings;
-}
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-    try {
-        parsePlatformConfig(raw);
-        return [];
-    } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        return e.problems;
-    }
 }
 
 describe("capacity per rollout stage", () => {
@@ -182,7 +173,7 @@ describe("capacity per rollout stage", () => {
 
     describe("config validation", () => {
         it("fails the stage being deployed when it cannot fit, with the numbers and the way out", () => {
-            assert.deepStrictEqual(problemsOf(production(22, { stage: "full-switch" })), [
+            assert.deepStrictEqual(problemsIfAny(production(22, { stage: "full-switch" })), [
                 'claude-enhancer:rollout.stage: got "full-switch"; expected a stage whose pods fit the node groups at their maxSize: ' +
                     'rollout.stage "full-switch" needs 27.3 CPU / 59.5 GiB requested (47 pods, 20 of them the application\'s) ' +
                     "plus 0.4 CPU / 0.3 GiB of DaemonSets per node, but node groups " +
@@ -194,14 +185,14 @@ describe("capacity per rollout stage", () => {
         });
 
         it("checks only the stage being deployed", () => {
-            assert.deepStrictEqual(problemsOf(production(22, { stage: "blue-green-prep" })), []);
-            assert.deepStrictEqual(problemsOf(production(22)), []);
+            assert.deepStrictEqual(problemsIfAny(production(22, { stage: "blue-green-prep" })), []);
+            assert.deepStrictEqual(problemsIfAny(production(22)), []);
         });
 
         it("names an instance type it has no allocatable for instead of guessing", () => {
             const raw = production(23);
             raw.cluster.nodeGroups[1].instanceTypes = ["m5.large", "m5.24xlarge"];
-            assert.deepStrictEqual(problemsOf(raw), [
+            assert.deepStrictEqual(problemsIfAny(raw), [
                 'claude-enhancer:cluster.nodeGroups[1].instanceTypes[1]: got "m5.24xlarge"; expected an instance type whose allocatable ' +
                     'capacity the capacity check knows (add "m5.24xlarge" to INSTANCE_CAPACITY in config/capacity.ts)',
             ]);

@@ -2,17 +2,12 @@ import * as assert from "assert";
 import { instanceArchitecture } from "../../config/cluster";
 import { ConfigError, parsePlatformConfig } from "../../config";
 import { readStackSettings } from "../../config/stackFile";
+import { problemsIfAny } from "./problems";
 
 function issuesOf(overrides: (settings: Record<string, any>) => void): string[] {
     const settings = structuredClone(readStackSettings("staging")) as Record<string, any>;
     overrides(settings);
-    try {
-        parsePlatformConfig(settings);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return (err as ConfigError).problems;
-    }
-    return [];
+    return problemsIfAny(settings);
 }
 
 describe("cluster config", () => {

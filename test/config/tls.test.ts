@@ -1,18 +1,14 @@
 import * as assert from "assert";
-import { ConfigError, parsePlatformConfig } from "../../config";
+import { parsePlatformConfig } from "../../config";
 import { readStackSettings } from "../../config/stackFile";
 import { LETS_ENCRYPT_PRODUCTION } from "../../config/tls";
+import { problemsOf } from "./problems";
 
+/** The problems of a shipped stack's settings after `overrides` edits a copy of them. */
 function issuesOf(stack: "staging" | "production" | "local", overrides: (settings: Record<string, any>) => void): string[] {
     const settings = structuredClone(readStackSettings(stack)) as Record<string, any>;
     overrides(settings);
-    try {
-        parsePlatformConfig(settings);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, String(err));
-        return (err as ConfigError).problems;
-    }
-    return [];
+    return problemsOf(settings);
 }
 
 describe("tls and dns config", () => {
