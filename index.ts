@@ -55,10 +55,14 @@ import { AwsApiRoute, databaseCredentials } from "./components/app/connections";
 import { imageRepositoryOf } from "./components/app/podSpec";
 import { APP_AWS_APIS } from "./config/app";
 import { Rollout } from "./components/rollout/rollout";
+import { DynamicProviderHost, nextTurn } from "./providers/dynamicProviderHost";
 import { definedOutputs } from "./components/stackOutputs";
 
 export = async () => {
     const config = loadPlatformConfig();
+    // First, and sent before the rest is composed: the host of the gate's and the stage record's providers starts meanwhile.
+    const dynamicProviders = new DynamicProviderHost("dynamic-providers");
+    await nextTurn();
     const { environment } = config;
     const production = environment === "production";
     // Stateful resources cannot be deleted by a `pulumi up` or `destroy` in production; children inherit `protect`.
@@ -411,7 +415,7 @@ export = async () => {
                 context: config.cluster.mode === "existing" ? config.cluster.context : undefined,
             },
         },
-        { providers: [...awsProviders, ...k8sProviders], dependsOn: [monitoring] },
+        { providers: [...awsProviders, ...k8sProviders, dynamicProviders], dependsOn: [monitoring] },
     );
 
     return definedOutputs({
