@@ -145,8 +145,9 @@ export function smallestInstanceType(group: Pick<NodeGroupConfig, "instanceTypes
 }
 
 /**
- * Requests the components set that are not stack keys (each names the file that sets it; the test
- * test/config/capacityDrift.test.ts fails when a component's requests and these part).
+ * Requests the components set that are not stack keys: each named file reads its entry from here, so
+ * the check counts what is deployed (the in-cluster stores' entries are sums of a container and its
+ * exporter sidecar); test/config/capacityDrift.test.ts runs the program and fails when they part.
  */
 export const FIXED_REQUESTS = {
     /** components/rollout/guard.ts */

@@ -1,4 +1,5 @@
 import type { PolicyDocument } from "../aws/iamDocuments";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 /**
  * Exporters that give the data stores' alerts (rules.ts, dataStoreAlertDefinitions) their metrics
@@ -141,7 +142,7 @@ export function cloudwatchExporterValues(args: {
         ingress: { enabled: false },
         aws: { stsRegional: { enabled: true } },
         serviceMonitor: { enabled: true, interval: args.scrapeInterval, timeout: "50s" },
-        resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+        resources: { requests: { ...FIXED_REQUESTS.cloudwatchExporter }, limits: { memory: "512Mi" } },
         securityContext: {
             runAsUser: 65534,
             runAsGroup: 65534,

@@ -37,6 +37,7 @@ import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
 import { rotatingKey } from "../aws/kms";
 import { openSearchLogPublishing } from "../aws/openSearchLogs";
 import { componentType, PLATFORM_LABELS } from "../../identity";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 /** curl image of the retention setup Job (pinned: never a floating tag). */
 export const CURL_IMAGE = "curlimages/curl:8.11.1";
@@ -420,7 +421,7 @@ export class Logging extends pulumi.ComponentResource {
                                         { name: "credentials", mountPath: RETENTION_SETUP_PATHS.credentials, readOnly: true },
                                         { name: "curl-config", mountPath: RETENTION_SETUP_PATHS.curlConfig },
                                     ],
-                                    resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+                                    resources: { requests: { ...FIXED_REQUESTS.retentionSetup }, limits: { cpu: "100m", memory: "64Mi" } },
                                     securityContext: {
                                         allowPrivilegeEscalation: false,
                                         readOnlyRootFilesystem: true,

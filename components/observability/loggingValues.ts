@@ -1,6 +1,7 @@
 import type { LoggingConfig } from "../../config/observability";
 import { LUA_FUNCTION, redactionLuaScript } from "./redaction";
 import { APP_NAME } from "../../identity";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 export const FLUENT_REPO = "https://fluent.github.io/helm-charts";
 export const OPENSEARCH_REPO = "https://opensearch-project.github.io/helm-charts";
@@ -167,7 +168,7 @@ export function openSearchDashboardsValues(credentialsSecret: string): Record<st
     return {
         opensearchHosts: `https://${IN_CLUSTER_OPENSEARCH_SERVICE}:9200`,
         opensearchAccount: { secret: credentialsSecret },
-        resources: { requests: { cpu: "100m", memory: "512Mi" } },
+        resources: { requests: { ...FIXED_REQUESTS.opensearchDashboards } },
     };
 }
 

@@ -7,6 +7,7 @@ import { SERVICE_ACCOUNT_DIR } from "../../rollout/gate/kubeApi";
 import type { TrafficCutTarget } from "../../rollout/gate/trafficCut";
 import type { GateVersions } from "../../rollout/gate/verdict";
 import { APP_NAME, componentType } from "../../identity";
+import { FIXED_REQUESTS } from "../../config/capacity";
 
 /**
  * Public image the guard runs in, pinned to an exact Node release. Pinned by tag, not digest: a digest
@@ -176,7 +177,7 @@ export class RolloutGuard extends pulumi.ComponentResource {
                                         { name: "GUARD_CONFIG", value: `${GUARD_DIR}/config.json` },
                                         { name: "GUARD_HEARTBEAT_FILE", value: HEARTBEAT_FILE },
                                     ],
-                                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                                    resources: { requests: { ...FIXED_REQUESTS.rolloutGuard }, limits: { cpu: "200m", memory: "128Mi" } },
                                     // Ready once it evaluates; alive while it keeps evaluating (a readiness probe also
                                     // makes Pulumi's await and `kubectl rollout status` wait for the first evaluation).
                                     readinessProbe: { ...heartbeatProbe, periodSeconds: 10, timeoutSeconds: 5 },
