@@ -1,6 +1,6 @@
 /**
- * Preloaded into the program's Node process (Pulumi.yaml `runtime.options.nodeargs`), before the
- * SDK and ts-node install their source-map support.
+ * Preloaded into the program's Node process (Pulumi.yaml `runtime.options.nodeargs`), first: before
+ * scripts/load-typescript.js and the SDK install their source-map support.
  *
  * Why: the Pulumi SDK ships source maps whose sources point one directory above the package
  * (`node_modules/@pulumi/pulumi/output.js.map` -> `../output.ts`), so every SDK frame of a stack
@@ -8,7 +8,8 @@
  * fails, the SDK prints the error with `util.inspect(err, { colors: true })`, and on Node 20.20 and
  * 22.23 that call never returns for such a frame (nodejs/node#64011, fixed in 24): `pulumi up`
  * hangs instead of failing. Frames of installed packages (and of Node itself) are therefore left as
- * the JavaScript files that ran; the program's own TypeScript frames are still mapped by ts-node.
+ * the JavaScript files that ran; the program's own TypeScript frames are still mapped (through the
+ * source maps scripts/load-typescript.js keeps).
  *
  * They are also left to V8's own formatting, never handed to the mapper: the SDK formats a stack
  * trace for every resource and for most of its promises (it keeps them as strings), thousands per
@@ -23,7 +24,8 @@ const DEPENDENCY = `${path.sep}node_modules${path.sep}`;
 // ts-node's source-map support (@cspotcode/source-map-support) is the one that formats stack traces
 // in a TypeScript program; it shares its handlers process-wide and redirects the SDK's
 // `source-map-support/register` to itself, so the formatter installed here is the one every stack
-// trace goes through (ts-node's own install later keeps it).
+// trace goes through (later installs, scripts/load-typescript.js's or ts-node's, only add where to
+// find source maps).
 require("@cspotcode/source-map-support").install({ environment: "node", handleUncaughtExceptions: false });
 
 const mapFrames = Error.prepareStackTrace;

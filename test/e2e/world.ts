@@ -10,6 +10,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE } from "../../config";
 import { runProgram } from "../harness/program";
+import { RecordedResource } from "../harness/recorder";
 import { ChartRef, ChartRepositories, CustomKind } from "./chartRepository";
 import { Engine, RunOptions, RunResult } from "./engine";
 import { engineNode } from "./node";
@@ -18,10 +19,9 @@ import { SimCluster } from "./simCluster";
 /** Mocha timeout for a hook that may have to start the world (plugins, cluster, charts). */
 export const START_TIMEOUT_MS = 300_000;
 
-/** The Helm releases and custom kinds of the local stack, as the program registers them (mock runtime). */
-async function chartsOfLocalStack(): Promise<{ charts: ChartRef[]; customKinds: CustomKind[] }> {
-    const run = await runProgram("local");
-    const charts = run.resources
+/** The Helm releases and custom kinds among the local stack's resources. */
+function chartsOf(resources: RecordedResource[]): { charts: ChartRef[]; customKinds: CustomKind[] } {
+    const charts = resources
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
         .map((r) => ({
             repo: r.inputs.repositoryOpts.repo as string,
@@ -29,7 +29,7 @@ async function chartsOfLocalStack(): Promise<{ charts: ChartRef[]; customKinds: 
             version: r.inputs.version as string,
         }));
     const customKinds = new Map<string, CustomKind>();
-    for (const r of run.resources) {
+    for (const r of resources) {
         const m = /^kubernetes:([a-z0-9.-]+\.[a-z]+)\/(v[0-9a-z]+):([A-Za-z]+)$/.exec(r.type);
         if (m && !m[1].endsWith(".k8s.io") && m[1] !== "helm.sh") customKinds.set(r.type, { group: m[1], version: m[2], kind: m[3] });
     }
@@ -43,6 +43,8 @@ export class World {
         readonly engine: Engine,
         readonly cluster: SimCluster,
         readonly charts: ChartRepositories,
+        /** The local stack's resources as the program registers them under the mock runtime. */
+        readonly localStack: RecordedResource[],
     ) {}
 
     static async start(): Promise<World> {
@@ -51,7 +53,8 @@ export class World {
         process.stdout.write(
             `      e2e: ${engine.ownCli ? "your" : "the kit's"} pulumi CLI (${engine.cli}), programs on Node ${node.version}\n`,
         );
-        const { charts, customKinds } = await chartsOfLocalStack();
+        const localStack = (await runProgram("local")).resources;
+        const { charts, customKinds } = chartsOf(localStack);
         const repositories = await ChartRepositories.start(charts, customKinds);
         let cluster: SimCluster | undefined;
         try {
@@ -61,7 +64,7 @@ export class World {
             engine.remove();
             throw err;
         }
-        return new World(engine, cluster, repositories);
+        return new World(engine, cluster, repositories, localStack);
     }
 
     /**

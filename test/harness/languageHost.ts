@@ -165,12 +165,25 @@ function startServer(
     );
 }
 
-/** The nodejs runtime options of Pulumi.yaml, which pulumi-language-nodejs turns into environment variables. */
-export function runtimeOptions(): { typescript?: boolean; tsconfig?: string } {
-    const project = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as {
-        runtime: { options?: { typescript?: boolean; tsconfig?: string } };
-    };
+/** Pulumi.yaml's nodejs runtime options, which pulumi-language-nodejs turns into Node arguments and environment variables. */
+export interface RuntimeOptions {
+    typescript?: boolean;
+    tsconfig?: string;
+    nodeargs?: string;
+}
+
+export function runtimeOptions(): RuntimeOptions {
+    const project = parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options?: RuntimeOptions } };
     return project.runtime.options ?? {};
+}
+
+/**
+ * Pulumi.yaml's nodeargs as the language host passes them to Node (it shell-splits them; ours have no
+ * quoting), with the scripts they preload as absolute paths, so any working directory will do.
+ */
+export function programNodeArgs(): string[] {
+    const nodeargs = runtimeOptions().nodeargs?.trim().split(/\s+/) ?? [];
+    return nodeargs.map((arg) => (arg.startsWith("./") ? path.join(PROJECT_ROOT, arg) : arg));
 }
 
 /**
@@ -197,6 +210,7 @@ export async function runLanguageHost(
         const runtime = runtimeOptions();
         const preview = options.preview ?? true;
         const args = [
+            ...programNodeArgs(),
             path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/cmd/run"),
             ...["--monitor", address, "--engine", address, "--organization", "organization", "--project", project],
             ...["--root-directory", PROJECT_ROOT, "--stack", stack, "--pwd", PROJECT_ROOT],

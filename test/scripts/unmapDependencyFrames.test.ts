@@ -3,16 +3,15 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../config/stackFile";
+import { programNodeArgs } from "../harness/languageHost";
 
 /**
- * scripts/unmap-dependency-frames.js, preloaded as Pulumi.yaml does, in a Node process that loads a
- * TypeScript file through ts-node: the program's frames are mapped to its TypeScript lines, frames of
- * installed packages keep the JavaScript file that ran (the SDK's maps point at files it does not
- * ship; printing those hung Node 20.20 — test/e2e/programError.test.ts), Node's own frames are as
- * Node prints them.
+ * scripts/unmap-dependency-frames.js in a Node process started with Pulumi.yaml's nodeargs, which
+ * loads a TypeScript file as the program's are loaded (scripts/load-typescript.js): the program's
+ * frames are mapped to its TypeScript lines, frames of installed packages keep the JavaScript file
+ * that ran (the SDK's maps point at files it does not ship; printing those hung Node 20.20 —
+ * test/e2e/programError.test.ts), Node's own frames are as Node prints them.
  */
-const PRELOAD = path.join(PROJECT_ROOT, "scripts", "unmap-dependency-frames.js");
 
 /**
  * A package whose only function calls back: one installed-package frame between two program frames.
@@ -53,15 +52,7 @@ describe("scripts/unmap-dependency-frames.js (the program's stack-trace formatti
         fs.writeFileSync(path.join(dir, "node_modules", "dep", "index.js"), DEPENDENCY);
         fs.writeFileSync(path.join(dir, "node_modules", "dep", "index.js.map"), JSON.stringify(DEPENDENCY_MAP));
         fs.writeFileSync(path.join(dir, "program.ts"), PROGRAM);
-        fs.writeFileSync(
-            path.join(dir, "tsconfig.json"),
-            JSON.stringify({ compilerOptions: { module: "commonjs", target: "ES2022", strict: true } }),
-        );
-        const out = execFileSync(
-            process.execPath,
-            ["--require", PRELOAD, "--require", require.resolve("ts-node/register/transpile-only"), "program.ts"],
-            { cwd: dir, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(dir, "tsconfig.json") } },
-        );
+        const out = execFileSync(process.execPath, [...programNodeArgs(), "program.ts"], { cwd: dir, encoding: "utf8" });
         stack = out.trim().split("\n");
     });
 
