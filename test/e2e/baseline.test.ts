@@ -25,6 +25,7 @@ import { Project, START_TIMEOUT_MS, World, e2eWorld, transcript } from "./world"
  * same objects, where the bare program waits for none. The flat program is applied once the local
  * stack is destroyed (its objects are the local stack's), then previewed warm beside the bare one.
  */
+
 /** What a platform engineer's first program with these providers looks like. */
 const BARE_PROGRAM = `import * as fs from "fs";
 import * as command from "@pulumi/command";
@@ -123,7 +124,7 @@ function flatResources(world: World): { type: string; name: string; urn: string;
 
 /** The local stack's previews within this many times the bare program's (docs/benchmarks.md has the measured ratio). */
 const BOUND = 3;
-/** The local stack's cold preview within this many times the flat program's: our program's own cost. */
+/** The local stack's cold preview and its `up` within this many times the flat program's: our program's own cost. */
 const FLAT_BOUND = 2;
 /** Previews change nothing, so after the first they are measured this many times, alternating. */
 const NEW_ROUNDS = 3;
