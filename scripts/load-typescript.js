@@ -3,8 +3,9 @@
  * runtime's own TypeScript support off): loads the program's `.ts` files as the language host's
  * ts-node would (same transpiler, SWC, and the same tsconfig.pulumi.json), but keeps each file's
  * JavaScript on disk, keyed by its source, so a preview or update of unchanged sources loads neither
- * TypeScript nor ts-node nor SWC and transpiles nothing. On the local stack that was ≈ 0.4 s of every
- * run (docs/benchmarks.md). The output is ts-node's own, so stack traces, the closure serialiser
+ * ts-node nor SWC and transpiles nothing (TypeScript itself the SDK loads anyway, for its closure
+ * serialiser). Loading index.ts went from 0.87 to 0.71 s on Node 20.20 (docs/benchmarks.md, "Cold
+ * load"). The output is ts-node's own, so stack traces, the closure serialiser
  * (HealthGate, guard) and error messages see the same JavaScript as before.
  *
  * On Node >= 22.1 it also turns on Node's compile cache (V8 code cache on disk, checked against each
