@@ -10,7 +10,7 @@ import { programNodeArgs } from "../harness/languageHost";
  * loads a TypeScript file as the program's are loaded (scripts/load-typescript.js): the program's
  * frames are mapped to its TypeScript lines, frames of installed packages keep the JavaScript file
  * that ran (the SDK's maps point at files it does not ship; printing those hung Node 20.20 —
- * test/e2e/programError.test.ts), Node's own frames are as Node prints them.
+ * test/e2e/programError.e2e.test.ts), Node's own frames are as Node prints them.
  */
 
 /**

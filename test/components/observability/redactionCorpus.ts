@@ -1,5 +1,5 @@
 /**
- * Log lines for the redaction filter (test/components/observability/redaction.test.ts and
+ * Log lines for the redaction filter (test/components/observability/redaction.tools.test.ts and
  * test/bench/redaction.ts): lines carrying a credential in every form the filter masks by value,
  * each with the credentials that must disappear and the exact line expected, and ordinary lines
  * that must come out unchanged. The credentials are made up (AWS's documented example keys included).
