@@ -2,9 +2,10 @@
  * The resource types of the test-engine stand-in for the random plugin (no registry here serves the
  * upstream one) and what each does with its inputs, as terraform-provider-random (bridged as
  * pulumi-random) does: `RandomPassword` (its result and the resource secret, id "none"),
- * `RandomString` (the result is also its id) and `RandomId`. `bcryptHash` is not produced: no bcrypt
- * implementation is installed here, and nothing in the program reads it.
+ * `RandomString` (the result is also its id) and `RandomId`. A password's `bcryptHash` is bcrypt at
+ * cost 10, upstream's default, and secret like the result.
  */
+import { hashSync } from "bcryptjs";
 import * as crypto from "crypto";
 import type { CheckFailure, CreateResult } from "@pulumi/pulumi/provider";
 import { PropertyMap, revealAll, secret } from "../shared/propertyValues";
@@ -28,7 +29,10 @@ const randomPassword: RandomResource = {
     create(inputs) {
         const revealed = revealAll(inputs);
         const result = generateRandomString(stringSettings(revealed));
-        return { id: "none", outs: { ...stringInputOutputs(inputs, revealed), result: secret(result) } };
+        return {
+            id: "none",
+            outs: { ...stringInputOutputs(inputs, revealed), result: secret(result), bcryptHash: secret(hashSync(result, 10)) },
+        };
     },
 };
 

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { compareSync } from "bcryptjs";
 import { getVersion as randomSdkVersion } from "@pulumi/random/utilities";
 import { ResourcePlugin } from "../../../harness/resourcePlugin";
 
@@ -42,6 +43,11 @@ describe("stand-in random plugin over gRPC, started as the engine's launcher sta
         for (const set of [/[A-Z]/g, /[a-z]/g, /[0-9]/g, /[-_.+]/g])
             assert.ok((password.match(set) ?? []).length >= 2, `${set} in ${password}`);
         assert.strictEqual(outs.special, true);
+        assert.strictEqual(outs.bcryptHash[SIG], SECRET);
+        assert.ok(
+            compareSync(password, outs.bcryptHash.value) && outs.bcryptHash.value.startsWith("$2b$10$"),
+            "bcryptHash is the password's, at cost 10",
+        );
         assert.deepStrictEqual(await plugin.diff(PASSWORD, id, outs, inputs), { changes: "none", replaces: [] });
         assert.deepStrictEqual(await plugin.diff(PASSWORD, id, outs, { ...inputs, length: 40 }), { changes: "some", replaces: ["length"] });
         await plugin.delete(PASSWORD, id, outs);
