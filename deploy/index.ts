@@ -1,7 +1,8 @@
 /**
  * Pulumi Cloud setup of the platform (run from deploy/: `pulumi up --stack cloud`): publishes the
  * policy pack, enforces it per stack through policy groups, and configures Deployments so a push to
- * main updates staging, pull requests preview, and production follows its own branch.
+ * main updates staging and production follows its own branch; pull requests are never previewed
+ * with a stack's credentials (docs/pipelines.md).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

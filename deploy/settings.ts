@@ -15,8 +15,19 @@ export const StackDeploymentSchema = z.strictObject({
     branch: z.string().regex(/^[\w./-]+$/, "a git branch name such as main"),
     /** Whether a push to the branch deploys; false leaves updates to manual runs (Pulumi Cloud UI, API or CLI). */
     deployCommits: z.boolean(),
-    previewPullRequests: z.boolean().default(true),
-    /** IAM role the deployment assumes with its Pulumi OIDC token (trust policy: api.pulumi.com/oidc). */
+    /**
+     * Off, and only off: a pull-request preview runs the pull request's code with the stack's role and
+     * a deployment token that can write the stack's state, and Deployments has no reviewer gate for it.
+     */
+    previewPullRequests: z
+        .literal(false, {
+            error: "false: a pull-request preview would run the pull request's code with the stack's role and state (docs/pipelines.md)",
+        })
+        .default(false),
+    /**
+     * IAM role the deployment assumes with its Pulumi OIDC token: the identity stack's `deploymentsRoleArn`
+     * (identity/), which trusts only this stack's update deployments.
+     */
     awsRoleArn: z
         .string()
         .regex(
@@ -77,7 +88,9 @@ export function deploymentSettingsArgs(config: DeploymentsConfig, stack: Deploye
             provider: "github",
             repository: config.repository,
             deployCommits: settings.deployCommits,
+            // Stated, not omitted: the provider's default is to preview every pull request.
             previewPullRequests: settings.previewPullRequests,
+            // Review stacks would run pull requests' code with these settings, role included.
             pullRequestTemplate: false,
         },
         sourceContext: { git: { branch: `refs/heads/${settings.branch}`, repoDir: "." } },

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { DeploymentsConfig, DeploymentsSchema, deploymentSettingsArgs, policyGroupArgs } from "../../deploy/settings";
+import { DEPLOYED_STACKS, DeploymentsConfig, DeploymentsSchema, deploymentSettingsArgs, policyGroupArgs } from "../../deploy/settings";
+import { deploymentsRoleName, roleArn } from "../../identity/documents";
 import { reconcileConfig } from "../../policies/analyzer";
 import { pack } from "../../policies/pack";
 import { installMocks } from "../harness/program";
@@ -43,7 +44,7 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
             assert.equal(config().policyMode, "preventative");
         });
 
-        it("staging deploys pushes to main, previews pull requests, installs from the lockfile and assumes its role through OIDC", () => {
+        it("staging deploys pushes to main, previews no pull request, installs from the lockfile and assumes its role through OIDC", () => {
             assert.deepEqual(deploymentSettingsArgs(config(), "staging"), {
                 organization: "example-org",
                 project: "claude-enhancer",
@@ -52,7 +53,7 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                     provider: "github",
                     repository: "example-org/claude-enhancer",
                     deployCommits: true,
-                    previewPullRequests: true,
+                    previewPullRequests: false,
                     pullRequestTemplate: false,
                 },
                 sourceContext: { git: { branch: "refs/heads/main", repoDir: "." } },
@@ -98,6 +99,32 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                 // The runner (bin/rolloutStage.ts) acts for updates only (PULUMI_CI_OPERATION) and fails the deployment with the gate's report.
                 assert.equal(operationContext.preRunCommands.at(-1), `npm run -s rollout:stage -- --stack ${stack}`);
             }
+        });
+
+        it("no stack previews pull requests, and asking for it fails with the reason", () => {
+            for (const stack of DEPLOYED_STACKS) {
+                const vcs = deploymentSettingsArgs(config(), stack).vcs as {
+                    previewPullRequests?: boolean;
+                    pullRequestTemplate?: boolean;
+                    deployPullRequest?: number;
+                };
+                // Stated, since the provider's default is to preview them; no review stacks, no pull request deployed.
+                assert.equal(vcs.previewPullRequests, false, stack);
+                assert.equal(vcs.pullRequestTemplate, false, stack);
+                assert.ok(!("deployPullRequest" in vcs), stack);
+            }
+            const raw = stackSettings() as { stacks: Record<string, Record<string, unknown>> };
+            const asked = DeploymentsSchema.safeParse({
+                ...raw,
+                stacks: { ...raw.stacks, production: { ...raw.stacks.production, previewPullRequests: true } },
+            });
+            assert.ok(!asked.success);
+            assert.deepEqual(
+                asked.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+                [
+                    "stacks.production.previewPullRequests: false: a pull-request preview would run the pull request's code with the stack's role and state (docs/pipelines.md)",
+                ],
+            );
         });
 
         it("production follows the release branch with its own account's role", () => {
@@ -185,6 +212,32 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                 JSON.parse(readFileSync(join(ROOT, "policies", "config", "staging.json"), "utf8")),
             );
             assert.deepEqual(run.outputs.deployedStacks, ["example-org/claude-enhancer/staging", "example-org/claude-enhancer/production"]);
+        });
+
+        it("Pulumi Cloud is told to preview no pull request and to assume, per stack, the role that trusts only that stack's updates", () => {
+            const settings = ofType("pulumiservice:index:DeploymentSettings");
+            assert.deepEqual(
+                settings.map((s) => [
+                    s.inputs.stack,
+                    s.inputs.vcs.previewPullRequests,
+                    s.inputs.vcs.pullRequestTemplate,
+                    s.inputs.vcs.deployPullRequest,
+                ]),
+                [
+                    ["staging", false, false, undefined],
+                    ["production", false, false, undefined],
+                ],
+            );
+            for (const s of settings) {
+                const identity = parse(readFileSync(join(ROOT, "identity", `Pulumi.${s.inputs.stack}.yaml`), "utf8")) as {
+                    config: Record<string, any>;
+                };
+                const { accountId } = identity.config["claude-enhancer-identity:settings"];
+                assert.equal(
+                    s.inputs.operationContext.oidc.aws.roleARN,
+                    roleArn({ partition: "aws", accountId }, deploymentsRoleName(s.inputs.stack)),
+                );
+            }
         });
 
         it("the pipeline is a component parenting everything", () => {
