@@ -26,7 +26,7 @@ export const StackDeploymentSchema = z.strictObject({
         .default(false),
     /**
      * IAM role the deployment assumes with its Pulumi OIDC token: the identity stack's `deploymentsRoleArn`
-     * (identity/), which trusts only this stack's update deployments.
+     * (pipeline-roles/), which trusts only this stack's update deployments.
      */
     awsRoleArn: z
         .string()

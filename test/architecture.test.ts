@@ -25,7 +25,10 @@ const LAYERS: { name: string; matches: (file: string) => boolean }[] = [
     { name: "cost, providers", matches: (f) => f.startsWith("cost/") || f.startsWith("providers/") },
     { name: "components", matches: (f) => f.startsWith("components/") },
     { name: "index", matches: (f) => f === "index.ts" },
-    { name: "bin, policies, deploy", matches: (f) => f.startsWith("bin/") || f.startsWith("policies/") || f.startsWith("deploy/") },
+    {
+        name: "bin, policies, deploy, pipeline-roles",
+        matches: (f) => f.startsWith("bin/") || f.startsWith("policies/") || f.startsWith("deploy/") || f.startsWith("pipeline-roles/"),
+    },
     { name: "tools", matches: (f) => f.startsWith("tools/") },
     { name: "test", matches: (f) => f.startsWith("test/") },
 ];

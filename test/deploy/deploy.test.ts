@@ -4,7 +4,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { DEPLOYED_STACKS, DeploymentsConfig, DeploymentsSchema, deploymentSettingsArgs, policyGroupArgs } from "../../deploy/settings";
-import { deploymentsRoleName, roleArn } from "../../identity/documents";
+import { deploymentsRoleName, roleArn } from "../../pipeline-roles/documents";
 import { reconcileConfig } from "../../policies/analyzer";
 import { pack } from "../../policies/pack";
 import { installMocks } from "../harness/program";
@@ -229,10 +229,10 @@ describe("deploy/ (Pulumi Cloud setup)", () => {
                 ],
             );
             for (const s of settings) {
-                const identity = parse(readFileSync(join(ROOT, "identity", `Pulumi.${s.inputs.stack}.yaml`), "utf8")) as {
+                const identity = parse(readFileSync(join(ROOT, "pipeline-roles", `Pulumi.${s.inputs.stack}.yaml`), "utf8")) as {
                     config: Record<string, any>;
                 };
-                const { accountId } = identity.config["claude-enhancer-identity:settings"];
+                const { accountId } = identity.config["claude-enhancer-pipeline-roles:settings"];
                 assert.equal(
                     s.inputs.operationContext.oidc.aws.roleARN,
                     roleArn({ partition: "aws", accountId }, deploymentsRoleName(s.inputs.stack)),

@@ -1,7 +1,7 @@
-/** The identity stack's settings (`claude-enhancer-identity:settings` in `Pulumi.<stack>.yaml`), validated on load. */
+/** The pipeline-roles stack's settings (`claude-enhancer-pipeline-roles:settings` in `Pulumi.<stack>.yaml`), validated on load. */
 import { z } from "zod";
 
-/** One identity stack per platform stack, each in that stack's AWS account. */
+/** One pipeline-roles stack per platform stack, each in that stack's AWS account. */
 export const IDENTITY_STACKS = ["staging", "production"] as const;
 export type IdentityStack = (typeof IDENTITY_STACKS)[number];
 

@@ -17,8 +17,8 @@ import {
     githubRoleName,
     githubTrustPolicy,
     roleArn,
-} from "../../identity/documents";
-import { IDENTITY_STACKS, IdentitySchema } from "../../identity/settings";
+} from "../../pipeline-roles/documents";
+import { IDENTITY_STACKS, IdentitySchema } from "../../pipeline-roles/settings";
 import { installMocks } from "../harness/program";
 import { ACCOUNT_ID } from "../harness/mockOutputs";
 import { RecordedResource } from "../harness/recorder";
@@ -27,12 +27,12 @@ import { RecordedResource } from "../harness/recorder";
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 const ROOT = join(__dirname, "..", "..");
-const PROJECT = "claude-enhancer-identity";
+const PROJECT = "claude-enhancer-pipeline-roles";
 const GITHUB_PROVIDER = "arn:aws:iam::210987654321:oidc-provider/token.actions.githubusercontent.com";
 const PULUMI_PROVIDER = "arn:aws:iam::210987654321:oidc-provider/api.pulumi.com/oidc";
 
 function identitySettings(stack: string): Record<string, any> {
-    const file = parse(readFileSync(join(ROOT, "identity", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const file = parse(readFileSync(join(ROOT, "pipeline-roles", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
     return file.config[`${PROJECT}:settings`] as Record<string, any>;
 }
 
@@ -48,7 +48,7 @@ async function runIdentityProgram(
     const mocks = await installMocks(stack, false, PROJECT);
     pulumi.runtime.setAllConfig({ [`${PROJECT}:settings`]: JSON.stringify(settings) });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../../identity/index") as () => Promise<Record<string, pulumi.Output<string>>>;
+    const program = require("../../pipeline-roles/index") as () => Promise<Record<string, pulumi.Output<string>>>;
     const exported = await program();
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(exported)) outputs[k] = await new Promise((r) => v.apply(r));
@@ -56,7 +56,7 @@ async function runIdentityProgram(
     return { resources: mocks.resources, outputs };
 }
 
-describe("identity/ (the pipelines' AWS roles)", () => {
+describe("pipeline-roles/ (the pipelines' AWS roles)", () => {
     describe("trust", () => {
         it("a stack's GitHub role trusts only jobs of the repository running in the environment named after the stack", () => {
             assert.deepEqual(githubTrustPolicy(GITHUB_PROVIDER, "example-org/claude-enhancer", "production"), {
@@ -158,7 +158,7 @@ describe("identity/ (the pipelines' AWS roles)", () => {
     });
 
     describe("the stack files", () => {
-        it("one identity stack per deployed stack, each in its own account, in the platform stack's region and DR region", () => {
+        it("one pipeline-roles stack per deployed stack, each in its own account, in the platform stack's region and DR region", () => {
             assert.deepEqual(IDENTITY_STACKS, DEPLOYED_STACKS);
             const accounts = IDENTITY_STACKS.map((stack) => IdentitySchema.parse(identitySettings(stack)).accountId);
             assert.deepEqual(accounts, ["123456789012", "210987654321"]);
@@ -294,7 +294,7 @@ describe("identity/ (the pipelines' AWS roles)", () => {
         it("refuses a stack that is not a deployed platform stack, and bad settings, before creating anything", async () => {
             await assert.rejects(runIdentityProgram("local", { ...identitySettings("staging"), accountId: "1" }), (err: Error) =>
                 err.message.includes(
-                    "invalid configuration:\n  claude-enhancer-identity:settings.accountId: a 12-digit AWS account ID\n  stack local: one of staging, production (the platform stack whose pipelines these roles serve)",
+                    "invalid configuration:\n  claude-enhancer-pipeline-roles:settings.accountId: a 12-digit AWS account ID\n  stack local: one of staging, production (the platform stack whose pipelines these roles serve)",
                 ),
             );
         });

@@ -1,8 +1,8 @@
 /**
- * The pipelines' identities in one platform stack's AWS account (run from identity/ with that
+ * The pipelines' identities in one platform stack's AWS account (run from pipeline-roles/ with that
  * account's administrator credentials: `pulumi up --stack production`): the OIDC providers of GitHub
  * Actions and Pulumi Cloud, and a deploy role per pipeline, each trusting only its own subject
- * (identity/documents.ts). Its outputs are the role ARNs the environments and deploy/ name.
+ * (pipeline-roles/documents.ts). Its outputs are the role ARNs the environments and deploy/ name.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -41,7 +41,7 @@ export = async () => {
     const parsed = IdentitySchema.safeParse(new pulumi.Config().requireObject<unknown>("settings"));
     const problems = parsed.success
         ? []
-        : parsed.error.issues.map((i) => `claude-enhancer-identity:settings.${i.path.join(".")}: ${i.message}`);
+        : parsed.error.issues.map((i) => `claude-enhancer-pipeline-roles:settings.${i.path.join(".")}: ${i.message}`);
     if (!(IDENTITY_STACKS as readonly string[]).includes(stack)) {
         problems.push(`stack ${stack}: one of ${IDENTITY_STACKS.join(", ")} (the platform stack whose pipelines these roles serve)`);
     }

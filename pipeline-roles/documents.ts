@@ -2,7 +2,7 @@
  * The pipelines' AWS identities as plain values: who may assume a stack's deploy role (one GitHub
  * environment, or Pulumi Deployments' update of that one stack) and what the role may do (the
  * services the platform manages, in the stack's regions, never the pipeline roles themselves).
- * Built from resolved strings, so every condition is tested directly (test/deploy/identity.test.ts).
+ * Built from resolved strings, so every condition is tested directly (test/deploy/pipelineRoles.test.ts).
  */
 import type { PolicyDocument, PolicyStatement } from "../components/aws/iamDocuments";
 
