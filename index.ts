@@ -64,6 +64,8 @@ export = async () => {
     const dynamicProviders = new DynamicProviderHost("dynamic-providers");
     await nextTurn();
     const { environment } = config;
+    // Air-gapped clusters (docs/configuration.md): when set, every chart comes from charts.mirror.
+    const chartMirror = config.charts.mirror;
     const production = environment === "production";
     // Stateful resources cannot be deleted by a `pulumi up` or `destroy` in production; children inherit `protect`.
     const stateful = { protect: production };
@@ -95,6 +97,7 @@ export = async () => {
                       oidcProviderUrl: cluster.oidcProviderUrl,
                       nodeGroupConfigs: config.cluster.nodeGroups,
                       nodeGroups: cluster.nodeGroups,
+                      chartMirror,
                   },
                   { providers: [...awsProviders, ...k8sProviders] },
               )
@@ -105,6 +108,7 @@ export = async () => {
             {
                 metricsServer: config.metricsServer,
                 kubeletInsecureTls: config.metricsServer.kubeletInsecureTls ?? config.cluster.mode !== "eks",
+                chartMirror,
             },
             { providers: k8sProviders },
         );
@@ -241,6 +245,7 @@ export = async () => {
                           cacheClusters: cache.replicationGroup?.memberClusters ?? [],
                       }
                     : undefined,
+            chartMirror,
         },
         { providers: [...awsProviders, ...k8sProviders] },
     );
@@ -258,6 +263,7 @@ export = async () => {
                       serviceSelector: { "app.kubernetes.io/name": APP_NAME },
                       host: config.app.ingress.host,
                       tracing: otlp,
+                      chartMirror,
                   },
                   { providers: k8sProviders },
               )
@@ -270,6 +276,7 @@ export = async () => {
                       ingressNginx: config.mesh.ingressNginx,
                       namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE),
                       monitoringRelease: monitoring.release,
+                      chartMirror,
                   },
                   { providers: k8sProviders },
               )
@@ -289,6 +296,7 @@ export = async () => {
                       namespace: namespaces.nameOf(CERT_MANAGER_NAMESPACE),
                       oidcProviderArn: cluster.oidcProviderArn,
                       oidcProviderUrl: cluster.oidcProviderUrl,
+                      chartMirror,
                   },
                   { providers: [...awsProviders, ...k8sProviders] },
               )
@@ -339,6 +347,7 @@ export = async () => {
                       ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds }
                       : undefined,
                   protectDomain: production,
+                  chartMirror,
               },
               { providers: [...awsProviders, ...k8sProviders] },
           )
@@ -346,7 +355,7 @@ export = async () => {
     const tracing = config.tracing.enabled
         ? new Tracing(
               "tracing",
-              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName },
+              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName, chartMirror },
               { providers: k8sProviders },
           )
         : undefined;
