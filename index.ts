@@ -18,6 +18,8 @@ import { Cluster } from "./components/cluster/cluster";
 import { ClusterAutoscaler } from "./components/cluster/clusterAutoscaler";
 import { MetricsServer } from "./components/cluster/metricsServer";
 import { Namespaces } from "./components/kubernetes/namespaces";
+import { ensureChartsMirrored } from "./components/kubernetes/chartMirror";
+import { helmCharts } from "./components/kubernetes/helmCharts";
 import {
     APP_NAMESPACE,
     CERT_MANAGER_NAMESPACE,
@@ -64,8 +66,9 @@ export = async () => {
     const dynamicProviders = new DynamicProviderHost("dynamic-providers");
     await nextTurn();
     const { environment } = config;
-    // Air-gapped clusters (docs/configuration.md): when set, every chart comes from charts.mirror.
+    // Air-gapped clusters (docs/configuration.md): every chart from charts.mirror, which must hold them all before anything is sent.
     const chartMirror = config.charts.mirror;
+    if (chartMirror) await ensureChartsMirrored(helmCharts(config), chartMirror);
     const production = environment === "production";
     // Stateful resources cannot be deleted by a `pulumi up` or `destroy` in production; children inherit `protect`.
     const stateful = { protect: production };

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parsePlatformConfig } from "../config";
+import { ConfigError, parsePlatformConfig } from "../config";
 import { readStackSettings, STACKS, StackName } from "../config/stackFile";
 import { chartArchive, ChartRef } from "../components/kubernetes/chartSource";
 import { helmCharts } from "../components/kubernetes/helmCharts";
@@ -101,5 +101,19 @@ describe("the whole program's Helm charts (charts.mirror)", function () {
                 }
             });
         }
+
+        it("a chart missing from the mirror fails the run naming the chart, its version and the mirror, and how to add it", async () => {
+            fs.rmSync(path.join(mirror, "jaeger-4.11.1.tgz"));
+            const failure = await runProgram("local", { overrides: { charts: { mirror } } }).then(
+                () => assert.fail("the program ran without jaeger-4.11.1.tgz"),
+                (err: unknown) => err,
+            );
+            assert.ok(failure instanceof ConfigError, `a ConfigError, got ${failure}`);
+            assert.deepStrictEqual(failure.problems, [
+                `claude-enhancer:charts.mirror: got ${JSON.stringify(mirror)}; expected a mirror holding chart jaeger version 4.11.1 ` +
+                    `(no file ${mirror}/jaeger-4.11.1.tgz; add it with: ` +
+                    `helm pull jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 --destination ${mirror})`,
+            ]);
+        });
     });
 });
