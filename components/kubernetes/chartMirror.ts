@@ -60,6 +60,11 @@ function missing(mirror: ChartMirror, chart: ChartRef, finding: string, fix: str
     return problem(mirror, `a mirror holding chart ${chart.name} version ${chart.version} (${finding}; add it with: ${fix})`);
 }
 
+/** What a mirror has of a chart instead, shortened: a public repository's index lists hundreds of versions. */
+function versionList(versions: string[]): string {
+    return versions.length > 10 ? `${versions.slice(0, 10).join(", ")}, … (${versions.length} in all)` : versions.join(", ");
+}
+
 /** The public chart's download, the first step of every fix. */
 function pull(chart: ChartRef, destination = "."): string {
     return `helm pull ${chart.name} --repo ${chart.repo} --version ${chart.version} --destination ${destination}`;
@@ -107,7 +112,7 @@ async function checkRepository(charts: ChartRef[], mirror: ChartMirror, get: Htt
         .map((chart) => {
             const listed = versions.get(chart.name);
             const finding = listed?.length
-                ? `index.yaml lists ${chart.name} ${listed.join(", ")}`
+                ? `index.yaml lists ${chart.name} ${versionList(listed)}`
                 : `index.yaml lists no chart ${chart.name}`;
             return missing(mirror, chart, finding, `${pull(chart)}, then upload ${chartArchive(chart)} to the repository`);
         });
@@ -121,7 +126,7 @@ export function bearerChallenge(header: string | null): Record<string, string> |
     return params.realm ? params : undefined;
 }
 
-/** A JSON body, or undefined when it is none. */
+/** The fields of a JSON body; none when it is not JSON. */
 function jsonOf<T>(body: string): Partial<T> {
     try {
         return (JSON.parse(body) ?? {}) as Partial<T>;
@@ -141,6 +146,7 @@ async function registryTags(get: HttpGet, host: string, repository: string): Pro
     let url = `https://${host}/v2/${repository}/tags/list`;
     let headers: Record<string, string> = { Accept: "application/json" };
     const tags: string[] = [];
+    // Pages are followed up to a bound, so a registry that links in a circle still ends the check.
     for (let page = 0; page < 100; page++) {
         let answer = await get(url, headers);
         const challenge = answer.status === 401 && !headers.Authorization ? bearerChallenge(answer.header("www-authenticate")) : undefined;
@@ -181,9 +187,12 @@ async function checkRegistry(charts: ChartRef[], mirror: ChartMirror, get: HttpG
         return unreadable(`GET https://${host}/v2/: ${(err as Error).message}`);
     }
     const results = await Promise.all(
-        charts.map((chart) =>
-            registryTags(get, host, [...repositoryPath, chart.name].join("/")).catch((err: Error): TagsResult => ({ failed: err.message })),
-        ),
+        charts.map((chart) => {
+            const repository = [...repositoryPath, chart.name].join("/");
+            return registryTags(get, host, repository).catch((err: Error): TagsResult => ({
+                failed: `GET https://${host}/v2/${repository}/tags/list: ${err.message}`,
+            }));
+        }),
     );
     const verdict: MirrorVerdict = { problems: [], warnings: [] };
     charts.forEach((chart, i) => {
@@ -192,7 +201,7 @@ async function checkRegistry(charts: ChartRef[], mirror: ChartMirror, get: HttpG
         // Helm stores a version's "+" (semver build metadata) as "_", which tags cannot hold.
         if ("tags" in result && result.tags.includes(chart.version.replace(/\+/g, "_"))) return;
         if ("tags" in result) {
-            const listed = result.tags.length ? `tags ${result.tags.join(", ")}` : "no tags";
+            const listed = result.tags.length ? `tags ${versionList(result.tags)}` : "no tags";
             verdict.problems.push(missing(mirror, chart, `${mirror.location}/${chart.name} has ${listed}`, fix));
         } else if ("absent" in result) {
             verdict.problems.push(missing(mirror, chart, `the registry has no ${mirror.location}/${chart.name}`, fix));

@@ -73,6 +73,17 @@ describe("chartMirror: a directory mirror holds every chart", () => {
     });
 });
 
+describe("chartMirror: what a Helm repository lists instead", () => {
+    it("shortens a long version list to its first ten, saying how many there are", async () => {
+        const versions = Array.from({ length: 12 }, (_, i) => `4.${12 - i}.0`);
+        const index = `apiVersion: v1\nentries:\n  jaeger:\n${versions.map((v) => `    - version: ${v}\n`).join("")}`;
+        const get = async () => ({ status: 200, header: () => null, body: index });
+        const verdict = await mirrorVerdict([JAEGER], { kind: "repository", location: "https://charts.example.com" }, { get });
+        assert.match(verdict.problems[0], /\(index\.yaml lists jaeger 4\.12\.0, 4\.11\.0, .*, 4\.3\.0, … \(12 in all\); add it with: /);
+        assert.doesNotMatch(verdict.problems[0], /4\.2\.0/);
+    });
+});
+
 describe("chartMirror: bearerChallenge (an OCI registry's WWW-Authenticate)", () => {
     it("reads realm, service and scope of a Bearer challenge", () => {
         assert.deepStrictEqual(
