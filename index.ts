@@ -18,6 +18,8 @@ import { Cluster } from "./components/cluster/cluster";
 import { ClusterAutoscaler } from "./components/cluster/clusterAutoscaler";
 import { MetricsServer } from "./components/cluster/metricsServer";
 import { Namespaces } from "./components/kubernetes/namespaces";
+import { ensureChartsMirrored } from "./components/kubernetes/chartMirror";
+import { helmCharts } from "./components/kubernetes/helmCharts";
 import {
     APP_NAMESPACE,
     CERT_MANAGER_NAMESPACE,
@@ -64,6 +66,9 @@ export = async () => {
     const dynamicProviders = new DynamicProviderHost("dynamic-providers");
     await nextTurn();
     const { environment } = config;
+    // Air-gapped clusters (docs/configuration.md): every chart from charts.mirror, which must hold them all before anything is sent.
+    const chartMirror = config.charts.mirror;
+    if (chartMirror) await ensureChartsMirrored(helmCharts(config), chartMirror);
     const production = environment === "production";
     // Stateful resources cannot be deleted by a `pulumi up` or `destroy` in production; children inherit `protect`.
     const stateful = { protect: production };
@@ -95,6 +100,7 @@ export = async () => {
                       oidcProviderUrl: cluster.oidcProviderUrl,
                       nodeGroupConfigs: config.cluster.nodeGroups,
                       nodeGroups: cluster.nodeGroups,
+                      chartMirror,
                   },
                   { providers: [...awsProviders, ...k8sProviders] },
               )
@@ -105,6 +111,7 @@ export = async () => {
             {
                 metricsServer: config.metricsServer,
                 kubeletInsecureTls: config.metricsServer.kubeletInsecureTls ?? config.cluster.mode !== "eks",
+                chartMirror,
             },
             { providers: k8sProviders },
         );
@@ -241,6 +248,7 @@ export = async () => {
                           cacheClusters: cache.replicationGroup?.memberClusters ?? [],
                       }
                     : undefined,
+            chartMirror,
         },
         { providers: [...awsProviders, ...k8sProviders] },
     );
@@ -258,6 +266,7 @@ export = async () => {
                       serviceSelector: { "app.kubernetes.io/name": APP_NAME },
                       host: config.app.ingress.host,
                       tracing: otlp,
+                      chartMirror,
                   },
                   { providers: k8sProviders },
               )
@@ -270,6 +279,7 @@ export = async () => {
                       ingressNginx: config.mesh.ingressNginx,
                       namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE),
                       monitoringRelease: monitoring.release,
+                      chartMirror,
                   },
                   { providers: k8sProviders },
               )
@@ -289,6 +299,7 @@ export = async () => {
                       namespace: namespaces.nameOf(CERT_MANAGER_NAMESPACE),
                       oidcProviderArn: cluster.oidcProviderArn,
                       oidcProviderUrl: cluster.oidcProviderUrl,
+                      chartMirror,
                   },
                   { providers: [...awsProviders, ...k8sProviders] },
               )
@@ -339,6 +350,7 @@ export = async () => {
                       ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds }
                       : undefined,
                   protectDomain: production,
+                  chartMirror,
               },
               { providers: [...awsProviders, ...k8sProviders] },
           )
@@ -346,7 +358,7 @@ export = async () => {
     const tracing = config.tracing.enabled
         ? new Tracing(
               "tracing",
-              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName },
+              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName, chartMirror },
               { providers: k8sProviders },
           )
         : undefined;

@@ -4,6 +4,7 @@ import { AppSchema } from "./app";
 import { BackupSchema, DrSchema, drAndOffHoursIssues, OffHoursSchema } from "./backup";
 import { BudgetSchema } from "./budget";
 import { CacheSchema } from "./cache";
+import { ChartsSchema } from "./charts";
 import { capacityIssues } from "./capacity";
 import { ClusterAutoscalerSchema, ClusterSchema, MetricsServerSchema, minorVersion } from "./cluster";
 import { DatabaseSchema } from "./database";
@@ -66,6 +67,7 @@ export const PlatformSchema = z
         rollout: RolloutSchema,
         dns: DnsSchema.optional(),
         tls: TlsSchema.optional(),
+        charts: ChartsSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
         for (const issue of drAndOffHoursIssues(c)) ctx.addIssue({ code: "custom", ...issue });

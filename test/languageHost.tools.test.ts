@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { readStackSettings, STACKS } from "../config/stackFile";
 import { runLanguageHost } from "./harness/languageHost";
 import { runProgram } from "./harness/program";
@@ -32,5 +35,34 @@ describe("the program under the real language host", function () {
         const logged = host.logs.map((l) => l.message).join("\n") + host.stderr;
         assert.match(logged, /claude-enhancer:network\.natGateways: got 4; expected natGateways <= azCount/);
         assert.strictEqual(host.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length, 0);
+    });
+
+    it("fails the preview naming every chart a charts.mirror directory lacks, before any Kubernetes object", async () => {
+        const mirror = fs.mkdtempSync(path.join(os.tmpdir(), "empty-mirror-"));
+        try {
+            const host = await runLanguageHost("local", { ...readStackSettings("local"), charts: { mirror } });
+            assert.notStrictEqual(host.exitCode, 0);
+            const logged = host.logs.map((l) => l.message).join("\n") + host.stderr;
+            const missing = [
+                ...logged.matchAll(
+                    /claude-enhancer:charts\.mirror: got "[^"]+"; expected a mirror holding chart ([a-z-]+) version ([\d.]+) \(no file /g,
+                ),
+            ];
+            assert.deepStrictEqual([...new Set(missing.map((m) => `${m[1]} ${m[2]}`))].sort(), [
+                "fluent-bit 0.58.1",
+                "ingress-nginx 4.12.1",
+                "jaeger 4.11.1",
+                "kube-prometheus-stack 88.5.3",
+                "metrics-server 3.12.2",
+                "opensearch 3.6.0",
+                "opensearch-dashboards 3.6.0",
+            ]);
+            assert.deepStrictEqual(
+                host.mocks.resources.filter((r) => r.type.startsWith("kubernetes:")),
+                [],
+            );
+        } finally {
+            fs.rmSync(mirror, { recursive: true, force: true });
+        }
     });
 });

@@ -2,12 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterAutoscalerConfig, NodeGroupConfig } from "../../config/cluster";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
 import { accountScope } from "../aws/accountScope";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import {
     CLUSTER_AUTOSCALER_NAMESPACE,
     CLUSTER_AUTOSCALER_RELEASE,
-    CLUSTER_AUTOSCALER_REPO,
     CLUSTER_AUTOSCALER_SERVICE_ACCOUNT,
     clusterAutoscalerPolicy,
     clusterAutoscalerValues,
@@ -25,6 +27,8 @@ export interface ClusterAutoscalerArgs {
     /** The configured node groups and the EKS node groups built from them (by configured name). */
     nodeGroupConfigs: NodeGroupConfig[];
     nodeGroups: Record<string, aws.eks.NodeGroup>;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /**
@@ -78,9 +82,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 name: CLUSTER_AUTOSCALER_RELEASE,
-                chart: "cluster-autoscaler",
-                version: config.chartVersion,
-                repositoryOpts: { repo: CLUSTER_AUTOSCALER_REPO },
+                ...chartSource({ ...CHARTS.clusterAutoscaler, version: config.chartVersion }, args.chartMirror),
                 namespace: CLUSTER_AUTOSCALER_NAMESPACE,
                 values: pulumi.all([args.clusterName, role.arn, pulumi.all(groups)]).apply(([clusterName, roleArn, nodeGroups]) =>
                     clusterAutoscalerValues({

@@ -8,7 +8,6 @@ import { FIXED_REQUESTS } from "../../config/capacity";
  * its chart values.
  */
 
-export const CLUSTER_AUTOSCALER_REPO = "https://kubernetes.github.io/autoscaler";
 export const CLUSTER_AUTOSCALER_RELEASE = "cluster-autoscaler";
 /** Where it runs; the IRSA role trusts exactly this namespace and service account. */
 export const CLUSTER_AUTOSCALER_NAMESPACE = "kube-system";

@@ -1,13 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MetricsServerConfig } from "../../config/cluster";
-import { METRICS_SERVER_NAMESPACE, METRICS_SERVER_RELEASE, METRICS_SERVER_REPO, metricsServerValues } from "./metricsServerValues";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
+import { METRICS_SERVER_NAMESPACE, METRICS_SERVER_RELEASE, metricsServerValues } from "./metricsServerValues";
 import { componentType } from "../../identity";
 
 export interface MetricsServerArgs {
     metricsServer: MetricsServerConfig;
     /** Skip verifying kubelet serving certificates (resolved from the config and the cluster mode). */
     kubeletInsecureTls: boolean;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /**
@@ -23,9 +28,7 @@ export class MetricsServer extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 name: METRICS_SERVER_RELEASE,
-                chart: "metrics-server",
-                version: args.metricsServer.chartVersion,
-                repositoryOpts: { repo: METRICS_SERVER_REPO },
+                ...chartSource({ ...CHARTS.metricsServer, version: args.metricsServer.chartVersion }, args.chartMirror),
                 namespace: METRICS_SERVER_NAMESPACE,
                 values: metricsServerValues({ kubeletInsecureTls: args.kubeletInsecureTls }),
             },

@@ -3,7 +3,6 @@ import { FIXED_REQUESTS } from "../../config/capacity";
 
 /** metrics-server (docs/capacity.md, Autoscaling): the resource metrics API the HorizontalPodAutoscalers read. */
 
-export const METRICS_SERVER_REPO = "https://kubernetes-sigs.github.io/metrics-server/";
 export const METRICS_SERVER_RELEASE = "metrics-server";
 export const METRICS_SERVER_NAMESPACE = "kube-system";
 /** The metrics-server pod's requests (the capacity check counts them). */

@@ -3,16 +3,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { LoggingConfig } from "../../config/observability";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
 import {
     FLUENT_BIT_RELEASE,
     FLUENT_BIT_SERVICE_ACCOUNT,
-    FLUENT_REPO,
     IN_CLUSTER_OPENSEARCH_SERVICE,
     LogDestinations,
     OPENSEARCH_ADMIN_USER,
     OPENSEARCH_DASHBOARDS_RELEASE,
     OPENSEARCH_RELEASE,
-    OPENSEARCH_REPO,
     OPENSEARCH_SECRET_KEYS,
     SETUP_DOCUMENTS,
     auditConfig,
@@ -76,6 +77,8 @@ export interface LoggingArgs {
     network?: PrivateNetwork;
     /** Protect the Amazon OpenSearch domain from deletion (production); the rest stays replaceable. */
     protectDomain?: boolean;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /** What Fluent Bit's IRSA role may do: write objects into the log archive bucket, encrypting with its key. */
@@ -204,9 +207,7 @@ export class Logging extends pulumi.ComponentResource {
             `${name}-fluent-bit`,
             {
                 name: FLUENT_BIT_RELEASE,
-                chart: "fluent-bit",
-                version: logging.fluentBitChartVersion,
-                repositoryOpts: { repo: FLUENT_REPO },
+                ...chartSource({ ...CHARTS.fluentBit, version: logging.fluentBitChartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: pulumi
                     .all([destinations, roleArn])
@@ -238,9 +239,7 @@ export class Logging extends pulumi.ComponentResource {
             `${name}-opensearch`,
             {
                 name: OPENSEARCH_RELEASE,
-                chart: "opensearch",
-                version: os.chartVersion,
-                repositoryOpts: { repo: OPENSEARCH_REPO },
+                ...chartSource({ ...CHARTS.opensearch, version: os.chartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: pulumi
                     .all([credentials.metadata.name, args.storageClassName])
@@ -255,9 +254,7 @@ export class Logging extends pulumi.ComponentResource {
             `${name}-opensearch-dashboards`,
             {
                 name: OPENSEARCH_DASHBOARDS_RELEASE,
-                chart: "opensearch-dashboards",
-                version: os.dashboardsChartVersion,
-                repositoryOpts: { repo: OPENSEARCH_REPO },
+                ...chartSource({ ...CHARTS.opensearchDashboards, version: os.dashboardsChartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: credentials.metadata.name.apply(openSearchDashboardsValues),
             },

@@ -3,8 +3,6 @@ import { LUA_FUNCTION, redactionLuaScript } from "./redaction";
 import { APP_NAME } from "../../identity";
 import { FIXED_REQUESTS } from "../../config/capacity";
 
-export const FLUENT_REPO = "https://fluent.github.io/helm-charts";
-export const OPENSEARCH_REPO = "https://opensearch-project.github.io/helm-charts";
 export const FLUENT_BIT_RELEASE = "fluent-bit";
 /** Fluent Bit's ServiceAccount (the chart names it after the release): the IRSA role trusts exactly this one. */
 export const FLUENT_BIT_SERVICE_ACCOUNT = FLUENT_BIT_RELEASE;

@@ -5,16 +5,13 @@ import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import type { MetricsConfig } from "../../config/metrics";
 import type { MonitoringConfig } from "../../config/observability";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
 import type { AlertingSecrets } from "../../config/secrets";
 import { ReceiverSecrets, alertmanagerConfig, receiverPlan } from "./alertmanager";
 import { DASHBOARD_FILES, dashboards } from "./dashboards";
-import {
-    GRAFANA_ADMIN_KEYS,
-    GRAFANA_DASHBOARD_LABEL,
-    MONITORING_RELEASE,
-    PROMETHEUS_COMMUNITY_REPO,
-    kubePrometheusStackValues,
-} from "./monitoringValues";
+import { GRAFANA_ADMIN_KEYS, GRAFANA_DASHBOARD_LABEL, MONITORING_RELEASE, kubePrometheusStackValues } from "./monitoringValues";
 import { ruleGroups } from "./rules";
 import {
     CLOUDWATCH_EXPORTER_RELEASE,
@@ -49,6 +46,8 @@ export interface MonitoringArgs {
     dataNamespace?: pulumi.Input<string>;
     /** RDS / ElastiCache to read from CloudWatch (exporters.ts); undefined without AWS data stores. */
     cloudwatch?: CloudWatchExporterArgs;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 export interface CloudWatchExporterArgs {
@@ -140,9 +139,7 @@ export class Monitoring extends pulumi.ComponentResource {
             `${name}-kube-prometheus-stack`,
             {
                 name: MONITORING_RELEASE,
-                chart: "kube-prometheus-stack",
-                version: monitoring.chartVersion,
-                repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+                ...chartSource({ ...CHARTS.kubePrometheusStack, version: monitoring.chartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values,
                 // Prometheus' and Grafana's volumes are provisioned on first start; give them time.
@@ -273,9 +270,10 @@ export class Monitoring extends pulumi.ComponentResource {
             `${name}-cloudwatch-exporter`,
             {
                 name: CLOUDWATCH_EXPORTER_RELEASE,
-                chart: "prometheus-cloudwatch-exporter",
-                version: args.monitoring.cloudwatchExporter.chartVersion,
-                repositoryOpts: { repo: PROMETHEUS_COMMUNITY_REPO },
+                ...chartSource(
+                    { ...CHARTS.cloudwatchExporter, version: args.monitoring.cloudwatchExporter.chartVersion },
+                    args.chartMirror,
+                ),
                 namespace: args.namespace,
                 values: pulumi
                     .all([config, role.arn])

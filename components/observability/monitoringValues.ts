@@ -1,8 +1,6 @@
 import type { MonitoringConfig } from "../../config/observability";
 import { STAGE_LABEL, TRACK_LABEL, WEIGHT_LABEL } from "../../identity";
 
-/** Chart repository of kube-prometheus-stack. */
-export const PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts";
 /** Helm release name: fixes the Services' names (`<release>-prometheus`, `-alertmanager`, `-grafana`). */
 export const MONITORING_RELEASE = "kube-prometheus-stack";
 export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;

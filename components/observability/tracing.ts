@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { TracingConfig } from "../../config/observability";
-import { JAEGER_RELEASE, JAEGER_REPO, OTLP_GRPC_PORT, OTLP_HTTP_PORT, jaegerValues } from "./tracingValues";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
+import { JAEGER_RELEASE, OTLP_GRPC_PORT, OTLP_HTTP_PORT, jaegerValues } from "./tracingValues";
 import { componentType, PLATFORM_LABELS } from "../../identity";
 
 export interface TracingArgs {
@@ -10,6 +13,8 @@ export interface TracingArgs {
     namespace: pulumi.Input<string>;
     /** StorageClass of the trace store's volume; the cluster default when undefined. */
     storageClassName?: pulumi.Input<string>;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /**
@@ -40,9 +45,7 @@ export class Tracing extends pulumi.ComponentResource {
             `${name}-jaeger`,
             {
                 name: JAEGER_RELEASE,
-                chart: "jaeger",
-                version: args.tracing.chartVersion,
-                repositoryOpts: { repo: JAEGER_REPO },
+                ...chartSource({ ...CHARTS.jaeger, version: args.tracing.chartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: claim.metadata.name.apply((claimName) => jaegerValues(args.tracing, claimName)),
             },

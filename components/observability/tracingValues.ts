@@ -1,6 +1,5 @@
 import type { TracingConfig } from "../../config/observability";
 
-export const JAEGER_REPO = "https://jaegertracing.github.io/helm-charts";
 export const JAEGER_RELEASE = "jaeger";
 /** OTLP receiver ports of the Jaeger Service. */
 export const OTLP_GRPC_PORT = 4317;

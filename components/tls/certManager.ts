@@ -2,12 +2,14 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DnsConfig, TlsConfig } from "../../config/tls";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import {
     CERT_MANAGER_RELEASE,
     CERT_MANAGER_SERVICE_ACCOUNT,
     CLUSTER_ISSUER_NAME,
-    JETSTACK_REPO,
     certManagerValues,
     clusterIssuerSpec,
     route53ChallengePolicy,
@@ -26,6 +28,8 @@ export interface CertManagerArgs {
     oidcProviderArn: pulumi.Input<string>;
     /** The OIDC issuer without https://. */
     oidcProviderUrl: pulumi.Input<string>;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /**
@@ -66,9 +70,7 @@ export class CertManager extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 name: CERT_MANAGER_RELEASE,
-                chart: "cert-manager",
-                version: args.tls.certManager.chartVersion,
-                repositoryOpts: { repo: JETSTACK_REPO },
+                ...chartSource({ ...CHARTS.certManager, version: args.tls.certManager.chartVersion }, args.chartMirror),
                 namespace,
                 values: role.arn.apply((arn) => certManagerValues(arn)),
             },

@@ -8,7 +8,6 @@ import { FIXED_REQUESTS } from "../../config/capacity";
  * as plain values (docs/tls-and-dns.md).
  */
 
-export const JETSTACK_REPO = "https://charts.jetstack.io";
 export const CERT_MANAGER_RELEASE = "cert-manager";
 /** The controller's service account (the chart names it after the release); the IRSA role trusts exactly this one. */
 export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";

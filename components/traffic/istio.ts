@@ -1,9 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IstioConfig } from "../../config/mesh";
+import type { ChartMirror } from "../../config/charts";
+import { ChartRef, chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
 import {
     ISTIO_GATEWAY_RELEASE,
-    ISTIO_REPO,
     authorizationPolicySpec,
     gatewaySpec,
     istioCniValues,
@@ -33,6 +35,8 @@ export interface MeshArgs {
     host: string;
     /** The trace collector every Envoy reports to; no tracing provider when undefined. */
     tracing?: MeshTracing;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /**
@@ -56,7 +60,7 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
         this.istioNamespace = pulumi.output(args.istioNamespace);
         const release = (
             suffix: string,
-            chart: string,
+            chart: Omit<ChartRef, "version">,
             releaseName: string,
             values: pulumi.Input<Record<string, unknown>>,
             dependsOn: pulumi.Resource[],
@@ -65,26 +69,24 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
                 `${name}-${suffix}`,
                 {
                     name: releaseName,
-                    chart,
-                    version: istio.chartVersion,
-                    repositoryOpts: { repo: ISTIO_REPO },
+                    ...chartSource({ ...chart, version: istio.chartVersion }, args.chartMirror),
                     namespace: args.istioNamespace,
                     values,
                 },
                 { parent: this, dependsOn },
             );
 
-        const base = release("base", "base", "istio-base", {}, []);
-        const cni = release("cni", "cni", "istio-cni", istioCniValues(), [base]);
+        const base = release("base", CHARTS.istioBase, "istio-base", {}, []);
+        const cni = release("cni", CHARTS.istioCni, "istio-cni", istioCniValues(), [base]);
         const istiod = release(
             "istiod",
-            "istiod",
+            CHARTS.istiod,
             "istiod",
             this.istioNamespace.apply((ns) => istiodValues(istio, ns, args.tracing)),
             [base, cni],
         );
         // The gateway's pods are injected by istiod's webhook, so istiod must be up first.
-        const gateway = release("gateway", "gateway", ISTIO_GATEWAY_RELEASE, istioGatewayValues(istio), [istiod]);
+        const gateway = release("gateway", CHARTS.istioGateway, ISTIO_GATEWAY_RELEASE, istioGatewayValues(istio), [istiod]);
 
         // Istio's custom resources need its CRDs (base) and are checked by istiod's validating webhook.
         const afterIstio = { parent: this, dependsOn: [base, istiod] };

@@ -5,7 +5,6 @@ import type { IstioConfig } from "../../config/mesh";
  * as plain functions of the stack configuration.
  */
 
-export const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
 /** Release (and so Deployment, ServiceAccount) name of the ingress gateway; its pods get `istio: ingressgateway`. */
 export const ISTIO_GATEWAY_RELEASE = "istio-ingressgateway";
 export const ISTIO_GATEWAY_SELECTOR = { istio: "ingressgateway" } as const;

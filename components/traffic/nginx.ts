@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressNginxConfig } from "../../config/mesh";
-import { INGRESS_NGINX_REPO, ingressNginxValues } from "./nginxValues";
+import type { ChartMirror } from "../../config/charts";
+import { chartSource } from "../kubernetes/chartSource";
+import { CHARTS } from "../kubernetes/helmCharts";
+import { ingressNginxValues } from "./nginxValues";
 import { componentType } from "../../identity";
 import { releaseServiceRef, RouterController } from "./router";
 
@@ -14,6 +17,8 @@ export interface IngressNginxArgs {
      * (its CRD comes with that release).
      */
     monitoringRelease?: pulumi.Resource;
+    /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
+    chartMirror: ChartMirror | undefined;
 }
 
 /**
@@ -36,9 +41,7 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
             `${name}-release`,
             {
                 name: "ingress-nginx",
-                chart: "ingress-nginx",
-                version: args.ingressNginx.chartVersion,
-                repositoryOpts: { repo: INGRESS_NGINX_REPO },
+                ...chartSource({ ...CHARTS.ingressNginx, version: args.ingressNginx.chartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: ingressNginxValues(args.ingressNginx, args.monitoringRelease !== undefined),
             },

@@ -88,8 +88,7 @@ async function programProject(world: World, name: string, source: string, files:
         world.engine.run([...args, "--non-interactive"], {
             cwd: dir,
             timeoutMs: 480_000,
-            // The flat program's Helm releases come from the stand-in chart repositories, as the local stack's.
-            env: { ...world.charts.env(), PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}` },
+            env: { PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}` },
         });
     const init = await run(["stack", "init", name]);
     assert.strictEqual(init.code, 0, transcript(init));

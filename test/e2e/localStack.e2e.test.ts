@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as path from "path";
+import { chartArchive } from "../../components/kubernetes/chartSource";
 import { KubeObject } from "../harness/apiserver";
 import { PACK_NAME } from "../../policies/pack";
 import { RunResult, changes } from "./engine";
@@ -60,10 +62,6 @@ describe("e2e: the local stack under the real engine (preview with policies, up,
         assert.match(output, /Policies:/, "the CLI ran the policy pack");
         assert.match(output, new RegExp(`${PACK_NAME}@v`), "the policy pack reported");
         assert.doesNotMatch(output, /mandatory/i, "no mandatory policy violation");
-        assert.ok(
-            world.charts.requests.some((p) => p.endsWith("/index.yaml")),
-            "charts came from the stand-in repositories",
-        );
     });
 
     it("the preview warns about no undefined stack output", function () {
@@ -97,7 +95,20 @@ describe("e2e: the local stack under the real engine (preview with policies, up,
         // Every namespace: metrics-server's release lives in kube-system.
         const secrets = (await world.cluster.client.request<{ items: KubeObject[] }>("GET", "/api/v1/secrets")).body.items;
         const releases = secrets.filter((s) => s.metadata.name?.startsWith("sh.helm.release.v1."));
-        assert.strictEqual(releases.length, world.charts.served().length, "one Helm release per chart");
+        assert.strictEqual(releases.length, world.charts.length, "one Helm release per chart");
+        // Every release installed its chart from the mirror (charts.mirror), none from a public repository.
+        const exported = await project.pulumi(["stack", "export", "--stack", "local"]);
+        const state = (JSON.parse(exported.stdout) as { deployment: { resources?: { type: string; inputs?: Record<string, any> }[] } })
+            .deployment;
+        const installed = (state.resources ?? [])
+            .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+            .map((r) => ({ chart: r.inputs?.chart, repo: r.inputs?.repositoryOpts?.repo }));
+        assert.deepStrictEqual(
+            installed.sort((a, b) => String(a.chart).localeCompare(String(b.chart))),
+            world.charts
+                .map((c) => ({ chart: path.join(world.chartMirror, chartArchive(c)), repo: undefined }))
+                .sort((a, b) => a.chart.localeCompare(b.chart)),
+        );
     });
 
     it("a second `pulumi up` changes nothing", async function () {

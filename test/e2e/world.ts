@@ -1,9 +1,9 @@
 /**
  * What every e2e scenario runs in, started once per mocha run by the first file that needs it and
  * stopped by a root `after` hook: the real engine (engine.ts), the simulated cluster (simCluster.ts),
- * the stand-in chart repositories (chartRepository.ts) and a stand-in ingress controller. Each
- * scenario works in its own copy of the project and destroys its stack, so the next one starts from
- * an empty cluster.
+ * a chart mirror of stand-in charts (standInCharts.ts) and a stand-in ingress controller. Each
+ * scenario works in its own copy of the project, its charts from the mirror, and destroys its stack,
+ * so the next one starts from an empty cluster.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,7 +11,7 @@ import { parse, stringify } from "yaml";
 import { CONFIG_NAMESPACE } from "../../config";
 import { runProgram } from "../harness/program";
 import { RecordedResource } from "../harness/recorder";
-import { ChartRef, ChartRepositories, CustomKind } from "./chartRepository";
+import { CustomKind, StandInChart, writeStandInCharts } from "./standInCharts";
 import { Engine, RunOptions, RunResult } from "./engine";
 import { engineNode } from "./node";
 import { SimCluster } from "./simCluster";
@@ -19,15 +19,11 @@ import { SimCluster } from "./simCluster";
 /** Mocha timeout for a hook that may have to start the world (plugins, cluster, charts). */
 export const START_TIMEOUT_MS = 300_000;
 
-/** The Helm releases and custom kinds among the local stack's resources. */
-function chartsOf(resources: RecordedResource[]): { charts: ChartRef[]; customKinds: CustomKind[] } {
+/** The charts of the Helm releases and the custom kinds among the local stack's resources. */
+function chartsOf(resources: RecordedResource[]): { charts: StandInChart[]; customKinds: CustomKind[] } {
     const charts = resources
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
-        .map((r) => ({
-            repo: r.inputs.repositoryOpts.repo as string,
-            name: r.inputs.chart as string,
-            version: r.inputs.version as string,
-        }));
+        .map((r) => ({ name: r.inputs.chart as string, version: r.inputs.version as string }));
     const customKinds = new Map<string, CustomKind>();
     for (const r of resources) {
         const m = /^kubernetes:([a-z0-9.-]+\.[a-z]+)\/(v[0-9a-z]+):([A-Za-z]+)$/.exec(r.type);
@@ -42,8 +38,11 @@ export class World {
     private constructor(
         readonly engine: Engine,
         readonly cluster: SimCluster,
-        readonly charts: ChartRepositories,
-        /** The local stack's resources as the program registers them under the mock runtime. */
+        /** The chart mirror: a directory of the stand-in charts, every project's `charts.mirror`. */
+        readonly chartMirror: string,
+        /** The stand-in charts in the mirror, one per Helm release of the local stack. */
+        readonly charts: StandInChart[],
+        /** The local stack's resources as the program registers them under the mock runtime, its charts from the mirror. */
         readonly localStack: RecordedResource[],
     ) {}
 
@@ -53,24 +52,26 @@ export class World {
         process.stdout.write(
             `      e2e: ${engine.ownCli ? "your" : "the kit's"} pulumi CLI (${engine.cli}), programs on Node ${node.version}\n`,
         );
-        const localStack = (await runProgram("local")).resources;
-        const { charts, customKinds } = chartsOf(localStack);
-        const repositories = await ChartRepositories.start(charts, customKinds);
+        // The charts as the program names them, then what it registers with them in the mirror (it checks they are there).
+        const { charts, customKinds } = chartsOf((await runProgram("local")).resources);
+        const chartMirror = path.join(engine.root, "chart-mirror");
+        writeStandInCharts(chartMirror, charts, customKinds);
+        const localStack = (await runProgram("local", { overrides: { charts: { mirror: chartMirror } } })).resources;
         let cluster: SimCluster | undefined;
         try {
             cluster = await SimCluster.start();
         } catch (err) {
-            await repositories.stop();
             engine.remove();
             throw err;
         }
-        return new World(engine, cluster, repositories, localStack);
+        return new World(engine, cluster, chartMirror, charts, localStack);
     }
 
     /**
-     * A project copy whose `local` stack points at the simulated cluster, with `settings` merged over
-     * the stack file's `claude-enhancer:*` keys (top-level keys replaced) and `policyConfig` over the
-     * stack's policy pack config (policies/config/local.json), and the stack created.
+     * A project copy whose `local` stack points at the simulated cluster and takes its charts from the
+     * mirror, with `settings` merged over the stack file's `claude-enhancer:*` keys (top-level keys
+     * replaced) and `policyConfig` over the stack's policy pack config (policies/config/local.json),
+     * and the stack created.
      */
     async project(settings: Record<string, unknown> = {}, policyConfig: Record<string, unknown> = {}): Promise<Project> {
         const dir = this.engine.copyProject(`project-${++this.copies}`);
@@ -79,6 +80,7 @@ export class World {
         const file = path.join(dir, "Pulumi.local.yaml");
         const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
         doc.config[`${CONFIG_NAMESPACE}:cluster`] = { mode: "existing", kubeconfigPath: this.cluster.kubeconfigPath };
+        doc.config[`${CONFIG_NAMESPACE}:charts`] = { mirror: this.chartMirror };
         for (const [key, value] of Object.entries(settings)) doc.config[`${CONFIG_NAMESPACE}:${key}`] = value;
         fs.writeFileSync(file, stringify(doc));
         const project = new Project(this, dir);
@@ -89,7 +91,6 @@ export class World {
 
     async stop(): Promise<void> {
         await this.cluster.stop();
-        await this.charts.stop();
         this.engine.remove();
     }
 }
@@ -106,20 +107,20 @@ export class Project {
         this.backend = { PULUMI_BACKEND_URL: `file://${path.join(dir, ".state")}` };
     }
 
-    /** The CLI in this project, with the chart repositories' proxy; `pulumi <args> --non-interactive`. */
+    /** The CLI in this project: `pulumi <args> --non-interactive`. */
     pulumi(args: string[], options: RunOptions = {}): Promise<RunResult> {
         return this.world.engine.run([...args, "--non-interactive"], {
             cwd: this.dir,
             // Below the tests' own timeouts, so a stuck command is killed with its plugins and reported.
             timeoutMs: 480_000,
             ...options,
-            env: { ...this.world.charts.env(), ...this.backend, ...options.env },
+            env: { ...this.backend, ...options.env },
         });
     }
 
     /** Environment for the Automation API (bin/rollout.ts) run in this project. */
     env(): NodeJS.ProcessEnv {
-        return { ...this.world.engine.env, ...this.world.charts.env(), ...this.backend };
+        return { ...this.world.engine.env, ...this.backend };
     }
 }
 

@@ -35,6 +35,7 @@ async function autoscaledClusterOf(stack: "staging" | "production") {
                 oidcProviderUrl: cluster.oidcProviderUrl!,
                 nodeGroupConfigs: eks.nodeGroups,
                 nodeGroups: cluster.nodeGroups,
+                chartMirror: undefined,
             },
             { providers: [provider, cluster.provider] },
         );

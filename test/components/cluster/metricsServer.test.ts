@@ -19,7 +19,11 @@ describe("MetricsServer component", function () {
         const provider = new k8s.Provider("k8s", { kubeconfig: "{}" });
         new MetricsServer(
             "metrics-server",
-            { metricsServer: parsePlatformConfig(readStackSettings("local")).metricsServer, kubeletInsecureTls: true },
+            {
+                metricsServer: parsePlatformConfig(readStackSettings("local")).metricsServer,
+                kubeletInsecureTls: true,
+                chartMirror: undefined,
+            },
             { providers: [provider] },
         );
         await settings.waitForRPCs();

@@ -57,6 +57,7 @@ function argsFor(stack: StackName): LoggingArgs {
         archive: onAws ? ARCHIVE : undefined,
         network: onAws ? NETWORK : undefined,
         protectDomain: stack === "production",
+        chartMirror: undefined,
     };
 }
 

@@ -33,6 +33,7 @@ function argsFor(stack: StackName): Omit<MonitoringArgs, "alertingSecrets"> {
         router: config.mesh.router,
         appPort: config.app.containerPort,
         storageClassName: config.cluster.mode === "eks" ? "gp3" : undefined,
+        chartMirror: undefined,
     };
 }
 

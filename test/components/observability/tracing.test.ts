@@ -11,7 +11,12 @@ async function tracingFor(stack: StackName) {
         (provider) =>
             new Tracing(
                 "tracing",
-                { tracing: config.tracing, namespace: "tracing", storageClassName: config.cluster.mode === "eks" ? "gp3" : undefined },
+                {
+                    tracing: config.tracing,
+                    namespace: "tracing",
+                    storageClassName: config.cluster.mode === "eks" ? "gp3" : undefined,
+                    chartMirror: undefined,
+                },
                 { providers: [provider] },
             ),
     );

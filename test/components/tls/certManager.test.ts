@@ -34,6 +34,7 @@ async function tlsFor(stack: "staging" | "production", router: "istio" | "nginx"
             namespace: "cert-manager",
             oidcProviderArn: OIDC_ARN,
             oidcProviderUrl: OIDC_URL,
+            chartMirror: undefined,
         },
         { providers: [awsProvider, k8sProvider] },
     );

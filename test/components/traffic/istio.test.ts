@@ -20,6 +20,7 @@ async function meshFor(stack: "staging" | "production") {
                     monitoringNamespace: "monitoring",
                     serviceSelector: SELECTOR,
                     host: config.app.ingress.host,
+                    chartMirror: undefined,
                 },
                 { providers: [provider] },
             ),

@@ -14,7 +14,12 @@ describe("IngressNginx component (router nginx)", function () {
                 : undefined;
             return new IngressNginx(
                 "ingress-nginx",
-                { ingressNginx: config.mesh.ingressNginx, namespace: "ingress-nginx", monitoringRelease: monitoring },
+                {
+                    ingressNginx: config.mesh.ingressNginx,
+                    namespace: "ingress-nginx",
+                    monitoringRelease: monitoring,
+                    chartMirror: undefined,
+                },
                 { providers: [provider] },
             );
         });

@@ -72,6 +72,7 @@ describe("ServiceHostRecord (the service host's Route 53 record)", function () {
                         monitoringNamespace: "monitoring",
                         serviceSelector: {},
                         host: config.app.ingress.host,
+                        chartMirror: undefined,
                     },
                     { providers: [provider] },
                 ),
@@ -82,7 +83,7 @@ describe("ServiceHostRecord (the service host's Route 53 record)", function () {
             (provider) =>
                 new IngressNginx(
                     "ingress-nginx",
-                    { ingressNginx: stackConfig("local").mesh.ingressNginx, namespace: "ingress-nginx" },
+                    { ingressNginx: stackConfig("local").mesh.ingressNginx, namespace: "ingress-nginx", chartMirror: undefined },
                     { providers: [provider] },
                 ),
         );
