@@ -14,7 +14,7 @@ export type ChartMirror =
     | { kind: "directory"; location: string };
 
 export const CHART_MIRROR_EXPECTATION =
-    "an http(s) Helm repository URL, an oci:// registry such as oci://registry.example.com/charts, " +
+    "an https:// Helm repository URL (the policy pack refuses plain http), an oci:// registry such as oci://registry.example.com/charts, " +
     "or a directory of <chart>-<version>.tgz files (absolute, or relative to the project directory such as ./charts)";
 
 /** An OCI registry host (with an optional port) and repository path; the distribution spec allows lowercase paths only. */
@@ -26,7 +26,7 @@ const OCI_REFERENCE = /^oci:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9]+([._-]+[a-z
  * refused rather than read as a directory.
  */
 export function chartMirrorOf(value: string): ChartMirror | undefined {
-    if (/^https?:\/\//.test(value))
+    if (value.startsWith("https://"))
         return URL.canParse(value) && new URL(value).hostname ? { kind: "repository", location: value } : undefined;
     if (value.startsWith("oci://")) {
         const location = value.replace(/\/+$/, "");

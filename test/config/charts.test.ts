@@ -7,7 +7,7 @@ import { problemsOf } from "./problems";
 const withMirror = (mirror: unknown) => ({ ...readStackSettings("local"), charts: { mirror } });
 
 const EXPECTED =
-    "an http(s) Helm repository URL, an oci:// registry such as oci://registry.example.com/charts, " +
+    "an https:// Helm repository URL (the policy pack refuses plain http), an oci:// registry such as oci://registry.example.com/charts, " +
     "or a directory of <chart>-<version>.tgz files (absolute, or relative to the project directory such as ./charts)";
 
 describe("charts config (charts.mirror)", () => {
@@ -18,7 +18,7 @@ describe("charts config (charts.mirror)", () => {
     it("accepts a Helm repository, an OCI registry and a directory, and says which it is", () => {
         const cases: [string, unknown][] = [
             ["https://charts.internal.example.com/helm", { kind: "repository", location: "https://charts.internal.example.com/helm" }],
-            ["http://10.0.0.5:8080/", { kind: "repository", location: "http://10.0.0.5:8080/" }],
+            ["https://10.0.0.5:8443/", { kind: "repository", location: "https://10.0.0.5:8443/" }],
             ["oci://registry.example.com/charts", { kind: "oci", location: "oci://registry.example.com/charts" }],
             // A trailing slash would double in `<location>/<chart>`.
             [
@@ -38,6 +38,8 @@ describe("charts config (charts.mirror)", () => {
     it("rejects anything else with the key path, the value and the three accepted forms", () => {
         const rejected = [
             "ftp://x",
+            // The policy pack's chart rule refuses plain http, so the schema does too.
+            "http://10.0.0.5:8080/",
             "",
             // Relative directories start with ./ or ../, so a URL without its scheme is not taken for one.
             "charts",
