@@ -1,10 +1,12 @@
 /**
- * The real Pulumi engine for the e2e tier: a `pulumi` CLI (the user's on PATH, else the kit's from
- * `npm run engine:setup`), a file backend and a PULUMI_HOME in a temporary folder with the kit's
- * resource plugins installed, and a copy of the project to run in — stack files get written
- * (`encryptionsalt`, the rollout driver's stage), which must not touch the repository's.
+ * The real Pulumi engine for the e2e tier, as `npm run engine:setup` assembles it in
+ * .tools/pulumi-real: the kit's `pulumi` CLI with our Node.js language host and dynamic-provider
+ * launcher beside it (so the CLI finds them, whatever else is on PATH), a file backend and a
+ * PULUMI_HOME in a temporary folder with the kubernetes plugin and our random/command stand-ins
+ * installed, and a copy of the project to run in — stack files get written (`encryptionsalt`, the
+ * rollout driver's stage), which must not touch the repository's.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -21,14 +23,6 @@ const SETUP_HINT = "run `npm run engine:setup` (and `npm run apiserver:setup`)";
 export function required(file: string, what: string): string {
     if (!fs.existsSync(file)) throw new Error(`${what} is missing (${file}): ${SETUP_HINT}`);
     return file;
-}
-
-/** A `pulumi` on PATH that is not the kit's, else the kit's. */
-function pulumiCli(): { cli: string; binDir: string; own: boolean } {
-    const found = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" }).stdout.trim();
-    if (found !== "" && !found.startsWith(ENGINE_DIR)) return { cli: found, binDir: path.dirname(fs.realpathSync(found)), own: true };
-    const cli = required(path.join(ENGINE_DIR, "bin", "pulumi"), "the pulumi CLI");
-    return { cli, binDir: path.dirname(cli), own: false };
 }
 
 /** The version of a resource plugin the program's npm SDK asks for. */
@@ -62,19 +56,19 @@ export class Engine {
         /** Temporary root: home/, state/, project copies. */
         readonly root: string,
         readonly cli: string,
-        /** Whether the CLI is the user's own rather than the kit's. */
-        readonly ownCli: boolean,
         readonly env: NodeJS.ProcessEnv,
     ) {}
 
-    /** A fresh backend and PULUMI_HOME with the kit's plugins installed. */
+    /** A fresh backend and PULUMI_HOME with the kubernetes plugin and our stand-ins installed. */
     static async create(options: { nodeBinDir?: string } = {}): Promise<Engine> {
-        const { cli, binDir, own } = pulumiCli();
+        const cli = required(path.join(ENGINE_DIR, "bin", "pulumi"), "the pulumi CLI");
+        const binDir = path.dirname(cli);
+        for (const host of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) required(path.join(binDir, host), `our ${host}`);
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-pulumi-"));
         fs.mkdirSync(path.join(root, "state"));
         const env: NodeJS.ProcessEnv = {
             ...process.env,
-            // Language host and dynamic-provider host sit beside the CLI; a chosen Node goes first.
+            // The language host and the dynamic-provider launcher sit beside the CLI; a chosen Node goes first.
             PATH: [options.nodeBinDir, binDir, process.env.PATH].filter((p) => p).join(path.delimiter),
             PULUMI_HOME: path.join(root, "home"),
             PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
@@ -84,7 +78,7 @@ export class Engine {
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
             NO_COLOR: "1",
         };
-        const engine = new Engine(root, cli, own, env);
+        const engine = new Engine(root, cli, env);
         for (const plugin of PLUGINS) {
             const file = required(path.join(ENGINE_DIR, "plugins", `pulumi-resource-${plugin}`), `the ${plugin} resource plugin`);
             const r = await engine.run(["plugin", "install", "resource", plugin, sdkVersion(plugin), "--file", file]);

@@ -49,9 +49,7 @@ export class World {
     static async start(): Promise<World> {
         const node = engineNode();
         const engine = await Engine.create({ nodeBinDir: node.binDir });
-        process.stdout.write(
-            `      e2e: ${engine.ownCli ? "your" : "the kit's"} pulumi CLI (${engine.cli}), programs on Node ${node.version}\n`,
-        );
+        process.stdout.write(`      e2e: the kit's pulumi CLI (${engine.cli}) with our language host, programs on Node ${node.version}\n`);
         // The charts as the program names them, then what it registers with them in the mirror (it checks they are there).
         const { charts, customKinds } = chartsOf((await runProgram("local")).resources);
         const chartMirror = path.join(engine.root, "chart-mirror");
