@@ -47,7 +47,7 @@ launcher "$out/plugins/pulumi-resource-command" tools/stand-in-plugins/command/m
 # The plugins in a PULUMI_HOME of their own, under the versions the npm SDKs ask for (docs/testing.md).
 export PULUMI_HOME="$out/home" PULUMI_SKIP_UPDATE_CHECK=true
 for plugin in random command kubernetes; do
-  version="$(node -p "require('$root/node_modules/@pulumi/$plugin/package.json').version")"
+  version="$(node -p "require('$root/node_modules/@pulumi/$plugin/package.json').version.replace(/^v/, '')")"
   installed="$PULUMI_HOME/plugins/resource-$plugin-v$version/pulumi-resource-$plugin"
   if ! cmp -s "$installed" "$out/plugins/pulumi-resource-$plugin"; then
     log="$("$out/bin/pulumi" plugin install resource "$plugin" "$version" --file "$out/plugins/pulumi-resource-$plugin" --reinstall 2>&1)" ||
