@@ -15,11 +15,6 @@ interface KubeconfigFile {
     users: { user: { token: string } }[];
 }
 
-/** MicroTime as the API server parses it (RFC 3339 with exactly six fractional digits). */
-function microTime(date: Date): string {
-    return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
-}
-
 export function clusterScript(): string {
     return required(path.join(KIT_DIR, "cluster.sh"), "the pulumi-real kit's cluster.sh (set PULUMI_REAL_KIT)");
 }
@@ -40,12 +35,11 @@ interface IngressList {
 }
 
 /**
- * The kit's cluster plus what its missing parts would do for the program's objects: a node-lease
- * heartbeat (the kubelet's) and Ingress status (an ingress controller's; the stand-in ingress-nginx
- * chart runs none).
+ * The kit's cluster plus what a missing part would do for the program's objects: Ingress status
+ * (an ingress controller's; the stand-in ingress-nginx chart runs none). kwok renews the node's
+ * lease itself; a second writer of that lease stops kwok from managing the node's pods.
  */
 export class SimCluster {
-    private heartbeat?: NodeJS.Timeout;
     private ingressWriter?: NodeJS.Timeout;
 
     private constructor(
@@ -53,27 +47,6 @@ export class SimCluster {
         readonly kubeconfigPath: string,
         readonly client: KubeClient,
     ) {}
-
-    /**
-     * Renews every node's Lease every 10 s, as a kubelet does. The kit's kwok runs without node
-     * leases and re-posts node status only every 10-20 minutes, so after the controller-manager's
-     * 50 s grace the node goes NotReady, every pod on it is marked NotReady for good (only a kubelet
-     * would mark them Ready again), and Deployments never finish updating.
-     */
-    private async renewNodeLeases(): Promise<void> {
-        for (const node of await this.client.list("v1", "Node")) {
-            const name = node.metadata.name!;
-            await this.client.apply(
-                {
-                    apiVersion: "coordination.k8s.io/v1",
-                    kind: "Lease",
-                    metadata: { name, namespace: "kube-node-lease" },
-                    spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: microTime(new Date()) },
-                },
-                { fieldManager: "e2e-node-heartbeat", force: true },
-            );
-        }
-    }
 
     /** Sets `.status.loadBalancer` of every Ingress that has none, as a controller serving it would; the provider waits for it. */
     private async writeIngressStatus(): Promise<void> {
@@ -100,17 +73,6 @@ export class SimCluster {
         this.ingressWriter = setTimeout(tick, 0);
     }
 
-    private startHeartbeat(): void {
-        const beat = () => {
-            this.renewNodeLeases()
-                .catch(() => undefined) // a missed beat is retried in 10 s, well within the 50 s grace
-                .finally(() => {
-                    if (this.heartbeat) this.heartbeat = setTimeout(beat, 10_000);
-                });
-        };
-        this.heartbeat = setTimeout(beat, 0);
-    }
-
     static async start(): Promise<SimCluster> {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-cluster-"));
         const r = await runCommand("bash", [clusterScript(), "start", dir], {
@@ -124,7 +86,7 @@ export class SimCluster {
         return SimCluster.open(dir);
     }
 
-    /** A client (and the node heartbeat) for a cluster cluster.sh started in `dir`. */
+    /** A client (and the Ingress status writer) for a cluster cluster.sh started in `dir`. */
     static open(dir: string): SimCluster {
         const kubeconfigPath = path.join(dir, "kubeconfig");
         const kubeconfig = parse(fs.readFileSync(kubeconfigPath, "utf8")) as KubeconfigFile;
@@ -134,7 +96,6 @@ export class SimCluster {
             kubeconfigPath,
             new KubeClient(server, kubeconfig.users[0].user.token, fs.readFileSync(caFile, "utf8")),
         );
-        cluster.startHeartbeat();
         cluster.startIngressWriter();
         return cluster;
     }
@@ -147,8 +108,6 @@ export class SimCluster {
 
     /** Stops the stand-ins and the client; the cluster keeps running. */
     close(): void {
-        clearTimeout(this.heartbeat);
-        this.heartbeat = undefined;
         clearTimeout(this.ingressWriter);
         this.ingressWriter = undefined;
         this.client.close();
