@@ -164,6 +164,16 @@ export const LoggingSchema = z.strictObject({
     fluentBitRequests: RequestsSchema.prefault({ cpu: "100m", memory: "128Mi" }),
     /** Days an index stays in OpenSearch before the ISM policy deletes it. */
     retentionDays: z.number().int().min(1).max(3650).default(14),
+    /** Fluent Bit's redaction filter (components/observability/redaction.ts); credentials are always masked. */
+    redaction: z
+        .strictObject({
+            /**
+             * Mask e-mail addresses in log text too: personal data that the search store keeps for retentionDays and
+             * the S3 archive for storage.logArchiveExpirationDays, and that debugging does not need (user ids do).
+             */
+            maskEmails: z.boolean().default(true),
+        })
+        .prefault({}),
     opensearch: z.discriminatedUnion("mode", [OpenSearchInClusterSchema, OpenSearchAmazonSchema]).prefault({ mode: "in-cluster" }),
 });
 
