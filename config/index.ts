@@ -9,12 +9,12 @@ import { capacityIssues } from "./capacity";
 import { ClusterAutoscalerSchema, ClusterSchema, MetricsServerSchema, minorVersion } from "./cluster";
 import { DatabaseSchema } from "./database";
 import { CONFIG_NAMESPACE, ConfigError, formatIssues } from "./errors";
-import { SECRET_KEYS } from "./secrets";
+import { SECRET_KEYS, missingReceiverSecrets, secretKeyIsSet } from "./secrets";
 import { MeshSchema } from "./mesh";
 import { GatesSchema } from "./gates";
 import { MetricsSchema } from "./metrics";
 import { NetworkSchema } from "./network";
-import { LoggingSchema, MonitoringSchema, TracingSchema } from "./observability";
+import { LoggingSchema, MonitoringSchema, TracingSchema, alertingIssues } from "./observability";
 import { RolloutSchema, rolloutStageIssues } from "./rollout";
 import { StorageSchema } from "./storage";
 import { DnsSchema, TlsSchema, tlsDnsIssues } from "./tls";
@@ -74,6 +74,7 @@ export const PlatformSchema = z
         const stageIssues = rolloutStageIssues(c.rollout, c.app.autoscaling);
         for (const issue of stageIssues) ctx.addIssue({ code: "custom", ...issue });
         for (const issue of tlsDnsIssues(c)) ctx.addIssue({ code: "custom", ...issue });
+        for (const issue of alertingIssues(c)) ctx.addIssue({ code: "custom", ...issue });
         const onAws = c.cluster.mode === "eks";
         if (onAws && !c.aws) {
             ctx.addIssue({ code: "custom", path: ["aws"], message: 'an object {region, drRegion} (required when cluster.mode is "eks")' });
@@ -127,7 +128,8 @@ function decode(text: string): unknown {
 
 /**
  * Reads and validates this stack's configuration from the Pulumi runtime. Every `claude-enhancer:*`
- * key must be a schema key or a declared secret key, so a misspelt key fails instead of being ignored.
+ * key must be a schema key or a declared secret key, so a misspelt key fails instead of being ignored;
+ * production also needs the secret of each critical Alertmanager receiver.
  */
 export function loadPlatformConfig(config = new pulumi.Config(CONFIG_NAMESPACE)): PlatformConfig {
     const known = new Set(Object.keys(PlatformSchema.shape));
@@ -144,5 +146,11 @@ export function loadPlatformConfig(config = new pulumi.Config(CONFIG_NAMESPACE))
         if (text !== undefined) raw[key] = decode(text);
     }
     if (unknown.length > 0) throw new ConfigError(unknown);
-    return parsePlatformConfig(raw);
+    const parsed = parsePlatformConfig(raw);
+    // Secrets are outside the schema: production's critical receivers are checked here, by whether their keys are set.
+    if (parsed.environment === "production") {
+        const missing = missingReceiverSecrets(parsed.monitoring.alertmanager.criticalReceivers, secretKeyIsSet);
+        if (missing.length > 0) throw new ConfigError(missing);
+    }
+    return parsed;
 }

@@ -8,6 +8,10 @@ const EMAIL = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "an e-mail address 
 const SLACK_CHANNEL = z.string().regex(/^#[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #claude-critical");
 const HOST_PORT = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "an SMTP relay as host:port, such as smtp.example.com:587");
 
+/** Receivers that can page a person on a critical alert; each needs its secret stack key (config/secrets.ts). */
+export const CRITICAL_RECEIVER_KINDS = ["pagerduty", "slack"] as const;
+export type CriticalReceiverKind = (typeof CRITICAL_RECEIVER_KINDS)[number];
+
 const AlertEmailSchema = z.strictObject({
     to: EMAIL,
     from: EMAIL,
@@ -43,6 +47,16 @@ export const MonitoringSchema = z.strictObject({
             replicas: z.number().int().min(1).max(5).default(1),
             storageGb: z.number().int().min(1).max(1024).default(2),
             requests: RequestsSchema.prefault({ cpu: "50m", memory: "128Mi" }),
+            /**
+             * Where critical alerts go: PagerDuty (secret alertmanagerPagerdutyRoutingKey) and/or Slack
+             * criticalSlackChannel (secret alertmanagerSlackWebhookUrl). Production refuses to deploy unless the
+             * list is non-empty and each listed receiver's secret is set; other stacks leave a receiver without
+             * its secret out, with a warning.
+             */
+            criticalReceivers: z
+                .array(z.enum(CRITICAL_RECEIVER_KINDS))
+                .refine((kinds) => new Set(kinds).size === kinds.length, { message: "a list without repeated receivers" })
+                .default(["pagerduty", "slack"]),
             criticalSlackChannel: SLACK_CHANNEL.default("#claude-critical"),
             warningSlackChannel: SLACK_CHANNEL.default("#claude-alerts"),
             /** Warning alerts by e-mail as well as Slack; omitted when not set. */
@@ -150,6 +164,16 @@ export const LoggingSchema = z.strictObject({
     fluentBitRequests: RequestsSchema.prefault({ cpu: "100m", memory: "128Mi" }),
     /** Days an index stays in OpenSearch before the ISM policy deletes it. */
     retentionDays: z.number().int().min(1).max(3650).default(14),
+    /** Fluent Bit's redaction filter (components/observability/redaction.ts); credentials are always masked. */
+    redaction: z
+        .strictObject({
+            /**
+             * Mask e-mail addresses in log text too: personal data that the search store keeps for retentionDays and
+             * the S3 archive for storage.logArchiveExpirationDays, and that debugging does not need (user ids do).
+             */
+            maskEmails: z.boolean().default(true),
+        })
+        .prefault({}),
     opensearch: z.discriminatedUnion("mode", [OpenSearchInClusterSchema, OpenSearchAmazonSchema]).prefault({ mode: "in-cluster" }),
 });
 
@@ -174,6 +198,17 @@ export const TracingSchema = z.strictObject({
 });
 
 export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
+
+/** Production's rule for its receivers that the settings alone can break (called from PlatformSchema's superRefine). */
+export function alertingIssues(c: { environment: string; monitoring: MonitoringConfig }): { path: string[]; message: string }[] {
+    if (c.environment !== "production" || c.monitoring.alertmanager.criticalReceivers.length > 0) return [];
+    return [
+        {
+            path: ["monitoring", "alertmanager", "criticalReceivers"],
+            message: `at least one of ${CRITICAL_RECEIVER_KINDS.map((k) => JSON.stringify(k)).join(", ")} (production pages a person on critical alerts)`,
+        },
+    ];
+}
 export type LoggingConfig = z.infer<typeof LoggingSchema>;
 export type OpenSearchConfig = LoggingConfig["opensearch"];
 export type TracingConfig = z.infer<typeof TracingSchema>;

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { readStackSettings, STACKS } from "../config/stackFile";
 import { runLanguageHost } from "./harness/languageHost";
-import { runProgram } from "./harness/program";
+import { STACK_SECRETS, runProgram } from "./harness/program";
 
 /**
  * The program as `pulumi preview` runs it: Pulumi's Node.js language host (`@pulumi/pulumi/cmd/run`)
@@ -16,7 +16,7 @@ describe("the program under the real language host", function () {
 
     for (const stack of STACKS) {
         it(`${stack}: loads with tsconfig.pulumi.json and registers what the mock runtime registers`, async () => {
-            const host = await runLanguageHost(stack, readStackSettings(stack));
+            const host = await runLanguageHost(stack, { ...readStackSettings(stack), ...STACK_SECRETS[stack] });
             assert.strictEqual(host.exitCode, 0, `language host failed:\n${host.stderr}\n${host.logs.map((l) => l.message).join("\n")}`);
             const inProcess = await runProgram(stack);
             const names = (rs: { type: string; name: string }[]) => rs.map((r) => `${r.type}::${r.name}`).sort();
@@ -64,5 +64,14 @@ describe("the program under the real language host", function () {
         } finally {
             fs.rmSync(mirror, { recursive: true, force: true });
         }
+    });
+
+    it("fails production's preview at once, naming each missing secret of its critical alert receivers", async () => {
+        const host = await runLanguageHost("production", readStackSettings("production"));
+        assert.notStrictEqual(host.exitCode, 0);
+        const logged = host.logs.map((l) => l.message).join("\n") + host.stderr;
+        assert.match(logged, /claude-enhancer:alertmanagerPagerdutyRoutingKey: got nothing \(the secret is not set\); expected/);
+        assert.match(logged, /claude-enhancer:alertmanagerSlackWebhookUrl: got nothing \(the secret is not set\); expected/);
+        assert.strictEqual(host.mocks.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length, 0);
     });
 });

@@ -1,12 +1,14 @@
-import type { MonitoringConfig } from "../../config/observability";
-import { ALERTING_SECRET_KEYS } from "../../config/secrets";
+import type { CriticalReceiverKind, MonitoringConfig } from "../../config/observability";
+import { ALERTING_SECRET_KEYS, CRITICAL_RECEIVER_SECRETS } from "../../config/secrets";
 import { CAUSED_BY_SERVICE_DOWN, SERVICE_DOWN_ALERT } from "./rules";
 
 /**
- * Alertmanager routing (docs/observability.md, Alerts): critical → PagerDuty and Slack #claude-critical,
- * warning → Slack and e-mail, grouped by alertname/cluster/service. Credentials come from secret
- * stack keys; a receiver whose secret is not set is left out (the caller warns), so a stack without
- * any receiver secrets still deploys, with alerts visible in the Alertmanager UI only.
+ * Alertmanager routing (docs/observability.md, Alerts): critical → the receivers of
+ * `criticalReceivers` (PagerDuty, Slack #claude-critical), warning → Slack and e-mail, grouped by
+ * alertname/cluster/service. Credentials come from secret stack keys; a receiver whose secret is not
+ * set is left out (the caller warns). Production never gets here without its critical receivers'
+ * secrets (config/index.ts refuses it); another stack without them deploys, with its alerts visible in
+ * the Alertmanager UI only.
  */
 
 export type AlertmanagerSettings = MonitoringConfig["alertmanager"];
@@ -22,21 +24,33 @@ export const RECEIVERS = {
     emailWarning: "email-warning",
 } as const;
 
+/** The receiver each kind of `criticalReceivers` routes critical alerts to. */
+export const CRITICAL_RECEIVERS: Record<CriticalReceiverKind, string> = {
+    pagerduty: RECEIVERS.pagerdutyCritical,
+    slack: RECEIVERS.slackCritical,
+};
+
 export const GROUP_BY = ["alertname", "cluster", "service"] as const;
 
 type Receiver = { name: string } & Record<string, unknown>;
 type Route = Record<string, unknown>;
 
-/** Which receivers are configured, given which secrets are present; `omitted` explains each receiver left out. */
+/**
+ * Which receivers are configured, given which secrets are present; `omitted` explains each receiver left
+ * out; `pagesNoOne` when no critical receiver is left (a warning on stacks other than production).
+ */
 export function receiverPlan(
     settings: AlertmanagerSettings,
     present: Record<keyof ReceiverSecrets, boolean>,
-): { enabled: string[]; omitted: string[] } {
+): { enabled: string[]; omitted: string[]; pagesNoOne: boolean } {
     const enabled: string[] = [];
     const omitted: string[] = [];
     const need = (receiver: string, ok: boolean, why: string) => (ok ? enabled.push(receiver) : omitted.push(`${receiver}: ${why}`));
-    need(RECEIVERS.pagerdutyCritical, present.pagerdutyRoutingKey, `secret ${ALERTING_SECRET_KEYS.pagerdutyRoutingKey} is not set`);
-    need(RECEIVERS.slackCritical, present.slackWebhookUrl, `secret ${ALERTING_SECRET_KEYS.slackWebhookUrl} is not set`);
+    // A kind missing from criticalReceivers is not wanted, so not reported as omitted.
+    for (const kind of settings.criticalReceivers) {
+        const { secret } = CRITICAL_RECEIVER_SECRETS[kind];
+        need(CRITICAL_RECEIVERS[kind], present[secret], `secret ${ALERTING_SECRET_KEYS[secret]} is not set`);
+    }
     need(RECEIVERS.slackWarning, present.slackWebhookUrl, `secret ${ALERTING_SECRET_KEYS.slackWebhookUrl} is not set`);
     if (!settings.email) {
         omitted.push(`${RECEIVERS.emailWarning}: monitoring.alertmanager.email is not set`);
@@ -47,7 +61,8 @@ export function receiverPlan(
             `monitoring.alertmanager.email.authUsername is set but secret ${ALERTING_SECRET_KEYS.smtpPassword} is not`,
         );
     }
-    return { enabled, omitted };
+    const critical: string[] = Object.values(CRITICAL_RECEIVERS);
+    return { enabled, omitted, pagesNoOne: !enabled.some((r) => critical.includes(r)) };
 }
 
 function presence(secrets: ReceiverSecrets): Record<keyof ReceiverSecrets, boolean> {
@@ -134,7 +149,7 @@ export function alertmanagerConfig(settings: AlertmanagerSettings, secrets: Rece
             routes: [
                 // kube-prometheus-stack's always-firing heartbeat and info-level inhibitor carry no action.
                 { receiver: NULL_RECEIVER, matchers: ['alertname=~"Watchdog|InfoInhibitor"'] },
-                ...routesFor("critical", [RECEIVERS.pagerdutyCritical, RECEIVERS.slackCritical]),
+                ...routesFor("critical", Object.values(CRITICAL_RECEIVERS)),
                 ...routesFor("warning", [RECEIVERS.slackWarning, RECEIVERS.emailWarning]),
             ],
         },

@@ -129,7 +129,7 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
             secretEnv("OPENSEARCH_USERNAME", OPENSEARCH_SECRET_KEYS.username),
             secretEnv("OPENSEARCH_PASSWORD", OPENSEARCH_SECRET_KEYS.password),
         ],
-        luaScripts: { [REDACTION_SCRIPT]: redactionLuaScript() },
+        luaScripts: { [REDACTION_SCRIPT]: redactionLuaScript({ maskEmails: args.logging.redaction.maskEmails }) },
         config: fluentBitPipeline(args.destinations),
     };
 }

@@ -102,6 +102,13 @@ export class Monitoring extends pulumi.ComponentResource {
             smtpPassword: given.smtpPassword !== undefined,
         });
         for (const omitted of plan.omitted) void pulumi.log.warn(`Alertmanager receiver omitted: ${omitted}`, this);
+        if (plan.pagesNoOne) {
+            void pulumi.log.warn(
+                "Alertmanager: no critical receiver is configured, so critical alerts page no one " +
+                    "(set the secrets of monitoring.alertmanager.criticalReceivers; production refuses to deploy without them)",
+                this,
+            );
+        }
         this.alertReceivers = plan.enabled;
         const alertmanagerSecret = this.alertmanagerConfigSecret(name, args);
 

@@ -1,12 +1,14 @@
 /**
- * The Fluent Bit Lua filter that masks credentials before a record leaves the node (docs/observability.md,
- * Redaction). Two rules, applied at any depth of the record:
+ * The Fluent Bit Lua filter that masks credentials (and, by a setting, e-mail addresses) before a record
+ * leaves the node (docs/observability.md, Redaction). Two rules, applied at any depth of the record:
  *
  * - by name: a field is sensitive when its name, lower-cased with '-' and '_' removed, contains one of
  *   SENSITIVE_FIELD_FRAGMENTS — so `password`, `DB_PASSWORD`, `apiKey`, `x-api-key`, `auth_token` and
  *   `client_secret` are replaced whole;
  * - by value: inside every other string value (the raw `log` line above all), the credential part of
- *   the forms in VALUE_PATTERNS is replaced and the text around it is kept.
+ *   the forms in VALUE_PATTERNS — found by their shape: a provider's prefix, a JWT's three segments, a
+ *   Luhn-valid card number, a password's place in a URL or command line — is replaced and the text
+ *   around it is kept.
  */
 
 export const SENSITIVE_FIELD_FRAGMENTS = [
@@ -29,21 +31,35 @@ export const MAX_DEPTH = 16;
 /** Name of the Lua function Fluent Bit calls (the filter's `call`). */
 export const LUA_FUNCTION = "redact_sensitive_fields";
 /**
- * Strings shorter than this are not scanned: the shortest form a value pattern matches is a
- * 5-letter credential key, a separator and one character (`token=x`).
+ * Strings shorter than this are not scanned: the shortest values a pattern matches are an e-mail address
+ * or a command-line password of 6 characters (`a@b.io`, `-u a:b`).
  */
-export const MIN_SCANNED_LENGTH = 7;
+export const MIN_SCANNED_LENGTH = 6;
 
 /** The value forms masked inside strings, in the order the filter applies them (docs/observability.md lists examples). */
 export const VALUE_PATTERNS = [
     "pem-private-key",
-    "connection-string-password",
+    "url-password",
     "authorization-scheme",
+    "jwt",
+    "github-token",
+    "slack-token",
+    "stripe-secret-key",
+    "sk-api-key",
     "aws-access-key-id",
+    "command-line-credential",
     "quoted-key-value",
     "key-value",
     "aws-secret-access-key",
+    "card-number",
+    "email-address",
 ] as const;
+export type ValuePattern = (typeof VALUE_PATTERNS)[number];
+
+export interface RedactionOptions {
+    /** Mask e-mail addresses as well (logging.redaction.maskEmails): personal data, not credentials. */
+    maskEmails: boolean;
+}
 
 export function normalizeFieldName(name: string): string {
     return name.toLowerCase().replace(/[-_]/g, "");
@@ -67,7 +83,7 @@ const SECRET_KEY_CHAR = "[%w%+/]";
  * The Lua script of Fluent Bit's `lua` filter. It returns code 2 (record modified, timestamp kept)
  * when it masked something and 0 (record unchanged) otherwise, so untouched records are not copied.
  */
-export function redactionLuaScript(): string {
+export function redactionLuaScript(options: RedactionOptions): string {
     const fragments = SENSITIVE_FIELD_FRAGMENTS.map((f) => `"${f}"`).join(", ");
     const pemBegin = `${PEM_DASHES}BEGIN[%u ]*PRIVATE KEY${PEM_DASHES}`;
     const pemEnd = `${PEM_DASHES}END[%u ]*PRIVATE KEY${PEM_DASHES}`;
@@ -78,7 +94,8 @@ local fragments = { ${fragments} }
 local redacted = "${REDACTED}"
 local max_depth = ${MAX_DEPTH}
 local min_scanned_length = ${MIN_SCANNED_LENGTH}
-local find, gsub, lower = string.find, string.gsub, string.lower
+local mask_emails = ${options.maskEmails}
+local byte, find, gmatch, gsub, lower, sub = string.byte, string.find, string.gmatch, string.gsub, string.lower, string.sub
 
 -- Field names repeat from record to record (log, stream, kubernetes.*): the verdict is cached, and
 -- the cache emptied when it grows past cache_limit names (keys taken from log text are unbounded).
@@ -97,15 +114,32 @@ local function sensitive(name)
   return verdict
 end
 
+-- A command-line flag names a credential when it ends with a fragment (--password, --api-key,
+-- --auth-token); --password-file and --token-ttl name a path and a duration.
+local function sensitive_flag(name)
+  local normalized = gsub(lower(name), "[-_]", "")
+  for _, fragment in ipairs(fragments) do
+    if sub(normalized, -#fragment) == fragment then return true end
+  end
+  return false
+end
+
 -- key="value" / key: 'value' / "key": "value" (JSON inside a message): the whole quoted value.
 local function quoted_pair(key, separator, quote, value)
   if sensitive(key) then return key .. separator .. quote .. redacted .. quote end
 end
 
 -- key=value / key: value: up to the next space or delimiter. After "Authorization: Bearer" the
--- scheme word stays; its credential was masked by the scheme rule before.
+-- scheme word stays; its credential was masked by the scheme rule before. The value of another key
+-- is scanned for a pair of its own (env: DB_PASSWORD=...), which the match has swallowed.
+local bare_pair_pattern = "%f[%w_%.%-]([%w_%.%-]+)([\\"']?%s*[=:]%s*)([^%s,;&\\"'%[%]{}()<>]+)"
 local function bare_pair(key, separator, value)
-  if not sensitive(key) then return nil end
+  if not sensitive(key) then
+    if not find(value, "[=:]") then return nil end
+    local inner = gsub(value, bare_pair_pattern, bare_pair)
+    if inner ~= value then return key .. separator .. inner end
+    return nil
+  end
   local word = lower(value)
   if word == "bearer" or word == "basic" then return nil end
   return key .. separator .. redacted
@@ -123,6 +157,103 @@ local function secret_access_key(candidate)
   if find(candidate, "%u") and find(candidate, "%l") and find(candidate, "%d") then return redacted end
 end
 
+-- A JWT: base64url header, payload and signature; header (and payload) are JSON objects, whose
+-- base64 starts "eyJ". The 10-character minimum keeps dotted words such as "eyJx.y.z" out.
+local function jwt(header, payload)
+  if #header >= 10 and #payload >= 10 then return redacted end
+end
+
+-- The body after a provider's key prefix: long enough and with a digit, so words that share a
+-- prefix (sk-learn-compatible, ghp_docs) stay.
+local function key_body(min_length)
+  return function(body)
+    if #body >= min_length and find(body, "%d") then return redacted end
+  end
+end
+local github_token, slack_token, stripe_key, sk_key = key_body(30), key_body(20), key_body(16), key_body(20)
+
+-- curl -u user:password / --user user:password: the password. A numeric uid:gid (docker -u 1000:1000)
+-- has none and stays.
+local function user_password(prefix, password)
+  if find(password, "%D") then return prefix .. redacted end
+end
+
+-- --password <value> / --api-key '<value>': the value after a credential-named flag.
+local function flag_value(prefix, name, value)
+  if sensitive_flag(name) then return prefix .. redacted end
+end
+
+local function quoted_flag_value(prefix, name, quote, value)
+  if sensitive_flag(name) then return prefix .. quote .. redacted .. quote end
+end
+
+local function luhn_valid(digits)
+  local sum, double = 0, false
+  for i = #digits, 1, -1 do
+    local digit = byte(digits, i) - 48
+    if double then
+      digit = digit * 2
+      if digit > 9 then digit = digit - 9 end
+    end
+    sum, double = sum + digit, not double
+  end
+  return sum % 10 == 0
+end
+
+-- A payment card number: 13-19 digits starting as issuers' numbers do (2221-2720, 3, 4, 5, 6) with a
+-- valid Luhn checksum. Millisecond timestamps (leading 1) and 9 in 10 other numbers fail.
+local function card_number(digits)
+  local length = #digits
+  if length < 13 or length > 19 then return false end
+  local first = byte(digits, 1) - 48
+  if first < 2 or first > 6 then return false end
+  if first == 2 then
+    local prefix = tonumber(sub(digits, 1, 4))
+    if prefix < 2221 or prefix > 2720 then return false end
+  end
+  return luhn_valid(digits)
+end
+
+local function contiguous_card(digits)
+  if card_number(digits) then return redacted end
+end
+
+-- Digits in a run such as "4111 1111 1111 1111" or "3782-822463-10005": groups in a card's layout
+-- (4-4-4-4 with up to 3 more digits, 4-6-5, 4-6-4) that form a card number are masked; the numbers
+-- around them stay, and other layouts (an access log's "4312 12876 60012") are not cards.
+local function grouped_card(run)
+  local digits, starts, ends = {}, {}, {}
+  for first, group, last in gmatch(run, "()(%d+)()") do
+    digits[#digits + 1], starts[#starts + 1], ends[#ends + 1] = group, first, last
+  end
+  local function card_at(from, to)
+    if not digits[to] then return nil end
+    if card_number(table.concat(digits, "", from, to)) then
+      return sub(run, 1, starts[from] - 1) .. redacted .. sub(run, ends[to])
+    end
+  end
+  for from = 1, #digits - 2 do
+    if #digits[from] == 4 then
+      local second, third, fifth = #digits[from + 1], #digits[from + 2], digits[from + 4]
+      local masked
+      if second == 6 and (third == 5 or third == 4) then
+        masked = card_at(from, from + 2)
+      elseif second == 4 and third == 4 and digits[from + 3] and #digits[from + 3] == 4 then
+        masked = (fifth and #fifth <= 3 and card_at(from, from + 4)) or card_at(from, from + 3)
+      end
+      if masked then return masked end
+    end
+  end
+end
+
+-- alice@example.com, but not the user of a URL (https://user@host) nor an scp-style remote
+-- (git@github.com:org/repo). subject is the string being scanned, for the characters around a match.
+local subject
+local function email(first, address, after)
+  if sub(subject, first - 2, first - 1) == "//" or find(subject, "^:%S", after) then return nil end
+  return redacted
+end
+
 -- Each pattern runs only when a plain search finds what it cannot match without (most strings have
 -- none of them), so a clean string costs a few memchr-speed scans.
 local function redact_value(text)
@@ -133,7 +264,8 @@ local function redact_value(text)
     text = gsub(text, "${pemBegin}.*", redacted)
   end
   if find(text, "://", 1, true) then
-    text = gsub(text, "(%a[%w%+%.%-]*://[^%s:/@]*:)[^%s@/]+@", "%1" .. redacted .. "@")
+    -- Up to the last @ before the host, so a password with an unencoded @ is masked whole.
+    text = gsub(text, "(%a[%w%+%.%-]*://[^%s:/@]*:)[^%s/?#\\"']+@", "%1" .. redacted .. "@")
   end
   local folded = lower(text)
   if find(folded, "bearer", 1, true) then
@@ -142,15 +274,77 @@ local function redact_value(text)
   if find(folded, "basic", 1, true) then
     text = gsub(text, "%f[%a](${anyCase("basic")}%s+)([%w%+/]+=*)", scheme_credential)
   end
+  if find(text, "eyJ", 1, true) then
+    text = gsub(text, "%f[%w_%-](eyJ[%w_%-]+)%.([%w_%-]+)%.[%w_%-]*", jwt)
+  end
+  if find(text, "gh", 1, true) and find(text, "_", 1, true) then
+    text = gsub(text, "%f[%w_]gh[pousr]_(%w+)", github_token)
+  end
+  if find(text, "github_pat_", 1, true) then
+    text = gsub(text, "%f[%w_]github_pat_([%w_]+)", github_token)
+  end
+  if find(text, "xox", 1, true) or find(text, "xapp-", 1, true) then
+    text = gsub(text, "%f[%w]xox[abeoprs]%-([%w%-]+)", slack_token)
+    text = gsub(text, "%f[%w]xapp%-([%w%-]+)", slack_token)
+  end
+  if find(text, "hooks.slack.com/", 1, true) then
+    -- An incoming webhook's path is its credential.
+    text = gsub(text, "(hooks%.slack%.com/%a+/)[%w/_%-]+", "%1" .. redacted)
+  end
+  -- Stripe's secret, restricted and webhook-signing keys; publishable keys (pk_) are public by design.
+  if find(text, "k_live_", 1, true) or find(text, "k_test_", 1, true) then
+    text = gsub(text, "%f[%w_][rs]k_live_(%w+)", stripe_key)
+    text = gsub(text, "%f[%w_][rs]k_test_(%w+)", stripe_key)
+  end
+  if find(text, "whsec_", 1, true) then
+    text = gsub(text, "%f[%w_]whsec_(%w+)", stripe_key)
+  end
+  -- OpenAI and Anthropic API keys: sk-..., sk-proj-..., sk-ant-api03-...
+  if find(text, "sk-", 1, true) then
+    text = gsub(text, "%f[%w_%-]sk%-([%w_%-]+)", sk_key)
+  end
   if find(text, "SIA", 1, true) or find(text, "KIA", 1, true) then
     text = gsub(text, "${accessKeyId}", redacted)
   end
+  if find(text, "-u", 1, true) then
+    text = gsub(text, "(%f[%w%-]%-u%s*[\\"']?[^%s:\\"']+:)([^%s\\"']+)", user_password)
+  end
+  if find(text, "--", 1, true) then
+    text = gsub(text, "(%f[%w%-]%-%-user[=%s]%s*[\\"']?[^%s:\\"']+:)([^%s\\"']+)", user_password)
+    text = gsub(text, "(%f[%w%-]%-%-(%a[%w_%-]*)%s+)([\\"'])(.-)%3", quoted_flag_value)
+    text = gsub(text, "(%f[%w%-]%-%-(%a[%w_%-]*)%s+)([^%s%-\\"'][^%s\\"']*)", flag_value)
+  end
+  -- Tools whose short flag takes a password: redis-cli -a, docker login -p.
+  if find(text, "redis-cli", 1, true) then
+    text = gsub(text, "(%f[%w]redis%-cli%s[^|;&]-%s%-a%s+)[^%s\\"']+", "%1" .. redacted)
+  end
+  if find(text, "docker login", 1, true) then
+    text = gsub(text, "(%f[%w]docker login%s[^|;&]-%s%-p%s+)[^%s\\"']+", "%1" .. redacted)
+  end
+  -- SQL's CREATE/ALTER ROLE ... PASSWORD '...', which PostgreSQL logs with the statement.
+  if find(folded, "password", 1, true) then
+    text = gsub(text, "(%f[%a]${anyCase("password")}%s+')[^']*'", "%1" .. redacted .. "'")
+  end
   if find(text, "=", 1, true) or find(text, ":", 1, true) then
     text = gsub(text, "%f[%w_%.%-]([%w_%.%-]+)([\\"']?%s*[=:]%s*)([\\"'])(.-)%3", quoted_pair)
-    text = gsub(text, "%f[%w_%.%-]([%w_%.%-]+)([\\"']?%s*[=:]%s*)([^%s,;&\\"'%[%]{}()<>]+)", bare_pair)
+    text = gsub(text, bare_pair_pattern, bare_pair)
   end
   if #text >= 40 then
     text = gsub(text, "${secretKey}", secret_access_key)
+  end
+  -- One search for what every card layout starts with (12 digits, maybe grouped 4-4-4 or 4-6-4),
+  -- which dates, times and addresses never have.
+  if find(text, "%d%d%d%d[ %-]?%d%d%d%d%d?%d?[ %-]?%d%d%d%d") then
+    text = gsub(text, "%f[%w_%.]%d+%f[^%w_]", contiguous_card)
+    text = gsub(text, "%f[%w_%.]%d%d%d%d[ %-]%d[%d %-]*%d%f[^%w_]", grouped_card)
+  end
+  if mask_emails and find(text, "@", 1, true) then
+    subject = text
+    text = gsub(text, "()%f[%w%.%+%-_]([%w%.%+%-_]+@[%w%-]+%.[%w%.%-]*%a)()", email)
+  end
+  -- URL-encoded, in a query string (?email=alice%40example.com).
+  if mask_emails and find(text, "%40", 1, true) then
+    text = gsub(text, "%f[%w%.%+%-_][%w%.%+%-_]+%%40[%w%-]+%.[%w%.%-]*%a", redacted)
   end
   return text
 end

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { ConfigError, loadPlatformConfig, parsePlatformConfig } from "../../config";
 import { loadStackConfig, readStackSettings, STACKS } from "../../config/stackFile";
-import { setStackConfig } from "../harness/program";
+import { setStackConfig, stackSecrets } from "../harness/program";
 import { problemsOf } from "./problems";
 
 /** Staging's real settings with one value replaced (path of keys → new value, `undefined` deletes). */
@@ -188,7 +188,7 @@ describe("stack configuration schema", () => {
 
     describe("as read from the Pulumi runtime", () => {
         it("decodes plain strings and structured values", () => {
-            setStackConfig(readStackSettings("production"));
+            setStackConfig(readStackSettings("production"), stackSecrets("production"));
             const config = loadPlatformConfig();
             assert.strictEqual(config.environment, "production");
             assert.strictEqual(config.network.natGateways, 3);

@@ -58,6 +58,23 @@ export async function installMocks(stack: string, preview = false, project = "cl
     return mocks;
 }
 
+/**
+ * The secret settings each stack's operators set with `pulumi config set --secret` (encrypted in a real
+ * stack's file, which the tests cannot read): made-up values of the right shape. Production refuses to
+ * deploy without the secrets of its critical Alertmanager receivers (config/secrets.ts).
+ */
+export const STACK_SECRETS: Record<string, Record<string, string>> = {
+    production: {
+        alertmanagerPagerdutyRoutingKey: "test0routing0key0000000000000000",
+        alertmanagerSlackWebhookUrl: "https://hooks.slack.com/services/T0TEST/B0TEST/test0webhook0secret",
+    },
+};
+
+/** `STACK_SECRETS` of `stack` as runtime configuration keys (`claude-enhancer:<key>`). */
+export function stackSecrets(stack: string): Record<string, string> {
+    return Object.fromEntries(Object.entries(STACK_SECRETS[stack] ?? {}).map(([key, value]) => [`${CONFIG_NAMESPACE}:${key}`, value]));
+}
+
 /** Sets the runtime configuration to `settings` (keys without namespace), as `pulumi up` would from the stack file. */
 export function setStackConfig(settings: Record<string, unknown>, extra: Record<string, string> = {}): void {
     const all: Record<string, string> = { ...extra };
@@ -76,14 +93,15 @@ async function resolve(value: unknown): Promise<unknown> {
 
 /**
  * Runs the whole program (index.ts) under the mock runtime with the settings of `Pulumi.<stack>.yaml`
- * (optionally overridden), waits until it has registered everything, and returns what it registered.
+ * (optionally overridden) and the stack's secrets (`STACK_SECRETS` unless given), waits until it has
+ * registered everything, and returns what it registered.
  */
 export async function runProgram(
     stack: string,
     options: { overrides?: Record<string, unknown>; secrets?: Record<string, string>; preview?: boolean } = {},
 ): Promise<ProgramRun> {
     const mocks = await installMocks(stack, options.preview ?? false);
-    setStackConfig({ ...readStackSettings(stack), ...options.overrides }, options.secrets);
+    setStackConfig({ ...readStackSettings(stack), ...options.overrides }, options.secrets ?? stackSecrets(stack));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const main = require("../../index") as () => Promise<Record<string, unknown>>;
     const exported = await main();

@@ -1,6 +1,8 @@
 import * as assert from "assert";
 import { parse, stringify } from "yaml";
 import { MonitoringSchema } from "../../../config/observability";
+import { loadStackConfig } from "../../../config/stackFile";
+import { STACK_SECRETS } from "../../harness/program";
 import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../../components/observability/alertmanager";
 import { CAUSED_BY_SERVICE_DOWN, SERVICE_DOWN_ALERT } from "../../../components/observability/rules";
 import { checkAlertmanagerConfig, routeReceivers, withAlertmanager } from "./tools";
@@ -122,6 +124,72 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
         });
     });
 
+    describe("the production stack as shipped (Pulumi.production.yaml and its secrets)", () => {
+        const production = loadStackConfig("production").monitoring.alertmanager;
+        const secrets: ReceiverSecrets = {
+            pagerdutyRoutingKey: STACK_SECRETS.production.alertmanagerPagerdutyRoutingKey,
+            slackWebhookUrl: STACK_SECRETS.production.alertmanagerSlackWebhookUrl,
+        };
+        const file = stringify(alertmanagerConfig(production, secrets));
+
+        it("routes a firing critical alert to PagerDuty and Slack #claude-critical, a warning to Slack #claude-alerts", () => {
+            assert.deepStrictEqual(production.criticalReceivers, ["pagerduty", "slack"]);
+            assert.strictEqual(checkAlertmanagerConfig(file).status, 0);
+            const alert = { service: "claude-enhancer", cluster: "production", version: "5.0.0" };
+            assert.deepStrictEqual(routeReceivers(file, { ...alert, alertname: SERVICE_DOWN_ALERT, severity: "critical" }), [
+                RECEIVERS.pagerdutyCritical,
+                RECEIVERS.slackCritical,
+            ]);
+            assert.deepStrictEqual(routeReceivers(file, { ...alert, alertname: "ClaudeEnhancerHighLatencyP95", severity: "warning" }), [
+                RECEIVERS.slackWarning,
+            ]);
+            assert.deepStrictEqual(receiverPlan(production, { pagerdutyRoutingKey: true, slackWebhookUrl: true, smtpPassword: false }), {
+                enabled: [RECEIVERS.pagerdutyCritical, RECEIVERS.slackCritical, RECEIVERS.slackWarning],
+                omitted: ["email-warning: monitoring.alertmanager.email is not set"],
+                pagesNoOne: false,
+            });
+        });
+    });
+
+    describe("criticalReceivers chooses who is paged", () => {
+        it("only Slack: a critical alert goes to Slack #claude-critical alone although PagerDuty's key is set", () => {
+            const file = configFile({ criticalReceivers: ["slack"] }, ALL_SECRETS);
+            assert.strictEqual(checkAlertmanagerConfig(file).status, 0);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "ClaudeEnhancerAgentFailures", severity: "critical" }), [
+                RECEIVERS.slackCritical,
+            ]);
+            assert.ok(!file.includes(ALL_SECRETS.pagerdutyRoutingKey!), "an unlisted receiver's key is not written");
+            const plan = receiverPlan(settings({ criticalReceivers: ["slack"] }), {
+                pagerdutyRoutingKey: false,
+                slackWebhookUrl: true,
+                smtpPassword: false,
+            });
+            // An unlisted receiver is not wanted, so it is not reported as left out.
+            assert.deepStrictEqual(plan.omitted, ["email-warning: monitoring.alertmanager.email is not set"]);
+            assert.strictEqual(plan.pagesNoOne, false);
+        });
+
+        it("only PagerDuty: a critical alert pages PagerDuty alone; warnings still go to Slack", () => {
+            const file = configFile({ criticalReceivers: ["pagerduty"] }, ALL_SECRETS);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "ClaudeEnhancerMemoryHigh", severity: "critical" }), [
+                RECEIVERS.pagerdutyCritical,
+            ]);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "ClaudeEnhancerHighLatencyP95", severity: "warning" }), [
+                RECEIVERS.slackWarning,
+            ]);
+        });
+
+        it("none listed (allowed outside production): critical alerts go nowhere, which the plan reports", () => {
+            const file = configFile({ criticalReceivers: [] }, ALL_SECRETS);
+            assert.deepStrictEqual(routeReceivers(file, { alertname: "ClaudeEnhancerServiceDown", severity: "critical" }), ["null"]);
+            assert.strictEqual(
+                receiverPlan(settings({ criticalReceivers: [] }), { pagerdutyRoutingKey: true, slackWebhookUrl: true, smtpPassword: true })
+                    .pagesNoOne,
+                true,
+            );
+        });
+    });
+
     describe("inhibition in a real Alertmanager (alerts sent and read with amtool)", () => {
         const file = configFile({ email: EMAIL }, ALL_SECRETS);
         const staging = { service: "claude-enhancer", cluster: "staging" };
@@ -183,6 +251,7 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
                     "slack-warning: secret alertmanagerSlackWebhookUrl is not set",
                     "email-warning: monitoring.alertmanager.email is not set",
                 ],
+                pagesNoOne: true,
             });
         });
 

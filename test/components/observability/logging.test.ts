@@ -88,7 +88,8 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
     it("runs the redaction filter after the Kubernetes filter, on every container log", async () => {
         const { mocks } = await loggingFor("production");
         const values = fluentBit(mocks).inputs.values;
-        assert.deepStrictEqual(values.luaScripts, { [REDACTION_SCRIPT]: redactionLuaScript() });
+        // logging.redaction.maskEmails defaults to true.
+        assert.deepStrictEqual(values.luaScripts, { [REDACTION_SCRIPT]: redactionLuaScript({ maskEmails: true }) });
         const filters: string = values.config.filters;
         const kubernetes = filters.search(/Name +kubernetes\n/);
         const lua = filters.search(/Name +lua\n/);

@@ -373,6 +373,8 @@ describe("Monitoring component (kube-prometheus-stack)", function () {
                 "Alertmanager receiver omitted: slack-critical: secret alertmanagerSlackWebhookUrl is not set",
                 "Alertmanager receiver omitted: slack-warning: secret alertmanagerSlackWebhookUrl is not set",
                 "Alertmanager receiver omitted: email-warning: monitoring.alertmanager.email is not set",
+                "Alertmanager: no critical receiver is configured, so critical alerts page no one " +
+                    "(set the secrets of monitoring.alertmanager.criticalReceivers; production refuses to deploy without them)",
             ]);
             const data = secretInput(objectNamed(mocks, SECRET, "alertmanager-claude-enhancer").inputs.stringData) as Record<
                 string,
