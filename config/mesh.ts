@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ROUTER_NAMES, Router } from "../rollout/gate/routers";
 
 /** A Helm chart version: semantic version without a leading "v" (what `helm search repo --versions` lists). */
 export const CHART_VERSION = z
@@ -44,7 +45,7 @@ export const IngressNginxSchema = z.strictObject({
  * rate limit of the service's own entry are in `app.ingress`.
  */
 export const MeshSchema = z.strictObject({
-    router: z.enum(["istio", "nginx"]).default("istio"),
+    router: z.enum(ROUTER_NAMES).default("istio"),
     istio: IstioSchema.prefault({}),
     ingressNginx: IngressNginxSchema.prefault({}),
 });
@@ -52,3 +53,51 @@ export const MeshSchema = z.strictObject({
 export type MeshConfig = z.infer<typeof MeshSchema>;
 export type IstioConfig = z.infer<typeof IstioSchema>;
 export type IngressNginxConfig = z.infer<typeof IngressNginxSchema>;
+
+type Quantity = { cpu: string; memory: string };
+
+/** Requests the pinned Istio charts set by default and the stack does not override. */
+export const ISTIO_CHART_REQUESTS = {
+    /** istiod chart global.proxy.resources: the sidecar injected into every application pod. */
+    sidecar: { cpu: "100m", memory: "128Mi" },
+    /** istio cni chart resources (a DaemonSet). */
+    cni: { cpu: "100m", memory: "100Mi" },
+} as const;
+
+/** What a router asks of the platform, as the configuration sees it: the capacity it takes and its public entry. */
+export interface RouterFootprint {
+    /** Added to every pod of the service: the sidecar the router injects. */
+    sidecarRequests?: Quantity;
+    /** The router's own pods. */
+    pods: { name: string; replicas: number; requests: Quantity }[];
+    /** Its DaemonSets, one pod on every node. */
+    daemons: { name: string; requests: Quantity }[];
+    /**
+     * The public entry: the Service whose load balancer takes the public traffic, by the key that sets its type
+     * (the host's DNS record points at it); or, when the entry is not the program's, whose it is — then so are
+     * its certificate and DNS record.
+     */
+    publicEntry: { service: { typeKey: string[]; type: string } } | { owner: string };
+}
+
+const ROUTER_FOOTPRINTS: Record<Router, (mesh: MeshConfig) => RouterFootprint> = {
+    istio: ({ istio }) => ({
+        sidecarRequests: ISTIO_CHART_REQUESTS.sidecar,
+        pods: [
+            { name: "istiod", replicas: istio.istiodReplicas, requests: istio.istiodRequests },
+            { name: "istio-ingressgateway", replicas: istio.gatewayReplicas, requests: istio.gatewayRequests },
+        ],
+        daemons: [{ name: "istio-cni-node", requests: ISTIO_CHART_REQUESTS.cni }],
+        publicEntry: { service: { typeKey: ["mesh", "istio", "gatewayServiceType"], type: istio.gatewayServiceType } },
+    }),
+    nginx: ({ ingressNginx }) => ({
+        pods: [{ name: "ingress-nginx-controller", replicas: ingressNginx.replicas, requests: ingressNginx.requests }],
+        daemons: [],
+        publicEntry: { service: { typeKey: ["mesh", "ingressNginx", "serviceType"], type: ingressNginx.serviceType } },
+    }),
+};
+
+/** The footprint of the stack's router. */
+export function routerFootprint(mesh: MeshConfig): RouterFootprint {
+    return ROUTER_FOOTPRINTS[mesh.router](mesh);
+}

@@ -6,7 +6,7 @@ import { TRACK_LABEL } from "../../identity";
 import { WAIT_FOR_ANNOTATION, floorAwait } from "../../components/app/application";
 import { APP_NAMESPACE } from "../../components/kubernetes/platformNamespaces";
 import { GUARD_NAME } from "../../components/rollout/guard";
-import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
+import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../rollout/gate/routers/liveRouter";
 import { Stage, StageName, candidateReplicas, resolveStageTable } from "../../rollout/stages";
 import { ApiServer, KubeObject } from "../harness/apiserver";
 import { runProgram } from "../harness/program";
