@@ -39,20 +39,45 @@ export const IngressNginxSchema = z.strictObject({
 });
 
 /**
+ * The Gateway API router attaches the service's HTTPRoute to a Gateway the platform team runs with their
+ * own Gateway controller; the program installs no controller and no Gateway.
+ */
+export const GatewayApiSchema = z.strictObject({
+    /** Namespace and name of the Gateway the HTTPRoute attaches to (its parentRef). */
+    gatewayNamespace: K8S_NAME,
+    gatewayName: K8S_NAME,
+    /** Namespace of the pods that carry the Gateway's traffic (the app's NetworkPolicy admits them); default: the Gateway's. */
+    proxyNamespace: K8S_NAME.optional(),
+});
+
+/**
  * Service mesh and ingress (docs/architecture.md): the router that carries the rollout's traffic split.
  * `istio`: Istio (base, cni, istiod, an ingress gateway) with mTLS STRICT; `nginx`: ingress-nginx
- * canary annotations, for clusters without Istio. The public host, its TLS secret and the per-client
- * rate limit of the service's own entry are in `app.ingress`.
+ * canary annotations, for clusters without Istio; `gateway-api`: an HTTPRoute with weighted backendRefs on
+ * the platform team's Gateway. The public host, its TLS secret and the per-client rate limit of the
+ * service's own entry are in `app.ingress`.
  */
-export const MeshSchema = z.strictObject({
-    router: z.enum(ROUTER_NAMES).default("istio"),
-    istio: IstioSchema.prefault({}),
-    ingressNginx: IngressNginxSchema.prefault({}),
-});
+export const MeshSchema = z
+    .strictObject({
+        router: z.enum(ROUTER_NAMES).default("istio"),
+        istio: IstioSchema.prefault({}),
+        ingressNginx: IngressNginxSchema.prefault({}),
+        gatewayApi: GatewayApiSchema.optional(),
+    })
+    .superRefine((mesh, ctx) => {
+        if (mesh.router === "gateway-api" && !mesh.gatewayApi) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["gatewayApi"],
+                message: 'an object {gatewayNamespace, gatewayName} (the Gateway the HTTPRoute attaches to; mesh.router is "gateway-api")',
+            });
+        }
+    });
 
 export type MeshConfig = z.infer<typeof MeshSchema>;
 export type IstioConfig = z.infer<typeof IstioSchema>;
 export type IngressNginxConfig = z.infer<typeof IngressNginxSchema>;
+export type GatewayApiConfig = z.infer<typeof GatewayApiSchema>;
 
 type Quantity = { cpu: string; memory: string };
 
@@ -95,6 +120,8 @@ const ROUTER_FOOTPRINTS: Record<Router, (mesh: MeshConfig) => RouterFootprint> =
         daemons: [],
         publicEntry: { service: { typeKey: ["mesh", "ingressNginx", "serviceType"], type: ingressNginx.serviceType } },
     }),
+    // The Gateway, its proxies and its controller are the platform team's.
+    "gateway-api": () => ({ pods: [], daemons: [], publicEntry: { owner: "the platform team's Gateway" } }),
 };
 
 /** The footprint of the stack's router. */

@@ -1,3 +1,4 @@
+import { GatewayApiTarget, gatewayApiLiveRouter } from "./gatewayApi";
 import { IstioTarget, istioLiveRouter } from "./istio";
 import type { LiveRouter } from "./liveRouter";
 import { NginxTarget, nginxLiveRouter } from "./nginx";
@@ -7,13 +8,13 @@ import { NginxTarget, nginxLiveRouter } from "./nginx";
  * half (./liveRouter.ts). The one table of router names: the configuration's choices and the Pulumi half
  * (components/traffic/routers/) are typed from it.
  */
-export const LIVE_ROUTERS = { istio: istioLiveRouter, nginx: nginxLiveRouter };
+export const LIVE_ROUTERS = { istio: istioLiveRouter, nginx: nginxLiveRouter, "gateway-api": gatewayApiLiveRouter };
 
 export type Router = keyof typeof LIVE_ROUTERS;
 export const ROUTER_NAMES = Object.keys(LIVE_ROUTERS) as [Router, ...Router[]];
 
 /** What the cut and the restore patch: the router object of a stage, with its router's name. */
-export type TrafficCutTarget = IstioTarget | NginxTarget;
+export type TrafficCutTarget = IstioTarget | NginxTarget | GatewayApiTarget;
 
 /** The live half of the target's router. */
 export function liveRouterOf(target: TrafficCutTarget): LiveRouter<TrafficCutTarget> {
