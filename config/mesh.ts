@@ -65,13 +65,7 @@ export const MeshSchema = z
         gatewayApi: GatewayApiSchema.optional(),
     })
     .superRefine((mesh, ctx) => {
-        if (mesh.router === "gateway-api" && !mesh.gatewayApi) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["gatewayApi"],
-                message: 'an object {gatewayNamespace, gatewayName} (the Gateway the HTTPRoute attaches to; mesh.router is "gateway-api")',
-            });
-        }
+        for (const issue of routerFootprint(mesh).settingsIssues) ctx.addIssue({ code: "custom", ...issue });
     });
 
 export type MeshConfig = z.infer<typeof MeshSchema>;
@@ -89,7 +83,10 @@ export const ISTIO_CHART_REQUESTS = {
     cni: { cpu: "100m", memory: "100Mi" },
 } as const;
 
-/** What a router asks of the platform, as the configuration sees it: the capacity it takes and its public entry. */
+/**
+ * What a router asks of the platform, as the configuration sees it: the capacity it takes, its public
+ * entry, and the settings it cannot do without.
+ */
 export interface RouterFootprint {
     /** Added to every pod of the service: the sidecar the router injects. */
     sidecarRequests?: Quantity;
@@ -103,6 +100,8 @@ export interface RouterFootprint {
      * its certificate and DNS record.
      */
     publicEntry: { service: { typeKey: string[]; type: string } } | { owner: string };
+    /** Settings under `mesh` the router needs and the stack lacks, by key and what is expected. */
+    settingsIssues: { path: string[]; message: string }[];
 }
 
 const ROUTER_FOOTPRINTS: Record<Router, (mesh: MeshConfig) => RouterFootprint> = {
@@ -114,14 +113,29 @@ const ROUTER_FOOTPRINTS: Record<Router, (mesh: MeshConfig) => RouterFootprint> =
         ],
         daemons: [{ name: "istio-cni-node", requests: ISTIO_CHART_REQUESTS.cni }],
         publicEntry: { service: { typeKey: ["mesh", "istio", "gatewayServiceType"], type: istio.gatewayServiceType } },
+        settingsIssues: [],
     }),
     nginx: ({ ingressNginx }) => ({
         pods: [{ name: "ingress-nginx-controller", replicas: ingressNginx.replicas, requests: ingressNginx.requests }],
         daemons: [],
         publicEntry: { service: { typeKey: ["mesh", "ingressNginx", "serviceType"], type: ingressNginx.serviceType } },
+        settingsIssues: [],
     }),
     // The Gateway, its proxies and its controller are the platform team's.
-    "gateway-api": () => ({ pods: [], daemons: [], publicEntry: { owner: "the platform team's Gateway" } }),
+    "gateway-api": ({ gatewayApi }) => ({
+        pods: [],
+        daemons: [],
+        publicEntry: { owner: "the platform team's Gateway" },
+        settingsIssues: gatewayApi
+            ? []
+            : [
+                  {
+                      path: ["gatewayApi"],
+                      message:
+                          'an object {gatewayNamespace, gatewayName} (the Gateway the HTTPRoute attaches to; mesh.router is "gateway-api")',
+                  },
+              ],
+    }),
 };
 
 /** The footprint of the stack's router. */
