@@ -24,8 +24,6 @@ import {
     APP_NAMESPACE,
     CERT_MANAGER_NAMESPACE,
     DATA_NAMESPACE,
-    INGRESS_NGINX_NAMESPACE,
-    ISTIO_NAMESPACE,
     LOGGING_NAMESPACE,
     MONITORING_NAMESPACE,
     TRACING_NAMESPACE,
@@ -45,12 +43,9 @@ import { Monitoring } from "./components/observability/monitoring";
 import { Logging } from "./components/observability/logging";
 import { Tracing } from "./components/observability/tracing";
 import { otlpTarget } from "./components/observability/tracingValues";
-import { Mesh } from "./components/traffic/istio";
-import { IngressNginx } from "./components/traffic/nginx";
-import { RouterController } from "./components/traffic/router";
+import { ROUTERS } from "./components/traffic/routers";
 import { ServiceHostRecord } from "./components/traffic/serviceHostRecord";
 import { CertManager } from "./components/tls/certManager";
-import { servingSecret } from "./components/tls/certManagerValues";
 import { ServiceCertificate } from "./components/tls/serviceCertificate";
 import { Application } from "./components/app/application";
 import { AwsApiRoute, databaseCredentials } from "./components/app/connections";
@@ -85,7 +80,13 @@ export = async () => {
     const privateCidrs = subnetPlan(config.network.cidr, config.network.azCount, config.network.natGateways).map((az) => az.privateCidr);
     const cluster = new Cluster("cluster", { cluster: config.cluster, environment, network }, { providers: awsProviders });
     const k8sProviders = [cluster.provider];
-    const namespaces = new Namespaces("namespaces", { namespaces: platformNamespaces(config) }, { providers: k8sProviders });
+    // The router the service's traffic enters through (docs/architecture.md, Traffic).
+    const router = ROUTERS[config.mesh.router];
+    const namespaces = new Namespaces(
+        "namespaces",
+        { namespaces: platformNamespaces(config, router.namespaces) },
+        { providers: k8sProviders },
+    );
 
     // Node and pod capacity (docs/capacity.md): the autoscaler adds nodes up to each group's maxSize; metrics-server feeds the HPAs.
     const clusterAutoscaler =
@@ -254,37 +255,20 @@ export = async () => {
     );
     // Where the mesh and the application send spans (the Tracing component's OTLP receiver).
     const otlp = config.tracing.enabled ? otlpTarget(config.tracing, TRACING_NAMESPACE) : undefined;
-    const mesh =
-        config.mesh.router === "istio"
-            ? new Mesh(
-                  "mesh",
-                  {
-                      istio: config.mesh.istio,
-                      istioNamespace: namespaces.nameOf(ISTIO_NAMESPACE),
-                      appNamespace,
-                      monitoringNamespace: MONITORING_NAMESPACE,
-                      serviceSelector: { "app.kubernetes.io/name": APP_NAME },
-                      host: config.app.ingress.host,
-                      tracing: otlp,
-                      chartMirror,
-                  },
-                  { providers: k8sProviders },
-              )
-            : undefined;
-    const ingressNginx =
-        config.mesh.router === "nginx"
-            ? new IngressNginx(
-                  "ingress-nginx",
-                  {
-                      ingressNginx: config.mesh.ingressNginx,
-                      namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE),
-                      monitoringRelease: monitoring.release,
-                      chartMirror,
-                  },
-                  { providers: k8sProviders },
-              )
-            : undefined;
-    const routerController: RouterController = mesh ?? ingressNginx!;
+    const routerController = router.controller(
+        {
+            mesh: config.mesh,
+            namespaceOf: (name) => namespaces.nameOf(name),
+            appNamespace,
+            monitoringNamespace: MONITORING_NAMESPACE,
+            monitoringRelease: monitoring.release,
+            serviceSelector: { "app.kubernetes.io/name": APP_NAME },
+            host: config.app.ingress.host,
+            tracing: otlp,
+            chartMirror,
+        },
+        { providers: k8sProviders },
+    );
 
     // The service host's certificate and DNS record (docs/tls-and-dns.md): AWS stacks with `tls` / `dns`.
     const certManager =
@@ -304,26 +288,29 @@ export = async () => {
                   { providers: [...awsProviders, ...k8sProviders] },
               )
             : undefined;
-    if (certManager) {
-        const secret = servingSecret(config.mesh.router, config.mesh.istio, config.app.ingress);
+    // The schema accepts `tls` and `dns` only with a router whose public entry is the program's.
+    const secret = router.servingSecret?.({
+        mesh: config.mesh,
+        ingress: config.app.ingress,
+        appNamespace,
+        namespaceOf: (name) => namespaces.nameOf(name),
+    });
+    if (certManager && secret) {
         new ServiceCertificate(
             "service-certificate",
-            {
-                host: config.app.ingress.host,
-                namespace: secret.namespace === "gateway" ? namespaces.nameOf(ISTIO_NAMESPACE) : appNamespace,
-                secretName: secret.name,
-                issuer: certManager.issuer,
-            },
+            { host: config.app.ingress.host, namespace: secret.namespace, secretName: secret.name, issuer: certManager.issuer },
             { providers: k8sProviders },
         );
     }
-    const hostRecord = config.dns
-        ? new ServiceHostRecord(
-              "service-host",
-              { dns: config.dns, host: config.app.ingress.host, loadBalancerService: routerController.loadBalancerService },
-              { providers: [...awsProviders, ...k8sProviders] },
-          )
-        : undefined;
+    const loadBalancerService = routerController.loadBalancerService;
+    const hostRecord =
+        config.dns && loadBalancerService
+            ? new ServiceHostRecord(
+                  "service-host",
+                  { dns: config.dns, host: config.app.ingress.host, loadBalancerService },
+                  { providers: [...awsProviders, ...k8sProviders] },
+              )
+            : undefined;
 
     const logging = config.logging.enabled
         ? new Logging(
@@ -394,7 +381,6 @@ export = async () => {
             cache: { host: cache.host, port: cache.port, authToken: cache.authToken, tls: cache.tls, network: locationOf(inCluster.cache) },
             router: config.mesh.router,
             ingressNamespaces: routerController.ingressNamespaces,
-            istioNamespace: mesh ? ISTIO_NAMESPACE : undefined,
             tracing: otlp && { ...otlp, environment },
         },
         // Pods start once the data stores answer and, with Istio, once istiod can inject their sidecar; a track
@@ -412,12 +398,7 @@ export = async () => {
             rollout: config.rollout,
             application,
             routerUrl: cluster.routerUrl,
-            traffic: {
-                router: config.mesh.router,
-                entry: config.app.ingress,
-                istioGateways: mesh?.gateways,
-                ingressClassName: ingressNginx?.ingressClassName,
-            },
+            traffic: { router: config.mesh.router, entry: config.app.ingress, attachTo: routerController.attachTo },
             rdsInstanceIdentifier: activeDb.instanceIdentifier,
             rdsProvider: activeDb.provider,
             gate: {
@@ -458,8 +439,7 @@ export = async () => {
         alertReceivers: monitoring.alertReceivers,
         opensearchUrl: logging?.opensearchUrl,
         otlpGrpcEndpoint: tracing?.otlpGrpcEndpoint,
-        istioGateways: mesh?.gateways,
-        ingressClassName: ingressNginx?.ingressClassName,
+        ...routerController.stackOutputs,
         serviceHostRecord: hostRecord?.fqdn,
         serviceHostTarget: hostRecord?.target,
         rolloutStage: rollout.stage,

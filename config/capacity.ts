@@ -3,7 +3,7 @@ import { AppConfig, cpuMillis, memoryBytes } from "./app";
 import type { CacheConfig } from "./cache";
 import type { ClusterConfig, NodeGroupConfig } from "./cluster";
 import type { DatabaseConfig } from "./database";
-import type { MeshConfig } from "./mesh";
+import { MeshConfig, routerFootprint } from "./mesh";
 import type { LoggingConfig, MonitoringConfig, TracingConfig } from "./observability";
 import { RolloutConfig, stageOverridesOf } from "./rollout";
 import type { TlsConfig } from "./tls";
@@ -178,10 +178,6 @@ export const FIXED_REQUESTS = {
  * node-exporter request nothing, but still take a pod slot.
  */
 export const DEFAULT_REQUESTS = {
-    /** istiod chart global.proxy.resources: the sidecar injected into every application pod. */
-    istioSidecar: { cpu: "100m", memory: "128Mi" },
-    /** istio cni chart resources (a DaemonSet). */
-    istioCni: { cpu: "100m", memory: "100Mi" },
     none: { cpu: "0", memory: "0" },
     /** EKS add-on vpc-cni: the aws-node DaemonSet. */
     awsNode: { cpu: "25m", memory: "0" },
@@ -236,10 +232,10 @@ export function stagePods(config: CapacityConfig, stage: Stage): StagePods {
     const add = (name: string, count: number, perPod: Requests, placement: Placement = "app") => {
         if (count > 0) pods.push({ name, pods: count, perPod, placement });
     };
-    const istio = config.mesh.router === "istio";
+    const router = routerFootprint(config.mesh);
     const app = requestsOf(config.app.resources.requests);
-    // The application namespace is injected: each application pod carries an Envoy sidecar.
-    const appPod = istio ? plus(app, requestsOf(DEFAULT_REQUESTS.istioSidecar)) : app;
+    // With a sidecar (Istio's Envoy) each application pod carries it.
+    const appPod = router.sidecarRequests ? plus(app, requestsOf(router.sidecarRequests)) : app;
     add("claude-enhancer-stable", stage.blueReplicas, appPod);
     if (stage.candidatePresent) add("claude-enhancer-candidate", candidateReplicas(stage), appPod);
     if (stage.forward) {
@@ -260,12 +256,7 @@ export function stagePods(config: CapacityConfig, stage: Stage): StagePods {
     }
     add("metrics-server", 1, requestsOf(FIXED_REQUESTS.metricsServer));
 
-    if (istio) {
-        add("istiod", config.mesh.istio.istiodReplicas, requestsOf(config.mesh.istio.istiodRequests));
-        add("istio-ingressgateway", config.mesh.istio.gatewayReplicas, requestsOf(config.mesh.istio.gatewayRequests));
-    } else {
-        add("ingress-nginx-controller", config.mesh.ingressNginx.replicas, requestsOf(config.mesh.ingressNginx.requests));
-    }
+    for (const pod of router.pods) add(pod.name, pod.replicas, requestsOf(pod.requests));
 
     if (config.logging.enabled && config.logging.opensearch.mode === "in-cluster") {
         add("opensearch", 1, requestsOf(config.logging.opensearch.requests));
@@ -284,7 +275,7 @@ export function stagePods(config: CapacityConfig, stage: Stage): StagePods {
 
     const daemons: NodeDaemon[] = [{ name: "node-exporter", perPod: requestsOf(DEFAULT_REQUESTS.none) }];
     if (config.logging.enabled) daemons.push({ name: "fluent-bit", perPod: requestsOf(config.logging.fluentBitRequests) });
-    if (istio) daemons.push({ name: "istio-cni-node", perPod: requestsOf(DEFAULT_REQUESTS.istioCni) });
+    for (const daemon of router.daemons) daemons.push({ name: daemon.name, perPod: requestsOf(daemon.requests) });
     if (eks) {
         add("cluster-autoscaler", 1, requestsOf(FIXED_REQUESTS.clusterAutoscaler));
         add("coredns", 2, requestsOf(DEFAULT_REQUESTS.coredns), "any");

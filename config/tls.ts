@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MeshConfig, routerFootprint } from "./mesh";
 
 /** A DNS name of at least two labels, lowercase, without a trailing dot. */
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -52,12 +53,21 @@ interface TlsDnsInput {
     dns?: DnsConfig;
     tls?: TlsConfig;
     app: { ingress: { host: string } };
-    mesh: { router: string; istio: { gatewayServiceType: string }; ingressNginx: { serviceType: string } };
+    mesh: MeshConfig;
 }
 
-/** Cross-key rules of `dns` and `tls`: AWS only, DNS-01 needs the zone, the host lies in the zone, a load balancer to point at. */
+/**
+ * Cross-key rules of `dns` and `tls`: AWS only, DNS-01 needs the zone, the host lies in the zone, a load
+ * balancer to point at, and a public entry that is the program's.
+ */
 export function tlsDnsIssues(c: TlsDnsInput): { path: string[]; message: string }[] {
     const issues: { path: string[]; message: string }[] = [];
+    const entry = routerFootprint(c.mesh).publicEntry;
+    if ("owner" in entry) {
+        const theirs = `(with mesh.router "${c.mesh.router}" the public entry is ${entry.owner}, and so are its certificate and DNS record)`;
+        if (c.dns) issues.push({ path: ["dns"], message: `no value ${theirs}` });
+        if (c.tls) issues.push({ path: ["tls"], message: `no value ${theirs}` });
+    }
     const onAws = c.cluster.mode === "eks";
     if (c.dns && !onAws) issues.push({ path: ["dns"], message: 'no value (Route 53 records need cluster.mode "eks")' });
     if (c.tls && !onAws) issues.push({ path: ["tls"], message: 'no value (cert-manager with Route 53 needs cluster.mode "eks")' });
@@ -73,10 +83,8 @@ export function tlsDnsIssues(c: TlsDnsInput): { path: string[]; message: string 
                 message: `a name below dns.zoneName ${c.dns.zoneName} (not the zone apex, which cannot hold a CNAME)`,
             });
         }
-        const serviceType = c.mesh.router === "istio" ? c.mesh.istio.gatewayServiceType : c.mesh.ingressNginx.serviceType;
-        if (serviceType !== "LoadBalancer") {
-            const key = c.mesh.router === "istio" ? ["mesh", "istio", "gatewayServiceType"] : ["mesh", "ingressNginx", "serviceType"];
-            issues.push({ path: key, message: '"LoadBalancer" (the DNS record points at the router\'s load balancer)' });
+        if ("service" in entry && entry.service.type !== "LoadBalancer") {
+            issues.push({ path: entry.service.typeKey, message: '"LoadBalancer" (the DNS record points at the router\'s load balancer)' });
         }
     }
     return issues;

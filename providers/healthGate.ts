@@ -3,6 +3,7 @@ import { GateDefinition, gateDefinitionIssues } from "../rollout/gate/gates";
 import { LiveGateInputs, runLiveGate } from "../rollout/gate/gateRun";
 import type { PrometheusEndpoint } from "../rollout/gate/gates";
 import type { DeclaredTraffic, TrafficCutTarget } from "../rollout/gate/trafficCut";
+import { LIVE_ROUTERS, ROUTER_NAMES, Router } from "../rollout/gate/routers";
 import type { CheckResult, Verdict } from "../rollout/gate/verdict";
 import { HEALTH_GATE } from "../identity";
 
@@ -121,12 +122,15 @@ function trafficCutIssues(cut: unknown): CheckFailure[] {
         : [{ property: "trafficCut.kubeconfig", reason: "a kubeconfig (YAML or JSON text) allowed to patch the router" }];
     if (target === UNKNOWN) return issues;
     const router = (target as { router?: unknown } | undefined)?.router;
-    if (router === "istio")
-        issues.push(
-            ...textFieldIssues(target, "trafficCut.target", ["namespace", "virtualService", "route", "stableSubset", "canarySubset"]),
-        );
-    else if (router === "nginx") issues.push(...textFieldIssues(target, "trafficCut.target", ["namespace", "canaryIngress"]));
-    else issues.push({ property: "trafficCut.target.router", reason: `"istio" or "nginx"; got ${JSON.stringify(router)}` });
+    const live = typeof router === "string" && Object.hasOwn(LIVE_ROUTERS, router) ? LIVE_ROUTERS[router as Router] : undefined;
+    if (live) issues.push(...textFieldIssues(target, "trafficCut.target", [...live.targetFields]));
+    else
+        issues.push({
+            property: "trafficCut.target.router",
+            reason: `${ROUTER_NAMES.slice(0, -1)
+                .map((r) => JSON.stringify(r))
+                .join(", ")} or ${JSON.stringify(ROUTER_NAMES[ROUTER_NAMES.length - 1])}; got ${JSON.stringify(router)}`,
+        });
     const declared = (cut as Record<string, unknown>).declared as Record<string, unknown> | undefined;
     if (declared !== undefined && declared !== null) {
         const weight = declared.candidateWeight;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real kube-apiserver and etcd pinned in tools/apiserver/go.mod into .tools/bin
-# (ignored by git) for the conformance test tier. Idempotent: a binary that already reports
+# (ignored by git) for the conformance test tier, and downloads the Gateway API module pinned in
+# tools/gateway-api/go.mod, whose CRDs that tier installs: .tools/gateway-api links to it in Go's
+# module cache (the repository holds no copy of them). Idempotent: a binary that already reports
 # the pinned version is kept, so a warm run only reads two version strings. A rebuild after a
 # pin change reuses Go's module and build caches (GOMODCACHE, GOCACHE).
 set -euo pipefail
@@ -49,3 +51,9 @@ else
   echo "apiserver-setup: building etcd $etcd_version"
   build "$bin/etcd" "-s -w" go.etcd.io/etcd/server/v3
 fi
+
+command -v go >/dev/null || { echo "apiserver-setup: 'go' is not on PATH (Go >= 1.24 downloads the Gateway API module)" >&2; exit 1; }
+gateway_api="$(cd "$root/tools/gateway-api" && go mod download -json sigs.k8s.io/gateway-api | awk -F'"' '$2 == "Dir" { print $4 }')"
+[[ -d "$gateway_api/config/crd/standard" ]] || { echo "apiserver-setup: no config/crd/standard in the Gateway API module ('$gateway_api')" >&2; exit 1; }
+ln -sfn "$gateway_api" "$root/.tools/gateway-api"
+echo "apiserver-setup: Gateway API CRDs from ${gateway_api##*/}"

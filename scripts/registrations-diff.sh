@@ -21,10 +21,13 @@ run "$root" "$work/after.json"
 count="$(grep -c '"urn"' "$work/after.json")"
 if diff -u "$work/before.json" "$work/after.json" >"$work/diff"; then
   echo "registrations identical: $ref vs working tree ($count resource registrations compared)"
-elif ! grep -E '^[-+] ' "$work/diff" | grep -qv '"serialisedProvider"'; then
-  # Only the HealthGate provider's source text changed: its diff looks at the stage and versions only,
-  # so the engine plans no update for it (see test/tools/registrations.ts).
-  echo "registrations identical: $ref vs working tree ($count compared); the serialised HealthGate provider's code changed in $(grep -c '^+ .*"serialisedProvider"' "$work/diff") of them"
+elif ! grep -E '^[-+] ' "$work/diff" | grep -qvE '"serialisedProvider"|"serialisedGuard"|"claude-enhancer.io/guard-config-sha256"'; then
+  # Only serialised code changed (see test/tools/registrations.ts): the HealthGate provider's source text,
+  # on which the engine plans no update (its diff looks at the stage and versions only), and the rollout
+  # guard's program with the pod template's checksum over it, which restarts the guard's pod.
+  echo "registrations identical: $ref vs working tree ($count compared) apart from serialised code:" \
+    "the HealthGate provider's in $(grep -c '^+ .*"serialisedProvider"' "$work/diff")," \
+    "the rollout guard's in $(grep -c '^+ .*"serialisedGuard"' "$work/diff") (its pod restarts with the new code)"
 else
   head -200 "$work/diff"
   echo "registrations differ: $ref vs working tree" >&2

@@ -6,6 +6,7 @@ import { candidateReplicas, Stage, stageWeights } from "../../rollout/stages";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import type { Router } from "../traffic/router";
+import { ROUTERS } from "../traffic/routers";
 import { APP_NAME, componentType, LABEL_DOMAIN, STAGE_LABEL, WEIGHT_LABEL } from "../../identity";
 import { StoreLocation } from "../data/dataStoreNetwork";
 import { AwsApiRoute, CacheConnection, DatabaseConnection, DatabaseCredentials } from "./connections";
@@ -21,10 +22,6 @@ import {
     Track,
 } from "./podSpec";
 
-/** istiod's xDS and certificate port: sidecars must reach it or they never become ready. */
-const ISTIOD_XDS_PORT = 15012;
-/** Where istio-proxy serves the merged (application + Envoy) Prometheus metrics. */
-const ISTIO_MERGED_METRICS_PORT = 15020;
 /**
  * NetworkPolicy annotation giving the reason for every egress rule open to any address; the policy
  * pack's k8s-no-open-egress rule accepts such a rule only with it.
@@ -50,11 +47,10 @@ export interface ApplicationArgs {
     candidateVersion?: string;
     database: DatabaseConnection;
     cache: CacheConnection;
+    /** The router the service's traffic enters through: what its pods must reach for it, and where they are scraped. */
     router: Router;
     /** Namespaces whose pods send user traffic to the service (the ingress controller or mesh gateway). */
     ingressNamespaces: pulumi.Input<string[]>;
-    /** Namespace of istiod (router "istio"). */
-    istioNamespace?: string;
     /** The trace collector (OTel environment, NetworkPolicy egress); none when tracing is off. */
     tracing?: AppTracing & { namespace: string };
 }
@@ -370,18 +366,19 @@ export class Application extends pulumi.ComponentResource {
     }
 
     /**
-     * Ingress only from the ingress controller / mesh gateway and from monitoring, on the service
-     * port. Egress only to what the service reaches (docs/image-and-network.md): PostgreSQL and Redis
-     * where they run, the cluster DNS pods, istiod (a sidecar cannot run without it), the trace
-     * collector's OTLP port, the AWS APIs (through the VPC endpoints) when the database credentials
-     * come from Secrets Manager, and the stack's documented `app.egress.exceptions`. A rule open to
-     * any address carries its reason in the OPEN_EGRESS_REASON_ANNOTATION.
+     * Ingress only from the ingress controller / mesh gateway, on the service port, and from monitoring,
+     * on it and the port the router has the metrics scraped on. Egress only to what the service reaches
+     * (docs/image-and-network.md): PostgreSQL and Redis where they run, the cluster DNS pods, the router's
+     * control plane (istiod: a sidecar cannot run without it), the trace collector's OTLP port, the AWS
+     * APIs (through the VPC endpoints) when the database credentials come from Secrets Manager, and the
+     * stack's documented `app.egress.exceptions`. A rule open to any address carries its reason in the
+     * OPEN_EGRESS_REASON_ANNOTATION.
      * It selects every pod of the service: both tracks and the migration Job.
      */
     private networkPolicy(name: string, labels: Record<string, string>): void {
         const { app, database, cache, router, awsApis } = this.args;
-        const istio = router === "istio";
-        const istioNamespace = this.args.istioNamespace ?? "istio-system";
+        const { live, workloadEgress } = ROUTERS[router];
+        const metricsPort = live.metricsEndpoint(app.containerPort).port;
         const tcp = (port: pulumi.Input<number>) => ({ protocol: "TCP", port });
         const cidrPeers = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
         const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
@@ -399,7 +396,7 @@ export class Application extends pulumi.ComponentResource {
                 openReasons.push(`aws-apis: ${awsApis.reason}`);
             }
         }
-        if (istio) egress.push({ to: [namespacePeer(istioNamespace)], ports: [tcp(ISTIOD_XDS_PORT)] });
+        for (const peer of workloadEgress) egress.push({ to: [namespacePeer(peer.namespace)], ports: [tcp(peer.port)] });
         // Spans, from the SDK and (with Istio) the sidecar, to the collector's OTLP/gRPC port and nothing else there.
         if (this.args.tracing) egress.push({ to: [namespacePeer(this.args.tracing.namespace)], ports: [tcp(this.args.tracing.port)] });
         for (const exception of app.egress.exceptions) {
@@ -419,11 +416,8 @@ export class Application extends pulumi.ComponentResource {
                             from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map(namespacePeer)),
                             ports: [tcp(app.containerPort)],
                         },
-                        // With Istio, Prometheus scrapes the sidecar's merged metrics port instead of the app's.
-                        {
-                            from: [namespacePeer(MONITORING_NAMESPACE)],
-                            ports: istio ? [tcp(app.containerPort), tcp(ISTIO_MERGED_METRICS_PORT)] : [tcp(app.containerPort)],
-                        },
+                        // With a sidecar, Prometheus scrapes the sidecar's merged metrics port instead of the app's.
+                        { from: [namespacePeer(MONITORING_NAMESPACE)], ports: [...new Set([app.containerPort, metricsPort])].map(tcp) },
                     ],
                     egress,
                 },

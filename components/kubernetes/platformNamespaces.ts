@@ -8,14 +8,14 @@ export const MONITORING_NAMESPACE = "monitoring";
 export const LOGGING_NAMESPACE = "logging";
 export const TRACING_NAMESPACE = "tracing";
 export const ISTIO_NAMESPACE = "istio-system";
-export const INGRESS_NGINX_NAMESPACE = "ingress-nginx";
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 
 /**
- * The namespaces a stack needs and the Pod Security level each enforces. Everything runs under
- * `restricted` except what must touch the node, and each exception says why.
+ * The namespaces a stack needs and the Pod Security level each enforces, with those only its router needs
+ * (RouterModule.namespaces). Everything runs under `restricted` except what must touch the node, and each
+ * exception says why.
  */
-export function platformNamespaces(config: PlatformConfig): NamespaceSpec[] {
+export function platformNamespaces(config: PlatformConfig, routerNamespaces: NamespaceSpec[]): NamespaceSpec[] {
     const namespaces: NamespaceSpec[] = [
         { name: APP_NAMESPACE, podSecurity: "restricted", labels: { "istio-injection": "enabled" } },
         {
@@ -32,9 +32,7 @@ export function platformNamespaces(config: PlatformConfig): NamespaceSpec[] {
                 "the istio-cni node agent installs the CNI plugin on every node, so application pods need no NET_ADMIN init container",
         },
     ];
-    if (config.mesh.router === "nginx") {
-        namespaces.push({ name: INGRESS_NGINX_NAMESPACE, podSecurity: "restricted" });
-    }
+    namespaces.push(...routerNamespaces);
     if (config.tls) {
         namespaces.push({ name: CERT_MANAGER_NAMESPACE, podSecurity: "restricted" });
     }

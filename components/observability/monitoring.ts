@@ -22,7 +22,8 @@ import {
     dataStoreServiceMonitorSpec,
 } from "./exporters";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
-import { METRICS_PORT_NAME, ScrapeRouter, scrapeTarget, serviceMonitorSpec } from "./scrape";
+import { METRICS_PORT_NAME, scrapeTarget, serviceMonitorSpec } from "./scrape";
+import type { Router } from "../../rollout/gate/routers";
 import { APP_NAME, componentType, PLATFORM_LABELS } from "../../identity";
 
 /** The service whose metrics, alerts and dashboards this stack monitors. */
@@ -35,7 +36,7 @@ export interface MonitoringArgs {
     namespace: pulumi.Input<string>;
     /** Namespace of the service (APP_NAMESPACE): its metrics Service goes there. */
     appNamespace: pulumi.Input<string>;
-    router: ScrapeRouter;
+    router: Router;
     /** The service's container port (app.containerPort): API, /metrics and health. */
     appPort: number;
     /** StorageClass of Prometheus', Alertmanager's and Grafana's volumes; the cluster default when undefined. */

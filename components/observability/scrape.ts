@@ -1,33 +1,21 @@
 import type { MetricsConfig } from "../../config/metrics";
+import { LIVE_ROUTERS, Router } from "../../rollout/gate/routers";
+import type { MetricsEndpoint } from "../../rollout/gate/routers/liveRouter";
 
-/**
- * How Prometheus scrapes the service. Under Istio with mTLS STRICT a scraper outside the mesh cannot
- * reach the application port, so it scrapes the sidecar agent's merged-metrics endpoint (port 15020,
- * `/stats/prometheus`), which serves the application's /metrics together with Envoy's; that port is
- * outside the mTLS capture. With ingress-nginx there is no sidecar and /metrics is scraped directly.
- */
-export type ScrapeRouter = "istio" | "nginx";
+/** How Prometheus scrapes the service: where depends on the router (its live half's metricsEndpoint). */
 
 export const METRICS_PORT_NAME = "metrics";
-export const ISTIO_MERGED_METRICS_PORT = 15020;
-export const ISTIO_MERGED_METRICS_PATH = "/stats/prometheus";
 /** The pod label the Application puts each track's version in. */
 export const POD_VERSION_LABEL = "version";
 
-export interface ScrapeTarget {
-    /** Pod port Prometheus scrapes. */
-    port: number;
-    path: string;
-}
-
 /** Where a pod's metrics are scraped; `appPort` is the service's container port (API, /metrics, /health). */
-export function scrapeTarget(router: ScrapeRouter, appPort: number): ScrapeTarget {
-    return router === "istio" ? { port: ISTIO_MERGED_METRICS_PORT, path: ISTIO_MERGED_METRICS_PATH } : { port: appPort, path: "/metrics" };
+export function scrapeTarget(router: Router, appPort: number): MetricsEndpoint {
+    return LIVE_ROUTERS[router].metricsEndpoint(appPort);
 }
 
 export interface ServiceMonitorArgs {
     metrics: MetricsConfig;
-    router: ScrapeRouter;
+    router: Router;
     /** Labels of the metrics Service (the ServiceMonitor's selector). */
     serviceLabels: Record<string, string>;
     /** Label of the metrics Service whose value becomes the targets' `job` label. */

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GateDefinition, PrometheusEndpoint } from "../../rollout/gate/gates";
 import { GuardConfig, guardMain } from "../../rollout/gate/guard";
 import { SERVICE_ACCOUNT_DIR } from "../../rollout/gate/kubeApi";
-import type { TrafficCutTarget } from "../../rollout/gate/trafficCut";
+import { TrafficCutTarget, liveRouterOf } from "../../rollout/gate/routers";
 import type { GateVersions } from "../../rollout/gate/verdict";
 import { APP_NAME, componentType } from "../../identity";
 import { FIXED_REQUESTS } from "../../config/capacity";
@@ -47,18 +47,10 @@ export function guardModuleText(): Promise<string> {
     return moduleText;
 }
 
-/** The one permission the guard has: read and patch the router object of this rollout, by name (the nginx cut only patches). */
+/** The one permission the guard has: what its router's cut does to the router object of this rollout, by name. */
 export function guardRoleRules(target: TrafficCutTarget): k8s.types.input.rbac.v1.PolicyRule[] {
-    return target.router === "istio"
-        ? [
-              {
-                  apiGroups: ["networking.istio.io"],
-                  resources: ["virtualservices"],
-                  resourceNames: [target.virtualService],
-                  verbs: ["get", "patch"],
-              },
-          ]
-        : [{ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], resourceNames: [target.canaryIngress], verbs: ["patch"] }];
+    const access = liveRouterOf(target).access(target);
+    return [{ apiGroups: [access.apiGroup], resources: [access.resource], resourceNames: [access.name], verbs: access.verbs }];
 }
 
 /**

@@ -14,7 +14,7 @@ import { dnsLabel } from "../app/podSpec";
 import { TrafficSplit, TrafficSplitArgs } from "../traffic/trafficSplit";
 import { SmokeCheck } from "./smokeCheck";
 import { RolloutGuard } from "./guard";
-import { CANARY_HEADER, CANARY_HEADER_VALUE, HEADER_ROUTE_NAME } from "../traffic/router";
+import { declaredTraffic } from "../traffic/router";
 import { APP_NAME, componentType, TRACK_LABEL } from "../../identity";
 
 export interface RolloutGateArgs {
@@ -235,12 +235,7 @@ export class Rollout extends pulumi.ComponentResource {
                     context,
                     target: this.trafficSplit.trafficCut,
                     // The gate sets the live router to these before judging: a retry after a cut converges (docs/rollout.md).
-                    declared: {
-                        candidateWeight: this.weights.candidate,
-                        ...(args.stage.headerRoute
-                            ? { headerRoute: { name: HEADER_ROUTE_NAME, header: CANARY_HEADER, value: CANARY_HEADER_VALUE } }
-                            : {}),
-                    },
+                    declared: declaredTraffic(args.stage),
                 },
             },
             { parent: this, dependsOn: [this.trafficSplit, args.application, ...smokeCheck] },

@@ -102,18 +102,3 @@ export function certificateSpec(host: string, secretName: string): Record<string
         secretTemplate: { labels: { "app.kubernetes.io/part-of": APP_NAME } },
     };
 }
-
-/** Where the router reads the host's certificate: the Istio gateway's namespace, or the Ingress's (application) namespace. */
-export interface ServingSecret {
-    /** "gateway": the Istio ingress gateway's namespace; "app": the application namespace, next to the nginx Ingresses. */
-    namespace: "gateway" | "app";
-    name: string;
-}
-
-export function servingSecret(
-    router: "istio" | "nginx",
-    istio: { tlsCredentialName: string },
-    ingress: { tlsSecretName: string },
-): ServingSecret {
-    return router === "istio" ? { namespace: "gateway", name: istio.tlsCredentialName } : { namespace: "app", name: ingress.tlsSecretName };
-}

@@ -53,6 +53,9 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
     readonly ingressNamespaces: pulumi.Output<string[]>;
     /** The ingress gateway's Service (the gateway chart names it after its release). */
     readonly loadBalancerService: pulumi.Output<string>;
+    /** The stage's VirtualService binds to `gateways`. */
+    readonly attachTo: pulumi.Output<string[]>;
+    readonly stackOutputs: { istioGateways: pulumi.Output<string[]> };
 
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("mesh", "Mesh"), name, {}, opts);
@@ -145,6 +148,8 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
         this.gateways = pulumi.all([this.istioNamespace, publicGateway.metadata.name]).apply(([ns, gw]) => [`${ns}/${gw}`]);
         this.ingressNamespaces = this.istioNamespace.apply((ns) => [ns]);
         this.loadBalancerService = gateway.status.apply((status) => releaseServiceRef(status));
+        this.attachTo = this.gateways;
+        this.stackOutputs = { istioGateways: this.gateways };
         this.registerOutputs({
             gateways: this.gateways,
             ingressNamespaces: this.ingressNamespaces,

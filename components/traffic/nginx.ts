@@ -32,6 +32,9 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
     readonly ingressNamespaces: pulumi.Output<string[]>;
     /** The controller's Service (`<release>-controller` in the chart). */
     readonly loadBalancerService: pulumi.Output<string>;
+    /** The stage's Ingresses use its IngressClass. */
+    readonly attachTo: string[];
+    readonly stackOutputs: { ingressClassName: string };
 
     constructor(name: string, args: IngressNginxArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("mesh", "IngressNginx"), name, {}, opts);
@@ -49,6 +52,8 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
         );
         this.ingressNamespaces = this.namespace.apply((ns) => [ns]);
         this.loadBalancerService = release.status.apply((status) => releaseServiceRef(status, "-controller"));
+        this.attachTo = [this.ingressClassName];
+        this.stackOutputs = { ingressClassName: this.ingressClassName };
         this.registerOutputs({
             ingressClassName: this.ingressClassName,
             ingressNamespaces: this.ingressNamespaces,

@@ -1,18 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stageWeights } from "../../rollout/stages";
 import { componentType, PLATFORM_LABELS } from "../../identity";
-import { istioSplit } from "./istioSplit";
-import { nginxSplit } from "./nginxSplit";
-import { Router, RouterSplitBuilder, TrafficCutTarget, TrafficSplitArgs } from "./router";
+import { Router, TrafficCutTarget, TrafficSplitArgs } from "./router";
+import { ROUTERS } from "./routers";
 
 export type { TrafficSplitArgs };
 
-const SPLITS: Record<Router, RouterSplitBuilder> = { istio: istioSplit, nginx: nginxSplit };
-
 /**
  * The traffic split between the stable and candidate tracks for one rollout stage, with the router
- * the stack uses: Istio (DestinationRule + VirtualService) or ingress-nginx (main + canary Ingress).
- * The object names never change between stages; only weights and the header route do.
+ * the stack uses (./routers/): Istio (DestinationRule + VirtualService), ingress-nginx (main + canary
+ * Ingress) or the Gateway API (an HTTPRoute). The object names never change between stages; only
+ * weights and the header route do.
  */
 export class TrafficSplit extends pulumi.ComponentResource {
     readonly router: Router;
@@ -20,7 +18,7 @@ export class TrafficSplit extends pulumi.ComponentResource {
     readonly weights: { stable: number; candidate: number };
     /** What the health gate's fast traffic cut patches. */
     readonly trafficCut: pulumi.Output<TrafficCutTarget>;
-    /** The VirtualService (istio) or canary Ingress (nginx) that carries the candidate's weight. */
+    /** The object that carries the candidate's weight (VirtualService, canary Ingress, HTTPRoute). */
     readonly weightedObject: pulumi.CustomResource;
 
     constructor(name: string, args: TrafficSplitArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -28,7 +26,7 @@ export class TrafficSplit extends pulumi.ComponentResource {
         this.router = args.router;
         this.weights = stageWeights(args.stage);
         const labels = { "app.kubernetes.io/name": args.services.main, ...PLATFORM_LABELS };
-        const split = SPLITS[args.router](name, args, labels, this);
+        const split = ROUTERS[args.router].split(name, args, labels, this);
         this.weightedObject = split.weightedObject;
         this.trafficCut = split.trafficCut;
         this.registerOutputs({ weights: this.weights, trafficCut: this.trafficCut });

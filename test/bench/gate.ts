@@ -15,9 +15,9 @@
 import * as fs from "fs";
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
-import { WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
-import { virtualServiceSpec } from "../../components/traffic/istioSplit";
-import { canaryIngressAnnotations } from "../../components/traffic/nginxSplit";
+import { WEIGHTED_ROUTE_NAME } from "../../rollout/gate/routers/liveRouter";
+import { virtualServiceSpec } from "../../components/traffic/routers/istio";
+import { canaryIngressAnnotations } from "../../components/traffic/routers/nginx";
 import { gateForStage } from "../../rollout/gate/gates";
 import { runLiveGate } from "../../rollout/gate/gateRun";
 import { TrafficCutTarget } from "../../rollout/gate/trafficCut";

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { parsePlatformConfig } from "../../config";
 import { cpuMillis, memoryBytes } from "../../config/app";
-import { DEFAULT_REQUESTS, Requests, requestsOf, stagePods } from "../../config/capacity";
+import { Requests, requestsOf, stagePods } from "../../config/capacity";
+import { ISTIO_CHART_REQUESTS, routerFootprint } from "../../config/mesh";
 import { readStackSettings } from "../../config/stackFile";
 import { StageName, resolveStageTable } from "../../rollout/stages";
 import { stageOverridesOf } from "../../config/rollout";
@@ -96,9 +97,9 @@ function releasePods(chart: string, v: Record<string, any>): [string, Counted][]
 /** DaemonSet requests per chart as the release's values set them. */
 function releaseDaemons(chart: string, v: Record<string, any>): [string, Requests][] {
     if (chart === "fluent-bit") return [["fluent-bit", sumRequests([v.resources?.requests])]];
-    // The chart's default (DEFAULT_REQUESTS.istioCni) applies only while the values leave it alone.
+    // The chart's default (ISTIO_CHART_REQUESTS.cni) applies only while the values leave it alone.
     if (chart === "cni")
-        return [["istio-cni-node", v.resources?.requests ? sumRequests([v.resources.requests]) : requestsOf(DEFAULT_REQUESTS.istioCni)]];
+        return [["istio-cni-node", v.resources?.requests ? sumRequests([v.resources.requests]) : requestsOf(ISTIO_CHART_REQUESTS.cni)]];
     return [];
 }
 
@@ -118,7 +119,7 @@ describe("the capacity check counts what the program deploys", function () {
             const run = await runProgram(stack, { overrides: { rollout } });
             const config = parsePlatformConfig({ ...settings, rollout });
             const model = stagePods(config, resolveStageTable(stageOverridesOf(config.rollout), config.app.autoscaling)[stage]);
-            const istio = config.mesh.router === "istio";
+            const sidecar = routerFootprint(config.mesh).sidecarRequests;
 
             const deployed = new Map<string, Counted>();
             const hpaFloor = new Map<string, number>(
@@ -132,10 +133,10 @@ describe("the capacity check counts what the program deploys", function () {
                 const containers: { resources?: { requests?: Quantities } }[] = pod.spec.containers;
                 let perPod = sumRequests(containers.map((c) => c.resources?.requests));
                 const injected =
-                    istio &&
+                    sidecar !== undefined &&
                     r.inputs.metadata.namespace === "claude-enhancer" &&
                     pod.metadata?.annotations?.["sidecar.istio.io/inject"] !== "false";
-                if (injected) perPod = sumRequests([...containers.map((c) => c.resources?.requests), DEFAULT_REQUESTS.istioSidecar]);
+                if (injected) perPod = sumRequests([...containers.map((c) => c.resources?.requests), sidecar]);
                 const name = checkName(r);
                 const pods = spec.replicas ?? hpaFloor.get(r.inputs.metadata?.name) ?? 1;
                 deployed.set(name, { pods, perPod });

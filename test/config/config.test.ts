@@ -149,6 +149,27 @@ describe("stack configuration schema", () => {
         });
     }
 
+    it("names the Gateway the Gateway API router attaches to, and rejects an unknown router", () => {
+        const local = readStackSettings("local") as Record<string, any>;
+        assert.deepStrictEqual(problemsOf({ ...local, mesh: { router: "gateway-api" } }), [
+            'claude-enhancer:mesh.gatewayApi: got nothing (the key is missing); expected an object {gatewayNamespace, gatewayName} (the Gateway the HTTPRoute attaches to; mesh.router is "gateway-api")',
+        ]);
+        assert.deepStrictEqual(
+            problemsOf({ ...local, mesh: { router: "gateway-api", gatewayApi: { gatewayNamespace: "Gateways", gatewayName: "public" } } }),
+            [
+                "claude-enhancer:mesh.gatewayApi.gatewayNamespace: got \"Gateways\"; expected a Kubernetes object name (lowercase letters, digits and '-')",
+            ],
+        );
+        assert.deepStrictEqual(problemsOf({ ...local, mesh: { router: "traefik" } }), [
+            'claude-enhancer:mesh.router: got "traefik"; expected one of "istio", "nginx", "gateway-api"',
+        ]);
+        const config = parsePlatformConfig({
+            ...local,
+            mesh: { router: "gateway-api", gatewayApi: { gatewayNamespace: "gateways", gatewayName: "public" } },
+        });
+        assert.deepStrictEqual(config.mesh.gatewayApi, { gatewayNamespace: "gateways", gatewayName: "public" });
+    });
+
     it("rejects RDS on a cluster that is not EKS", () => {
         const raw = { ...readStackSettings("local"), database: { mode: "rds", instanceClass: "db.t4g.medium" } };
         assert.deepStrictEqual(problemsOf(raw), [

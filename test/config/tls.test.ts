@@ -94,4 +94,16 @@ describe("tls and dns config", () => {
             ],
         );
     });
+
+    it("with the Gateway API router, tls and dns are refused: the platform team's Gateway is the public entry", () => {
+        assert.deepStrictEqual(
+            issuesOf("production", (s) => {
+                s.mesh = { router: "gateway-api", gatewayApi: { gatewayNamespace: "gateways", gatewayName: "public" } };
+            }),
+            [
+                'claude-enhancer:dns: got {"zoneName":"example.com","hostedZoneId":"Z0123456789PRODUCTEX"}; expected no value (with mesh.router "gateway-api" the public entry is the platform team\'s Gateway, and so are its certificate and DNS record)',
+                'claude-enhancer:tls: got {"acmeEmail":"platform-team@example.com"}; expected no value (with mesh.router "gateway-api" the public entry is the platform team\'s Gateway, and so are its certificate and DNS record)',
+            ],
+        );
+    });
 });

@@ -6,13 +6,14 @@ import { TRACK_LABEL } from "../../identity";
 import { WAIT_FOR_ANNOTATION, floorAwait } from "../../components/app/application";
 import { APP_NAMESPACE } from "../../components/kubernetes/platformNamespaces";
 import { GUARD_NAME } from "../../components/rollout/guard";
-import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../components/traffic/router";
+import { CANARY_HEADER, WEIGHTED_ROUTE_NAME } from "../../rollout/gate/routers/liveRouter";
 import { Stage, StageName, candidateReplicas, resolveStageTable } from "../../rollout/stages";
 import { ApiServer, KubeObject } from "../harness/apiserver";
 import { runProgram } from "../harness/program";
 import { DeclaredStack, UpResult, builtinGroups } from "./cluster";
 import { Uncovered, kubernetesObjects, unfilledPlaceholders } from "./manifests";
 import { POD_SECURITY_WARNING, ProbeResult, podTemplates, probePods } from "./podSecurity";
+import { installGatewayApiCrds, uninstallGatewayApiCrds } from "./gatewayApiCrds";
 import { START_TIMEOUT_MS, conformanceServer } from "./server";
 
 /**
@@ -25,6 +26,11 @@ const NGINX = "nginx.ingress.kubernetes.io";
 
 type Router = PlatformConfig["mesh"]["router"];
 
+/** What a router needs besides its name: the Gateway API router attaches to a Gateway the stack names. */
+const ROUTER_SETTINGS: Partial<Record<Router, Record<string, unknown>>> = {
+    "gateway-api": { gatewayApi: { gatewayNamespace: "gateways", gatewayName: "public" } },
+};
+
 /** Stack settings with the rollout at `stage` (and optionally another router), as `pulumi config set` would leave them. */
 function settingsFor(stack: StackName, stage: StageName, router?: Router): Record<string, unknown> {
     const settings = readStackSettings(stack);
@@ -33,7 +39,7 @@ function settingsFor(stack: StackName, stage: StageName, router?: Router): Recor
         // A rollout's candidate: any version tag other than the stable one.
         rollout: { ...rollout, stage, candidateVersion: `${rollout.stableVersion}-candidate` },
     };
-    if (router) overrides.mesh = { ...(settings.mesh as object), router };
+    if (router) overrides.mesh = { ...(settings.mesh as object), router, ...ROUTER_SETTINGS[router] };
     return overrides;
 }
 
@@ -50,6 +56,7 @@ interface StageSnapshot {
     ingresses: KubeObject[];
     jobs: KubeObject[];
     virtualServices?: KubeObject[];
+    httpRoutes?: KubeObject[];
 }
 
 function trackOf(deployment: KubeObject): string | undefined {
@@ -84,10 +91,13 @@ async function runSequence(
         const up = await declared.up(manifests);
         const probes = await probePods(declared, podTemplates(declared.objects()));
         const list = (apiVersion: string, kind: string) => server.client.list(apiVersion, kind, APP_NAMESPACE);
-        const vsServed = await server.client.resourceInfo("networking.istio.io/v1", "VirtualService").then(
-            () => true,
-            () => false,
-        );
+        const served = (apiVersion: string, kind: string) =>
+            server.client.resourceInfo(apiVersion, kind).then(
+                () => true,
+                () => false,
+            );
+        const vsServed = await served("networking.istio.io/v1", "VirtualService");
+        const routesServed = await served("gateway.networking.k8s.io/v1", "HTTPRoute");
         snapshots.push({
             stage,
             config,
@@ -101,14 +111,17 @@ async function runSequence(
             ingresses: await list("networking.k8s.io/v1", "Ingress"),
             jobs: await list("batch/v1", "Job"),
             virtualServices: vsServed ? await list("networking.istio.io/v1", "VirtualService") : undefined,
+            httpRoutes: routesServed ? await list("gateway.networking.k8s.io/v1", "HTTPRoute") : undefined,
         });
     }
     return declared;
 }
 
-/** Weight the candidate gets, read from the live router objects; undefined when the router's objects are not on this API server. */
-function liveCandidateWeight(s: StageSnapshot): { weight: number; headerRoute: boolean } | undefined {
-    if (s.config.mesh.router === "nginx") {
+type LiveWeight = { weight: number; headerRoute: boolean } | undefined;
+
+/** Weight the candidate gets, read from the live router objects, per router; undefined when its objects are not on this API server. */
+const LIVE_WEIGHT: Record<Router, (s: StageSnapshot) => LiveWeight> = {
+    nginx: (s) => {
         const canary = s.ingresses.filter((i) => i.metadata.annotations?.[`${NGINX}/canary`] === "true");
         assert.strictEqual(canary.length, 1, `one canary Ingress, found ${canary.map((i) => i.metadata.name).join(", ")}`);
         const annotations = canary[0].metadata.annotations!;
@@ -116,25 +129,44 @@ function liveCandidateWeight(s: StageSnapshot): { weight: number; headerRoute: b
             weight: Number(annotations[`${NGINX}/canary-weight`]),
             headerRoute: annotations[`${NGINX}/canary-by-header`] === CANARY_HEADER,
         };
-    }
-    if (!s.virtualServices) return undefined;
-    assert.strictEqual(s.virtualServices.length, 1);
-    const http = (s.virtualServices[0].spec as { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] })
-        .http;
-    const weighted = http.find((r) => r.name === WEIGHTED_ROUTE_NAME)!;
-    return {
-        weight: weighted.route.find((r) => r.destination.subset === "canary")?.weight ?? 0,
-        headerRoute: http.some((r) => r.name !== WEIGHTED_ROUTE_NAME),
-    };
-}
+    },
+    istio: (s) => {
+        if (!s.virtualServices) return undefined;
+        assert.strictEqual(s.virtualServices.length, 1);
+        const http = (
+            s.virtualServices[0].spec as { http: { name: string; route: { destination: { subset: string }; weight?: number }[] }[] }
+        ).http;
+        const weighted = http.find((r) => r.name === WEIGHTED_ROUTE_NAME)!;
+        return {
+            weight: weighted.route.find((r) => r.destination.subset === "canary")?.weight ?? 0,
+            headerRoute: http.some((r) => r.name !== WEIGHTED_ROUTE_NAME),
+        };
+    },
+    "gateway-api": (s) => {
+        if (!s.httpRoutes) return undefined;
+        assert.strictEqual(s.httpRoutes.length, 1);
+        const rules = (s.httpRoutes[0].spec as { rules: { name: string; backendRefs: { name: string; weight: number }[] }[] }).rules;
+        const weighted = rules.find((r) => r.name === WEIGHTED_ROUTE_NAME)!;
+        return {
+            weight: weighted.backendRefs.find((b) => b.name === "claude-enhancer-candidate")?.weight ?? 0,
+            headerRoute: rules.some((r) => r.name !== WEIGHTED_ROUTE_NAME),
+        };
+    },
+};
 
-/** The sequences: each stack with its own router, and the Istio stacks once more with nginx, whose objects are all built in. */
+const liveCandidateWeight = (s: StageSnapshot): LiveWeight => LIVE_WEIGHT[s.config.mesh.router](s);
+
+/**
+ * The sequences: each stack with its own router, the Istio stacks once more with nginx, whose objects are
+ * all built in, and local with the Gateway API, whose CRDs (from the pinned module) are installed for it.
+ */
 const SEQUENCES: { stack: StackName; router?: Router }[] = [
     ...STACKS.map((stack) => ({ stack })),
     ...STACKS.filter((stack) => parsePlatformConfig(readStackSettings(stack)).mesh.router === "istio").map((stack) => ({
         stack,
         router: "nginx" as const,
     })),
+    { stack: "local", router: "gateway-api" },
 ];
 
 describe("conformance: the rollout stage by stage on a real API server", function () {
@@ -152,16 +184,23 @@ describe("conformance: the rollout stage by stage on a real API server", functio
             const snapshots: StageSnapshot[] = [];
             let declared: DeclaredStack | undefined;
 
+            const withGatewayApi = router === "gateway-api";
+
             before(async function () {
                 this.timeout(600_000);
-                declared = await runSequence(server, builtin, stack, router, snapshots);
+                // The HTTPRoute is then applied and read back like the built-in kinds.
+                if (withGatewayApi) await installGatewayApiCrds(server.client);
+                const known = withGatewayApi ? await builtinGroups(server.client) : builtin;
+                declared = await runSequence(server, known, stack, router, snapshots);
             });
 
             after(async function () {
                 this.timeout(120_000);
-                if (!declared) return;
-                const destroyed = await declared.destroy();
-                assert.deepStrictEqual(destroyed.rejections, [], "pulumi destroy would fail on these");
+                if (declared) {
+                    const destroyed = await declared.destroy();
+                    assert.deepStrictEqual(destroyed.rejections, [], "pulumi destroy would fail on these");
+                }
+                if (withGatewayApi) await uninstallGatewayApiCrds(server.client);
             });
 
             SEQUENCE.forEach((name, index) => {

@@ -3,6 +3,7 @@ import { parsePlatformConfig } from "../../config";
 import { STACKS, readStackSettings } from "../../config/stackFile";
 import { podSecurityLabels } from "../../components/kubernetes/namespaces";
 import { APP_NAMESPACE, platformNamespaces } from "../../components/kubernetes/platformNamespaces";
+import { ROUTERS } from "../../components/traffic/routers";
 import { ApiServer } from "../harness/apiserver";
 import { runProgram } from "../harness/program";
 import { DeclaredStack, UpResult, builtinGroups } from "./cluster";
@@ -77,7 +78,7 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
             describe("Pod Security", () => {
                 it("labels every platform namespace with its level; only the documented exceptions are not restricted", async () => {
                     const config = parsePlatformConfig(readStackSettings(stack));
-                    const expected = platformNamespaces(config);
+                    const expected = platformNamespaces(config, ROUTERS[config.mesh.router].namespaces);
                     assert.strictEqual(
                         expected.find((ns) => ns.name === APP_NAMESPACE)?.podSecurity,
                         "restricted",
@@ -111,7 +112,9 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
 
                 it("runs every pod in a namespace the program declares, restricted unless it is a documented exception", async () => {
                     const config = parsePlatformConfig(readStackSettings(stack));
-                    const levels = new Map(platformNamespaces(config).map((ns) => [ns.name, ns.podSecurity]));
+                    const levels = new Map(
+                        platformNamespaces(config, ROUTERS[config.mesh.router].namespaces).map((ns) => [ns.name, ns.podSecurity]),
+                    );
                     const declaredNamespaces = new Set(
                         declared
                             .objects()

@@ -7,7 +7,7 @@ import * as path from "path";
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { guardModuleText, guardRoleRules } from "../../components/rollout/guard";
-import { virtualServiceSpec } from "../../components/traffic/istioSplit";
+import { virtualServiceSpec } from "../../components/traffic/routers/istio";
 import { gateForStage } from "../../rollout/gate/gates";
 import type { GuardConfig } from "../../rollout/gate/guard";
 import { credentialsFromKubeconfig, kubeClient } from "../../rollout/gate/kubeApi";

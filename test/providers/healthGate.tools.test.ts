@@ -133,7 +133,7 @@ describe("HealthGate provider", function () {
                 "gate.checks[0].noData: one of fail, wait, pass",
                 'prometheus.url: an http(s) URL; got "ftp://prometheus:9090"',
                 "trafficCut.kubeconfig: a kubeconfig (YAML or JSON text) allowed to patch the router",
-                'trafficCut.target.router: "istio" or "nginx"; got "traefik"',
+                'trafficCut.target.router: "istio", "nginx" or "gateway-api"; got "traefik"',
             ]);
         });
 

@@ -45,7 +45,10 @@ function variants(): Variant[] {
 /**
  * The serialised dynamic provider (`__provider`) is the provider's source text: it changes with any
  * edit or reformat of the modules it captures, and the engine does not diff on it. It is reported as
- * its hash separately so a change there is visible but not mixed with the plan.
+ * its hash separately so a change there is visible but not mixed with the plan. The rollout guard's
+ * program (its ConfigMap's `index.js`, written by the same serialiser from rollout/gate/) is reported the
+ * same way: a change there is a change of the guard's code, which restarts its pod (the pod template's
+ * checksum covers it), not of what the program declares.
  */
 function canonical(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(canonical);
@@ -57,6 +60,10 @@ function canonical(value: unknown): unknown {
     return value;
 }
 
+function hash(text: string): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
 async function main(): Promise<void> {
     const outFile = process.argv[2];
     const report: Record<string, unknown> = {};
@@ -65,6 +72,8 @@ async function main(): Promise<void> {
         const resources = run.resources
             .map((r) => {
                 const { __provider, ...inputs } = r.inputs;
+                const guardCode = r.type === "kubernetes:core/v1:ConfigMap" ? inputs.data?.["index.js"] : undefined;
+                if (typeof guardCode === "string") inputs.data = { ...inputs.data, "index.js": null };
                 return {
                     urn: r.urn,
                     type: r.type,
@@ -77,8 +86,8 @@ async function main(): Promise<void> {
                     additionalSecretOutputs: [...r.additionalSecretOutputs].sort(),
                     ignoreChanges: [...(r.ignoreChanges ?? [])].sort(),
                     inputs,
-                    serialisedProvider:
-                        __provider === undefined ? null : crypto.createHash("sha256").update(String(__provider)).digest("hex").slice(0, 12),
+                    serialisedProvider: __provider === undefined ? null : hash(String(__provider)),
+                    serialisedGuard: typeof guardCode === "string" ? hash(guardCode) : null,
                 };
             })
             .sort((a, b) => a.urn.localeCompare(b.urn));

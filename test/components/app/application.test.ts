@@ -73,7 +73,6 @@ function argsFor(stage: StageName, overrides: Partial<ApplicationArgs> = {}): Ap
         },
         router: "istio",
         ingressNamespaces: ["istio-ingress"],
-        istioNamespace: "istio-system",
         ...overrides,
     };
 }

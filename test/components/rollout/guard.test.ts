@@ -50,7 +50,7 @@ async function rolloutAt(stage: StageName): Promise<RecordingMocks> {
             stage: TABLE[stage],
             rollout: { ...CONFIG.rollout, candidateVersion, migration: { ...CONFIG.rollout.migration, enabled: false } },
             application,
-            traffic: { router: "istio", entry: { ...CONFIG.app.ingress }, istioGateways: ["istio-system/claude-enhancer"] },
+            traffic: { router: "istio", entry: { ...CONFIG.app.ingress }, attachTo: ["istio-system/claude-enhancer"] },
             gate: { gates: CONFIG.gates, metrics: CONFIG.metrics, kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") },
         },
         { providers: [k8sProvider] },

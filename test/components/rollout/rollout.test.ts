@@ -79,7 +79,7 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
         traffic: {
             router: "istio",
             entry: { ...CONFIG.app.ingress },
-            istioGateways: ["istio-system/claude-enhancer"],
+            attachTo: ["istio-system/claude-enhancer"],
         },
         rdsInstanceIdentifier: options.rds === false ? undefined : "claude-enhancer-production",
         gate: { gates: CONFIG.gates, metrics: CONFIG.metrics, kubeconfig: pulumi.secret(KUBECONFIG) },

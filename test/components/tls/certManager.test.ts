@@ -1,8 +1,10 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { CertManager } from "../../../components/tls/certManager";
-import { route53ChallengePolicy, servingSecret } from "../../../components/tls/certManagerValues";
+import { route53ChallengePolicy } from "../../../components/tls/certManagerValues";
+import { ROUTERS } from "../../../components/traffic/routers";
 import { ServiceCertificate } from "../../../components/tls/serviceCertificate";
 import { LETS_ENCRYPT_PRODUCTION } from "../../../config/tls";
 import { installMocks, ProgramRun, runProgram } from "../../harness/program";
@@ -38,12 +40,17 @@ async function tlsFor(stack: "staging" | "production", router: "istio" | "nginx"
         },
         { providers: [awsProvider, k8sProvider] },
     );
-    const secret = servingSecret(router, config.mesh.istio, config.app.ingress);
+    const secret = ROUTERS[router].servingSecret!({
+        mesh: config.mesh,
+        ingress: config.app.ingress,
+        appNamespace: "claude-enhancer",
+        namespaceOf: (name) => pulumi.output(name),
+    });
     const certificate = new ServiceCertificate(
         "service-certificate",
         {
             host: config.app.ingress.host,
-            namespace: secret.namespace === "gateway" ? "istio-system" : "claude-enhancer",
+            namespace: secret.namespace,
             secretName: secret.name,
             issuer: certManager.issuer,
         },

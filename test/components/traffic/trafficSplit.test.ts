@@ -28,7 +28,7 @@ function argsFor(router: Router, stage: StageName): TrafficSplitArgs {
             sessionCookieName: "claude-session",
             sessionCookieMaxAgeSeconds: 3600,
         },
-        istioGateways: router === "istio" ? ["istio-system/claude-enhancer"] : undefined,
+        attachTo: router === "istio" ? ["istio-system/claude-enhancer"] : undefined,
     };
 }
 

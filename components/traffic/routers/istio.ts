@@ -1,17 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { stageWeights } from "../../rollout/stages";
-import {
-    CANARY_HEADER,
-    CANARY_HEADER_VALUE,
-    FORCE_APPLY_ANNOTATIONS,
-    HEADER_ROUTE_NAME,
-    RouterSplitBuilder,
-    TrafficSplitArgs,
-    WEIGHTED_ROUTE_NAME,
-} from "./router";
+import { stageWeights } from "../../../rollout/stages";
+import { IstioTarget, istioHeaderRoute, istioLiveRouter } from "../../../rollout/gate/routers/istio";
+import { WEIGHTED_ROUTE_NAME } from "../../../rollout/gate/routers/liveRouter";
+import { ISTIO_NAMESPACE } from "../../kubernetes/platformNamespaces";
+import { Mesh } from "../istio";
+import { FORCE_APPLY_ANNOTATIONS, RouterModule, TrafficSplitArgs, declaredTraffic } from "../router";
 
-/** The Istio split: a DestinationRule with `stable`/`canary` subsets and a VirtualService carrying the weights. */
+/**
+ * The Istio router: the Mesh (istiod, an ingress gateway, mTLS STRICT) and, per stage, a DestinationRule
+ * with `stable`/`canary` subsets and a VirtualService carrying the weights. Every pod of the service runs
+ * an Envoy sidecar, which must reach istiod.
+ */
+
+/** istiod's xDS and certificate port: sidecars must reach it or they never become ready. */
+export const ISTIOD_XDS_PORT = 15012;
 
 /** Cluster-local host name of a Service. */
 export function serviceHost(service: string, namespace: string): string {
@@ -51,13 +54,8 @@ export function virtualServiceSpec(
     const host = serviceHost(args.services.main, namespace);
     const destination = (subset: string) => ({ host, subset, port: { number: args.services.port } });
     const http: Record<string, unknown>[] = [];
-    if (args.stage.headerRoute) {
-        http.push({
-            name: HEADER_ROUTE_NAME,
-            match: [{ headers: { [CANARY_HEADER]: { exact: CANARY_HEADER_VALUE } } }],
-            route: [{ destination: destination("canary") }],
-        });
-    }
+    const headerRoute = declaredTraffic(args.stage).headerRoute;
+    if (headerRoute) http.push(istioHeaderRoute(headerRoute, destination("canary")));
     http.push({
         name: WEIGHTED_ROUTE_NAME,
         route: [
@@ -74,7 +72,7 @@ export function virtualServiceSpec(
 }
 
 /** Creates the DestinationRule and the VirtualService (the weighted object the gate's fast cut patches). */
-export const istioSplit: RouterSplitBuilder = (name, args, labels, parent) => {
+function istioSplit(name: string, args: TrafficSplitArgs, labels: Record<string, string>, parent: pulumi.Resource) {
     const objectName = args.services.main;
     const namespace = pulumi.output(args.namespace);
     new k8s.apiextensions.CustomResource(
@@ -93,14 +91,14 @@ export const istioSplit: RouterSplitBuilder = (name, args, labels, parent) => {
             apiVersion: "networking.istio.io/v1",
             kind: "VirtualService",
             metadata: { name: objectName, namespace: args.namespace, labels, annotations: FORCE_APPLY_ANNOTATIONS },
-            spec: pulumi.all([namespace, args.istioGateways ?? []]).apply(([ns, gateways]) => virtualServiceSpec(args, ns, gateways)),
+            spec: pulumi.all([namespace, args.attachTo ?? []]).apply(([ns, gateways]) => virtualServiceSpec(args, ns, gateways)),
         },
         { parent },
     );
     return {
         weightedObject: virtualService,
-        trafficCut: pulumi.all([namespace, virtualService.metadata.name]).apply(([ns, vs]) => ({
-            router: "istio" as const,
+        trafficCut: pulumi.all([namespace, virtualService.metadata.name]).apply(([ns, vs]): IstioTarget => ({
+            router: "istio",
             namespace: ns,
             virtualService: vs,
             route: WEIGHTED_ROUTE_NAME,
@@ -108,4 +106,29 @@ export const istioSplit: RouterSplitBuilder = (name, args, labels, parent) => {
             canarySubset: "canary",
         })),
     };
+}
+
+export const istioRouter: RouterModule = {
+    live: istioLiveRouter,
+    // istio-system is one of the platform's namespaces on every stack (components/kubernetes/platformNamespaces.ts).
+    namespaces: [],
+    controller: (args, opts) =>
+        new Mesh(
+            "mesh",
+            {
+                istio: args.mesh.istio,
+                istioNamespace: args.namespaceOf(ISTIO_NAMESPACE),
+                appNamespace: args.appNamespace,
+                monitoringNamespace: args.monitoringNamespace,
+                serviceSelector: args.serviceSelector,
+                host: args.host,
+                tracing: args.tracing,
+                chartMirror: args.chartMirror,
+            },
+            opts,
+        ),
+    split: istioSplit,
+    workloadEgress: [{ namespace: ISTIO_NAMESPACE, port: ISTIOD_XDS_PORT }],
+    // An Istio Gateway reads its credentialName from its own namespace.
+    servingSecret: ({ mesh, namespaceOf }) => ({ namespace: namespaceOf(ISTIO_NAMESPACE), name: mesh.istio.tlsCredentialName }),
 };
