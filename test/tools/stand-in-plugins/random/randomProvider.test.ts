@@ -12,12 +12,13 @@ const ID = urn("random:index/randomId:RandomId");
 describe("stand-in random plugin: the provider's operations", () => {
     const plugin = new RandomProvider("4.21.2");
 
-    it("creates a RandomPassword with a secret result, id 'none' and its inputs with defaults", async () => {
+    it("creates a RandomPassword with a secret result and bcryptHash, id 'none' and its inputs with defaults", async () => {
         const { id, outs } = await plugin.create(PASSWORD, { length: 32, special: false });
         assert.strictEqual(id, "none");
         assert.strictEqual(outs.result[SIG], SECRET);
         assert.match(outs.result.value, /^[A-Za-z0-9]{32}$/);
-        const { result: _result, ...inputs } = outs;
+        assert.strictEqual(outs.bcryptHash[SIG], SECRET);
+        const { result: _result, bcryptHash: _hash, ...inputs } = outs;
         assert.deepStrictEqual(inputs, {
             length: 32,
             lower: true,
