@@ -1,5 +1,7 @@
+import * as assert from "assert";
 import * as crypto from "crypto";
 import { ApiError, KubeClient, KubeObject } from "../harness/apiserver";
+import { eventually } from "../harness/eventually";
 import { Manifest, objectKey } from "./manifests";
 
 /**
@@ -49,18 +51,6 @@ export function applyRank(object: KubeObject, builtin: ReadonlySet<string>): num
 export async function builtinGroups(client: KubeClient): Promise<Set<string>> {
     const groups = await client.request<{ groups: { name: string }[] }>("GET", "/apis");
     return new Set(["", ...groups.body.groups.map((g) => g.name)]);
-}
-
-function sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, ms));
-}
-
-async function poll(what: string, timeoutMs: number, done: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        await sleep(100);
-    }
 }
 
 function messageOf(e: unknown): string {
@@ -116,7 +106,7 @@ export class DeclaredStack {
         let crdsSettled = false;
         for (const placed of ordered) {
             if (!crdsSettled && applyRank(placed.object, this.builtin) > 1) {
-                await this.awaitCrdsEstablished(ordered.filter((p) => p.object.kind === CRD).map((p) => p.object.metadata.name!));
+                await this.awaitCrdsServed(ordered.filter((p) => p.object.kind === CRD).map((p) => p.object));
                 crdsSettled = true;
             }
             try {
@@ -204,15 +194,37 @@ export class DeclaredStack {
         }
     }
 
-    private async awaitCrdsEstablished(names: string[]): Promise<void> {
-        for (const name of names) {
-            await poll(`CRD ${name} to be Established`, 30_000, async () => {
-                const crd = await this.client.find("apiextensions.k8s.io/v1", CRD, name);
-                const conditions = (crd?.status as { conditions?: { type: string; status: string }[] })?.conditions ?? [];
-                return conditions.some((c) => c.type === "Established" && c.status === "True");
-            });
+    /** Waits until each CRD is Established and its kind is in discovery, which the API server updates only after that. */
+    private async awaitCrdsServed(crds: KubeObject[]): Promise<void> {
+        for (const declared of crds) {
+            const name = declared.metadata.name!;
+            await eventually(
+                async () => {
+                    const crd = await this.client.find("apiextensions.k8s.io/v1", CRD, name);
+                    const conditions = (crd?.status as { conditions?: { type: string; status: string }[] })?.conditions ?? [];
+                    assert.ok(
+                        conditions.some((c) => c.type === "Established" && c.status === "True"),
+                        `conditions ${JSON.stringify(conditions)}`,
+                    );
+                },
+                { what: `CRD ${name} to be Established`, timeoutMs: 30_000 },
+            );
+            const spec = declared.spec as { group: string; names: { kind: string }; versions: { name: string; served: boolean }[] };
+            for (const version of spec.versions.filter((v) => v.served)) {
+                const path = `/apis/${spec.group}/${version.name}`;
+                await eventually(
+                    async () => {
+                        const list = await this.client.request<{ resources: { kind: string }[] }>("GET", path);
+                        assert.ok(
+                            list.body.resources.some((r) => r.kind === spec.names.kind),
+                            `${path} lists ${list.body.resources.map((r) => r.kind).join(", ") || "nothing"}`,
+                        );
+                    },
+                    { what: `${spec.names.kind} in the discovery of ${spec.group}/${version.name}`, timeoutMs: 30_000 },
+                );
+            }
         }
-        if (names.length > 0) this.client.forgetDiscovery();
+        if (crds.length > 0) this.client.forgetDiscovery();
     }
 
     /** Deletes in reverse dependency order (namespaces and CRDs awaited until gone); returns what could not be deleted. */
@@ -253,11 +265,7 @@ export class DeclaredStack {
             const remaining = finalizers.filter((f) => !CONTROLLER_FINALIZERS.includes(f));
             const path = await this.client.pathOf(apiVersion, kind, name, namespace);
             await this.client.request("PATCH", path, { metadata: { finalizers: remaining } }, "application/merge-patch+json");
-            await poll(
-                `${kind} ${name} to be deleted`,
-                30_000,
-                async () => (await this.client.find(apiVersion, kind, name, namespace)) === undefined,
-            );
+            await this.awaitGone(apiVersion, kind, name, namespace, 30_000);
         }
         if (kind === "Namespace") {
             // No namespace controller runs here: empty its finalizers as that controller would once the namespace is empty.
@@ -267,17 +275,23 @@ export class DeclaredStack {
                     ...ns,
                     spec: { finalizers: [] },
                 });
-            await poll(
-                `namespace ${name} to be deleted`,
-                30_000,
-                async () => (await this.client.find("v1", "Namespace", name)) === undefined,
-            );
+            await this.awaitGone("v1", "Namespace", name, undefined, 30_000);
         }
         if (kind === CRD) {
             // The API server's own CRD finalizer removes the custom objects, then the CRD.
-            await poll(`CRD ${name} to be deleted`, 60_000, async () => (await this.client.find(apiVersion, kind, name)) === undefined);
+            await this.awaitGone(apiVersion, kind, name, undefined, 60_000);
             this.client.forgetDiscovery();
         }
+    }
+
+    private awaitGone(apiVersion: string, kind: string, name: string, namespace: string | undefined, timeoutMs: number): Promise<void> {
+        return eventually(
+            async () => {
+                const left = await this.client.find(apiVersion, kind, name, namespace);
+                assert.strictEqual(left, undefined, `still there: ${JSON.stringify(left?.metadata)}`);
+            },
+            { what: `${kind} ${namespace ? `${namespace}/` : ""}${name} to be deleted`, timeoutMs },
+        );
     }
 }
 

@@ -62,10 +62,12 @@ describe("e2e: cluster.mode kind — the local stack creates and deletes its own
     /** Keeps the new cluster's node alive (simCluster.ts) from the moment the stand-in kind has created it. */
     async function heartbeatOnceCreated(until: Promise<unknown>): Promise<SimCluster | undefined> {
         const kubeconfig = path.join(state, "e2e-laptop", "kubeconfig");
+        // cluster.sh creates the file, then writes it (`cat >kubeconfig <<EOF`): it is ready once it ends with its last key.
+        const written = () => fs.existsSync(kubeconfig) && /^current-context: \S+$/m.test(fs.readFileSync(kubeconfig, "utf8"));
         let finished = false;
         void until.finally(() => (finished = true));
-        while (!finished && !fs.existsSync(kubeconfig)) await sleep(200);
-        return fs.existsSync(kubeconfig) ? SimCluster.open(path.dirname(kubeconfig)) : undefined;
+        while (!finished && !written()) await sleep(200);
+        return written() ? SimCluster.open(path.dirname(kubeconfig)) : undefined;
     }
 
     it("`pulumi up` creates the kind cluster, deploys into it with the kubeconfig it printed, and keeps that kubeconfig secret", async function () {

@@ -9,6 +9,7 @@ import { readStackSettings } from "../../config/stackFile";
 import { TRACK_LABEL } from "../../identity";
 import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
 import { KubeObject } from "../harness/apiserver";
+import { eventually } from "../harness/eventually";
 import { Project, START_TIMEOUT_MS, World, e2eWorld, transcript } from "./world";
 
 /**
@@ -51,19 +52,25 @@ class WeightWatcher {
         return weight === undefined ? undefined : Number(weight);
     }
 
+    private async look(): Promise<void> {
+        const weight = await this.current().catch(() => this.seen.at(-1)?.weight);
+        if (this.seen.length === 0 || this.seen.at(-1)!.weight !== weight) this.seen.push({ at: Date.now(), weight });
+    }
+
     start(): void {
         this.done = (async () => {
             while (!this.stopped) {
-                const weight = await this.current().catch(() => this.seen.at(-1)?.weight);
-                if (this.seen.length === 0 || this.seen.at(-1)!.weight !== weight) this.seen.push({ at: Date.now(), weight });
+                await this.look();
                 await sleep(200);
             }
         })();
     }
 
+    /** Stops polling after one last look: the run that just ended may have changed the weight since the previous one. */
     async stop(): Promise<number[]> {
         this.stopped = true;
         await this.done;
+        await this.look();
         return this.weights();
     }
 
@@ -225,6 +232,8 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
         const candidate = `${versions.candidate}-bad`;
         gateEnv.candidate.redeploy(candidate);
         gateEnv.candidate.set({ errorRate: 0.25 });
+        // Stable runs the promoted version since the previous test. The gate judges the fresh candidate on data, so it names the check.
+        await gateEnv.waitForTraffic({ stable: versions.candidate, candidate }, GATES.minRequests, GATES.window);
         const watcher = new WeightWatcher(world);
         watcher.start();
         const run = await driver(project, ["--stack", "local", "--version", candidate, "--yes"]);
@@ -264,13 +273,19 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
         const candidate = `${versions.candidate}-retry`;
         gateEnv.candidate.redeploy(candidate);
         gateEnv.candidate.set({ errorRate: 0.25 });
+        await gateEnv.waitForTraffic({ stable: versions.candidate, candidate }, GATES.minRequests, GATES.window);
         editRollout(project, (r) => Object.assign(r, { stage: "canary", candidateVersion: candidate }));
         const failed = await project.pulumi(["up", "--stack", "local", "--yes", "--skip-preview"]);
         assert.notStrictEqual(failed.code, 0, transcript(failed));
         const watcher = new WeightWatcher(world);
         assert.strictEqual(await watcher.current(), 0, "the gate cut the live weight");
         gateEnv.candidate.set({ errorRate: 0 });
-        await sleep(11_000);
+        // The retry's gate judges the last 10 s: wait until Prometheus has no 5xx of the candidate left there.
+        await eventually(async () => assert.strictEqual(await gateEnv.errorsInWindow(candidate, GATES.window), 0), {
+            what: `the candidate's 5xx to leave the ${GATES.window} window`,
+            timeoutMs: 60_000,
+            intervalMs: 500,
+        });
         const retry = await project.pulumi(["up", "--stack", "local", "--yes", "--skip-preview"]);
         assert.strictEqual(retry.code, 0, transcript(retry));
         assert.strictEqual(await watcher.current(), 5, "the live router carries the stage's weight again");

@@ -235,7 +235,8 @@ export async function runLanguageHost(
             stderr += d.toString();
             if (process.env.HOST_DEBUG) process.stderr.write(d);
         });
-        const exitCode = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+        // "close", not "exit": the host's stderr may still be arriving when it has exited.
+        const exitCode = await new Promise<number | null>((resolve) => child.on("close", resolve));
         return { exitCode, mocks, logs, stderr, wallMs: Date.now() - started };
     } finally {
         server.forceShutdown();

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import { builtinModules } from "module";
 import * as os from "os";
 import * as path from "path";
+import * as readline from "readline";
 import { GatesSchema } from "../../config/gates";
 import { MetricsSchema } from "../../config/metrics";
 import { guardModuleText, guardRoleRules } from "../../components/rollout/guard";
@@ -13,6 +14,7 @@ import type { GuardConfig } from "../../rollout/gate/guard";
 import { credentialsFromKubeconfig, kubeClient } from "../../rollout/gate/kubeApi";
 import { restoreDeclaredTraffic } from "../../rollout/gate/trafficCut";
 import { ApiServer } from "../harness/apiserver";
+import { eventually } from "../harness/eventually";
 import { GateEnvironment, sleep } from "../fixtures/gateEnvironment";
 import { installVirtualServiceCrd } from "../fixtures/istioCrds";
 import { declared, entry, namespace, services, stage, target, vsPath } from "../fixtures/istioCanary";
@@ -110,7 +112,7 @@ describe("rollout guard pod between stages (serialised module, real Prometheus, 
     }
 
     /** Fresh versions at the declared weights, with the trigger window full, and the guard pod started on them. */
-    async function startGuard(tag: string): Promise<{ lines: string[]; stop: () => void }> {
+    async function startGuard(tag: string): Promise<{ lines: string[]; stop: () => Promise<void> }> {
         const versions = env.deploy(tag);
         env.candidate.set({ errorRate: 0 });
         await restoreDeclaredTraffic(kubeClient(kubeconfig), target, declared, 2000);
@@ -133,19 +135,37 @@ describe("rollout guard pod between stages (serialised module, real Prometheus, 
             },
             stdio: ["ignore", "pipe", "pipe"],
         });
+        // Whole lines, as the container runtime logs them (a chunk may end inside a line).
         const lines: string[] = [];
-        child.stdout.on("data", (b: Buffer) => lines.push(...b.toString().trim().split("\n")));
-        child.stderr.on("data", (b: Buffer) =>
-            lines.push(
-                ...b
-                    .toString()
-                    .trim()
-                    .split("\n")
-                    .map((l) => `stderr: ${l}`),
-            ),
-        );
-        return { lines, stop: () => child.kill() };
+        readline.createInterface({ input: child.stdout }).on("line", (l) => lines.push(l));
+        readline.createInterface({ input: child.stderr }).on("line", (l) => lines.push(`stderr: ${l}`));
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        return {
+            lines,
+            // Awaited, so no guard of an earlier test still judges (or cuts) while the next one runs.
+            stop: async () => {
+                child.kill();
+                await exited;
+            },
+        };
     }
+
+    /** The guard's lines matching `pattern`, once there are `count` of them; the failure shows its whole output. */
+    function guardLines(guard: { lines: string[] }, pattern: RegExp, count: number, what: string, timeoutMs: number): Promise<string[]> {
+        return eventually(
+            () => {
+                const matching = guard.lines.filter((l) => pattern.test(l));
+                if (matching.length < count) throw new Error(`${matching.length} of ${count}; guard output:\n${guard.lines.join("\n")}`);
+                return matching;
+            },
+            { what, timeoutMs },
+        );
+    }
+
+    /** An evaluation of the healthy candidate: the trigger judged on enough requests, and passed. */
+    const JUDGED = / guard "canary-expand": candidate [\d.]+ requests in 5m; error-rate 0\.\d\d% \(abort > 0\.5%\) pass; /;
+    const CUT =
+        /guard "canary-expand": traffic cut to 100 % stable: VirtualService claude-enhancer\/claude-enhancer: all routes 100 % stable$/;
 
     it("the serialised module requires only Node built-ins", function () {
         const required = [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
@@ -156,16 +176,14 @@ describe("rollout guard pod between stages (serialised module, real Prometheus, 
     it("no breach: several intervals judged, no cut, the router keeps the declared weights", async function () {
         const guard = await startGuard("calm");
         try {
-            await sleep(5 * gate.intervalSeconds * 1000 + 2000);
-            const judged = guard.lines.filter((l) =>
-                / guard "canary-expand": candidate [\d.]+ requests in 5m; error-rate 0\.\d\d% \(abort > 0\.5%\) pass; /.test(l),
-            );
-            assert.ok(judged.length >= 5, guard.lines.join("\n"));
+            // Five evaluations, however long the guard takes to start on a busy machine.
+            await guardLines(guard, JUDGED, 5, "5 judged intervals", 5 * gate.intervalSeconds * 1000 + 60_000);
             assert.ok(!guard.lines.some((l) => /BREACH|traffic cut|stderr/.test(l)), guard.lines.join("\n"));
+            // Touched after every evaluation, before the next one logs.
             assert.ok(fs.existsSync(path.join(dir, "heartbeat")));
             assert.strictEqual(await candidateWeightLive(), 20);
         } finally {
-            guard.stop();
+            await guard.stop();
         }
     });
 
@@ -173,7 +191,8 @@ describe("rollout guard pod between stages (serialised module, real Prometheus, 
         it(`a 5 % error spike while no update runs: the live router is at 100 % stable within 60 s (run ${run})`, async function () {
             const guard = await startGuard(`spike${run}`);
             try {
-                await sleep(gate.intervalSeconds * 1000);
+                // The spike comes once the guard judges, so the time below is its reaction, not its start-up.
+                await guardLines(guard, JUDGED, 1, "the guard's first evaluation", 60_000);
                 assert.strictEqual(await candidateWeightLive(), 20);
                 const spikeAt = Date.now();
                 env.candidate.set({ errorRate: 0.05 });
@@ -182,18 +201,13 @@ describe("rollout guard pod between stages (serialised module, real Prometheus, 
                 figures.push(seconds);
                 console.log(`      breach → router at 100 % stable: ${seconds.toFixed(1)} s`);
                 assert.ok(seconds <= 60, `${seconds} s\n${guard.lines.join("\n")}`);
+                // The guard logs the cut after its patch, so its line may reach this process after the router read back 0.
+                await guardLines(guard, CUT, 1, "the guard's traffic-cut line", 30_000);
+                // Logged before the cut on the same stream: here by now.
                 assert.ok(
                     guard.lines.some((l) =>
                         /guard "canary-expand": BREACH error-rate \d+\.\d\d% > 0\.5% \(rollback trigger, 2 evaluations in a row\); threshold abort > 0\.5%/.test(
                             l,
-                        ),
-                    ),
-                    guard.lines.join("\n"),
-                );
-                assert.ok(
-                    guard.lines.some((l) =>
-                        l.endsWith(
-                            'guard "canary-expand": traffic cut to 100 % stable: VirtualService claude-enhancer/claude-enhancer: all routes 100 % stable',
                         ),
                     ),
                     guard.lines.join("\n"),
@@ -205,7 +219,7 @@ describe("rollout guard pod between stages (serialised module, real Prometheus, 
                     );
                 }
             } finally {
-                guard.stop();
+                await guard.stop();
             }
         });
     }

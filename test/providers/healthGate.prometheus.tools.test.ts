@@ -8,6 +8,7 @@ import { GateDefinition, gateForStage } from "../../rollout/gate/gates";
 import { GateRunResult, LiveGateInputs, runLiveGate } from "../../rollout/gate/gateRun";
 import { TrafficCutTarget } from "../../rollout/gate/trafficCut";
 import { ApiServer, KubeObject } from "../harness/apiserver";
+import { eventually } from "../harness/eventually";
 import { FixtureInstance, LoadGenerator, startFixture } from "../fixtures/fixtureService";
 import { PrometheusServer } from "../fixtures/prometheus";
 import { installVirtualServiceCrd } from "../fixtures/istioCrds";
@@ -38,6 +39,8 @@ function gate(stage: string, bakeSeconds: number, overrides: Record<string, unkn
 }
 
 const later = (ms: number, action: () => void) => setTimeout(action, ms);
+/** A progress line of the bake judged on data: the minimum-traffic guard met. */
+const JUDGED_ON_DATA = / pending; traffic \d+(\.\d)? requests \(>= 20 requests\) pass/;
 
 describe("HealthGate against a real Prometheus", function () {
     this.timeout(120_000);
@@ -49,6 +52,8 @@ describe("HealthGate against a real Prometheus", function () {
     let stable: FixtureInstance;
     let candidate: FixtureInstance;
     let versions: { candidate: string; stable: string };
+    /** The candidate's load from the start of each test (a suite without candidate traffic sets 0 before its tests). */
+    let candidateRate = 10;
 
     before(async function () {
         // The API server starts while Prometheus and the fixture come up; both are needed by the fast-cut tests only.
@@ -78,14 +83,34 @@ describe("HealthGate against a real Prometheus", function () {
         stable.redeploy(versions.stable);
         candidate.redeploy(versions.candidate);
         load.setRate(stable, 20);
-        load.setRate(candidate, 10);
+        load.setRate(candidate, candidateRate);
     });
+
+    /** Resolves once `server` counts more than `minimum` requests of each track's version in the gate's window. */
+    async function waitForTraffic(server: PrometheusServer, minimum: number, tracks: ("candidate" | "stable")[] = ["candidate", "stable"]) {
+        for (const track of tracks) {
+            const version = versions[track];
+            await eventually(
+                async () => {
+                    const counted = (await server.query(`sum(increase(http_requests_total{version="${version}"}[${WINDOW}]))`)) ?? 0;
+                    assert.ok(counted > minimum, `${counted} requests`);
+                },
+                {
+                    what: `Prometheus to count more than ${minimum} requests of ${track} ${version} in ${WINDOW}`,
+                    timeoutMs: 60_000,
+                    intervalMs: 250,
+                },
+            );
+        }
+    }
 
     function run(def: GateDefinition, extra: Partial<LiveGateInputs> = {}, log: string[] = []): Promise<GateRunResult> {
         return runLiveGate({ gate: def, versions, prometheus: { url: prometheus.url }, ...extra }, (line) => log.push(line));
     }
 
     it("passes a healthy canary and reports every check's last value", async function () {
+        // The minimum-traffic guard met in Prometheus: the verdict is judged on data at the bake's end.
+        await waitForTraffic(prometheus, 20);
         const result = await run(gate("canary", 5));
         assert.strictEqual(result.verdict, "pass", result.message);
         const byId = Object.fromEntries(result.evaluation.checks.map((c) => [c.id, c]));
@@ -108,6 +133,7 @@ describe("HealthGate against a real Prometheus", function () {
     });
 
     it("fails at once on an error spike, naming check, value, threshold, window and both versions", async function () {
+        await waitForTraffic(prometheus, 20);
         later(2000, () => candidate.set({ errorRate: 0.2 }));
         const started = Date.now();
         const result = await run(gate("canary-expand", 30));
@@ -118,13 +144,16 @@ describe("HealthGate against a real Prometheus", function () {
                 `^gate "canary-expand" failed: error-rate (\\d+\\.\\d\\d)% > 0\\.5% \\(rollback trigger, 2 evaluations in a row\\) over 10s; canary v5\\.1-t\\d+=\\1%, stable v5\\.0-t\\d+=0\\.00%$`,
             ),
         );
-        assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms for a 30 s bake`);
+        // Decided inside the bake (the trigger), not at its end: the bake ends 30 s after the start at the earliest.
+        assert.ok(result.evaluatedAt - started < 30_000, `decided ${result.evaluatedAt - started} ms into a 30 s bake`);
         assert.strictEqual(result.evaluation.breached, true);
     });
 
     it("fails a latency regression against stable even under the absolute ceiling", async function () {
+        await waitForTraffic(prometheus, 20);
         stable.set({ latencyMs: 20 });
         candidate.set({ latencyMs: 120 });
+        const started = Date.now();
         const result = await run(gate("canary-expand", 6));
         assert.strictEqual(result.verdict, "fail");
         const latency = result.evaluation.checks.find((c) => c.id === "latency-p95")!;
@@ -133,11 +162,16 @@ describe("HealthGate against a real Prometheus", function () {
             result.message,
             /^gate "canary-expand" failed: latency-p95 \d+ms > stable × 1\.5 = \d+ms \(canary vs stable\) over 10s; canary v5\.1-t\d+=\d+ms, stable v5\.0-t\d+=\d+ms$/,
         );
-        assert.ok(result.evaluations >= 6, "judged when the bake ended, not before");
+        // The deciding evaluation came at the bake's end (6 s after the start at the earliest), not before.
+        assert.ok(result.evaluatedAt - started >= 6000, `decided ${result.evaluatedAt - started} ms into a 6 s bake`);
     });
 
     describe("no traffic to the candidate", function () {
-        beforeEach(() => load.setRate(candidate, 0));
+        // Set before each test's deploy, so not one request reaches the fresh candidate version.
+        before(() => (candidateRate = 0));
+        after(() => (candidateRate = 10));
+        // Stable's requests in Prometheus, so the reports below show its value, not "no data".
+        beforeEach(() => waitForTraffic(prometheus, 0, ["stable"]));
 
         it('"wait": pending through the bake, fails when the grace is over', async function () {
             const started = Date.now();
@@ -168,6 +202,15 @@ describe("HealthGate against a real Prometheus", function () {
 
         it("counts too little traffic as missing data (minimum-traffic guard)", async function () {
             load.setRate(candidate, 1);
+            // A count to judge: the candidate's series scraped twice, so increase() answers (below 20).
+            await eventually(
+                async () =>
+                    assert.notStrictEqual(
+                        await prometheus.query(`sum(increase(http_requests_total{version="${versions.candidate}"}[${WINDOW}]))`),
+                        undefined,
+                    ),
+                { what: `Prometheus to count requests of ${versions.candidate}`, timeoutMs: 30_000, intervalMs: 250 },
+            );
             const result = await run(gate("canary", 3, { graceSeconds: 0 }));
             assert.strictEqual(result.verdict, "fail");
             assert.match(
@@ -181,20 +224,23 @@ describe("HealthGate against a real Prometheus", function () {
         const own = await PrometheusServer.start({ targets: [stable.target, candidate.target], scrapeIntervalSeconds: 1 });
         try {
             await own.waitForTargetsUp(2);
-            later(4000, () => void own.kill());
+            await waitForTraffic(own, 20);
             const log: string[] = [];
+            let outage: Promise<void> | undefined;
             const started = Date.now();
-            const result = await runLiveGate({ gate: gate("canary", 6), versions, prometheus: { url: own.url } }, (line) => log.push(line));
+            const result = await runLiveGate({ gate: gate("canary", 6), versions, prometheus: { url: own.url } }, (line) => {
+                log.push(line);
+                // Prometheus stops once the gate has judged on its data, inside the 6 s bake.
+                if (!outage && JUDGED_ON_DATA.test(line)) outage = own.kill();
+            });
+            await outage;
             assert.strictEqual(result.verdict, "fail");
             assert.match(
                 result.message,
                 /^gate "canary" failed: traffic has no data \(Prometheus at http:\/\/127\.0\.0\.1:\d+ unavailable after \d+ attempts?: .*(ECONNREFUSED|timed out).*\) still 3 s after the bake \(no-data policy "wait"\)/,
             );
             assert.match(result.message, /^gate "canary" failed: memory has no data \(Prometheus at .* unavailable/m);
-            assert.ok(
-                log.some((line) => / pending; traffic \d+(\.\d)? requests \(>= 20 requests\) pass/.test(line)),
-                "judged on data before the outage",
-            );
+            assert.ok(outage, `judged on data before the outage:\n${log.join("\n")}`);
             assert.ok(Date.now() - started < 6000 + 3000 + 2000, `decided in ${Date.now() - started} ms: bake + grace + one interval`);
         } finally {
             await own.stop();
@@ -203,15 +249,23 @@ describe("HealthGate against a real Prometheus", function () {
 
     it("passes when the candidate recovers within the bake where only criteria were missed", async function () {
         // 20 % errors: over the 0.1 % criterion, under this test's 50 % trigger; the 10 s window forgets them before the bake ends.
+        await waitForTraffic(prometheus, 20);
         candidate.set({ errorRate: 0.2 });
-        later(4000, () => candidate.set({ errorRate: 0 }));
         const log: string[] = [];
-        const result = await run(gate("canary-expand", 16, { triggers: { errorRatePercent: 50 } }), {}, log);
-        assert.strictEqual(result.verdict, "pass", result.message);
-        assert.ok(
-            log.some((line) => /error-rate [1-9]\d*\.\d\d% \([^)]*\) fail/.test(line)),
-            `an evaluation saw the criterion missed:\n${log.join("\n")}`,
+        let recovered = false;
+        const result = await runLiveGate(
+            { gate: gate("canary-expand", 16, { triggers: { errorRatePercent: 50 } }), versions, prometheus: { url: prometheus.url } },
+            (line) => {
+                log.push(line);
+                // Healed once an evaluation saw the criterion missed, early in the bake.
+                if (!recovered && /error-rate [1-9]\d*\.\d\d% \([^)]*\) fail/.test(line)) {
+                    recovered = true;
+                    candidate.set({ errorRate: 0 });
+                }
+            },
         );
+        assert.strictEqual(result.verdict, "pass", `${result.message}\n${log.join("\n")}`);
+        assert.ok(recovered, `an evaluation saw the criterion missed:\n${log.join("\n")}`);
         assert.strictEqual(result.evaluation.checks.find((c) => c.id === "error-rate")!.canary, 0);
     });
 
@@ -322,6 +376,7 @@ describe("HealthGate against a real Prometheus", function () {
 
     it("reaches Prometheus through the API server's service proxy path with the kubeconfig's token", async function () {
         const service = { namespace: "monitoring", name: "prometheus-operated", port: 9090 };
+        await waitForTraffic(prometheus, 20);
         const proxy = await ServiceProxy.start(prometheus.url, service, "gate-token");
         try {
             const result = await runLiveGate(

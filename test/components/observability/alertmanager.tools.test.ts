@@ -5,6 +5,7 @@ import { loadStackConfig } from "../../../config/stackFile";
 import { STACK_SECRETS } from "../../harness/program";
 import { GROUP_BY, RECEIVERS, ReceiverSecrets, alertmanagerConfig, receiverPlan } from "../../../components/observability/alertmanager";
 import { CAUSED_BY_SERVICE_DOWN, SERVICE_DOWN_ALERT } from "../../../components/observability/rules";
+import { eventually } from "../../harness/eventually";
 import { checkAlertmanagerConfig, routeReceivers, withAlertmanager } from "./tools";
 
 const EMAIL = {
@@ -200,7 +201,7 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
         };
 
         it("ServiceDown silences the error and latency alerts of its service and cluster, and nothing else", () =>
-            withAlertmanager(file, (am) => {
+            withAlertmanager(file, async (am) => {
                 am.add({ alertname: SERVICE_DOWN_ALERT, severity: "critical", ...staging });
                 for (const alertname of CAUSED_BY_SERVICE_DOWN) {
                     am.add({ alertname, severity: severity[alertname], version: "v2", ...staging });
@@ -215,7 +216,11 @@ describe("Alertmanager configuration (observability/alertmanager.ts)", function 
                         .filter((a) => a.state === state && a.labels.cluster === cluster)
                         .map((a) => a.alertname)
                         .sort();
-                assert.deepStrictEqual(byState("suppressed", "staging"), [...CAUSED_BY_SERVICE_DOWN].sort());
+                // Alertmanager's inhibitor learns of ServiceDown from its own subscription to the alerts, after the add returned.
+                await eventually(() => assert.deepStrictEqual(byState("suppressed", "staging"), [...CAUSED_BY_SERVICE_DOWN].sort()), {
+                    what: "ServiceDown to inhibit the alerts it causes",
+                    timeoutMs: 10_000,
+                });
                 assert.deepStrictEqual(byState("active", "staging"), [SERVICE_DOWN_ALERT, "ClaudeEnhancerWorkflowDurationHigh"].sort());
                 assert.deepStrictEqual(byState("active", "production"), [...CAUSED_BY_SERVICE_DOWN].sort());
                 for (const alert of am.alerts().filter((a) => a.state === "suppressed")) assert.strictEqual(alert.inhibitedBy.length, 1);
