@@ -30,6 +30,9 @@ import {
     platformNamespaces,
 } from "./components/kubernetes/platformNamespaces";
 import { Gp3StorageClass } from "./components/kubernetes/storageClass";
+import { NetworkFences } from "./components/fences/networkFences";
+import { stackFences } from "./components/fences/flows";
+import { fenceContextOf } from "./components/fences/fenceContext";
 import { Database } from "./components/data/database";
 import { Cache } from "./components/data/cache";
 import { Storage } from "./components/data/storage";
@@ -81,6 +84,13 @@ export = async () => {
     const cluster = new Cluster("cluster", { cluster: config.cluster, environment, network }, { providers: awsProviders });
     const k8sProviders = [cluster.provider];
     const namespaces = new Namespaces("namespaces", { namespaces: platformNamespaces(config) }, { providers: k8sProviders });
+    // Every pod fenced (docs/network-fences.md): a default deny per namespace, one NetworkPolicy per component;
+    // what goes into a namespace through fences.nameOf is created after its fences.
+    const fences = new NetworkFences(
+        "fences",
+        { fences: stackFences(fenceContextOf(config, cluster.addresses, network?.privateSubnetCidrs)), namespaces },
+        { providers: k8sProviders },
+    );
 
     // Node and pod capacity (docs/capacity.md): the autoscaler adds nodes up to each group's maxSize; metrics-server feeds the HPAs.
     const clusterAutoscaler =
@@ -96,7 +106,7 @@ export = async () => {
                       nodeGroupConfigs: config.cluster.nodeGroups,
                       nodeGroups: cluster.nodeGroups,
                   },
-                  { providers: [...awsProviders, ...k8sProviders] },
+                  { providers: [...awsProviders, ...k8sProviders], dependsOn: [fences] },
               )
             : undefined;
     if (config.metricsServer.enabled) {
@@ -106,13 +116,13 @@ export = async () => {
                 metricsServer: config.metricsServer,
                 kubeletInsecureTls: config.metricsServer.kubeletInsecureTls ?? config.cluster.mode !== "eks",
             },
-            { providers: k8sProviders },
+            { providers: k8sProviders, dependsOn: [fences] },
         );
     }
 
     // Data stores, and where each runs for the service's NetworkPolicy.
     const inCluster = { database: config.database.mode === "in-cluster", cache: config.cache.mode === "in-cluster" };
-    const dataNamespace = inCluster.database || inCluster.cache ? namespaces.nameOf(DATA_NAMESPACE) : undefined;
+    const dataNamespace = inCluster.database || inCluster.cache ? fences.nameOf(DATA_NAMESPACE) : undefined;
     const locationOf = (storeInCluster: boolean): StoreLocation =>
         storeInCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: privateCidrs };
     const dataProviders = { providers: [...awsProviders, ...k8sProviders], ...stateful };
@@ -216,14 +226,14 @@ export = async () => {
               )
             : undefined;
     const storageClassName = gp3?.storageClassName;
-    const appNamespace = namespaces.nameOf(APP_NAMESPACE);
+    const appNamespace = fences.nameOf(APP_NAMESPACE);
     const monitoring = new Monitoring(
         "monitoring",
         {
             monitoring: config.monitoring,
             metrics: config.metrics,
             environment,
-            namespace: namespaces.nameOf(MONITORING_NAMESPACE),
+            namespace: fences.nameOf(MONITORING_NAMESPACE),
             appNamespace,
             router: config.mesh.router,
             appPort: config.app.containerPort,
@@ -252,7 +262,7 @@ export = async () => {
                   "mesh",
                   {
                       istio: config.mesh.istio,
-                      istioNamespace: namespaces.nameOf(ISTIO_NAMESPACE),
+                      istioNamespace: fences.nameOf(ISTIO_NAMESPACE),
                       appNamespace,
                       monitoringNamespace: MONITORING_NAMESPACE,
                       serviceSelector: { "app.kubernetes.io/name": APP_NAME },
@@ -268,7 +278,7 @@ export = async () => {
                   "ingress-nginx",
                   {
                       ingressNginx: config.mesh.ingressNginx,
-                      namespace: namespaces.nameOf(INGRESS_NGINX_NAMESPACE),
+                      namespace: fences.nameOf(INGRESS_NGINX_NAMESPACE),
                       monitoringRelease: monitoring.release,
                   },
                   { providers: k8sProviders },
@@ -286,7 +296,7 @@ export = async () => {
                       dns: config.dns,
                       host: config.app.ingress.host,
                       region: config.aws.region,
-                      namespace: namespaces.nameOf(CERT_MANAGER_NAMESPACE),
+                      namespace: fences.nameOf(CERT_MANAGER_NAMESPACE),
                       oidcProviderArn: cluster.oidcProviderArn,
                       oidcProviderUrl: cluster.oidcProviderUrl,
                   },
@@ -299,7 +309,7 @@ export = async () => {
             "service-certificate",
             {
                 host: config.app.ingress.host,
-                namespace: secret.namespace === "gateway" ? namespaces.nameOf(ISTIO_NAMESPACE) : appNamespace,
+                namespace: secret.namespace === "gateway" ? fences.nameOf(ISTIO_NAMESPACE) : appNamespace,
                 secretName: secret.name,
                 issuer: certManager.issuer,
             },
@@ -320,7 +330,7 @@ export = async () => {
               {
                   logging: config.logging,
                   environment,
-                  namespace: namespaces.nameOf(LOGGING_NAMESPACE),
+                  namespace: fences.nameOf(LOGGING_NAMESPACE),
                   storageClassName,
                   cluster:
                       cluster.oidcProviderArn && cluster.oidcProviderUrl
@@ -346,7 +356,7 @@ export = async () => {
     const tracing = config.tracing.enabled
         ? new Tracing(
               "tracing",
-              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName },
+              { tracing: config.tracing, namespace: fences.nameOf(TRACING_NAMESPACE), storageClassName },
               { providers: k8sProviders },
           )
         : undefined;
@@ -413,6 +423,7 @@ export = async () => {
                 metrics: config.metrics,
                 kubeconfig: cluster.kubeconfig,
                 context: config.cluster.mode === "existing" ? config.cluster.context : undefined,
+                apiServer: cluster.addresses.apiServer,
             },
         },
         { providers: [...awsProviders, ...k8sProviders, dynamicProviders], dependsOn: [monitoring] },

@@ -5,6 +5,15 @@ import { AppConfig } from "../../config/app";
 import { candidateReplicas, Stage, stageWeights } from "../../rollout/stages";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
+import {
+    cidrPeers,
+    DNS_EGRESS,
+    EgressRule,
+    namespacePeer,
+    NetworkPolicyPeer,
+    OPEN_EGRESS_REASON_ANNOTATION,
+    tcp,
+} from "../kubernetes/networkPeers";
 import type { Router } from "../traffic/router";
 import { APP_NAME, componentType, LABEL_DOMAIN, STAGE_LABEL, WEIGHT_LABEL } from "../../identity";
 import { StoreLocation } from "../data/dataStoreNetwork";
@@ -25,16 +34,6 @@ import {
 const ISTIOD_XDS_PORT = 15012;
 /** Where istio-proxy serves the merged (application + Envoy) Prometheus metrics. */
 const ISTIO_MERGED_METRICS_PORT = 15020;
-/**
- * NetworkPolicy annotation giving the reason for every egress rule open to any address; the policy
- * pack's k8s-no-open-egress rule accepts such a rule only with it.
- */
-export const OPEN_EGRESS_REASON_ANNOTATION = `${LABEL_DOMAIN}/open-egress-reason`;
-/** The cluster DNS pods (CoreDNS keeps the kube-dns label on EKS, kind and most distributions). */
-const KUBE_DNS: k8s.types.input.networking.v1.NetworkPolicyPeer = {
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-};
 
 export interface ApplicationArgs {
     app: AppConfig;
@@ -107,18 +106,13 @@ export function hpaSpec(
     };
 }
 
-function peersOf(network: StoreLocation): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
-    if ("cidrs" in network) return network.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-    return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": network.namespace } } }];
+function peersOf(network: StoreLocation): NetworkPolicyPeer[] {
+    return "cidrs" in network ? cidrPeers(network.cidrs) : [namespacePeer(network.namespace)];
 }
 
 /** True for a CIDR block that spans every address (a /0). */
 export function isOpenCidr(cidr: string): boolean {
     return cidr.endsWith("/0");
-}
-
-function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
-    return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } };
 }
 
 /**
@@ -382,12 +376,10 @@ export class Application extends pulumi.ComponentResource {
         const { app, database, cache, router, awsApis } = this.args;
         const istio = router === "istio";
         const istioNamespace = this.args.istioNamespace ?? "istio-system";
-        const tcp = (port: pulumi.Input<number>) => ({ protocol: "TCP", port });
-        const cidrPeers = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
+        const egress: EgressRule[] = [
             { to: peersOf(database.network), ports: [tcp(database.port)] },
             { to: peersOf(cache.network), ports: [tcp(cache.port)] },
-            { to: [KUBE_DNS], ports: [{ protocol: "UDP", port: 53 }, tcp(53)] },
+            DNS_EGRESS,
         ];
         const openReasons: string[] = [];
         if (database.credentials.kind === "secretsManager") {
@@ -416,7 +408,7 @@ export class Application extends pulumi.ComponentResource {
                     policyTypes: ["Ingress", "Egress"],
                     ingress: [
                         {
-                            from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map(namespacePeer)),
+                            from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map((ns) => namespacePeer(ns))),
                             ports: [tcp(app.containerPort)],
                         },
                         // With Istio, Prometheus scrapes the sidecar's merged metrics port instead of the app's.

@@ -16,23 +16,17 @@ import {
     OPENSEARCH_SECRET_KEYS,
     SETUP_DOCUMENTS,
     auditConfig,
-    fluentBitNetworkPolicySpec,
     fluentBitValues,
     indexPrefix,
     logsIndexTemplate,
-    openSearchDashboardsNetworkPolicySpec,
     openSearchDashboardsValues,
-    openSearchNetworkPolicySpec,
     openSearchValues,
     retentionPolicy,
-    retentionSetupNetworkPolicySpec,
     retentionSetupScript,
     RETENTION_SETUP_LABELS,
     RETENTION_SETUP_PATHS,
     RetentionSetupSteps,
-    SearchStoreLocation,
 } from "./loggingValues";
-import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
 import { rotatingKey } from "../aws/kms";
 import { openSearchLogPublishing } from "../aws/openSearchLogs";
@@ -158,10 +152,6 @@ export class Logging extends pulumi.ComponentResource {
 
         const inCluster = logging.opensearch.mode !== "amazon";
         const setup = this.retentionSetup(name, args, credentials, store, { auditConfig: !inCluster });
-        const location: SearchStoreLocation = { inCluster, port: store.port };
-        // The Job holds the OpenSearch admin password: it may reach DNS and OpenSearch, nothing else.
-        this.networkPolicy(`${name}-retention-setup`, args, retentionSetupNetworkPolicySpec(location));
-        this.networkPolicy(`${name}-fluent-bit`, args, fluentBitNetworkPolicySpec(location, MONITORING_NAMESPACE));
 
         let roleArn: pulumi.Output<string> | undefined;
         if (args.archive && args.cluster) {
@@ -222,15 +212,6 @@ export class Logging extends pulumi.ComponentResource {
         });
     }
 
-    /** A NetworkPolicy of the logging namespace (the specs in loggingValues.ts say whom each admits). */
-    private networkPolicy(name: string, args: LoggingArgs, spec: k8s.types.input.networking.v1.NetworkPolicySpec): void {
-        new k8s.networking.v1.NetworkPolicy(
-            name,
-            { metadata: { namespace: args.namespace, labels: PLATFORM_LABELS }, spec },
-            { parent: this },
-        );
-    }
-
     private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret) {
         const os = args.logging.opensearch;
         if (os.mode !== "in-cluster") throw new Error("unreachable: in-cluster OpenSearch with another mode");
@@ -263,8 +244,6 @@ export class Logging extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [opensearch] },
         );
-        this.networkPolicy(`${name}-opensearch`, args, openSearchNetworkPolicySpec());
-        this.networkPolicy(`${name}-opensearch-dashboards`, args, openSearchDashboardsNetworkPolicySpec());
         const host = pulumi.interpolate`${IN_CLUSTER_OPENSEARCH_SERVICE}.${this.namespace}.svc.cluster.local`;
         // The chart's demo security configuration signs its own certificates: TLS, but not verifiable.
         return { host, port: 9200, verifyTls: false, dataNodes: 1, ready: [opensearch] as pulumi.Resource[], domain: undefined };

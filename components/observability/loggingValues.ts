@@ -6,6 +6,8 @@ import { FIXED_REQUESTS } from "../../config/capacity";
 export const FLUENT_REPO = "https://fluent.github.io/helm-charts";
 export const OPENSEARCH_REPO = "https://opensearch-project.github.io/helm-charts";
 export const FLUENT_BIT_RELEASE = "fluent-bit";
+export const OPENSEARCH_RELEASE = "opensearch";
+export const OPENSEARCH_DASHBOARDS_RELEASE = "opensearch-dashboards";
 /** Fluent Bit's ServiceAccount (the chart names it after the release): the IRSA role trusts exactly this one. */
 export const FLUENT_BIT_SERVICE_ACCOUNT = FLUENT_BIT_RELEASE;
 /** The in-cluster OpenSearch chart's Service for its default cluster/node-group names. */
@@ -321,104 +323,5 @@ export function retentionSetupScript(steps: RetentionSetupSteps, paths: Retentio
     ].join("\n");
 }
 
-/**
- * Pod labels the charts set, which this program's NetworkPolicies select: every chart here labels its
- * pods with its selector labels `app.kubernetes.io/name: <chart name>` and `app.kubernetes.io/instance:
- * <release name>` (the `*.selectorLabels` helper in each chart's templates/_helpers.tpl: fluent/helm-charts
- * charts/fluent-bit, opensearch-project/helm-charts charts/opensearch and charts/opensearch-dashboards;
- * no nameOverride is set in the values above).
- */
-export function chartPodLabels(chart: string, release: string): Record<string, string> {
-    return { "app.kubernetes.io/name": chart, "app.kubernetes.io/instance": release };
-}
-
-export const OPENSEARCH_RELEASE = "opensearch";
-export const OPENSEARCH_DASHBOARDS_RELEASE = "opensearch-dashboards";
-export const FLUENT_BIT_POD_LABELS = chartPodLabels("fluent-bit", FLUENT_BIT_RELEASE);
-export const OPENSEARCH_POD_LABELS = chartPodLabels("opensearch", OPENSEARCH_RELEASE);
-export const OPENSEARCH_DASHBOARDS_POD_LABELS = chartPodLabels("opensearch-dashboards", OPENSEARCH_DASHBOARDS_RELEASE);
-
-/** Ports of the charts' containers: OpenSearch REST and transport, Dashboards' UI, Fluent Bit's HTTP server (metrics). */
-export const PORTS = { opensearchHttp: 9200, opensearchTransport: 9300, dashboards: 5601, fluentBitHttp: 2020 } as const;
-
-/** Pod labels of the retention setup Job (its NetworkPolicy selects them). */
+/** Pod labels of the retention setup Job (its NetworkPolicy, components/fences, selects them). */
 export const RETENTION_SETUP_LABELS = { "app.kubernetes.io/name": "opensearch-retention-setup" } as const;
-
-const tcp = (port: number) => ({ protocol: "TCP", port });
-const DNS = { ports: [{ protocol: "UDP", port: 53 }, tcp(53)] };
-const pods = (labels: Record<string, string>) => ({ podSelector: { matchLabels: { ...labels } } });
-const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
-
-/** Where the search store is, for egress to it: the in-cluster store's pods, or the Amazon domain's VPC endpoint. */
-export interface SearchStoreLocation {
-    inCluster: boolean;
-    port: number;
-}
-
-/** Egress to the search store: the in-cluster pods on their port, or the Amazon domain's port at any address (its ENIs' addresses are not known here). */
-function toStore(store: SearchStoreLocation) {
-    return store.inCluster ? { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(store.port)] } : { ports: [tcp(store.port)] };
-}
-
-/**
- * The retention Job's NetworkPolicy: no ingress; egress to DNS and to OpenSearch only (the in-cluster
- * store's pods on its port, or the Amazon domain's VPC endpoint on 443, whose addresses are not known here).
- */
-export function retentionSetupNetworkPolicySpec(store: SearchStoreLocation) {
-    return {
-        podSelector: { matchLabels: { ...RETENTION_SETUP_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [],
-        egress: [DNS, toStore(store)],
-    };
-}
-
-/**
- * Fluent Bit's NetworkPolicy: ingress only to its HTTP server (metrics) from the monitoring namespace
- * (Prometheus); egress to DNS, the search store, and HTTPS/6443 at any address: the Kubernetes API
- * server for the kubernetes filter (443 on EKS, 6443 on kind; its addresses are the control plane's),
- * and on AWS the S3 archive and STS (IRSA), which have no fixed addresses.
- */
-export function fluentBitNetworkPolicySpec(store: SearchStoreLocation, monitoringNamespace: string) {
-    return {
-        podSelector: { matchLabels: { ...FLUENT_BIT_POD_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [namespace(monitoringNamespace)], ports: [tcp(PORTS.fluentBitHttp)] }],
-        egress: [DNS, toStore(store), { ports: [tcp(443), tcp(6443)] }],
-    };
-}
-
-/**
- * The in-cluster OpenSearch's NetworkPolicy: its REST port only from what talks to it (Fluent Bit,
- * Dashboards, the retention Job), its transport port only among its own nodes; egress to DNS and its
- * own nodes' transport port (it calls nothing else).
- */
-export function openSearchNetworkPolicySpec() {
-    const self = pods(OPENSEARCH_POD_LABELS);
-    return {
-        podSelector: { matchLabels: { ...OPENSEARCH_POD_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [
-            {
-                from: [pods(FLUENT_BIT_POD_LABELS), pods(OPENSEARCH_DASHBOARDS_POD_LABELS), pods(RETENTION_SETUP_LABELS)],
-                ports: [tcp(PORTS.opensearchHttp)],
-            },
-            { from: [self], ports: [tcp(PORTS.opensearchTransport)] },
-        ],
-        egress: [DNS, { to: [self], ports: [tcp(PORTS.opensearchTransport)] }],
-    };
-}
-
-/**
- * OpenSearch Dashboards' NetworkPolicy: no ingress (it has no Ingress or exposed Service; operators reach
- * it with `kubectl port-forward`, which enters the pod's own network namespace and is not filtered);
- * egress to DNS and OpenSearch's REST port.
- */
-export function openSearchDashboardsNetworkPolicySpec() {
-    return {
-        podSelector: { matchLabels: { ...OPENSEARCH_DASHBOARDS_POD_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [],
-        egress: [DNS, { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(PORTS.opensearchHttp)] }],
-    };
-}

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IstioConfig } from "../../config/mesh";
 import {
     ISTIO_GATEWAY_RELEASE,
+    ISTIO_RELEASES,
     ISTIO_REPO,
     authorizationPolicySpec,
     gatewaySpec,
@@ -74,12 +75,12 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
                 { parent: this, dependsOn },
             );
 
-        const base = release("base", "base", "istio-base", {}, []);
-        const cni = release("cni", "cni", "istio-cni", istioCniValues(), [base]);
+        const base = release("base", "base", ISTIO_RELEASES.base, {}, []);
+        const cni = release("cni", "cni", ISTIO_RELEASES.cni, istioCniValues(), [base]);
         const istiod = release(
             "istiod",
             "istiod",
-            "istiod",
+            ISTIO_RELEASES.istiod,
             this.istioNamespace.apply((ns) => istiodValues(istio, ns, args.tracing)),
             [base, cni],
         );

@@ -6,6 +6,8 @@ import type { IstioConfig } from "../../config/mesh";
  */
 
 export const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+/** Releases of the official charts: base (CRDs), istio-cni, istiod. */
+export const ISTIO_RELEASES = { base: "istio-base", cni: "istio-cni", istiod: "istiod" } as const;
 /** Release (and so Deployment, ServiceAccount) name of the ingress gateway; its pods get `istio: ingressgateway`. */
 export const ISTIO_GATEWAY_RELEASE = "istio-ingressgateway";
 export const ISTIO_GATEWAY_SELECTOR = { istio: "ingressgateway" } as const;

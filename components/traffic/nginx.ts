@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IngressNginxConfig } from "../../config/mesh";
-import { INGRESS_NGINX_REPO, ingressNginxValues } from "./nginxValues";
+import { INGRESS_NGINX_RELEASE, INGRESS_NGINX_REPO, ingressNginxValues } from "./nginxValues";
 import { componentType } from "../../identity";
 import { releaseServiceRef, RouterController } from "./router";
 
@@ -35,7 +35,7 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
         const release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
-                name: "ingress-nginx",
+                name: INGRESS_NGINX_RELEASE,
                 chart: "ingress-nginx",
                 version: args.ingressNginx.chartVersion,
                 repositoryOpts: { repo: INGRESS_NGINX_REPO },

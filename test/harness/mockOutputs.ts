@@ -39,6 +39,8 @@ export const resourceOutputs: Record<string, Extra> = {
         identities: [{ oidcs: [{ issuer: `https://oidc.eks.${MOCK_REGION}.amazonaws.com/id/MOCK${a.name.toUpperCase()}` }] }],
         version: a.inputs.version,
         vpcConfig: { ...a.inputs.vpcConfig, clusterSecurityGroupId: `sg-cluster-${a.name}` },
+        // EKS's default service range for a VPC in 10.0.0.0/8.
+        kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: "172.20.0.0/16" },
     }),
     "aws:rds/instance:Instance": (a) => ({
         address: `${a.name}.abc123.${MOCK_REGION}.rds.amazonaws.com`,

@@ -15,16 +15,7 @@ import {
     domainAzCount,
 } from "../../../components/observability/logging";
 import { StackName } from "../../../config/stackFile";
-import {
-    FLUENT_BIT_POD_LABELS,
-    OPENSEARCH_DASHBOARDS_POD_LABELS,
-    OPENSEARCH_POD_LABELS,
-    REDACTION_SCRIPT,
-    RETENTION_SETUP_LABELS,
-    auditConfig,
-    fluentBitPipeline,
-    retentionSetupScript,
-} from "../../../components/observability/loggingValues";
+import { REDACTION_SCRIPT, auditConfig, fluentBitPipeline, retentionSetupScript } from "../../../components/observability/loggingValues";
 import { LUA_FUNCTION, redactionLuaScript } from "../../../components/observability/redaction";
 import { runProgram } from "../../harness/program";
 import { RecordingMocks } from "../../harness/recorder";
@@ -553,97 +544,11 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
         });
     });
 
-    describe("NetworkPolicies of the logging namespace", () => {
-        const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-        const policies = async (stack: StackName) => {
+    it("writes no NetworkPolicy itself: the stack's fences select its pods (components/fences, test/components/fences)", async () => {
+        for (const stack of ["staging", "production", "local"] as const) {
             const { mocks } = await loggingFor(stack);
-            return Object.fromEntries(mocks.ofType(NP).map((r) => [r.name, r.inputs]));
-        };
-        const DNS = {
-            ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-            ],
-        };
-        const podsOf = (labels: Record<string, string>) => ({ podSelector: { matchLabels: labels } });
-
-        it("select the charts' pods by their selector labels (name = chart, instance = release)", () => {
-            assert.deepStrictEqual(FLUENT_BIT_POD_LABELS, {
-                "app.kubernetes.io/name": "fluent-bit",
-                "app.kubernetes.io/instance": "fluent-bit",
-            });
-            assert.deepStrictEqual(OPENSEARCH_POD_LABELS, {
-                "app.kubernetes.io/name": "opensearch",
-                "app.kubernetes.io/instance": "opensearch",
-            });
-            assert.deepStrictEqual(OPENSEARCH_DASHBOARDS_POD_LABELS, {
-                "app.kubernetes.io/name": "opensearch-dashboards",
-                "app.kubernetes.io/instance": "opensearch-dashboards",
-            });
-        });
-
-        it("in-cluster store: OpenSearch's REST port only from Fluent Bit, Dashboards and the retention Job; transport only among its nodes", async () => {
-            const np = await policies("staging");
-            assert.deepStrictEqual(Object.keys(np).sort(), [
-                "logging-fluent-bit",
-                "logging-opensearch",
-                "logging-opensearch-dashboards",
-                "logging-retention-setup",
-            ]);
-            for (const p of Object.values(np)) {
-                assert.strictEqual(p.metadata.namespace, "logging");
-                assert.deepStrictEqual(p.spec.policyTypes, ["Ingress", "Egress"]);
-            }
-            const os = np["logging-opensearch"].spec;
-            assert.deepStrictEqual(os.podSelector, podsOf(OPENSEARCH_POD_LABELS).podSelector);
-            assert.deepStrictEqual(os.ingress, [
-                {
-                    from: [podsOf(FLUENT_BIT_POD_LABELS), podsOf(OPENSEARCH_DASHBOARDS_POD_LABELS), podsOf(RETENTION_SETUP_LABELS)],
-                    ports: [{ protocol: "TCP", port: 9200 }],
-                },
-                { from: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9300 }] },
-            ]);
-            assert.deepStrictEqual(os.egress, [DNS, { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9300 }] }]);
-            const dashboards = np["logging-opensearch-dashboards"].spec;
-            assert.deepStrictEqual(dashboards.podSelector, podsOf(OPENSEARCH_DASHBOARDS_POD_LABELS).podSelector);
-            assert.deepStrictEqual(dashboards.ingress, []);
-            assert.deepStrictEqual(dashboards.egress, [
-                DNS,
-                { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9200 }] },
-            ]);
-        });
-
-        it("Fluent Bit: metrics port from monitoring only; egress to DNS, OpenSearch's pods, and the API server / AWS endpoints", async () => {
-            const fb = (await policies("local"))["logging-fluent-bit"].spec;
-            assert.deepStrictEqual(fb.podSelector, podsOf(FLUENT_BIT_POD_LABELS).podSelector);
-            assert.deepStrictEqual(fb.ingress, [
-                {
-                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
-                    ports: [{ protocol: "TCP", port: 2020 }],
-                },
-            ]);
-            assert.deepStrictEqual(fb.egress, [
-                DNS,
-                { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9200 }] },
-                {
-                    ports: [
-                        { protocol: "TCP", port: 443 },
-                        { protocol: "TCP", port: 6443 },
-                    ],
-                },
-            ]);
-            assert.deepStrictEqual((await policies("local"))["logging-retention-setup"].spec.egress[1], {
-                to: [podsOf(OPENSEARCH_POD_LABELS)],
-                ports: [{ protocol: "TCP", port: 9200 }],
-            });
-        });
-
-        it("Amazon domain: no in-cluster store to fence; Fluent Bit and the Job reach the domain on 443", async () => {
-            const np = await policies("production");
-            assert.deepStrictEqual(Object.keys(np).sort(), ["logging-fluent-bit", "logging-retention-setup"]);
-            assert.deepStrictEqual(np["logging-fluent-bit"].spec.egress[1], { ports: [{ protocol: "TCP", port: 443 }] });
-            assert.deepStrictEqual(np["logging-retention-setup"].spec.egress, [DNS, { ports: [{ protocol: "TCP", port: 443 }] }]);
-        });
+            assert.deepStrictEqual(mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy"), [], stack);
+        }
     });
 
     it("the pipeline has no S3 output without an archive", () => {
