@@ -51,6 +51,8 @@ import { IngressNginx } from "./components/traffic/nginx";
 import { RouterController } from "./components/traffic/router";
 import { ServiceHostRecord } from "./components/traffic/serviceHostRecord";
 import { CertManager } from "./components/tls/certManager";
+import { ClusterCa } from "./components/tls/clusterCa";
+import { certManagerInstalled } from "./config/tls";
 import { servingSecret } from "./components/tls/certManagerValues";
 import { ServiceCertificate } from "./components/tls/serviceCertificate";
 import { Application } from "./components/app/application";
@@ -286,24 +288,27 @@ export = async () => {
             : undefined;
     const routerController: RouterController = mesh ?? ingressNginx!;
 
-    // The service host's certificate and DNS record (docs/tls-and-dns.md): AWS stacks with `tls` / `dns`.
-    const certManager =
+    // cert-manager (docs/tls-and-dns.md): the service host's certificate by ACME on AWS stacks with `tls` / `dns`,
+    // and the cluster CA that certifies the in-cluster OpenSearch.
+    const acme =
         config.tls && config.dns && config.aws && cluster.oidcProviderArn && cluster.oidcProviderUrl
-            ? new CertManager(
-                  "cert-manager",
-                  {
-                      tls: config.tls,
-                      dns: config.dns,
-                      host: config.app.ingress.host,
-                      region: config.aws.region,
-                      namespace: fences.nameOf(CERT_MANAGER_NAMESPACE),
-                      oidcProviderArn: cluster.oidcProviderArn,
-                      oidcProviderUrl: cluster.oidcProviderUrl,
-                  },
-                  { providers: [...awsProviders, ...k8sProviders] },
-              )
+            ? {
+                  tls: config.tls,
+                  dns: config.dns,
+                  host: config.app.ingress.host,
+                  region: config.aws.region,
+                  oidcProviderArn: cluster.oidcProviderArn,
+                  oidcProviderUrl: cluster.oidcProviderUrl,
+              }
             : undefined;
-    if (certManager) {
+    const certManager = certManagerInstalled(config)
+        ? new CertManager(
+              "cert-manager",
+              { certManager: config.certManager, namespace: fences.nameOf(CERT_MANAGER_NAMESPACE), acme },
+              { providers: [...awsProviders, ...k8sProviders] },
+          )
+        : undefined;
+    if (certManager?.acmeIssuer) {
         const secret = servingSecret(config.mesh.router, config.mesh.istio, config.app.ingress);
         new ServiceCertificate(
             "service-certificate",
@@ -311,11 +316,20 @@ export = async () => {
                 host: config.app.ingress.host,
                 namespace: secret.namespace === "gateway" ? fences.nameOf(ISTIO_NAMESPACE) : appNamespace,
                 secretName: secret.name,
-                issuer: certManager.issuer,
+                issuer: certManager.acmeIssuer,
             },
             { providers: k8sProviders },
         );
     }
+    const inClusterOpenSearch = config.logging.enabled && config.logging.opensearch.mode === "in-cluster";
+    const clusterCa =
+        certManager && inClusterOpenSearch
+            ? new ClusterCa(
+                  "cluster-ca",
+                  { namespace: fences.nameOf(CERT_MANAGER_NAMESPACE), certManager: certManager.release },
+                  { providers: k8sProviders },
+              )
+            : undefined;
     const hostRecord = config.dns
         ? new ServiceHostRecord(
               "service-host",
@@ -349,6 +363,7 @@ export = async () => {
                       ? { vpcId: network.vpcId, vpcCidr: network.vpcCidr, privateSubnetIds: network.privateSubnetIds }
                       : undefined,
                   protectDomain: production,
+                  certificateIssuer: clusterCa && { name: clusterCa.issuerName, resource: clusterCa.issuer },
               },
               { providers: [...awsProviders, ...k8sProviders] },
           )

@@ -16,7 +16,7 @@ import { NetworkSchema } from "./network";
 import { LoggingSchema, MonitoringSchema, TracingSchema } from "./observability";
 import { RolloutSchema, rolloutStageIssues } from "./rollout";
 import { StorageSchema } from "./storage";
-import { DnsSchema, TlsSchema, tlsDnsIssues } from "./tls";
+import { CertManagerSchema, DnsSchema, TlsSchema, tlsDnsIssues } from "./tls";
 
 export { CONFIG_NAMESPACE, ConfigError } from "./errors";
 
@@ -66,6 +66,7 @@ export const PlatformSchema = z
         rollout: RolloutSchema,
         dns: DnsSchema.optional(),
         tls: TlsSchema.optional(),
+        certManager: CertManagerSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
         for (const issue of drAndOffHoursIssues(c)) ctx.addIssue({ code: "custom", ...issue });

@@ -363,10 +363,16 @@ for (const stack of STACKS) {
                         ["ingress-nginx → the internet", { from: controller, to: { address: at.internet }, port: 443 }, false],
                     );
                 }
-                if (config.tls) {
+                {
+                    // Every stack runs cert-manager: ACME on the AWS stacks, the cluster CA for the in-cluster OpenSearch.
                     const controller = pod("Release cert-manager: controller");
                     flows.push(
-                        ["cert-manager → Let's Encrypt / Route 53", { from: controller, to: { address: at.internet }, port: 443 }, true],
+                        [
+                            "cert-manager → Let's Encrypt / Route 53",
+                            { from: controller, to: { address: at.internet }, port: 443 },
+                            config.tls !== undefined,
+                        ],
+                        ["cert-manager → API server", { from: controller, to: { address: at.apiServer }, port: at.apiServerPort }, true],
                         [
                             "cert-manager → a public resolver",
                             { from: controller, to: { address: at.publicResolver }, port: 53, protocol: "UDP" },

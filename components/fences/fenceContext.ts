@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../../config";
+import { certManagerInstalled } from "../../config/tls";
 import type { ClusterAddresses } from "../cluster/clusterAddresses";
 import { platformNamespaces } from "../kubernetes/platformNamespaces";
 import type { FenceContext } from "./flows";
@@ -28,7 +29,7 @@ export function fenceContextOf(config: PlatformConfig, cluster: ClusterAddresses
         // The S3 log archive is part of every AWS stack (the Storage component).
         logging: config.logging.enabled ? { store: config.logging.opensearch.mode, archive: onAws } : undefined,
         tracing: config.tracing.enabled,
-        certManager: config.tls ? { acme: true } : undefined,
+        certManager: certManagerInstalled(config) ? { acme: config.tls !== undefined } : undefined,
         clusterAutoscaler: onAws,
         metricsServer: config.metricsServer.enabled,
     };

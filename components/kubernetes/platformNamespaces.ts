@@ -1,4 +1,5 @@
 import { PlatformConfig } from "../../config";
+import { certManagerInstalled } from "../../config/tls";
 import { NamespaceSpec } from "./namespaces";
 import { APP_NAME } from "../../identity";
 
@@ -35,7 +36,7 @@ export function platformNamespaces(config: PlatformConfig): NamespaceSpec[] {
     if (config.mesh.router === "nginx") {
         namespaces.push({ name: INGRESS_NGINX_NAMESPACE, podSecurity: "restricted" });
     }
-    if (config.tls) {
+    if (certManagerInstalled(config)) {
         namespaces.push({ name: CERT_MANAGER_NAMESPACE, podSecurity: "restricted" });
     }
     if (config.database.mode === "in-cluster" || config.cache.mode === "in-cluster") {

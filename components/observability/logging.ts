@@ -4,12 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { LoggingConfig } from "../../config/observability";
 import {
+    CA_VOLUME_MOUNT,
+    caVolume,
     FLUENT_BIT_RELEASE,
     FLUENT_BIT_SERVICE_ACCOUNT,
     FLUENT_REPO,
     IN_CLUSTER_OPENSEARCH_SERVICE,
     LogDestinations,
     OPENSEARCH_ADMIN_USER,
+    OPENSEARCH_CA_FILE,
+    OPENSEARCH_INTERNAL_USERS_SECRET,
+    OPENSEARCH_TLS_SECRET,
     OPENSEARCH_DASHBOARDS_RELEASE,
     OPENSEARCH_RELEASE,
     OPENSEARCH_REPO,
@@ -18,7 +23,9 @@ import {
     auditConfig,
     fluentBitValues,
     indexPrefix,
+    internalUsers,
     logsIndexTemplate,
+    openSearchCertificateSpec,
     openSearchDashboardsValues,
     openSearchValues,
     retentionPolicy,
@@ -70,6 +77,14 @@ export interface LoggingArgs {
     network?: PrivateNetwork;
     /** Protect the Amazon OpenSearch domain from deletion (production); the rest stays replaceable. */
     protectDomain?: boolean;
+    /** The cluster CA's ClusterIssuer (components/tls/clusterCa.ts), which issues the in-cluster OpenSearch's certificate. */
+    certificateIssuer?: CertificateIssuer;
+}
+
+export interface CertificateIssuer {
+    name: pulumi.Input<string>;
+    /** Certificates that use it are created after it. */
+    resource: pulumi.Resource;
 }
 
 /** What Fluent Bit's IRSA role may do: write objects into the log archive bucket, encrypting with its key. */
@@ -146,7 +161,7 @@ export class Logging extends pulumi.ComponentResource {
         const store =
             logging.opensearch.mode === "amazon"
                 ? this.amazonOpenSearch(name, args, password.result)
-                : this.inClusterOpenSearch(name, args, credentials);
+                : this.inClusterOpenSearch(name, args, credentials, password);
         this.domain = store.domain;
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
@@ -184,7 +199,7 @@ export class Logging extends pulumi.ComponentResource {
         const destinations = pulumi
             .all([store.host, credentials.metadata.name, args.archive?.bucketName])
             .apply(([host, credentialsSecret, bucket]): LogDestinations => ({
-                opensearch: { host, port: store.port, verifyTls: store.verifyTls },
+                opensearch: { host, port: store.port, caSecret: store.caSecret },
                 credentialsSecret,
                 indexPrefix: indexPrefix(environment),
                 archive:
@@ -212,9 +227,31 @@ export class Logging extends pulumi.ComponentResource {
         });
     }
 
-    private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret) {
+    private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret, password: random.RandomPassword) {
         const os = args.logging.opensearch;
         if (os.mode !== "in-cluster") throw new Error("unreachable: in-cluster OpenSearch with another mode");
+        const issuer = args.certificateIssuer;
+        if (!issuer)
+            throw new Error("Logging: the in-cluster OpenSearch needs the cluster CA's issuer (certificateIssuer) for its certificate");
+        const certificate = new k8s.apiextensions.CustomResource(
+            `${name}-opensearch-tls`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: OPENSEARCH_TLS_SECRET, namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: pulumi.all([this.namespace, issuer.name]).apply(([ns, issuerName]) => openSearchCertificateSpec(ns, issuerName)),
+            },
+            { parent: this, dependsOn: [issuer.resource] },
+        );
+        const internalUsersSecret = new k8s.core.v1.Secret(
+            `${name}-opensearch-internal-users`,
+            {
+                metadata: { name: OPENSEARCH_INTERNAL_USERS_SECRET, namespace: args.namespace, labels: PLATFORM_LABELS },
+                type: "Opaque",
+                stringData: { "internal_users.yml": pulumi.secret(password.bcryptHash.apply(internalUsers)) },
+            },
+            { parent: this },
+        );
         const opensearch = new k8s.helm.v3.Release(
             `${name}-opensearch`,
             {
@@ -224,9 +261,9 @@ export class Logging extends pulumi.ComponentResource {
                 repositoryOpts: { repo: OPENSEARCH_REPO },
                 namespace: args.namespace,
                 values: pulumi
-                    .all([credentials.metadata.name, args.storageClassName])
-                    .apply(([credentialsSecret, storageClassName]) =>
-                        openSearchValues({ opensearch: os, credentialsSecret, storageClassName }),
+                    .all([certificate.metadata.name, internalUsersSecret.metadata.name, args.storageClassName])
+                    .apply(([tlsSecret, internalUsersSecretName, storageClassName]) =>
+                        openSearchValues({ opensearch: os, tlsSecret, internalUsersSecret: internalUsersSecretName, storageClassName }),
                     ),
                 timeout: 900,
             },
@@ -240,13 +277,22 @@ export class Logging extends pulumi.ComponentResource {
                 version: os.dashboardsChartVersion,
                 repositoryOpts: { repo: OPENSEARCH_REPO },
                 namespace: args.namespace,
-                values: credentials.metadata.name.apply(openSearchDashboardsValues),
+                values: pulumi
+                    .all([credentials.metadata.name, certificate.metadata.name])
+                    .apply(([credentialsSecret, tlsSecret]) => openSearchDashboardsValues({ credentialsSecret, tlsSecret })),
             },
             { parent: this, dependsOn: [opensearch] },
         );
         const host = pulumi.interpolate`${IN_CLUSTER_OPENSEARCH_SERVICE}.${this.namespace}.svc.cluster.local`;
-        // The chart's demo security configuration signs its own certificates: TLS, but not verifiable.
-        return { host, port: 9200, verifyTls: false, dataNodes: 1, ready: [opensearch] as pulumi.Resource[], domain: undefined };
+        // Its clients verify its certificate against the cluster CA, whose ca.crt cert-manager writes beside it.
+        return {
+            host,
+            port: 9200,
+            caSecret: OPENSEARCH_TLS_SECRET,
+            dataNodes: 1,
+            ready: [opensearch] as pulumi.Resource[],
+            domain: undefined,
+        };
     }
 
     private amazonOpenSearch(name: string, args: LoggingArgs, masterPassword: pulumi.Output<string>) {
@@ -330,10 +376,11 @@ export class Logging extends pulumi.ComponentResource {
                 dependsOn: [logs.resourcePolicy],
             },
         );
+        // Verified against the system's CAs (Amazon's public certificate).
         return {
             host: domain.endpoint,
             port: 443,
-            verifyTls: true,
+            caSecret: undefined,
             dataNodes: os.instanceCount,
             ready: [domain] as pulumi.Resource[],
             domain,
@@ -348,7 +395,7 @@ export class Logging extends pulumi.ComponentResource {
         name: string,
         args: LoggingArgs,
         credentials: k8s.core.v1.Secret,
-        store: { dataNodes: number; verifyTls: boolean; ready: pulumi.Resource[] },
+        store: { dataNodes: number; caSecret?: string; ready: pulumi.Resource[] },
         steps: RetentionSetupSteps,
     ): k8s.batch.v1.Job {
         const json = (document: unknown) => JSON.stringify(document, null, 2);
@@ -393,12 +440,14 @@ export class Logging extends pulumi.ComponentResource {
                                     // The account is read from files (the script's curl config), never from the environment.
                                     env: [
                                         { name: "OPENSEARCH_URL", value: this.opensearchUrl },
-                                        { name: "CURL_TLS", value: store.verifyTls ? "" : "--insecure" },
+                                        // The in-cluster store's certificate is verified against the cluster CA; the domain's, against curl's CA bundle.
+                                        { name: "CURL_TLS", value: store.caSecret ? `--cacert ${OPENSEARCH_CA_FILE}` : "" },
                                     ],
                                     volumeMounts: [
                                         { name: "setup", mountPath: RETENTION_SETUP_PATHS.documents, readOnly: true },
                                         { name: "credentials", mountPath: RETENTION_SETUP_PATHS.credentials, readOnly: true },
                                         { name: "curl-config", mountPath: RETENTION_SETUP_PATHS.curlConfig },
+                                        ...(store.caSecret ? [CA_VOLUME_MOUNT] : []),
                                     ],
                                     resources: { requests: { ...FIXED_REQUESTS.retentionSetup }, limits: { cpu: "100m", memory: "64Mi" } },
                                     securityContext: {
@@ -423,6 +472,7 @@ export class Logging extends pulumi.ComponentResource {
                                 },
                                 // In memory: the file with the password never reaches the node's disk.
                                 { name: "curl-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                                ...(store.caSecret ? [caVolume(store.caSecret)] : []),
                             ],
                         },
                     },

@@ -1,3 +1,4 @@
+import { stringify } from "yaml";
 import type { LoggingConfig } from "../../config/observability";
 import { LUA_FUNCTION, redactionLuaScript } from "./redaction";
 import { APP_NAME } from "../../identity";
@@ -17,9 +18,31 @@ export const REDACTION_SCRIPT = "redact.lua";
 export const OPENSEARCH_SECRET_KEYS = { username: "username", password: "password", cookie: "cookie" } as const;
 export const OPENSEARCH_ADMIN_USER = "admin";
 
+/** The in-cluster OpenSearch's certificate (cert-manager, from the cluster CA) and its CA, in one Secret. */
+export const OPENSEARCH_TLS_SECRET = "opensearch-tls";
+/** Where OpenSearch reads its certificate: under its config directory, the only place the security plugin reads files from. */
+export const OPENSEARCH_CERTS_DIR = "certs";
+/** The node certificate's subject; the security plugin admits node-to-node connections from this DN only. */
+export const OPENSEARCH_NODE_DN = `CN=${IN_CLUSTER_OPENSEARCH_SERVICE}`;
+/** Where the in-cluster store's clients (Fluent Bit, Dashboards, the retention Job) mount its CA, `ca.crt` only. */
+export const OPENSEARCH_CA_DIR = "/etc/opensearch-ca";
+export const OPENSEARCH_CA_FILE = `${OPENSEARCH_CA_DIR}/ca.crt`;
+/** The Secret with the security plugin's internal users file (internal_users.yml: the admin's bcrypt hash). */
+export const OPENSEARCH_INTERNAL_USERS_SECRET = "opensearch-internal-users";
+
+/** A pod volume with only the `ca.crt` of a cert-manager certificate's Secret: its key stays out of the pod. */
+export function caVolume(tlsSecret: string): { name: string; secret: { secretName: string; items: { key: string; path: string }[] } } {
+    return { name: "opensearch-ca", secret: { secretName: tlsSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } };
+}
+export const CA_VOLUME_MOUNT = { name: "opensearch-ca", mountPath: OPENSEARCH_CA_DIR, readOnly: true } as const;
+
 /** Where Fluent Bit sends logs: the search store and, on AWS, the S3 archive. */
 export interface LogDestinations {
-    opensearch: { host: string; port: number; /** false for the in-cluster demo certificates */ verifyTls: boolean };
+    /**
+     * The store, always over verified TLS: against the CA in `caSecret`'s `ca.crt` (the in-cluster store's
+     * cluster CA), or the system's CAs (the Amazon domain).
+     */
+    opensearch: { host: string; port: number; caSecret?: string };
     /** Secret with OPENSEARCH_SECRET_KEYS, read into Fluent Bit's environment. */
     credentialsSecret: string;
     indexPrefix: string;
@@ -76,7 +99,9 @@ export function fluentBitPipeline(dest: LogDestinations): { inputs: string; filt
             ["HTTP_User", "${OPENSEARCH_USERNAME}"],
             ["HTTP_Passwd", "${OPENSEARCH_PASSWORD}"],
             ["tls", "On"],
-            ["tls.verify", os.verifyTls ? "On" : "Off"],
+            ["tls.verify", "On"],
+            ["tls.verify_hostname", "On"],
+            ...(os.caSecret ? [["tls.ca_file", OPENSEARCH_CA_FILE] as [string, string]] : []),
             ["Logstash_Format", "On"],
             ["Logstash_Prefix", dest.indexPrefix],
             ["Replace_Dots", "On"],
@@ -135,16 +160,97 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
         ],
         luaScripts: { [REDACTION_SCRIPT]: redactionLuaScript() },
         config: fluentBitPipeline(args.destinations),
+        ...(args.destinations.opensearch.caSecret
+            ? { extraVolumes: [caVolume(args.destinations.opensearch.caSecret)], extraVolumeMounts: [CA_VOLUME_MOUNT] }
+            : {}),
     };
 }
 
 export interface OpenSearchValuesArgs {
     opensearch: Extract<LoggingConfig["opensearch"], { mode: "in-cluster" }>;
-    credentialsSecret: string;
+    /** The node's certificate and the CA (OPENSEARCH_TLS_SECRET). */
+    tlsSecret: string;
+    /** The security plugin's internal users (OPENSEARCH_INTERNAL_USERS_SECRET). */
+    internalUsersSecret: string;
     storageClassName?: string;
 }
 
-/** The in-cluster OpenSearch: one node (staging/local), its demo TLS certificates, the admin password from the Secret. */
+/**
+ * opensearch.yml of the in-cluster store: TLS on the transport and REST layers with the certificate
+ * cert-manager issues from the cluster CA (reloaded when cert-manager renews it), node-to-node
+ * connections admitted from that certificate's subject only, the security index initialised from the
+ * mounted configuration on first start, and the security plugin's audit log in its own indices. Node
+ * names are not verified on the transport layer: nodes dial each other by pod address, which no
+ * certificate names; the chain and the subject are.
+ */
+export function openSearchConfig(): string {
+    const certs = (file: string) => `${OPENSEARCH_CERTS_DIR}/${file}`;
+    const layer = (name: "transport" | "http") => ({
+        [`plugins.security.ssl.${name}.pemcert_filepath`]: certs("tls.crt"),
+        [`plugins.security.ssl.${name}.pemkey_filepath`]: certs("tls.key"),
+        [`plugins.security.ssl.${name}.pemtrustedcas_filepath`]: certs("ca.crt"),
+    });
+    return stringify({
+        "cluster.name": "opensearch-cluster",
+        "network.host": "0.0.0.0",
+        ...layer("transport"),
+        "plugins.security.ssl.transport.enforce_hostname_verification": false,
+        "plugins.security.ssl.http.enabled": true,
+        ...layer("http"),
+        "plugins.security.ssl.certificates_hot_reload.enabled": true,
+        "plugins.security.nodes_dn": [OPENSEARCH_NODE_DN],
+        "plugins.security.allow_default_init_securityindex": true,
+        "plugins.security.audit.type": "internal_opensearch",
+    });
+}
+
+/**
+ * The security plugin's internal users: the admin account only (Fluent Bit, Dashboards and the
+ * retention Job log in with it), by the bcrypt hash of its generated password. Read when the security
+ * index is first created; none of the demo configuration's users with well-known passwords exist.
+ */
+export function internalUsers(adminPasswordHash: string): string {
+    return stringify({
+        _meta: { type: "internalusers", config_version: 2 },
+        [OPENSEARCH_ADMIN_USER]: {
+            hash: adminPasswordHash,
+            reserved: true,
+            backend_roles: ["admin"],
+            description: "Admin: Fluent Bit, OpenSearch Dashboards and the retention Job",
+        },
+    });
+}
+
+/** The in-cluster OpenSearch's certificate: the Services' names (and the pods', by the headless Service), server and client use. */
+export function openSearchCertificateSpec(namespace: string, clusterIssuer: string): Record<string, unknown> {
+    const names = (host: string) => [host, `${host}.${namespace}`, `${host}.${namespace}.svc`, `${host}.${namespace}.svc.cluster.local`];
+    const headless = `${IN_CLUSTER_OPENSEARCH_SERVICE}-headless`;
+    return {
+        secretName: OPENSEARCH_TLS_SECRET,
+        commonName: IN_CLUSTER_OPENSEARCH_SERVICE,
+        dnsNames: [
+            ...names(IN_CLUSTER_OPENSEARCH_SERVICE),
+            ...names(headless),
+            ...names(headless)
+                .slice(1)
+                .map((n) => `*.${n}`),
+        ],
+        // 90 days, renewed 30 days before; the security plugin reloads the files (certificates_hot_reload).
+        duration: "2160h",
+        renewBefore: "720h",
+        // The security plugin reads PKCS#8 keys only.
+        privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" },
+        // Node-to-node TLS is mutual: the same certificate serves and authenticates the node.
+        usages: ["server auth", "client auth", "digital signature", "key encipherment"],
+        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: clusterIssuer },
+    };
+}
+
+/**
+ * The in-cluster OpenSearch: one node (staging/local) serving the certificate cert-manager issues from
+ * the cluster CA; the image's demo configuration (certificates whose CA key is public, users with
+ * well-known passwords) is never installed.
+ */
 export function openSearchValues(args: OpenSearchValuesArgs): Record<string, unknown> {
     const os = args.opensearch;
     return {
@@ -157,20 +263,32 @@ export function openSearchValues(args: OpenSearchValuesArgs): Record<string, unk
             size: `${os.storageGb}Gi`,
             ...(args.storageClassName ? { storageClass: args.storageClassName } : {}),
         },
-        extraEnvs: [
-            {
-                name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD",
-                valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: OPENSEARCH_SECRET_KEYS.password } },
-            },
-        ],
+        extraEnvs: [{ name: "DISABLE_INSTALL_DEMO_CONFIG", value: "true" }],
+        config: { "opensearch.yml": openSearchConfig() },
+        secretMounts: [{ name: "tls", secretName: args.tlsSecret, path: `/usr/share/opensearch/config/${OPENSEARCH_CERTS_DIR}` }],
+        securityConfig: { internalUsersSecret: args.internalUsersSecret },
     };
 }
 
-export function openSearchDashboardsValues(credentialsSecret: string): Record<string, unknown> {
+/** OpenSearch Dashboards: verifies the store's certificate (full: chain and name) against the cluster CA. */
+export function openSearchDashboardsValues(args: { credentialsSecret: string; tlsSecret: string }): Record<string, unknown> {
+    const host = `https://${IN_CLUSTER_OPENSEARCH_SERVICE}:9200`;
     return {
-        opensearchHosts: `https://${IN_CLUSTER_OPENSEARCH_SERVICE}:9200`,
-        opensearchAccount: { secret: credentialsSecret },
+        opensearchHosts: host,
+        opensearchAccount: { secret: args.credentialsSecret },
         resources: { requests: { ...FIXED_REQUESTS.opensearchDashboards } },
+        extraVolumes: [caVolume(args.tlsSecret)],
+        extraVolumeMounts: [CA_VOLUME_MOUNT],
+        config: {
+            "opensearch_dashboards.yml": stringify({
+                "server.host": "0.0.0.0",
+                "opensearch.hosts": [host],
+                "opensearch.ssl.verificationMode": "full",
+                "opensearch.ssl.certificateAuthorities": [OPENSEARCH_CA_FILE],
+                // The security plugin authenticates the browser's requests by these headers.
+                "opensearch.requestHeadersWhitelist": ["authorization", "securitytenant"],
+            }),
+        },
     };
 }
 

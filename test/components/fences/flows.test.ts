@@ -101,7 +101,8 @@ describe("the flows table (components/fences/flows.ts)", () => {
             assert.deepEqual(summary("local"), {
                 router: "nginx",
                 logging: { store: "in-cluster", archive: false },
-                certManager: undefined,
+                // The cluster CA for the in-cluster OpenSearch's certificate; no ACME.
+                certManager: { acme: false },
                 cloudwatchExporter: false,
                 autoscaler: false,
                 privateSubnets: false,
@@ -173,9 +174,10 @@ describe("the flows table (components/fences/flows.ts)", () => {
             assert.deepEqual(names(fences, "claude-enhancer"), ["default-deny"]);
         });
 
-        it("local: ingress-nginx instead of Istio (whose namespace stays empty and denied), no cert-manager, no autoscaler", () => {
+        it("local: ingress-nginx instead of Istio (whose namespace stays empty and denied), cert-manager without ACME, no autoscaler", () => {
             const fences = stackFences(contextOf("local"));
             assert.deepEqual(names(fences, "ingress-nginx"), ["admission-webhook", "controller", "default-deny"]);
+            assert.equal(fences.find((f) => f.namespace === "cert-manager" && f.name === "controller")?.openEgressReason, undefined);
             assert.deepEqual(names(fences, "istio-system"), ["default-deny"]);
             assert.deepEqual(names(fences, "kube-system"), ["metrics-server"]);
             assert.deepEqual(names(fences, "claude-enhancer-data"), ["default-deny"]);
@@ -197,7 +199,7 @@ describe("the flows table (components/fences/flows.ts)", () => {
     });
 
     it("cert-manager without ACME (a cluster CA only) reaches the API server and DNS, not the internet", () => {
-        const fences = certManagerFences({ ...contextOf("local"), certManager: { acme: false } });
+        const fences = certManagerFences(contextOf("local"));
         const controller = fences.find((f) => f.name === "controller")!;
         assert.equal(controller.openEgressReason, undefined);
         assert.equal(controller.egress.length, 2);
