@@ -252,6 +252,8 @@ export class Logging extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // The Secret cert-manager writes the certificate into; the releases that mount it come after the Certificate.
+        const tlsSecret = certificate.metadata.name.apply(() => OPENSEARCH_TLS_SECRET);
         const opensearch = new k8s.helm.v3.Release(
             `${name}-opensearch`,
             {
@@ -261,9 +263,14 @@ export class Logging extends pulumi.ComponentResource {
                 repositoryOpts: { repo: OPENSEARCH_REPO },
                 namespace: args.namespace,
                 values: pulumi
-                    .all([certificate.metadata.name, internalUsersSecret.metadata.name, args.storageClassName])
-                    .apply(([tlsSecret, internalUsersSecretName, storageClassName]) =>
-                        openSearchValues({ opensearch: os, tlsSecret, internalUsersSecret: internalUsersSecretName, storageClassName }),
+                    .all([tlsSecret, internalUsersSecret.metadata.name, args.storageClassName])
+                    .apply(([tls, internalUsersSecretName, storageClassName]) =>
+                        openSearchValues({
+                            opensearch: os,
+                            tlsSecret: tls,
+                            internalUsersSecret: internalUsersSecretName,
+                            storageClassName,
+                        }),
                     ),
                 timeout: 900,
             },
@@ -278,8 +285,8 @@ export class Logging extends pulumi.ComponentResource {
                 repositoryOpts: { repo: OPENSEARCH_REPO },
                 namespace: args.namespace,
                 values: pulumi
-                    .all([credentials.metadata.name, certificate.metadata.name])
-                    .apply(([credentialsSecret, tlsSecret]) => openSearchDashboardsValues({ credentialsSecret, tlsSecret })),
+                    .all([credentials.metadata.name, tlsSecret])
+                    .apply(([credentialsSecret, tls]) => openSearchDashboardsValues({ credentialsSecret, tlsSecret: tls })),
             },
             { parent: this, dependsOn: [opensearch] },
         );

@@ -18,7 +18,10 @@ export const MOCK_REGION = "us-east-1";
 type Extra = (args: MockResourceArgs) => Record<string, unknown>;
 
 export const resourceOutputs: Record<string, Extra> = {
-    "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32) }),
+    "random:index/randomPassword:RandomPassword": (a) => ({
+        result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32),
+        bcryptHash: `$2a$10$mock.bcrypt.hash.of.${a.name}`,
+    }),
     "random:index/randomId:RandomId": (a) => ({
         hex: Buffer.from(a.name)
             .toString("hex")

@@ -190,6 +190,7 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             const users = parse((secretInput(secret.inputs.stringData) as Record<string, string>)["internal_users.yml"]);
             assert.deepStrictEqual(Object.keys(users), ["_meta", "admin"]);
             assert.deepStrictEqual(users._meta, { type: "internalusers", config_version: 2 });
+            assert.match(users.admin.hash, /^\$2a\$10\$/);
             assert.strictEqual(users.admin.hash, password.state.bcryptHash);
             assert.deepStrictEqual(users.admin.backend_roles, ["admin"]);
             assert.strictEqual(release(mocks, "opensearch").inputs.values.securityConfig.internalUsersSecret, "opensearch-internal-users");
