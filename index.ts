@@ -30,6 +30,9 @@ import {
     platformNamespaces,
 } from "./components/kubernetes/platformNamespaces";
 import { Gp3StorageClass } from "./components/kubernetes/storageClass";
+import { NetworkFences } from "./components/fences/networkFences";
+import { stackFences } from "./components/fences/flows";
+import { fenceContextOf } from "./components/fences/fenceContext";
 import { Database } from "./components/data/database";
 import { Cache } from "./components/data/cache";
 import { Storage } from "./components/data/storage";
@@ -46,6 +49,8 @@ import { otlpTarget } from "./components/observability/tracingValues";
 import { ROUTERS } from "./components/traffic/routers";
 import { ServiceHostRecord } from "./components/traffic/serviceHostRecord";
 import { CertManager } from "./components/tls/certManager";
+import { ClusterCa } from "./components/tls/clusterCa";
+import { certManagerInstalled } from "./config/tls";
 import { ServiceCertificate } from "./components/tls/serviceCertificate";
 import { Application } from "./components/app/application";
 import { AwsApiRoute, databaseCredentials } from "./components/app/connections";
@@ -87,6 +92,13 @@ export = async () => {
         { namespaces: platformNamespaces(config, router.namespaces) },
         { providers: k8sProviders },
     );
+    // Every pod fenced (docs/network-fences.md): a default deny per namespace, one NetworkPolicy per component;
+    // what goes into a namespace through fences.nameOf is created after its fences.
+    const fences = new NetworkFences(
+        "fences",
+        { fences: stackFences(fenceContextOf(config, cluster.addresses, network?.privateSubnetCidrs)), namespaces },
+        { providers: k8sProviders },
+    );
 
     // Node and pod capacity (docs/capacity.md): the autoscaler adds nodes up to each group's maxSize; metrics-server feeds the HPAs.
     const clusterAutoscaler =
@@ -103,7 +115,7 @@ export = async () => {
                       nodeGroups: cluster.nodeGroups,
                       chartMirror,
                   },
-                  { providers: [...awsProviders, ...k8sProviders] },
+                  { providers: [...awsProviders, ...k8sProviders], dependsOn: [fences] },
               )
             : undefined;
     if (config.metricsServer.enabled) {
@@ -114,13 +126,13 @@ export = async () => {
                 kubeletInsecureTls: config.metricsServer.kubeletInsecureTls ?? config.cluster.mode !== "eks",
                 chartMirror,
             },
-            { providers: k8sProviders },
+            { providers: k8sProviders, dependsOn: [fences] },
         );
     }
 
     // Data stores, and where each runs for the service's NetworkPolicy.
     const inCluster = { database: config.database.mode === "in-cluster", cache: config.cache.mode === "in-cluster" };
-    const dataNamespace = inCluster.database || inCluster.cache ? namespaces.nameOf(DATA_NAMESPACE) : undefined;
+    const dataNamespace = inCluster.database || inCluster.cache ? fences.nameOf(DATA_NAMESPACE) : undefined;
     const locationOf = (storeInCluster: boolean): StoreLocation =>
         storeInCluster && dataNamespace !== undefined ? { namespace: dataNamespace } : { cidrs: privateCidrs };
     const dataProviders = { providers: [...awsProviders, ...k8sProviders], ...stateful };
@@ -224,14 +236,14 @@ export = async () => {
               )
             : undefined;
     const storageClassName = gp3?.storageClassName;
-    const appNamespace = namespaces.nameOf(APP_NAMESPACE);
+    const appNamespace = fences.nameOf(APP_NAMESPACE);
     const monitoring = new Monitoring(
         "monitoring",
         {
             monitoring: config.monitoring,
             metrics: config.metrics,
             environment,
-            namespace: namespaces.nameOf(MONITORING_NAMESPACE),
+            namespace: fences.nameOf(MONITORING_NAMESPACE),
             appNamespace,
             router: config.mesh.router,
             appPort: config.app.containerPort,
@@ -258,7 +270,7 @@ export = async () => {
     const routerController = router.controller(
         {
             mesh: config.mesh,
-            namespaceOf: (name) => namespaces.nameOf(name),
+            namespaceOf: (name) => fences.nameOf(name),
             appNamespace,
             monitoringNamespace: MONITORING_NAMESPACE,
             monitoringRelease: monitoring.release,
@@ -270,38 +282,49 @@ export = async () => {
         { providers: k8sProviders },
     );
 
-    // The service host's certificate and DNS record (docs/tls-and-dns.md): AWS stacks with `tls` / `dns`.
-    const certManager =
+    // cert-manager (docs/tls-and-dns.md): the service host's certificate by ACME on AWS stacks with `tls` / `dns`,
+    // and the cluster CA that certifies the in-cluster OpenSearch.
+    const acme =
         config.tls && config.dns && config.aws && cluster.oidcProviderArn && cluster.oidcProviderUrl
-            ? new CertManager(
-                  "cert-manager",
-                  {
-                      tls: config.tls,
-                      dns: config.dns,
-                      host: config.app.ingress.host,
-                      region: config.aws.region,
-                      namespace: namespaces.nameOf(CERT_MANAGER_NAMESPACE),
-                      oidcProviderArn: cluster.oidcProviderArn,
-                      oidcProviderUrl: cluster.oidcProviderUrl,
-                      chartMirror,
-                  },
-                  { providers: [...awsProviders, ...k8sProviders] },
-              )
+            ? {
+                  tls: config.tls,
+                  dns: config.dns,
+                  host: config.app.ingress.host,
+                  region: config.aws.region,
+                  oidcProviderArn: cluster.oidcProviderArn,
+                  oidcProviderUrl: cluster.oidcProviderUrl,
+              }
             : undefined;
+    const certManager = certManagerInstalled(config)
+        ? new CertManager(
+              "cert-manager",
+              { certManager: config.certManager, namespace: fences.nameOf(CERT_MANAGER_NAMESPACE), acme, chartMirror },
+              { providers: [...awsProviders, ...k8sProviders] },
+          )
+        : undefined;
     // The schema accepts `tls` and `dns` only with a router whose public entry is the program's.
     const secret = router.servingSecret?.({
         mesh: config.mesh,
         ingress: config.app.ingress,
         appNamespace,
-        namespaceOf: (name) => namespaces.nameOf(name),
+        namespaceOf: (name) => fences.nameOf(name),
     });
-    if (certManager && secret) {
+    if (certManager?.acmeIssuer && secret) {
         new ServiceCertificate(
             "service-certificate",
-            { host: config.app.ingress.host, namespace: secret.namespace, secretName: secret.name, issuer: certManager.issuer },
+            { host: config.app.ingress.host, namespace: secret.namespace, secretName: secret.name, issuer: certManager.acmeIssuer },
             { providers: k8sProviders },
         );
     }
+    const inClusterOpenSearch = config.logging.enabled && config.logging.opensearch.mode === "in-cluster";
+    const clusterCa =
+        certManager && inClusterOpenSearch
+            ? new ClusterCa(
+                  "cluster-ca",
+                  { namespace: fences.nameOf(CERT_MANAGER_NAMESPACE), certManager: certManager.release },
+                  { providers: k8sProviders },
+              )
+            : undefined;
     const loadBalancerService = routerController.loadBalancerService;
     const hostRecord =
         config.dns && loadBalancerService
@@ -318,7 +341,7 @@ export = async () => {
               {
                   logging: config.logging,
                   environment,
-                  namespace: namespaces.nameOf(LOGGING_NAMESPACE),
+                  namespace: fences.nameOf(LOGGING_NAMESPACE),
                   storageClassName,
                   cluster:
                       cluster.oidcProviderArn && cluster.oidcProviderUrl
@@ -338,6 +361,7 @@ export = async () => {
                       : undefined,
                   protectDomain: production,
                   chartMirror,
+                  certificateIssuer: clusterCa && { name: clusterCa.issuerName, resource: clusterCa.issuer },
               },
               { providers: [...awsProviders, ...k8sProviders] },
           )
@@ -345,7 +369,7 @@ export = async () => {
     const tracing = config.tracing.enabled
         ? new Tracing(
               "tracing",
-              { tracing: config.tracing, namespace: namespaces.nameOf(TRACING_NAMESPACE), storageClassName, chartMirror },
+              { tracing: config.tracing, namespace: fences.nameOf(TRACING_NAMESPACE), storageClassName, chartMirror },
               { providers: k8sProviders },
           )
         : undefined;
@@ -406,6 +430,7 @@ export = async () => {
                 metrics: config.metrics,
                 kubeconfig: cluster.kubeconfig,
                 context: config.cluster.mode === "existing" ? config.cluster.context : undefined,
+                apiServer: cluster.addresses.apiServer,
             },
         },
         { providers: [...awsProviders, ...k8sProviders, dynamicProviders], dependsOn: [monitoring] },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IPV4_CIDR } from "./network";
 
 /** A container image repository without tag or digest, optionally on a registry host (ECR, GHCR, ...). */
 const IMAGE_REPOSITORY = /^([a-zA-Z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*$/;
@@ -6,7 +7,6 @@ const CPU_QUANTITY = /^(\d+(\.\d+)?)(m?)$/;
 const MEMORY_QUANTITY = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 
 /**
  * Where the service's image comes from on a stack without an ECR repository (`local`) when

@@ -6,7 +6,7 @@ import type { DatabaseConfig } from "./database";
 import { MeshConfig, routerFootprint } from "./mesh";
 import type { LoggingConfig, MonitoringConfig, TracingConfig } from "./observability";
 import { RolloutConfig, stageOverridesOf } from "./rollout";
-import type { TlsConfig } from "./tls";
+import { certManagerInstalled, TlsConfig } from "./tls";
 
 /**
  * Capacity per rollout stage (docs/capacity.md, "Capacity per stage"): the CPU and memory the
@@ -166,7 +166,7 @@ export const FIXED_REQUESTS = {
     metricsServer: { cpu: "100m", memory: "200Mi" },
     /** cluster-autoscaler (issue 15, item 1), AWS stacks only. */
     clusterAutoscaler: { cpu: "100m", memory: "300Mi" },
-    /** components/tls/certManagerValues.ts: controller, webhook and cainjector, when `tls` is set. */
+    /** components/tls/certManagerValues.ts: controller, webhook and cainjector, wherever cert-manager runs (certManagerInstalled). */
     certManagerController: { cpu: "50m", memory: "128Mi" },
     certManagerWebhook: { cpu: "20m", memory: "64Mi" },
     certManagerCainjector: { cpu: "20m", memory: "128Mi" },
@@ -267,7 +267,7 @@ export function stagePods(config: CapacityConfig, stage: Stage): StagePods {
     if (config.tracing.enabled) add("jaeger", 1, requestsOf(config.tracing.requests));
     if (config.database.mode === "in-cluster") add("postgres", 1, requestsOf(FIXED_REQUESTS.inClusterPostgres));
     if (config.cache.mode === "in-cluster") add("redis", 1, requestsOf(FIXED_REQUESTS.inClusterRedis));
-    if (config.tls) {
+    if (certManagerInstalled(config)) {
         add("cert-manager", 1, requestsOf(FIXED_REQUESTS.certManagerController));
         add("cert-manager-webhook", 1, requestsOf(FIXED_REQUESTS.certManagerWebhook));
         add("cert-manager-cainjector", 1, requestsOf(FIXED_REQUESTS.certManagerCainjector));

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CHART_VERSION } from "./mesh";
-import { CLOUDWATCH_RETENTION_DAYS } from "./network";
+import { CLOUDWATCH_RETENTION_DAYS, IPV4_CIDR } from "./network";
 
 /** EC2 instance type, e.g. t3.medium, m5.large, m6g.2xlarge. */
 export const EC2_INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|medium|large|metal|\d{0,2}xlarge)$/;
@@ -32,6 +32,25 @@ export const NodeGroupSchema = z
         message: "instance types of one CPU architecture (all Graviton or all x86)",
         path: ["instanceTypes"],
     });
+
+/** The private IPv4 ranges (RFC 1918). */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const CIDRS = z.array(z.string().regex(IPV4_CIDR, "an IPv4 CIDR block such as 172.18.0.0/16")).min(1);
+
+/**
+ * Where the pods of a cluster this stack does not build on AWS reach its API server and its nodes (the
+ * kubelets, and node-exporter on the host network), for the NetworkPolicies' egress
+ * (docs/network-fences.md). The API server's addresses are both its own endpoint and the `kubernetes`
+ * Service's ClusterIP: CNIs differ in which of the two they judge. The defaults are the private ranges,
+ * which hold kind's Docker network, minikube's VM network and the service ranges of both; narrow them to the
+ * cluster's own (kind: `docker network inspect kind`, the service range 10.96.0.0/12).
+ */
+const KUBECONFIG_CLUSTER_ADDRESSES = {
+    apiServerCidrs: CIDRS.default(PRIVATE_RANGES),
+    /** 443 for the `kubernetes` Service, 6443 for kind's and kubeadm's API server endpoint. */
+    apiServerPorts: z.array(z.number().int().min(1).max(65535)).min(1).default([443, 6443]),
+    nodeCidrs: CIDRS.default(PRIVATE_RANGES),
+};
 
 const KUBERNETES_VERSION = z.string().regex(/^1\.(2[89]|3\d)$/, 'a Kubernetes minor version such as "1.31" (1.28 or later)');
 
@@ -82,6 +101,7 @@ export const ClusterSchema = z.discriminatedUnion("mode", [
             .optional(),
         /** How long `kind create cluster --wait` waits for the control plane. */
         waitSeconds: z.number().int().min(0).max(1800).default(300),
+        ...KUBECONFIG_CLUSTER_ADDRESSES,
         /**
          * The router (ingress-nginx or the Istio gateway) as this machine reaches it, e.g. http://127.0.0.1:8080
          * through a kind port mapping or a port-forward; when set, every traffic move is followed by a smoke
@@ -94,6 +114,7 @@ export const ClusterSchema = z.discriminatedUnion("mode", [
         /** Path to a kubeconfig file; unset means the ambient KUBECONFIG / ~/.kube/config. */
         kubeconfigPath: z.string().min(1).optional(),
         context: z.string().min(1).optional(),
+        ...KUBECONFIG_CLUSTER_ADDRESSES,
         /**
          * The router (ingress-nginx or the Istio gateway) as this machine reaches it, e.g. http://127.0.0.1:8080
          * through a kind port mapping or a port-forward; when set, every traffic move is followed by a smoke

@@ -17,7 +17,7 @@ import { NetworkSchema } from "./network";
 import { LoggingSchema, MonitoringSchema, TracingSchema, alertingIssues } from "./observability";
 import { RolloutSchema, rolloutStageIssues } from "./rollout";
 import { StorageSchema } from "./storage";
-import { DnsSchema, TlsSchema, tlsDnsIssues } from "./tls";
+import { CertManagerSchema, DnsSchema, TlsSchema, tlsDnsIssues } from "./tls";
 
 export { CONFIG_NAMESPACE, ConfigError } from "./errors";
 
@@ -68,6 +68,7 @@ export const PlatformSchema = z
         dns: DnsSchema.optional(),
         tls: TlsSchema.optional(),
         charts: ChartsSchema.prefault({}),
+        certManager: CertManagerSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
         for (const issue of drAndOffHoursIssues(c)) ctx.addIssue({ code: "custom", ...issue });

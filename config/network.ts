@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** Any IPv4 CIDR block (octets up to 255, prefix up to /32). */
+export const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+
 /** Retention periods CloudWatch Logs accepts. */
 export const CLOUDWATCH_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,

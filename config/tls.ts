@@ -34,19 +34,31 @@ export const TlsSchema = z.strictObject({
     acmeServer: z
         .url({ protocol: /^https$/, error: "an https URL of an ACME directory such as " + LETS_ENCRYPT_PRODUCTION })
         .default(LETS_ENCRYPT_PRODUCTION),
-    certManager: z
-        .strictObject({
-            /** The jetstack chart's version, which carries a "v" prefix (`helm search repo jetstack/cert-manager --versions`). */
-            chartVersion: z
-                .string()
-                .regex(/^v\d+\.\d+\.\d+$/, 'a pinned cert-manager chart version such as "v1.18.2" (with its "v" prefix, no ranges)')
-                .default("v1.18.2"),
-        })
-        .prefault({}),
+});
+
+/**
+ * cert-manager, wherever it issues a certificate: the service host's (`tls`, ACME) and the in-cluster
+ * OpenSearch's (a cluster CA, staging and local).
+ */
+export const CertManagerSchema = z.strictObject({
+    /** The jetstack chart's version, which carries a "v" prefix (`helm search repo jetstack/cert-manager --versions`). */
+    chartVersion: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+$/, 'a pinned cert-manager chart version such as "v1.18.2" (with its "v" prefix, no ranges)')
+        .default("v1.18.2"),
 });
 
 export type DnsConfig = z.infer<typeof DnsSchema>;
 export type TlsConfig = z.infer<typeof TlsSchema>;
+export type CertManagerConfig = z.infer<typeof CertManagerSchema>;
+
+/**
+ * cert-manager runs where it issues something: the service host's certificate (`tls`) or the in-cluster
+ * OpenSearch's, from the cluster CA (docs/tls-and-dns.md).
+ */
+export function certManagerInstalled(c: { tls?: TlsConfig; logging: { enabled: boolean; opensearch: { mode: string } } }): boolean {
+    return c.tls !== undefined || (c.logging.enabled && c.logging.opensearch.mode === "in-cluster");
+}
 
 interface TlsDnsInput {
     cluster: { mode: string };

@@ -7,12 +7,25 @@
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as helm from "@pulumi/kubernetes/helm/v3";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { ConfigProperties, configOf, describe, list, ofType, peek, stringList, validateResourceOfTypeToken, whenKnown } from "./lib";
+import {
+    ConfigProperties,
+    UNKNOWN,
+    configOf,
+    describe,
+    list,
+    ofType,
+    peek,
+    stringList,
+    validateResourceOfTypeToken,
+    whenKnown,
+} from "./lib";
 import {
     Container,
     LabelSelector,
     containersOf,
     exemptionSchema,
+    isolationGap,
+    isolationOf,
     podTemplateLabels,
     selectorMatches,
     validateWorkloads,
@@ -407,7 +420,7 @@ const WORKLOADS_IN_MANAGED_NAMESPACES = ["kubernetes:apps/v1:DaemonSet", "kubern
 export const networkPolicyPerNamespace: StackValidationPolicy = {
     name: "k8s-network-policy",
     description:
-        "Every Deployment and StatefulSet the stack runs, and every DaemonSet, Job and CronJob in a namespace the stack creates, is selected by a NetworkPolicy.",
+        "Every Deployment and StatefulSet the stack runs, and every DaemonSet, Job and CronJob in a namespace the stack creates, is isolated for ingress and egress by NetworkPolicies of its namespace.",
     severity: "medium",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
@@ -426,16 +439,15 @@ export const networkPolicyPerNamespace: StackValidationPolicy = {
         ];
         for (const workload of workloads) {
             // Anything unknown during preview leaves this workload to the check at update.
-            const covered = peek(() => {
-                const labels = podTemplateLabels(workload.type, workload.props);
-                const ns = workload.props.metadata?.namespace;
-                return policies.some(
-                    (np) =>
-                        np.props.metadata?.namespace === ns &&
-                        selectorMatches((np.props.spec?.podSelector ?? {}) as LabelSelector, { ...labels }),
-                );
-            });
-            if (covered === false) report(`${describe(workload)} is selected by no NetworkPolicy of its namespace.`, workload.urn);
+            const isolation = peek(() =>
+                isolationOf(policies, workload.props.metadata?.namespace, podTemplateLabels(workload.type, workload.props)),
+            );
+            if (isolation === UNKNOWN) continue;
+            if (!isolation.selected) report(`${describe(workload)} is selected by no NetworkPolicy of its namespace.`, workload.urn);
+            else {
+                const gap = isolationGap(isolation);
+                if (gap) report(`${describe(workload)} is ${gap} by the NetworkPolicies of its namespace (policyTypes).`, workload.urn);
+            }
         }
     },
 };

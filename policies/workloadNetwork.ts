@@ -1,11 +1,14 @@
 /**
  * Workload network rules (docs/policies.md): NetworkPolicies are enforced on EKS (the VPC CNI's
- * network policy agent is on), and the application's pods reach nothing outside the platform by
- * accident: an egress rule open to every address needs a written reason (docs/image-and-network.md).
+ * network policy agent is on), every pod of every Helm release is fenced, and no pod reaches anything
+ * outside the platform by accident: an egress rule open to every address needs a written reason
+ * (docs/network-fences.md).
  */
 import * as networking from "@pulumi/kubernetes/networking/v1";
 import { ResourceValidationPolicy, StackValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { CHART_PODS } from "./chartPods";
 import { ConfigProperties, UNKNOWN, configOf, describe, ofType, peek, whenKnown } from "./lib";
+import { isolationGap, isolationOf } from "./workloads";
 
 /** What a vpc-cni add-on's configurationValues say about the network policy agent; undefined when it is on. */
 export function cniNetworkPolicyProblem(configurationValues: string | undefined): string | undefined {
@@ -54,10 +57,7 @@ export const cniNetworkPolicy: StackValidationPolicy = {
 };
 
 const openEgressSchema: ConfigProperties = {
-    // The program's APP_NAME label (components/app); the pack does not import the program, a test ties the two.
-    appLabelKey: { type: "string", default: "app.kubernetes.io/name", description: "Pod label that marks the application's pods." },
-    appLabelValue: { type: "string", default: "claude-enhancer", description: "Value of that label on the application's pods." },
-    // The program's OPEN_EGRESS_REASON_ANNOTATION (components/app/application.ts).
+    // The program's OPEN_EGRESS_REASON_ANNOTATION (components/kubernetes/networkPeers.ts).
     reasonAnnotation: {
         type: "string",
         default: "claude-enhancer.io/open-egress-reason",
@@ -88,20 +88,14 @@ function portsOf(rule: EgressRule): string {
 
 export const noOpenEgress: ResourceValidationPolicy = {
     name: "k8s-no-open-egress",
-    description:
-        "NetworkPolicies of the application's pods allow no egress to 0.0.0.0/0, ::/0 or any destination unless an annotation on the NetworkPolicy says why.",
+    description: "No NetworkPolicy allows egress to 0.0.0.0/0, ::/0 or any destination unless an annotation on the NetworkPolicy says why.",
     severity: "high",
     enforcementLevel: "mandatory",
     configSchema: { properties: openEgressSchema },
     validateResource: validateResourceOfType(
         networking.NetworkPolicy,
         whenKnown((policy, args, report) => {
-            const { appLabelKey, appLabelValue, reasonAnnotation } = configOf<{
-                appLabelKey: string;
-                appLabelValue: string;
-                reasonAnnotation: string;
-            }>(args, openEgressSchema);
-            if (policy.spec?.podSelector?.matchLabels?.[appLabelKey] !== appLabelValue) return;
+            const { reasonAnnotation } = configOf<{ reasonAnnotation: string }>(args, openEgressSchema);
             if ((policy.metadata?.annotations?.[reasonAnnotation] ?? "").trim() !== "") return;
             (policy.spec?.egress ?? []).forEach((rule, i) => {
                 const open = openDestination(rule as EgressRule);
@@ -114,4 +108,41 @@ export const noOpenEgress: ResourceValidationPolicy = {
     ),
 };
 
-export const workloadNetworkPolicies = [cniNetworkPolicy, noOpenEgress];
+const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
+
+export const chartNetworkPolicy: StackValidationPolicy = {
+    name: "k8s-chart-network-policy",
+    description:
+        "Every pod a Helm release runs (its chart's pods, by their labels: policies/chartPods.ts) is isolated for ingress and egress by NetworkPolicies of the release's namespace; a chart the table does not know is reported.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    validateStack: (args, report) => {
+        const policies = ofType(args, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        for (const release of ofType(args, HELM_RELEASE)) {
+            // Anything unknown during preview leaves this release to the check at update.
+            const problems = peek(() => {
+                const chart = String(release.props.chart ?? "")
+                    .split("/")
+                    .pop();
+                const pods = chart ? CHART_PODS[chart] : undefined;
+                if (!pods) return [`installs chart "${chart}", which policies/chartPods.ts does not know, so its pods cannot be checked.`];
+                const name: unknown = release.props.name;
+                if (typeof name !== "string" || name === "") return ["has no fixed name, so its pods' labels are not known."];
+                const namespace: string = release.props.namespace ?? "default";
+                return pods(name).flatMap((group) => {
+                    if (group.hostNetwork) return [];
+                    const isolation = isolationOf(policies, namespace, group.labels);
+                    const gap = isolation.selected ? isolationGap(isolation) : "selected by no NetworkPolicy";
+                    const labels = Object.entries(group.labels)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .join(",");
+                    return gap ? [`runs ${group.component} pods (${labels}) ${gap} in namespace ${namespace}.`] : [];
+                });
+            });
+            if (problems === UNKNOWN) continue;
+            for (const problem of problems) report(`${describe(release)} ${problem}`, release.urn);
+        }
+    },
+};
+
+export const workloadNetworkPolicies = [cniNetworkPolicy, noOpenEgress, chartNetworkPolicy];

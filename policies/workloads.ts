@@ -3,7 +3,7 @@ import * as apps from "@pulumi/kubernetes/apps/v1";
 import * as batch from "@pulumi/kubernetes/batch/v1";
 import * as core from "@pulumi/kubernetes/core/v1";
 import * as k8sInput from "@pulumi/kubernetes/types/input";
-import { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { PolicyResource, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { Unwrap } from "@pulumi/pulumi";
 import { ConfigProperties, TypedValidation, configOf, stringList, whenKnown } from "./lib";
 
@@ -112,4 +112,33 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
         }
     });
     return pairs && expressions;
+}
+
+/** The directions in which NetworkPolicies isolate a set of pods (Kubernetes: a pod is isolated for a direction once any policy selecting it names it). */
+export interface Isolation {
+    selected: boolean;
+    ingress: boolean;
+    egress: boolean;
+}
+
+/**
+ * How the NetworkPolicies of `namespace` isolate pods with `labels`. A policy without policyTypes
+ * isolates ingress, and egress when it has egress rules (the API server's default). Reads the policies'
+ * properties, which may be unknown during preview (callers peek).
+ */
+export function isolationOf(policies: PolicyResource[], namespace: string, labels: Record<string, string>): Isolation {
+    const selecting = policies.filter(
+        (np) => np.props.metadata?.namespace === namespace && selectorMatches((np.props.spec?.podSelector ?? {}) as LabelSelector, labels),
+    );
+    const types = selecting.flatMap((np): string[] => {
+        const spec = np.props.spec ?? {};
+        return spec.policyTypes ?? ["Ingress", ...(spec.egress ? ["Egress"] : [])];
+    });
+    return { selected: selecting.length > 0, ingress: types.includes("Ingress"), egress: types.includes("Egress") };
+}
+
+/** What an isolation lacks, for messages ("not isolated for egress"); undefined when both directions are. */
+export function isolationGap(isolation: Isolation): string | undefined {
+    const open = [isolation.ingress ? [] : ["ingress"], isolation.egress ? [] : ["egress"]].flat();
+    return open.length === 0 ? undefined : `not isolated for ${open.join(" or ")}`;
 }

@@ -5,6 +5,15 @@ import { AppConfig } from "../../config/app";
 import { candidateReplicas, Stage, stageWeights } from "../../rollout/stages";
 import { irsaAssumeRolePolicy } from "../aws/iamDocuments";
 import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
+import {
+    cidrPeers,
+    DNS_EGRESS,
+    EgressRule,
+    namespacePeer,
+    NetworkPolicyPeer,
+    OPEN_EGRESS_REASON_ANNOTATION,
+    tcp,
+} from "../kubernetes/networkPeers";
 import type { Router } from "../traffic/router";
 import { ROUTERS } from "../traffic/routers";
 import { APP_NAME, componentType, LABEL_DOMAIN, STAGE_LABEL, WEIGHT_LABEL } from "../../identity";
@@ -21,17 +30,6 @@ import {
     taskPodTemplate,
     Track,
 } from "./podSpec";
-
-/**
- * NetworkPolicy annotation giving the reason for every egress rule open to any address; the policy
- * pack's k8s-no-open-egress rule accepts such a rule only with it.
- */
-export const OPEN_EGRESS_REASON_ANNOTATION = `${LABEL_DOMAIN}/open-egress-reason`;
-/** The cluster DNS pods (CoreDNS keeps the kube-dns label on EKS, kind and most distributions). */
-const KUBE_DNS: k8s.types.input.networking.v1.NetworkPolicyPeer = {
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-    podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-};
 
 export interface ApplicationArgs {
     app: AppConfig;
@@ -103,18 +101,13 @@ export function hpaSpec(
     };
 }
 
-function peersOf(network: StoreLocation): k8s.types.input.networking.v1.NetworkPolicyPeer[] {
-    if ("cidrs" in network) return network.cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-    return [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": network.namespace } } }];
+function peersOf(network: StoreLocation): NetworkPolicyPeer[] {
+    return "cidrs" in network ? cidrPeers(network.cidrs) : [namespacePeer(network.namespace)];
 }
 
 /** True for a CIDR block that spans every address (a /0). */
 export function isOpenCidr(cidr: string): boolean {
     return cidr.endsWith("/0");
-}
-
-function namespacePeer(name: string): k8s.types.input.networking.v1.NetworkPolicyPeer {
-    return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } };
 }
 
 /**
@@ -379,12 +372,10 @@ export class Application extends pulumi.ComponentResource {
         const { app, database, cache, router, awsApis } = this.args;
         const { live, workloadEgress } = ROUTERS[router];
         const metricsPort = live.metricsEndpoint(app.containerPort).port;
-        const tcp = (port: pulumi.Input<number>) => ({ protocol: "TCP", port });
-        const cidrPeers = (cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-        const egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [
+        const egress: EgressRule[] = [
             { to: peersOf(database.network), ports: [tcp(database.port)] },
             { to: peersOf(cache.network), ports: [tcp(cache.port)] },
-            { to: [KUBE_DNS], ports: [{ protocol: "UDP", port: 53 }, tcp(53)] },
+            DNS_EGRESS,
         ];
         const openReasons: string[] = [];
         if (database.credentials.kind === "secretsManager") {
@@ -413,7 +404,7 @@ export class Application extends pulumi.ComponentResource {
                     policyTypes: ["Ingress", "Egress"],
                     ingress: [
                         {
-                            from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map(namespacePeer)),
+                            from: pulumi.output(this.args.ingressNamespaces).apply((names) => names.map((ns) => namespacePeer(ns))),
                             ports: [tcp(app.containerPort)],
                         },
                         // With a sidecar, Prometheus scrapes the sidecar's merged metrics port instead of the app's.

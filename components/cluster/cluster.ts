@@ -6,6 +6,7 @@ import { ClusterNetwork, EksCluster } from "./eksCluster";
 import { afterEndpointCheck, defaultEndpointConnector, EndpointConnector } from "./endpointReachability";
 import { KindCluster } from "./kindCluster";
 import { ambientKubeconfigPath, readKubeconfigFile } from "./kubeconfig";
+import { ClusterAddresses, configuredClusterAddresses, eksClusterAddresses } from "./clusterAddresses";
 import { componentType } from "../../identity";
 
 export type { ClusterNetwork } from "./eksCluster";
@@ -48,6 +49,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly routerUrl?: string;
     /** Managed node groups by configured name; empty outside `eks` mode. */
     readonly nodeGroups: Record<string, aws.eks.NodeGroup>;
+    /** Where the pods reach the API server and the nodes (the NetworkPolicies' egress). */
+    readonly addresses: ClusterAddresses;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("cluster", "Cluster"), name, {}, opts);
@@ -68,6 +71,13 @@ export class Cluster extends pulumi.ComponentResource {
             this.clusterSecurityGroupId = eks.clusterSecurityGroupId;
             this.kmsKeyArn = eks.kmsKeyArn;
             this.nodeGroups = eks.nodeGroups;
+            this.addresses = eksClusterAddresses(
+                args.network.privateSubnetCidrs,
+                eks.cluster.kubernetesNetworkConfig.apply((network) => {
+                    if (!network?.serviceIpv4Cidr) throw new Error(`EKS cluster ${name} reports no service IPv4 range`);
+                    return network.serviceIpv4Cidr;
+                }),
+            );
             // A runner that cannot reach the endpoint fails here, with what to change, not at the first object's timeout.
             const connect = args.endpointConnector ?? defaultEndpointConnector(pulumi.runtime.hasEngine(), process.env);
             const access = {
@@ -90,6 +100,7 @@ export class Cluster extends pulumi.ComponentResource {
             this.clusterName = kind.clusterName;
             this.kubeconfig = kind.kubeconfig;
             this.nodeGroups = {};
+            this.addresses = configuredClusterAddresses(config);
             this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         } else {
             const content = config.kubeconfigPath !== undefined ? readKubeconfigFile(config.kubeconfigPath) : undefined;
@@ -98,6 +109,7 @@ export class Cluster extends pulumi.ComponentResource {
             this.clusterName = pulumi.output(config.context ?? "existing");
             this.kubeconfig = pulumi.secret(content ?? (ambient !== undefined ? readKubeconfigFile(ambient) : ""));
             this.nodeGroups = {};
+            this.addresses = configuredClusterAddresses(config);
             this.provider = new k8s.Provider(
                 `${name}-k8s`,
                 { kubeconfig: content !== undefined ? this.kubeconfig : undefined, context: config.context, enableServerSideApply: true },

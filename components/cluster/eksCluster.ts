@@ -14,6 +14,8 @@ export interface ClusterNetwork {
     vpcId: pulumi.Input<string>;
     /** Control-plane ENIs and nodes go here; load balancers find public subnets by their tags. */
     privateSubnetIds: pulumi.Input<string>[];
+    /** Their CIDR blocks: where pods reach the control plane and the nodes. */
+    privateSubnetCidrs: string[];
 }
 
 export interface EksClusterArgs {

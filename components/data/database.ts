@@ -118,7 +118,7 @@ export class Database extends pulumi.ComponentResource {
                         port: POSTGRES_PORT,
                         databaseName: config.databaseName,
                         username: IN_CLUSTER_USERNAME,
-                        secretName: storeSecretName("postgres"),
+                        password: { volume: "credentials", directory: CREDENTIALS_PATH, file: "password" },
                     }),
                     volumes: [
                         { name: "run", emptyDir: { sizeLimit: "16Mi" } },

@@ -86,6 +86,7 @@ export function exporterContainer(exporter: StoreExporter): Container {
         name: "exporter",
         image: exporter.image,
         env: exporter.env,
+        volumeMounts: exporter.volumeMounts,
         ports: [{ name: EXPORTER_PORT_NAME, containerPort: exporter.port, protocol: "TCP" }],
         securityContext: restrictedContainerSecurityContext(exporter.user),
         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },

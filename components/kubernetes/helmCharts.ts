@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../../config";
+import { certManagerInstalled } from "../../config/tls";
 import type { ChartRef } from "./chartSource";
 
 /** Every chart the program installs, as its publisher ships it: chart name and public repository. */
@@ -40,7 +41,7 @@ export function helmCharts(config: PlatformConfig): ChartRef[] {
     } else {
         add(CHARTS.ingressNginx, config.mesh.ingressNginx.chartVersion);
     }
-    if (onAws && config.tls && config.dns) add(CHARTS.certManager, config.tls.certManager.chartVersion);
+    if (certManagerInstalled(config)) add(CHARTS.certManager, config.certManager.chartVersion);
     if (config.logging.enabled) {
         const opensearch = config.logging.opensearch;
         if (opensearch.mode === "in-cluster") {

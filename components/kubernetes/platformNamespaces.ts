@@ -1,4 +1,5 @@
 import { PlatformConfig } from "../../config";
+import { certManagerInstalled } from "../../config/tls";
 import { NamespaceSpec } from "./namespaces";
 import { APP_NAME } from "../../identity";
 
@@ -33,7 +34,7 @@ export function platformNamespaces(config: PlatformConfig, routerNamespaces: Nam
         },
     ];
     namespaces.push(...routerNamespaces);
-    if (config.tls) {
+    if (certManagerInstalled(config)) {
         namespaces.push({ name: CERT_MANAGER_NAMESPACE, podSecurity: "restricted" });
     }
     if (config.database.mode === "in-cluster" || config.cache.mode === "in-cluster") {

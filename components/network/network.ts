@@ -29,6 +29,8 @@ export class Network extends pulumi.ComponentResource {
     readonly availabilityZones: pulumi.Output<string>[];
     readonly publicSubnetIds: pulumi.Output<string>[];
     readonly privateSubnetIds: pulumi.Output<string>[];
+    /** The private subnets' CIDR blocks, in AZ order (subnetPlan). */
+    readonly privateSubnetCidrs: string[];
     readonly natGatewayIds: pulumi.Output<string>[];
     /** One route table per AZ's private subnet (e.g. for peering routes). */
     readonly privateRouteTableIds: pulumi.Output<string>[];
@@ -159,6 +161,7 @@ export class Network extends pulumi.ComponentResource {
         this.vpcCidr = args.cidr;
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
+        this.privateSubnetCidrs = plan.map((az) => az.privateCidr);
         this.natGatewayIds = natGateways.map((g) => g.id);
         this.privateRouteTableIds = privateRouteTables.map((t) => t.id);
         this.flowLogGroupName = flowLogs.logGroup.name;

@@ -14,13 +14,14 @@ export const EXPORTER_PORT_NAME = "metrics";
 /** Label of a store's Service when it carries an exporter port; the stores' ServiceMonitor selects it. */
 export const EXPORTER_SERVICE_LABEL = { key: "claude-enhancer.io/exporter", value: "true" } as const;
 
-/** A sidecar exporter: image, its port and user, and its environment (secrets by reference only). */
+/** A sidecar exporter: image, its port and user, its environment (secrets by reference only) and the pod volumes it reads. */
 export interface StoreExporter {
     image: string;
     port: number;
     /** The non-root user the image is built to run as. */
     user: { uid: number; gid: number };
     env: EnvVar[];
+    volumeMounts?: { name: string; mountPath: string; readOnly: boolean }[];
 }
 
 /** prometheus-community/postgres_exporter; the image runs as nobody. */
@@ -30,8 +31,25 @@ export const POSTGRES_EXPORTER_PORT = 9187;
 export const REDIS_EXPORTER_IMAGE = "oliver006/redis_exporter:v1.67.0";
 export const REDIS_EXPORTER_PORT = 9121;
 
-/** postgres-exporter beside the database: loopback to the server, password from the store's Secret. */
-export function postgresExporter(args: { port: number; databaseName: string; username: string; secretName: string }): StoreExporter {
+/** Where the database pod mounts its credentials volume (the store Secret's `password`, readable by the pod's fsGroup). */
+export interface MountedSecretFile {
+    /** The pod volume holding the file. */
+    volume: string;
+    directory: string;
+    file: string;
+}
+
+/**
+ * postgres-exporter beside the database: loopback to the server, the password read from the file the
+ * database's own credentials volume holds (DATA_SOURCE_PASS_FILE), so it is in no environment variable.
+ * The pod's fsGroup, a supplementary group of every container, lets the exporter's user read it.
+ */
+export function postgresExporter(args: {
+    port: number;
+    databaseName: string;
+    username: string;
+    password: MountedSecretFile;
+}): StoreExporter {
     return {
         image: POSTGRES_EXPORTER_IMAGE,
         port: POSTGRES_EXPORTER_PORT,
@@ -40,8 +58,9 @@ export function postgresExporter(args: { port: number; databaseName: string; use
             // Same pod: plain text over loopback, never through the Service.
             { name: "DATA_SOURCE_URI", value: `127.0.0.1:${args.port}/${args.databaseName}?sslmode=disable` },
             { name: "DATA_SOURCE_USER", value: args.username },
-            { name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: args.secretName, key: "password" } } },
+            { name: "DATA_SOURCE_PASS_FILE", value: `${args.password.directory}/${args.password.file}` },
         ],
+        volumeMounts: [{ name: args.password.volume, mountPath: args.password.directory, readOnly: true }],
     };
 }
 

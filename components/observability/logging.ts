@@ -7,33 +7,34 @@ import type { ChartMirror } from "../../config/charts";
 import { chartSource } from "../kubernetes/chartSource";
 import { CHARTS } from "../kubernetes/helmCharts";
 import {
+    CA_VOLUME_MOUNT,
+    caVolume,
     FLUENT_BIT_RELEASE,
     FLUENT_BIT_SERVICE_ACCOUNT,
     IN_CLUSTER_OPENSEARCH_SERVICE,
     LogDestinations,
     OPENSEARCH_ADMIN_USER,
+    OPENSEARCH_CA_FILE,
+    OPENSEARCH_INTERNAL_USERS_SECRET,
+    OPENSEARCH_TLS_SECRET,
     OPENSEARCH_DASHBOARDS_RELEASE,
     OPENSEARCH_RELEASE,
     OPENSEARCH_SECRET_KEYS,
     SETUP_DOCUMENTS,
     auditConfig,
-    fluentBitNetworkPolicySpec,
     fluentBitValues,
     indexPrefix,
+    internalUsers,
     logsIndexTemplate,
-    openSearchDashboardsNetworkPolicySpec,
+    openSearchCertificateSpec,
     openSearchDashboardsValues,
-    openSearchNetworkPolicySpec,
     openSearchValues,
     retentionPolicy,
-    retentionSetupNetworkPolicySpec,
     retentionSetupScript,
     RETENTION_SETUP_LABELS,
     RETENTION_SETUP_PATHS,
     RetentionSetupSteps,
-    SearchStoreLocation,
 } from "./loggingValues";
-import { MONITORING_NAMESPACE } from "../kubernetes/platformNamespaces";
 import { irsaAssumeRolePolicy, PolicyDocument } from "../aws/iamDocuments";
 import { rotatingKey } from "../aws/kms";
 import { openSearchLogPublishing } from "../aws/openSearchLogs";
@@ -79,6 +80,14 @@ export interface LoggingArgs {
     protectDomain?: boolean;
     /** `charts.mirror`: where every chart comes from instead of its public repository (undefined: the public one). */
     chartMirror: ChartMirror | undefined;
+    /** The cluster CA's ClusterIssuer (components/tls/clusterCa.ts), which issues the in-cluster OpenSearch's certificate. */
+    certificateIssuer?: CertificateIssuer;
+}
+
+export interface CertificateIssuer {
+    name: pulumi.Input<string>;
+    /** Certificates that use it are created after it. */
+    resource: pulumi.Resource;
 }
 
 /** What Fluent Bit's IRSA role may do: write objects into the log archive bucket, encrypting with its key. */
@@ -155,16 +164,12 @@ export class Logging extends pulumi.ComponentResource {
         const store =
             logging.opensearch.mode === "amazon"
                 ? this.amazonOpenSearch(name, args, password.result)
-                : this.inClusterOpenSearch(name, args, credentials);
+                : this.inClusterOpenSearch(name, args, credentials, password);
         this.domain = store.domain;
         this.opensearchUrl = pulumi.interpolate`https://${store.host}:${store.port}`;
 
         const inCluster = logging.opensearch.mode !== "amazon";
         const setup = this.retentionSetup(name, args, credentials, store, { auditConfig: !inCluster });
-        const location: SearchStoreLocation = { inCluster, port: store.port };
-        // The Job holds the OpenSearch admin password: it may reach DNS and OpenSearch, nothing else.
-        this.networkPolicy(`${name}-retention-setup`, args, retentionSetupNetworkPolicySpec(location));
-        this.networkPolicy(`${name}-fluent-bit`, args, fluentBitNetworkPolicySpec(location, MONITORING_NAMESPACE));
 
         let roleArn: pulumi.Output<string> | undefined;
         if (args.archive && args.cluster) {
@@ -197,7 +202,7 @@ export class Logging extends pulumi.ComponentResource {
         const destinations = pulumi
             .all([store.host, credentials.metadata.name, args.archive?.bucketName])
             .apply(([host, credentialsSecret, bucket]): LogDestinations => ({
-                opensearch: { host, port: store.port, verifyTls: store.verifyTls },
+                opensearch: { host, port: store.port, caSecret: store.caSecret },
                 credentialsSecret,
                 indexPrefix: indexPrefix(environment),
                 archive:
@@ -223,18 +228,33 @@ export class Logging extends pulumi.ComponentResource {
         });
     }
 
-    /** A NetworkPolicy of the logging namespace (the specs in loggingValues.ts say whom each admits). */
-    private networkPolicy(name: string, args: LoggingArgs, spec: k8s.types.input.networking.v1.NetworkPolicySpec): void {
-        new k8s.networking.v1.NetworkPolicy(
-            name,
-            { metadata: { namespace: args.namespace, labels: PLATFORM_LABELS }, spec },
-            { parent: this },
-        );
-    }
-
-    private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret) {
+    private inClusterOpenSearch(name: string, args: LoggingArgs, credentials: k8s.core.v1.Secret, password: random.RandomPassword) {
         const os = args.logging.opensearch;
         if (os.mode !== "in-cluster") throw new Error("unreachable: in-cluster OpenSearch with another mode");
+        const issuer = args.certificateIssuer;
+        if (!issuer)
+            throw new Error("Logging: the in-cluster OpenSearch needs the cluster CA's issuer (certificateIssuer) for its certificate");
+        const certificate = new k8s.apiextensions.CustomResource(
+            `${name}-opensearch-tls`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: OPENSEARCH_TLS_SECRET, namespace: args.namespace, labels: PLATFORM_LABELS },
+                spec: pulumi.all([this.namespace, issuer.name]).apply(([ns, issuerName]) => openSearchCertificateSpec(ns, issuerName)),
+            },
+            { parent: this, dependsOn: [issuer.resource] },
+        );
+        const internalUsersSecret = new k8s.core.v1.Secret(
+            `${name}-opensearch-internal-users`,
+            {
+                metadata: { name: OPENSEARCH_INTERNAL_USERS_SECRET, namespace: args.namespace, labels: PLATFORM_LABELS },
+                type: "Opaque",
+                stringData: { "internal_users.yml": pulumi.secret(password.bcryptHash.apply(internalUsers)) },
+            },
+            { parent: this },
+        );
+        // The Secret cert-manager writes the certificate into; the releases that mount it come after the Certificate.
+        const tlsSecret = certificate.metadata.name.apply(() => OPENSEARCH_TLS_SECRET);
         const opensearch = new k8s.helm.v3.Release(
             `${name}-opensearch`,
             {
@@ -242,9 +262,14 @@ export class Logging extends pulumi.ComponentResource {
                 ...chartSource({ ...CHARTS.opensearch, version: os.chartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: pulumi
-                    .all([credentials.metadata.name, args.storageClassName])
-                    .apply(([credentialsSecret, storageClassName]) =>
-                        openSearchValues({ opensearch: os, credentialsSecret, storageClassName }),
+                    .all([tlsSecret, internalUsersSecret.metadata.name, args.storageClassName])
+                    .apply(([tls, internalUsersSecretName, storageClassName]) =>
+                        openSearchValues({
+                            opensearch: os,
+                            tlsSecret: tls,
+                            internalUsersSecret: internalUsersSecretName,
+                            storageClassName,
+                        }),
                     ),
                 timeout: 900,
             },
@@ -256,15 +281,22 @@ export class Logging extends pulumi.ComponentResource {
                 name: OPENSEARCH_DASHBOARDS_RELEASE,
                 ...chartSource({ ...CHARTS.opensearchDashboards, version: os.dashboardsChartVersion }, args.chartMirror),
                 namespace: args.namespace,
-                values: credentials.metadata.name.apply(openSearchDashboardsValues),
+                values: pulumi
+                    .all([credentials.metadata.name, tlsSecret])
+                    .apply(([credentialsSecret, tls]) => openSearchDashboardsValues({ credentialsSecret, tlsSecret: tls })),
             },
             { parent: this, dependsOn: [opensearch] },
         );
-        this.networkPolicy(`${name}-opensearch`, args, openSearchNetworkPolicySpec());
-        this.networkPolicy(`${name}-opensearch-dashboards`, args, openSearchDashboardsNetworkPolicySpec());
         const host = pulumi.interpolate`${IN_CLUSTER_OPENSEARCH_SERVICE}.${this.namespace}.svc.cluster.local`;
-        // The chart's demo security configuration signs its own certificates: TLS, but not verifiable.
-        return { host, port: 9200, verifyTls: false, dataNodes: 1, ready: [opensearch] as pulumi.Resource[], domain: undefined };
+        // Its clients verify its certificate against the cluster CA, whose ca.crt cert-manager writes beside it.
+        return {
+            host,
+            port: 9200,
+            caSecret: OPENSEARCH_TLS_SECRET,
+            dataNodes: 1,
+            ready: [opensearch] as pulumi.Resource[],
+            domain: undefined,
+        };
     }
 
     private amazonOpenSearch(name: string, args: LoggingArgs, masterPassword: pulumi.Output<string>) {
@@ -348,10 +380,11 @@ export class Logging extends pulumi.ComponentResource {
                 dependsOn: [logs.resourcePolicy],
             },
         );
+        // Verified against the system's CAs (Amazon's public certificate).
         return {
             host: domain.endpoint,
             port: 443,
-            verifyTls: true,
+            caSecret: undefined,
             dataNodes: os.instanceCount,
             ready: [domain] as pulumi.Resource[],
             domain,
@@ -366,7 +399,7 @@ export class Logging extends pulumi.ComponentResource {
         name: string,
         args: LoggingArgs,
         credentials: k8s.core.v1.Secret,
-        store: { dataNodes: number; verifyTls: boolean; ready: pulumi.Resource[] },
+        store: { dataNodes: number; caSecret?: string; ready: pulumi.Resource[] },
         steps: RetentionSetupSteps,
     ): k8s.batch.v1.Job {
         const json = (document: unknown) => JSON.stringify(document, null, 2);
@@ -411,12 +444,14 @@ export class Logging extends pulumi.ComponentResource {
                                     // The account is read from files (the script's curl config), never from the environment.
                                     env: [
                                         { name: "OPENSEARCH_URL", value: this.opensearchUrl },
-                                        { name: "CURL_TLS", value: store.verifyTls ? "" : "--insecure" },
+                                        // The in-cluster store's certificate is verified against the cluster CA; the domain's, against curl's CA bundle.
+                                        { name: "CURL_TLS", value: store.caSecret ? `--cacert ${OPENSEARCH_CA_FILE}` : "" },
                                     ],
                                     volumeMounts: [
                                         { name: "setup", mountPath: RETENTION_SETUP_PATHS.documents, readOnly: true },
                                         { name: "credentials", mountPath: RETENTION_SETUP_PATHS.credentials, readOnly: true },
                                         { name: "curl-config", mountPath: RETENTION_SETUP_PATHS.curlConfig },
+                                        ...(store.caSecret ? [CA_VOLUME_MOUNT] : []),
                                     ],
                                     resources: { requests: { ...FIXED_REQUESTS.retentionSetup }, limits: { cpu: "100m", memory: "64Mi" } },
                                     securityContext: {
@@ -441,6 +476,7 @@ export class Logging extends pulumi.ComponentResource {
                                 },
                                 // In memory: the file with the password never reaches the node's disk.
                                 { name: "curl-config", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+                                ...(store.caSecret ? [caVolume(store.caSecret)] : []),
                             ],
                         },
                     },

@@ -1,9 +1,12 @@
+import { stringify } from "yaml";
 import type { LoggingConfig } from "../../config/observability";
 import { LUA_FUNCTION, redactionLuaScript } from "./redaction";
 import { APP_NAME } from "../../identity";
 import { FIXED_REQUESTS } from "../../config/capacity";
 
 export const FLUENT_BIT_RELEASE = "fluent-bit";
+export const OPENSEARCH_RELEASE = "opensearch";
+export const OPENSEARCH_DASHBOARDS_RELEASE = "opensearch-dashboards";
 /** Fluent Bit's ServiceAccount (the chart names it after the release): the IRSA role trusts exactly this one. */
 export const FLUENT_BIT_SERVICE_ACCOUNT = FLUENT_BIT_RELEASE;
 /** The in-cluster OpenSearch chart's Service for its default cluster/node-group names. */
@@ -13,9 +16,31 @@ export const REDACTION_SCRIPT = "redact.lua";
 export const OPENSEARCH_SECRET_KEYS = { username: "username", password: "password", cookie: "cookie" } as const;
 export const OPENSEARCH_ADMIN_USER = "admin";
 
+/** The in-cluster OpenSearch's certificate (cert-manager, from the cluster CA) and its CA, in one Secret. */
+export const OPENSEARCH_TLS_SECRET = "opensearch-tls";
+/** Where OpenSearch reads its certificate: under its config directory, the only place the security plugin reads files from. */
+export const OPENSEARCH_CERTS_DIR = "certs";
+/** The node certificate's subject; the security plugin admits node-to-node connections from this DN only. */
+export const OPENSEARCH_NODE_DN = `CN=${IN_CLUSTER_OPENSEARCH_SERVICE}`;
+/** Where the in-cluster store's clients (Fluent Bit, Dashboards, the retention Job) mount its CA, `ca.crt` only. */
+export const OPENSEARCH_CA_DIR = "/etc/opensearch-ca";
+export const OPENSEARCH_CA_FILE = `${OPENSEARCH_CA_DIR}/ca.crt`;
+/** The Secret with the security plugin's internal users file (internal_users.yml: the admin's bcrypt hash). */
+export const OPENSEARCH_INTERNAL_USERS_SECRET = "opensearch-internal-users";
+
+/** A pod volume with only the `ca.crt` of a cert-manager certificate's Secret: its key stays out of the pod. */
+export function caVolume(tlsSecret: string): { name: string; secret: { secretName: string; items: { key: string; path: string }[] } } {
+    return { name: "opensearch-ca", secret: { secretName: tlsSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } };
+}
+export const CA_VOLUME_MOUNT = { name: "opensearch-ca", mountPath: OPENSEARCH_CA_DIR, readOnly: true } as const;
+
 /** Where Fluent Bit sends logs: the search store and, on AWS, the S3 archive. */
 export interface LogDestinations {
-    opensearch: { host: string; port: number; /** false for the in-cluster demo certificates */ verifyTls: boolean };
+    /**
+     * The store, always over verified TLS: against the CA in `caSecret`'s `ca.crt` (the in-cluster store's
+     * cluster CA), or the system's CAs (the Amazon domain).
+     */
+    opensearch: { host: string; port: number; caSecret?: string };
     /** Secret with OPENSEARCH_SECRET_KEYS, read into Fluent Bit's environment. */
     credentialsSecret: string;
     indexPrefix: string;
@@ -72,7 +97,9 @@ export function fluentBitPipeline(dest: LogDestinations): { inputs: string; filt
             ["HTTP_User", "${OPENSEARCH_USERNAME}"],
             ["HTTP_Passwd", "${OPENSEARCH_PASSWORD}"],
             ["tls", "On"],
-            ["tls.verify", os.verifyTls ? "On" : "Off"],
+            ["tls.verify", "On"],
+            ["tls.verify_hostname", "On"],
+            ...(os.caSecret ? [["tls.ca_file", OPENSEARCH_CA_FILE] as [string, string]] : []),
             ["Logstash_Format", "On"],
             ["Logstash_Prefix", dest.indexPrefix],
             ["Replace_Dots", "On"],
@@ -131,16 +158,97 @@ export function fluentBitValues(args: FluentBitValuesArgs): Record<string, unkno
         ],
         luaScripts: { [REDACTION_SCRIPT]: redactionLuaScript({ maskEmails: args.logging.redaction.maskEmails }) },
         config: fluentBitPipeline(args.destinations),
+        ...(args.destinations.opensearch.caSecret
+            ? { extraVolumes: [caVolume(args.destinations.opensearch.caSecret)], extraVolumeMounts: [CA_VOLUME_MOUNT] }
+            : {}),
     };
 }
 
 export interface OpenSearchValuesArgs {
     opensearch: Extract<LoggingConfig["opensearch"], { mode: "in-cluster" }>;
-    credentialsSecret: string;
+    /** The node's certificate and the CA (OPENSEARCH_TLS_SECRET). */
+    tlsSecret: string;
+    /** The security plugin's internal users (OPENSEARCH_INTERNAL_USERS_SECRET). */
+    internalUsersSecret: string;
     storageClassName?: string;
 }
 
-/** The in-cluster OpenSearch: one node (staging/local), its demo TLS certificates, the admin password from the Secret. */
+/**
+ * opensearch.yml of the in-cluster store: TLS on the transport and REST layers with the certificate
+ * cert-manager issues from the cluster CA (reloaded when cert-manager renews it), node-to-node
+ * connections admitted from that certificate's subject only, the security index initialised from the
+ * mounted configuration on first start, and the security plugin's audit log in its own indices. Node
+ * names are not verified on the transport layer: nodes dial each other by pod address, which no
+ * certificate names; the chain and the subject are.
+ */
+export function openSearchConfig(): string {
+    const certs = (file: string) => `${OPENSEARCH_CERTS_DIR}/${file}`;
+    const layer = (name: "transport" | "http") => ({
+        [`plugins.security.ssl.${name}.pemcert_filepath`]: certs("tls.crt"),
+        [`plugins.security.ssl.${name}.pemkey_filepath`]: certs("tls.key"),
+        [`plugins.security.ssl.${name}.pemtrustedcas_filepath`]: certs("ca.crt"),
+    });
+    return stringify({
+        "cluster.name": "opensearch-cluster",
+        "network.host": "0.0.0.0",
+        ...layer("transport"),
+        "plugins.security.ssl.transport.enforce_hostname_verification": false,
+        "plugins.security.ssl.http.enabled": true,
+        ...layer("http"),
+        "plugins.security.ssl.certificates_hot_reload.enabled": true,
+        "plugins.security.nodes_dn": [OPENSEARCH_NODE_DN],
+        "plugins.security.allow_default_init_securityindex": true,
+        "plugins.security.audit.type": "internal_opensearch",
+    });
+}
+
+/**
+ * The security plugin's internal users: the admin account only (Fluent Bit, Dashboards and the
+ * retention Job log in with it), by the bcrypt hash of its generated password. Read when the security
+ * index is first created; none of the demo configuration's users with well-known passwords exist.
+ */
+export function internalUsers(adminPasswordHash: string): string {
+    return stringify({
+        _meta: { type: "internalusers", config_version: 2 },
+        [OPENSEARCH_ADMIN_USER]: {
+            hash: adminPasswordHash,
+            reserved: true,
+            backend_roles: ["admin"],
+            description: "Admin: Fluent Bit, OpenSearch Dashboards and the retention Job",
+        },
+    });
+}
+
+/** The in-cluster OpenSearch's certificate: the Services' names (and the pods', by the headless Service), server and client use. */
+export function openSearchCertificateSpec(namespace: string, clusterIssuer: string): Record<string, unknown> {
+    const names = (host: string) => [host, `${host}.${namespace}`, `${host}.${namespace}.svc`, `${host}.${namespace}.svc.cluster.local`];
+    const headless = `${IN_CLUSTER_OPENSEARCH_SERVICE}-headless`;
+    return {
+        secretName: OPENSEARCH_TLS_SECRET,
+        commonName: IN_CLUSTER_OPENSEARCH_SERVICE,
+        dnsNames: [
+            ...names(IN_CLUSTER_OPENSEARCH_SERVICE),
+            ...names(headless),
+            ...names(headless)
+                .slice(1)
+                .map((n) => `*.${n}`),
+        ],
+        // 90 days, renewed 30 days before; the security plugin reloads the files (certificates_hot_reload).
+        duration: "2160h",
+        renewBefore: "720h",
+        // The security plugin reads PKCS#8 keys only.
+        privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" },
+        // Node-to-node TLS is mutual: the same certificate serves and authenticates the node.
+        usages: ["server auth", "client auth", "digital signature", "key encipherment"],
+        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: clusterIssuer },
+    };
+}
+
+/**
+ * The in-cluster OpenSearch: one node (staging/local) serving the certificate cert-manager issues from
+ * the cluster CA; the image's demo configuration (certificates whose CA key is public, users with
+ * well-known passwords) is never installed.
+ */
 export function openSearchValues(args: OpenSearchValuesArgs): Record<string, unknown> {
     const os = args.opensearch;
     return {
@@ -153,20 +261,32 @@ export function openSearchValues(args: OpenSearchValuesArgs): Record<string, unk
             size: `${os.storageGb}Gi`,
             ...(args.storageClassName ? { storageClass: args.storageClassName } : {}),
         },
-        extraEnvs: [
-            {
-                name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD",
-                valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: OPENSEARCH_SECRET_KEYS.password } },
-            },
-        ],
+        extraEnvs: [{ name: "DISABLE_INSTALL_DEMO_CONFIG", value: "true" }],
+        config: { "opensearch.yml": openSearchConfig() },
+        secretMounts: [{ name: "tls", secretName: args.tlsSecret, path: `/usr/share/opensearch/config/${OPENSEARCH_CERTS_DIR}` }],
+        securityConfig: { internalUsersSecret: args.internalUsersSecret },
     };
 }
 
-export function openSearchDashboardsValues(credentialsSecret: string): Record<string, unknown> {
+/** OpenSearch Dashboards: verifies the store's certificate (full: chain and name) against the cluster CA. */
+export function openSearchDashboardsValues(args: { credentialsSecret: string; tlsSecret: string }): Record<string, unknown> {
+    const host = `https://${IN_CLUSTER_OPENSEARCH_SERVICE}:9200`;
     return {
-        opensearchHosts: `https://${IN_CLUSTER_OPENSEARCH_SERVICE}:9200`,
-        opensearchAccount: { secret: credentialsSecret },
+        opensearchHosts: host,
+        opensearchAccount: { secret: args.credentialsSecret },
         resources: { requests: { ...FIXED_REQUESTS.opensearchDashboards } },
+        extraVolumes: [caVolume(args.tlsSecret)],
+        extraVolumeMounts: [CA_VOLUME_MOUNT],
+        config: {
+            "opensearch_dashboards.yml": stringify({
+                "server.host": "0.0.0.0",
+                "opensearch.hosts": [host],
+                "opensearch.ssl.verificationMode": "full",
+                "opensearch.ssl.certificateAuthorities": [OPENSEARCH_CA_FILE],
+                // The security plugin authenticates the browser's requests by these headers.
+                "opensearch.requestHeadersWhitelist": ["authorization", "securitytenant"],
+            }),
+        },
     };
 }
 
@@ -319,104 +439,5 @@ export function retentionSetupScript(steps: RetentionSetupSteps, paths: Retentio
     ].join("\n");
 }
 
-/**
- * Pod labels the charts set, which this program's NetworkPolicies select: every chart here labels its
- * pods with its selector labels `app.kubernetes.io/name: <chart name>` and `app.kubernetes.io/instance:
- * <release name>` (the `*.selectorLabels` helper in each chart's templates/_helpers.tpl: fluent/helm-charts
- * charts/fluent-bit, opensearch-project/helm-charts charts/opensearch and charts/opensearch-dashboards;
- * no nameOverride is set in the values above).
- */
-export function chartPodLabels(chart: string, release: string): Record<string, string> {
-    return { "app.kubernetes.io/name": chart, "app.kubernetes.io/instance": release };
-}
-
-export const OPENSEARCH_RELEASE = "opensearch";
-export const OPENSEARCH_DASHBOARDS_RELEASE = "opensearch-dashboards";
-export const FLUENT_BIT_POD_LABELS = chartPodLabels("fluent-bit", FLUENT_BIT_RELEASE);
-export const OPENSEARCH_POD_LABELS = chartPodLabels("opensearch", OPENSEARCH_RELEASE);
-export const OPENSEARCH_DASHBOARDS_POD_LABELS = chartPodLabels("opensearch-dashboards", OPENSEARCH_DASHBOARDS_RELEASE);
-
-/** Ports of the charts' containers: OpenSearch REST and transport, Dashboards' UI, Fluent Bit's HTTP server (metrics). */
-export const PORTS = { opensearchHttp: 9200, opensearchTransport: 9300, dashboards: 5601, fluentBitHttp: 2020 } as const;
-
-/** Pod labels of the retention setup Job (its NetworkPolicy selects them). */
+/** Pod labels of the retention setup Job (its NetworkPolicy, components/fences, selects them). */
 export const RETENTION_SETUP_LABELS = { "app.kubernetes.io/name": "opensearch-retention-setup" } as const;
-
-const tcp = (port: number) => ({ protocol: "TCP", port });
-const DNS = { ports: [{ protocol: "UDP", port: 53 }, tcp(53)] };
-const pods = (labels: Record<string, string>) => ({ podSelector: { matchLabels: { ...labels } } });
-const namespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
-
-/** Where the search store is, for egress to it: the in-cluster store's pods, or the Amazon domain's VPC endpoint. */
-export interface SearchStoreLocation {
-    inCluster: boolean;
-    port: number;
-}
-
-/** Egress to the search store: the in-cluster pods on their port, or the Amazon domain's port at any address (its ENIs' addresses are not known here). */
-function toStore(store: SearchStoreLocation) {
-    return store.inCluster ? { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(store.port)] } : { ports: [tcp(store.port)] };
-}
-
-/**
- * The retention Job's NetworkPolicy: no ingress; egress to DNS and to OpenSearch only (the in-cluster
- * store's pods on its port, or the Amazon domain's VPC endpoint on 443, whose addresses are not known here).
- */
-export function retentionSetupNetworkPolicySpec(store: SearchStoreLocation) {
-    return {
-        podSelector: { matchLabels: { ...RETENTION_SETUP_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [],
-        egress: [DNS, toStore(store)],
-    };
-}
-
-/**
- * Fluent Bit's NetworkPolicy: ingress only to its HTTP server (metrics) from the monitoring namespace
- * (Prometheus); egress to DNS, the search store, and HTTPS/6443 at any address: the Kubernetes API
- * server for the kubernetes filter (443 on EKS, 6443 on kind; its addresses are the control plane's),
- * and on AWS the S3 archive and STS (IRSA), which have no fixed addresses.
- */
-export function fluentBitNetworkPolicySpec(store: SearchStoreLocation, monitoringNamespace: string) {
-    return {
-        podSelector: { matchLabels: { ...FLUENT_BIT_POD_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: [namespace(monitoringNamespace)], ports: [tcp(PORTS.fluentBitHttp)] }],
-        egress: [DNS, toStore(store), { ports: [tcp(443), tcp(6443)] }],
-    };
-}
-
-/**
- * The in-cluster OpenSearch's NetworkPolicy: its REST port only from what talks to it (Fluent Bit,
- * Dashboards, the retention Job), its transport port only among its own nodes; egress to DNS and its
- * own nodes' transport port (it calls nothing else).
- */
-export function openSearchNetworkPolicySpec() {
-    const self = pods(OPENSEARCH_POD_LABELS);
-    return {
-        podSelector: { matchLabels: { ...OPENSEARCH_POD_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [
-            {
-                from: [pods(FLUENT_BIT_POD_LABELS), pods(OPENSEARCH_DASHBOARDS_POD_LABELS), pods(RETENTION_SETUP_LABELS)],
-                ports: [tcp(PORTS.opensearchHttp)],
-            },
-            { from: [self], ports: [tcp(PORTS.opensearchTransport)] },
-        ],
-        egress: [DNS, { to: [self], ports: [tcp(PORTS.opensearchTransport)] }],
-    };
-}
-
-/**
- * OpenSearch Dashboards' NetworkPolicy: no ingress (it has no Ingress or exposed Service; operators reach
- * it with `kubectl port-forward`, which enters the pod's own network namespace and is not filtered);
- * egress to DNS and OpenSearch's REST port.
- */
-export function openSearchDashboardsNetworkPolicySpec() {
-    return {
-        podSelector: { matchLabels: { ...OPENSEARCH_DASHBOARDS_POD_LABELS } },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [],
-        egress: [DNS, { to: [pods(OPENSEARCH_POD_LABELS)], ports: [tcp(PORTS.opensearchHttp)] }],
-    };
-}

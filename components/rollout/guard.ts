@@ -8,6 +8,15 @@ import { TrafficCutTarget, liveRouterOf } from "../../rollout/gate/routers";
 import type { GateVersions } from "../../rollout/gate/verdict";
 import { APP_NAME, componentType } from "../../identity";
 import { FIXED_REQUESTS } from "../../config/capacity";
+import {
+    ApiServerAddress,
+    apiServerEgress,
+    DNS_EGRESS,
+    EgressRule,
+    namespacePeer,
+    OPEN_EGRESS_REASON_ANNOTATION,
+    tcp,
+} from "../kubernetes/networkPeers";
 
 /**
  * Public image the guard runs in, pinned to an exact Node release. Pinned by tag, not digest: a digest
@@ -18,6 +27,13 @@ export const GUARD_IMAGE = "node:22.12.0-alpine";
 /** The `node` user of the official image. */
 const GUARD_UID = 1000;
 export const GUARD_NAME = `${APP_NAME}-rollout-guard`;
+/** The guard's objects and pod; its NetworkPolicy selects them, Prometheus' admits them. */
+export const GUARD_LABELS = {
+    "app.kubernetes.io/name": GUARD_NAME,
+    "app.kubernetes.io/component": "rollout-guard",
+    "app.kubernetes.io/part-of": APP_NAME,
+    "app.kubernetes.io/managed-by": "pulumi",
+} as const;
 /** Where the pod finds the module and its config (the ConfigMap's mount). */
 const GUARD_DIR = "/guard";
 const HEARTBEAT_FILE = "/tmp/heartbeat";
@@ -31,6 +47,8 @@ export interface RolloutGuardArgs {
     /** The router object the cut patches (the TrafficSplit's `trafficCut`). */
     target: pulumi.Input<TrafficCutTarget>;
     prometheus: PrometheusEndpoint;
+    /** Where the pod reaches the Kubernetes API server (the traffic cut). */
+    apiServer: ApiServerAddress;
 }
 
 let moduleText: Promise<string> | undefined;
@@ -54,19 +72,15 @@ export function guardRoleRules(target: TrafficCutTarget): k8s.types.input.rbac.v
 }
 
 /**
- * Egress of the guard pod: DNS, the API server (its address is outside the pod network, so by port:
- * 443 for the `kubernetes` Service, 6443 where the endpoint is reached directly) and Prometheus only.
+ * Egress of the guard pod: the cluster DNS, the API server (the traffic cut) and Prometheus only; a
+ * Prometheus outside the cluster (a URL) by its port, as its addresses are not known here.
  */
-export function guardEgress(prometheus: PrometheusEndpoint): k8s.types.input.networking.v1.NetworkPolicyEgressRule[] {
-    const tcp = (port: number) => ({ protocol: "TCP", port });
+export function guardEgress(prometheus: PrometheusEndpoint, apiServer: ApiServerAddress): EgressRule[] {
     const toPrometheus =
         "url" in prometheus
             ? { ports: [tcp(Number(new URL(prometheus.url).port) || (prometheus.url.startsWith("https:") ? 443 : 80))] }
-            : {
-                  to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": prometheus.service.namespace } } }],
-                  ports: [tcp(prometheus.service.port)],
-              };
-    return [{ ports: [{ protocol: "UDP", port: 53 }, tcp(53)] }, { ports: [tcp(443), tcp(6443)] }, toPrometheus];
+            : { to: [namespacePeer(prometheus.service.namespace)], ports: [tcp(prometheus.service.port)] };
+    return [DNS_EGRESS, apiServerEgress(apiServer), toPrometheus];
 }
 
 /**
@@ -80,12 +94,7 @@ export class RolloutGuard extends pulumi.ComponentResource {
 
     constructor(name: string, args: RolloutGuardArgs, opts?: pulumi.ComponentResourceOptions) {
         super(componentType("rollout", "RolloutGuard"), name, {}, opts);
-        const labels = {
-            "app.kubernetes.io/name": GUARD_NAME,
-            "app.kubernetes.io/component": "rollout-guard",
-            "app.kubernetes.io/part-of": APP_NAME,
-            "app.kubernetes.io/managed-by": "pulumi",
-        };
+        const labels = { ...GUARD_LABELS };
         const metadata = { name: GUARD_NAME, namespace: args.namespace, labels };
         const config = pulumi
             .output(args.target)
@@ -113,12 +122,21 @@ export class RolloutGuard extends pulumi.ComponentResource {
         new k8s.networking.v1.NetworkPolicy(
             name,
             {
-                metadata,
+                metadata: {
+                    ...metadata,
+                    annotations:
+                        "url" in args.prometheus
+                            ? {
+                                  [OPEN_EGRESS_REASON_ANNOTATION]:
+                                      "prometheus: gates.prometheus is a URL, whose addresses are not known here",
+                              }
+                            : undefined,
+                },
                 spec: {
                     podSelector: { matchLabels: labels },
                     policyTypes: ["Ingress", "Egress"],
                     ingress: [],
-                    egress: guardEgress(args.prometheus),
+                    egress: guardEgress(args.prometheus, args.apiServer),
                 },
             },
             { parent: this },

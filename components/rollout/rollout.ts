@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ApiServerAddress } from "../kubernetes/networkPeers";
 import * as random from "@pulumi/random";
 import type { GatesConfig } from "../../config/gates";
 import type { MetricsConfig } from "../../config/metrics";
@@ -23,6 +24,8 @@ export interface RolloutGateArgs {
     /** Kubeconfig (a secret) for the API server's service proxy to Prometheus and for the fast traffic cut. */
     kubeconfig: pulumi.Input<string>;
     context?: string;
+    /** Where the rollout guard's pod reaches the Kubernetes API server (its NetworkPolicy). */
+    apiServer: ApiServerAddress;
 }
 
 /** The `gateVerdict` stack output: how the stage's gate decided, and the last value of every check. */
@@ -186,6 +189,7 @@ export class Rollout extends pulumi.ComponentResource {
                     versions: { candidate: candidate!, stable: rollout.stableVersion },
                     target: this.trafficSplit.trafficCut,
                     prometheus: args.gate.gates.prometheus,
+                    apiServer: args.gate.apiServer,
                 },
                 { parent: this, dependsOn: [gate] },
             );

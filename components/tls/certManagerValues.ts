@@ -20,7 +20,12 @@ export const CERTIFICATE_NAME = `${APP_NAME}-public`;
 const POD_SECURITY = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, fsGroup: 1001 };
 const CONTAINER_SECURITY = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
-export function certManagerValues(roleArn: string): Record<string, unknown> {
+/**
+ * The chart's values. With ACME (the AWS stacks' `tls`), the controller's service account carries the
+ * IRSA role for Route 53, and DNS-01 self-checks ask the cluster DNS, never the zone's name servers
+ * directly (its NetworkPolicy lets DNS go to kube-dns only).
+ */
+export function certManagerValues(acme?: { roleArn: string }): Record<string, unknown> {
     // The capacity check counts these same requests (config/capacity.ts).
     const component = (requests: { cpu: string; memory: string }) => ({
         resources: { requests: { ...requests } },
@@ -34,8 +39,9 @@ export function certManagerValues(roleArn: string): Record<string, unknown> {
         serviceAccount: {
             create: true,
             name: CERT_MANAGER_SERVICE_ACCOUNT,
-            annotations: { "eks.amazonaws.com/role-arn": roleArn },
+            ...(acme ? { annotations: { "eks.amazonaws.com/role-arn": acme.roleArn } } : {}),
         },
+        ...(acme ? { dns01RecursiveNameserversOnly: true } : {}),
         webhook: component(FIXED_REQUESTS.certManagerWebhook),
         cainjector: component(FIXED_REQUESTS.certManagerCainjector),
         startupapicheck: { securityContext: POD_SECURITY, containerSecurityContext: CONTAINER_SECURITY },

@@ -6,6 +6,7 @@ import { ChartRef, chartSource } from "../kubernetes/chartSource";
 import { CHARTS } from "../kubernetes/helmCharts";
 import {
     ISTIO_GATEWAY_RELEASE,
+    ISTIO_RELEASES,
     authorizationPolicySpec,
     gatewaySpec,
     istioCniValues,
@@ -79,12 +80,12 @@ export class Mesh extends pulumi.ComponentResource implements RouterController {
                 { parent: this, dependsOn },
             );
 
-        const base = release("base", CHARTS.istioBase, "istio-base", {}, []);
-        const cni = release("cni", CHARTS.istioCni, "istio-cni", istioCniValues(), [base]);
+        const base = release("base", CHARTS.istioBase, ISTIO_RELEASES.base, {}, []);
+        const cni = release("cni", CHARTS.istioCni, ISTIO_RELEASES.cni, istioCniValues(), [base]);
         const istiod = release(
             "istiod",
             CHARTS.istiod,
-            "istiod",
+            ISTIO_RELEASES.istiod,
             this.istioNamespace.apply((ns) => istiodValues(istio, ns, args.tracing)),
             [base, cni],
         );

@@ -5,6 +5,8 @@ import type { IstioConfig } from "../../config/mesh";
  * as plain functions of the stack configuration.
  */
 
+/** Releases of the official charts: base (CRDs), istio-cni, istiod. */
+export const ISTIO_RELEASES = { base: "istio-base", cni: "istio-cni", istiod: "istiod" } as const;
 /** Release (and so Deployment, ServiceAccount) name of the ingress gateway; its pods get `istio: ingressgateway`. */
 export const ISTIO_GATEWAY_RELEASE = "istio-ingressgateway";
 export const ISTIO_GATEWAY_SELECTOR = { istio: "ingressgateway" } as const;

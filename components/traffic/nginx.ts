@@ -4,7 +4,7 @@ import type { IngressNginxConfig } from "../../config/mesh";
 import type { ChartMirror } from "../../config/charts";
 import { chartSource } from "../kubernetes/chartSource";
 import { CHARTS } from "../kubernetes/helmCharts";
-import { ingressNginxValues } from "./nginxValues";
+import { INGRESS_NGINX_RELEASE, ingressNginxValues } from "./nginxValues";
 import { componentType } from "../../identity";
 import { releaseServiceRef, RouterController } from "./router";
 
@@ -43,7 +43,7 @@ export class IngressNginx extends pulumi.ComponentResource implements RouterCont
         const release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
-                name: "ingress-nginx",
+                name: INGRESS_NGINX_RELEASE,
                 ...chartSource({ ...CHARTS.ingressNginx, version: args.ingressNginx.chartVersion }, args.chartMirror),
                 namespace: args.namespace,
                 values: ingressNginxValues(args.ingressNginx, args.monitoringRelease !== undefined),

@@ -2,6 +2,8 @@ import type { IngressNginxConfig } from "../../config/mesh";
 
 /** Helm values of ingress-nginx, the router for clusters without Istio (docs/architecture.md, Traffic). */
 
+export const INGRESS_NGINX_RELEASE = "ingress-nginx";
+
 export function ingressNginxValues(nginx: IngressNginxConfig, metricsServiceMonitor: boolean): Record<string, unknown> {
     return {
         controller: {

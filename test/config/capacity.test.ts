@@ -2,6 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, PlatformConfig, parsePlatformConfig } from "../../config";
+import { ClusterSchema } from "../../config/cluster";
 import {
     GroupCapacity,
     PodGroup,
@@ -200,7 +201,7 @@ describe("capacity per rollout stage", () => {
 
         it("does not check a kind or existing cluster (its nodes are not in the config)", () => {
             const c: PlatformConfig = loadStackConfig("production");
-            assert.deepStrictEqual(capacityIssues({ ...c, cluster: { mode: "existing" } }), []);
+            assert.deepStrictEqual(capacityIssues({ ...c, cluster: ClusterSchema.parse({ mode: "existing" }) }), []);
         });
     });
 

@@ -62,12 +62,26 @@ describe("cluster config", () => {
             }
         };
 
-        it("defaults the cluster name and the wait; the node image is kind's default", () => {
+        it("defaults the cluster name, the wait and its addresses (the private ranges); the node image is kind's default", () => {
             assert.deepStrictEqual(parsePlatformConfig(local({ mode: "kind" })).cluster, {
                 mode: "kind",
                 name: "claude-enhancer",
                 waitSeconds: 300,
+                apiServerCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+                apiServerPorts: [443, 6443],
+                nodeCidrs: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
             });
+        });
+
+        it("takes the addresses of the cluster's API server and nodes, and rejects what is not a CIDR or a port", () => {
+            const cluster = parsePlatformConfig(local({ mode: "kind", apiServerCidrs: ["172.18.0.0/16"], apiServerPorts: [6443] })).cluster;
+            assert.ok(cluster.mode === "kind");
+            assert.deepStrictEqual([cluster.apiServerCidrs, cluster.apiServerPorts], [["172.18.0.0/16"], [6443]]);
+            assert.deepStrictEqual(problems({ mode: "existing", apiServerCidrs: ["172.18.0.0"], nodeCidrs: [], apiServerPorts: [0] }), [
+                'claude-enhancer:cluster.apiServerCidrs[0]: got "172.18.0.0"; expected an IPv4 CIDR block such as 172.18.0.0/16',
+                "claude-enhancer:cluster.apiServerPorts[0]: got 0; expected a number >= 1",
+                "claude-enhancer:cluster.nodeCidrs: got []; expected at least 1 item(s)",
+            ]);
         });
 
         it("rejects a name kind cannot use and a node image without a tag, naming key, value and expectation", () => {

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { parsePlatformConfig } from "../../config";
 import { readStackSettings } from "../../config/stackFile";
-import { LETS_ENCRYPT_PRODUCTION } from "../../config/tls";
+import { LETS_ENCRYPT_PRODUCTION, certManagerInstalled } from "../../config/tls";
 import { problemsOf } from "./problems";
 
 /** The problems of a shipped stack's settings after `overrides` edits a copy of them. */
@@ -16,7 +16,7 @@ describe("tls and dns config", () => {
         for (const stack of ["staging", "production"] as const) {
             const config = parsePlatformConfig(readStackSettings(stack));
             assert.strictEqual(config.tls?.acmeServer, LETS_ENCRYPT_PRODUCTION, stack);
-            assert.strictEqual(config.tls?.certManager.chartVersion, "v1.18.2", stack);
+            assert.strictEqual(config.certManager.chartVersion, "v1.18.2", stack);
             assert.strictEqual(config.dns?.recordTtlSeconds, 300, stack);
             assert.ok(config.app.ingress.host.endsWith(`.${config.dns?.zoneName}`), stack);
         }
@@ -28,6 +28,19 @@ describe("tls and dns config", () => {
         assert.strictEqual(config.dns, undefined);
     });
 
+    it("cert-manager runs where it issues something: the host's certificate (tls) or the in-cluster OpenSearch's", () => {
+        const installed = (stack: "staging" | "production" | "local", edit: (s: Record<string, any>) => void = () => {}) => {
+            const settings = structuredClone(readStackSettings(stack)) as Record<string, any>;
+            edit(settings);
+            return certManagerInstalled(parsePlatformConfig(settings));
+        };
+        assert.deepStrictEqual([installed("staging"), installed("production"), installed("local")], [true, true, true]);
+        assert.strictEqual(
+            installed("local", (s) => (s.logging = { enabled: false })),
+            false,
+        );
+    });
+
     it("rejects malformed keys with the key path, the value and the expectation", () => {
         assert.deepStrictEqual(
             issuesOf("production", (s) => {
@@ -35,14 +48,14 @@ describe("tls and dns config", () => {
                 s.dns.zoneName = "Example.com.";
                 s.tls.acmeEmail = "platform";
                 s.tls.acmeServer = "http://acme.example.com/directory";
-                s.tls.certManager = { chartVersion: "1.18.2" };
+                s.certManager = { chartVersion: "1.18.2" };
             }),
             [
                 'claude-enhancer:dns.zoneName: got "Example.com."; expected a DNS zone name such as example.com (lowercase, no trailing dot)',
                 'claude-enhancer:dns.hostedZoneId: got "zone-1"; expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ',
                 'claude-enhancer:tls.acmeEmail: got "platform"; expected an e-mail address for the ACME account',
                 'claude-enhancer:tls.acmeServer: got "http://acme.example.com/directory"; expected an https URL of an ACME directory such as https://acme-v02.api.letsencrypt.org/directory',
-                'claude-enhancer:tls.certManager.chartVersion: got "1.18.2"; expected a pinned cert-manager chart version such as "v1.18.2" (with its "v" prefix, no ranges)',
+                'claude-enhancer:certManager.chartVersion: got "1.18.2"; expected a pinned cert-manager chart version such as "v1.18.2" (with its "v" prefix, no ranges)',
             ],
         );
     });

@@ -10,6 +10,9 @@ import { DeclaredStack, UpResult, builtinGroups } from "./cluster";
 import { Manifest, Uncovered, kubernetesObjects, unfilledPlaceholders } from "./manifests";
 import { POD_SECURITY_WARNING, ProbeResult, podTemplates, probePods } from "./podSecurity";
 import { START_TIMEOUT_MS, conformanceServer } from "./server";
+import { CHART_PODS } from "../../components/fences/chartPods";
+import { NetworkPolicyObject, Pod, isolation } from "../harness/networkPolicies";
+import { RecordedResource } from "../harness/recorder";
 
 /** Every Kubernetes object each stack's program declares, server-side applied to a real API server. */
 describe("conformance: every stack's Kubernetes objects on a real API server", function () {
@@ -30,10 +33,12 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
             let uncovered: Uncovered[];
             let up: UpResult;
             let probes: ProbeResult[];
+            let releases: RecordedResource[];
 
             before(async function () {
                 this.timeout(180_000);
                 const run = await runProgram(stack);
+                releases = run.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
                 ({ manifests, uncovered } = kubernetesObjects(run.resources, builtin));
                 declared = new DeclaredStack(server.client, builtin);
                 up = await declared.up(manifests);
@@ -73,6 +78,39 @@ describe("conformance: every stack's Kubernetes objects on a real API server", f
                         `${u.type} ${u.name} is neither a Helm resource nor a third-party custom resource`,
                     );
                 }
+            });
+
+            describe("NetworkPolicy", () => {
+                it("fences every pod: each pod template and each chart's pods isolated for ingress and egress by the policies the API server stored", async () => {
+                    const templates = podTemplates(declared.objects()).map((t) => ({
+                        owner: t.owner,
+                        pod: { namespace: t.namespace, labels: t.template.metadata?.labels ?? {} },
+                        hostNetwork: t.template.spec.hostNetwork === true,
+                    }));
+                    const chartPods = releases.flatMap((r) =>
+                        (CHART_PODS[r.inputs.chart]?.(r.inputs.name) ?? []).map((group) => ({
+                            owner: `Release ${r.inputs.name}: ${group.component}`,
+                            pod: { namespace: r.inputs.namespace as string, labels: group.labels },
+                            hostNetwork: group.hostNetwork === true,
+                        })),
+                    );
+                    const pods: { owner: string; pod: Pod; hostNetwork: boolean }[] = [...templates, ...chartPods];
+                    assert.ok(chartPods.length > 5 && templates.length > 0, "the stack runs chart pods and pods of its own (sanity)");
+                    const stored: NetworkPolicyObject[] = [];
+                    for (const namespace of new Set(pods.map((p) => p.pod.namespace))) {
+                        for (const np of await server.client.list("networking.k8s.io/v1", "NetworkPolicy", namespace)) {
+                            stored.push({ namespace, name: np.metadata.name!, spec: np.spec as NetworkPolicyObject["spec"] });
+                        }
+                    }
+                    const open = pods
+                        .filter((p) => !p.hostNetwork)
+                        .filter((p) => {
+                            const i = isolation(stored, p.pod);
+                            return !i.ingress || !i.egress;
+                        })
+                        .map((p) => p.owner);
+                    assert.deepStrictEqual(open, []);
+                });
             });
 
             describe("Pod Security", () => {

@@ -28,9 +28,13 @@ export interface CustomKind {
 /** Which chart installs the CRDs of an API group (the real charts do). */
 const CRD_CHARTS: Record<string, string> = {
     "monitoring.coreos.com": "kube-prometheus-stack",
+    "cert-manager.io": "cert-manager",
     "networking.istio.io": "base",
     "security.istio.io": "base",
 };
+
+/** Custom kinds that are cluster-wide objects (everything else is namespaced). */
+const CLUSTER_SCOPED = new Set(["ClusterIssuer"]);
 
 /** An open-schema CRD for a custom kind: the API server stores its objects as given. */
 function crd({ group, version, kind }: CustomKind): object {
@@ -42,7 +46,7 @@ function crd({ group, version, kind }: CustomKind): object {
         spec: {
             group,
             names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-            scope: "Namespaced",
+            scope: CLUSTER_SCOPED.has(kind) ? "Cluster" : "Namespaced",
             versions: [
                 {
                     name: version,

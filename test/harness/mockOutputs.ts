@@ -18,7 +18,10 @@ export const MOCK_REGION = "us-east-1";
 type Extra = (args: MockResourceArgs) => Record<string, unknown>;
 
 export const resourceOutputs: Record<string, Extra> = {
-    "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32) }),
+    "random:index/randomPassword:RandomPassword": (a) => ({
+        result: `mock-password-${a.name}`.slice(0, a.inputs.length ?? 32),
+        bcryptHash: `$2a$10$mock.bcrypt.hash.of.${a.name}`,
+    }),
     "random:index/randomId:RandomId": (a) => ({
         hex: Buffer.from(a.name)
             .toString("hex")
@@ -39,6 +42,8 @@ export const resourceOutputs: Record<string, Extra> = {
         identities: [{ oidcs: [{ issuer: `https://oidc.eks.${MOCK_REGION}.amazonaws.com/id/MOCK${a.name.toUpperCase()}` }] }],
         version: a.inputs.version,
         vpcConfig: { ...a.inputs.vpcConfig, clusterSecurityGroupId: `sg-cluster-${a.name}` },
+        // EKS's default service range for a VPC in 10.0.0.0/8.
+        kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: "172.20.0.0/16" },
     }),
     "aws:rds/instance:Instance": (a) => ({
         address: `${a.name}.abc123.${MOCK_REGION}.rds.amazonaws.com`,

@@ -441,6 +441,36 @@ export const kubernetesSecurityCases: PolicyCases = {
             resources: () => changedIn(appStack(), "claude-enhancer-netpol", (r) => changed(r, ["metadata", "namespace"], "monitoring")),
             violation: "selected by no NetworkPolicy",
         },
+        {
+            title: "selected only by an Ingress policy: its egress is open",
+            resources: () => changedIn(appStack(), "claude-enhancer-netpol", (r) => changed(r, ["spec", "policyTypes"], ["Ingress"])),
+            violation:
+                'Deployment "claude-enhancer-stable" is not isolated for egress by the NetworkPolicies of its namespace (policyTypes).',
+            violator: "claude-enhancer-stable",
+        },
+        {
+            title: "no policyTypes and no egress rules: ingress only, as the API server defaults them",
+            resources: () => changedIn(appStack(), "claude-enhancer-netpol", (r) => changed(r, ["spec", "policyTypes"], undefined)),
+            violation: "is not isolated for egress",
+        },
+        {
+            title: "no policyTypes but egress rules: both directions, as the API server defaults them",
+            resources: () =>
+                changedIn(appStack(), "claude-enhancer-netpol", (r) =>
+                    changed(
+                        changed(r, ["spec", "policyTypes"], undefined),
+                        ["spec", "egress"],
+                        [{ ports: [{ protocol: "TCP", port: 5432 }] }],
+                    ),
+                ),
+        },
+        {
+            title: "isolated for egress by a second, Egress-only policy",
+            resources: () => [
+                ...changedIn(appStack(), "claude-enhancer-netpol", (r) => changed(r, ["spec", "policyTypes"], ["Ingress"])),
+                changed(changed(f.networkPolicy(), ["name"], "default-deny"), ["spec"], { podSelector: {}, policyTypes: ["Egress"] }),
+            ],
+        },
         { title: "Job in a namespace the stack creates, selected by a NetworkPolicy", resources: jobStack },
         { title: "Job in a namespace the stack does not create", resources: () => [fencedJob()] },
         {

@@ -42,6 +42,31 @@ const appNetworkPolicy = () =>
 const HTTPS_EGRESS = ["spec", "egress", 2];
 const openHttps = () => changed(appNetworkPolicy(), [...HTTPS_EGRESS, "to", 0, "ipBlock", "cidr"], "0.0.0.0/0");
 
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+
+/** A Helm release as the program registers it (chart by name, repository aside). */
+const release = (name: string, chart: string, namespace: string) =>
+    resource("kubernetes:helm.sh/v3:Release", `${name}-release`, { name, chart, namespace, version: "1.0.0" });
+
+/** A fence: a NetworkPolicy isolating pods with `labels` for ingress and egress. */
+const fence = (name: string, namespace: string, labels: Record<string, string>) =>
+    resource(NETWORK_POLICY, name, {
+        metadata: { name, namespace },
+        spec: { podSelector: { matchLabels: labels }, policyTypes: ["Ingress", "Egress"], ingress: [], egress: [] },
+    });
+
+const METRICS_SERVER = { "app.kubernetes.io/name": "metrics-server", "app.kubernetes.io/instance": "metrics-server" };
+/** metrics-server in kube-system, fenced by a policy of its own. */
+const fencedMetricsServer = () => [
+    release("metrics-server", "metrics-server", "kube-system"),
+    fence("metrics-server", "kube-system", METRICS_SERVER),
+];
+/** kube-prometheus-stack in a namespace whose default deny fences every pod (node-exporter runs on the host network). */
+const fencedMonitoring = () => [
+    release("kube-prometheus-stack", "kube-prometheus-stack", "monitoring"),
+    fence("default-deny", "monitoring", {}),
+];
+
 export const workloadNetworkCases: PolicyCases = {
     "aws-eks-cni-network-policy": [
         { title: 'vpc-cni with enableNetworkPolicy "true"', resources: enforcingCluster },
@@ -84,8 +109,15 @@ export const workloadNetworkCases: PolicyCases = {
                 }),
         },
         {
-            title: "another workload's NetworkPolicy (not the application's pods)",
+            title: "another workload's NetworkPolicy: every NetworkPolicy is judged",
             resource: () => changed(openHttps(), ["spec", "podSelector", "matchLabels"], { "app.kubernetes.io/name": "alertmanager" }),
+            violation: 'egress rule 3 (TCP 443) reaches 0.0.0.0/0 without a "claude-enhancer.io/open-egress-reason" annotation',
+        },
+        {
+            title: "the internet without private ranges is still 0.0.0.0/0",
+            resource: () =>
+                changed(openHttps(), [...HTTPS_EGRESS, "to", 0, "ipBlock"], { cidr: "0.0.0.0/0", except: ["10.0.0.0/8", "172.16.0.0/12"] }),
+            violation: "egress rule 3 (TCP 443) reaches 0.0.0.0/0",
         },
         {
             title: "HTTPS to 0.0.0.0/0 without a reason",
@@ -106,6 +138,60 @@ export const workloadNetworkCases: PolicyCases = {
             title: "an empty reason",
             resource: () => changed(openHttps(), ["metadata", "annotations"], { "claude-enhancer.io/open-egress-reason": " " }),
             violation: "egress rule 3 (TCP 443) reaches 0.0.0.0/0",
+        },
+    ],
+    "k8s-chart-network-policy": [
+        { title: "a release's pods selected by a fence of their own", resources: fencedMetricsServer },
+        { title: "every pod of the release's namespace fenced by its default deny", resources: fencedMonitoring },
+        { title: "a chart that ships no pods (Istio's CRDs)", resources: () => [release("istio-base", "base", "istio-system")] },
+        {
+            title: "a chart named with its repository",
+            resources: () =>
+                changedIn(fencedMetricsServer(), "metrics-server-release", (r) => changed(r, ["chart"], "metrics-server/metrics-server")),
+        },
+        {
+            title: "no NetworkPolicy for the release's pods",
+            resources: () => [release("metrics-server", "metrics-server", "kube-system")],
+            violation:
+                'Release "metrics-server-release" runs metrics-server pods (app.kubernetes.io/name=metrics-server,app.kubernetes.io/instance=metrics-server) selected by no NetworkPolicy in namespace kube-system.',
+            violator: "metrics-server-release",
+        },
+        {
+            title: "a fence that lets egress open (Ingress only)",
+            resources: () => changedIn(fencedMetricsServer(), "metrics-server", (r) => changed(r, ["spec", "policyTypes"], ["Ingress"])),
+            violation:
+                "runs metrics-server pods (app.kubernetes.io/name=metrics-server,app.kubernetes.io/instance=metrics-server) not isolated for egress in namespace kube-system.",
+        },
+        {
+            title: "the fence in another namespace",
+            resources: () => changedIn(fencedMetricsServer(), "metrics-server", (r) => changed(r, ["metadata", "namespace"], "monitoring")),
+            violation: "selected by no NetworkPolicy in namespace kube-system",
+        },
+        {
+            title: "a fence whose labels miss the chart's (a chart upgrade renamed them)",
+            resources: () =>
+                changedIn(fencedMetricsServer(), "metrics-server", (r) =>
+                    changed(r, ["spec", "podSelector", "matchLabels", "app.kubernetes.io/name"], "metrics-server-v2"),
+                ),
+            violation: "selected by no NetworkPolicy",
+        },
+        {
+            title: "a release in another namespace than its fences",
+            resources: () =>
+                changedIn(fencedMonitoring(), "kube-prometheus-stack-release", (r) => changed(r, ["namespace"], "observability")),
+            violation: 'Release "kube-prometheus-stack-release" runs prometheus pods',
+        },
+        {
+            title: "a chart the table does not know",
+            resources: () => [release("redis", "redis", "claude-enhancer-data")],
+            violation:
+                'Release "redis-release" installs chart "redis", which policies/chartPods.ts does not know, so its pods cannot be checked.',
+            violator: "redis-release",
+        },
+        {
+            title: "a release without a fixed name",
+            resources: () => changedIn(fencedMetricsServer(), "metrics-server-release", (r) => changed(r, ["name"], undefined)),
+            violation: "has no fixed name, so its pods' labels are not known.",
         },
     ],
 };

@@ -1,7 +1,6 @@
 import * as assert from "node:assert/strict";
-import { OPEN_EGRESS_REASON_ANNOTATION } from "../../components/app/application";
+import { OPEN_EGRESS_REASON_ANNOTATION } from "../../components/kubernetes/networkPeers";
 import { VPC_CNI_CONFIGURATION } from "../../components/cluster/eksCluster";
-import { APP_NAME } from "../../identity";
 import { cniNetworkPolicyProblem, noOpenEgress, openDestination, workloadNetworkPolicies } from "../../policies/workloadNetwork";
 import { describePolicies } from "./harness";
 import { workloadNetworkCases } from "./workloadNetwork.cases";
@@ -9,11 +8,9 @@ import { workloadNetworkCases } from "./workloadNetwork.cases";
 describePolicies("Workload network policies", workloadNetworkPolicies, workloadNetworkCases);
 
 describe("workload network policy details", () => {
-    it("reads the annotation and pod label the program writes, and accepts the add-on settings it sends", () => {
+    it("reads the annotation the program writes, and accepts the add-on settings it sends", () => {
         const properties = noOpenEgress.configSchema!.properties;
         assert.equal(properties.reasonAnnotation.default, OPEN_EGRESS_REASON_ANNOTATION);
-        assert.equal(properties.appLabelKey.default, "app.kubernetes.io/name");
-        assert.equal(properties.appLabelValue.default, APP_NAME);
         assert.equal(cniNetworkPolicyProblem(JSON.stringify(VPC_CNI_CONFIGURATION)), undefined);
     });
 

@@ -67,6 +67,17 @@ describe("scanner tier: Checkov over every stack and rollout stage", function ()
         console.log(`      counts per stack: ${JSON.stringify(verdict.counts)}`);
     });
 
+    it("shows these counts in README.md and docs/security.md (objects scanned, checks passed, failed, waived)", () => {
+        for (const doc of ["README.md", join("docs", "security.md")]) {
+            const text = readFileSync(join(__dirname, "..", "..", doc), "utf8");
+            for (const stack of STACKS) {
+                const c = verdict.counts[stack];
+                const row = `| ${stack} | ${c.objects} | ${c.passed} | ${c.failed} | ${c.waived} |`;
+                assert.ok(text.includes(row), `${doc} has no row ${row}`);
+            }
+        }
+    });
+
     for (const stack of STACKS) {
         it(`${stack}: every failed check is waived`, () => {
             assert.ok(verdict.counts[stack].objects > 20, `only ${verdict.counts[stack].objects} objects scanned`);
@@ -98,7 +109,7 @@ describe("scanner tier: Checkov over every stack and rollout stage", function ()
             const weak = local.map((r) => structuredClone(r));
             const app = weak.find((r) => r.name === "Deployment claude-enhancer/claude-enhancer-stable")!;
             (app.object as any).spec.template.spec.containers[0].securityContext.privileged = true;
-            // The retention Job's --insecure is waived on local (docs/security.md), so the weakened one is the app's.
+            // The Deployment every stack runs: a weakened pod of the service's own.
             (app.object as any).spec.template.spec.containers[0].env.push({ name: "CURL_TLS", value: "--insecure" });
             const dir = scratch();
             weakened = await runCheckov(dir, writeObjects(dir, weak));

@@ -16,7 +16,11 @@ import { isDescendantOf, resolved, TEST_COST_TAGS, withAwsProvider } from "../aw
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
-const NETWORK = { vpcId: "vpc-test", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"] };
+const NETWORK = {
+    vpcId: "vpc-test",
+    privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+    privateSubnetCidrs: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
+};
 const EKS = "aws:eks/cluster:Cluster";
 const NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
@@ -361,7 +365,7 @@ describe("Cluster component", function () {
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
         it("creates no AWS resource and a server-side-apply provider on the ambient kubeconfig", async () => {
-            const { mocks, cluster } = await existingClusterOf({ mode: "existing" });
+            const { mocks, cluster } = await existingClusterOf(ClusterSchema.parse({ mode: "existing" }));
             assert.deepStrictEqual(
                 mocks.resources.filter((r) => r.type.startsWith("aws:") || r.type === "pulumi:providers:aws").map((r) => r.type),
                 [],
@@ -381,7 +385,9 @@ describe("Cluster component", function () {
             const file = path.join(dir, "kind.yaml");
             const content = "apiVersion: v1\nkind: Config\ncurrent-context: kind-a\n";
             fs.writeFileSync(file, content);
-            const { mocks, cluster } = await existingClusterOf({ mode: "existing", kubeconfigPath: file, context: "kind-b" });
+            const { mocks, cluster } = await existingClusterOf(
+                ClusterSchema.parse({ mode: "existing", kubeconfigPath: file, context: "kind-b" }),
+            );
             const provider = mocks.one(K8S_PROVIDER);
             assert.strictEqual(secretInput(provider, "kubeconfig"), content);
             assert.strictEqual(provider.inputs.context, "kind-b");
@@ -394,9 +400,16 @@ describe("Cluster component", function () {
         it("fails with the key and the path when the kubeconfig file is missing", async () => {
             await installMocks("local");
             const missing = path.join(dir, "absent.yaml");
-            assert.throws(() => new Cluster("cluster", { cluster: { mode: "existing", kubeconfigPath: missing }, environment: "local" }), {
-                message: `claude-enhancer:cluster.kubeconfigPath: cannot read ${missing}: ENOENT`,
-            });
+            assert.throws(
+                () =>
+                    new Cluster("cluster", {
+                        cluster: ClusterSchema.parse({ mode: "existing", kubeconfigPath: missing }),
+                        environment: "local",
+                    }),
+                {
+                    message: `claude-enhancer:cluster.kubeconfigPath: cannot read ${missing}: ENOENT`,
+                },
+            );
         });
     });
 });

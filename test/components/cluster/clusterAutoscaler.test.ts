@@ -13,7 +13,11 @@ import { loadStackConfig, readStackSettings } from "../../../config/stackFile";
 import { RecordedResource, RecordingMocks } from "../../harness/recorder";
 import { resolved, withAwsProvider } from "../awsComponentFixtures";
 
-const NETWORK = { vpcId: "vpc-test", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"] };
+const NETWORK = {
+    vpcId: "vpc-test",
+    privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+    privateSubnetCidrs: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
+};
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ROLE = "aws:iam/role:Role";
 const SCOPE = { partition: "aws", accountId: "123456789012", region: "us-east-1", dnsSuffix: "amazonaws.com" };

@@ -20,7 +20,11 @@ import { installMocks } from "../../harness/program";
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 const PRIVATE = { stack: "production", endpointPublicAccess: false, publicAccessCidrs: [] };
-const NETWORK = { vpcId: "vpc-test", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"] };
+const NETWORK = {
+    vpcId: "vpc-test",
+    privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+    privateSubnetCidrs: ["10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"],
+};
 
 /** A TCP server on 127.0.0.1 at a free port. */
 function listen(): Promise<{ server: net.Server; port: number }> {

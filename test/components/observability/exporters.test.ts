@@ -46,14 +46,21 @@ describe("data store exporters (observability/exporters.ts, data/inClusterStore.
         const exporterOf = (set: string): Container =>
             mocks.one(STATEFUL_SET, set).inputs.spec.template.spec.containers.find((c: Container) => c.name === "exporter");
 
-        it("postgres-exporter: pinned image, loopback DSN, password from the store's Secret by reference", () => {
+        it("postgres-exporter: pinned image, loopback DSN, password from the database's mounted credentials file, in no env var", () => {
             const c = exporterOf("database-postgres");
             assert.strictEqual(c.image, "quay.io/prometheuscommunity/postgres-exporter:v0.17.1");
             assert.deepStrictEqual(c.env, [
                 { name: "DATA_SOURCE_URI", value: "127.0.0.1:5432/claude_enhancer?sslmode=disable" },
                 { name: "DATA_SOURCE_USER", value: "claude_enhancer" },
-                { name: "DATA_SOURCE_PASS", valueFrom: { secretKeyRef: { name: "postgres-auth", key: "password" } } },
+                { name: "DATA_SOURCE_PASS_FILE", value: "/run/secrets/postgres/password" },
             ]);
+            assert.deepStrictEqual(c.volumeMounts, [{ name: "credentials", mountPath: "/run/secrets/postgres", readOnly: true }]);
+            const pod = mocks.one(STATEFUL_SET, "database-postgres").inputs.spec.template.spec;
+            const credentials = pod.volumes.find((v: { name: string }) => v.name === "credentials");
+            assert.deepStrictEqual(credentials.secret.items, [{ key: "password", path: "password" }]);
+            // 0440 with the pod's fsGroup: the exporter's user (65534) reads it through that supplementary group.
+            assert.strictEqual(credentials.secret.defaultMode, 0o440);
+            assert.strictEqual(pod.securityContext.fsGroup, 70);
             assert.deepStrictEqual(c.ports, [{ name: "metrics", containerPort: 9187, protocol: "TCP" }]);
         });
 

@@ -1,4 +1,6 @@
 import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
+import { parse } from "yaml";
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -15,16 +17,7 @@ import {
     domainAzCount,
 } from "../../../components/observability/logging";
 import { StackName } from "../../../config/stackFile";
-import {
-    FLUENT_BIT_POD_LABELS,
-    OPENSEARCH_DASHBOARDS_POD_LABELS,
-    OPENSEARCH_POD_LABELS,
-    REDACTION_SCRIPT,
-    RETENTION_SETUP_LABELS,
-    auditConfig,
-    fluentBitPipeline,
-    retentionSetupScript,
-} from "../../../components/observability/loggingValues";
+import { REDACTION_SCRIPT, auditConfig, fluentBitPipeline, retentionSetupScript } from "../../../components/observability/loggingValues";
 import { LUA_FUNCTION, redactionLuaScript } from "../../../components/observability/redaction";
 import { runProgram } from "../../harness/program";
 import { RecordingMocks } from "../../harness/recorder";
@@ -61,9 +54,28 @@ function argsFor(stack: StackName): LoggingArgs {
     };
 }
 
+/** The cluster CA's ClusterIssuer, as components/tls/clusterCa.ts registers it (the in-cluster store's certificate needs it). */
+const CA_ISSUER = "claude-enhancer-cluster-ca";
+
 async function loggingFor(stack: StackName) {
     const onAws = stackConfig(stack).cluster.mode === "eks";
-    return registered(stack, () => new Logging("logging", argsFor(stack), { providers: providers(stack, onAws) }));
+    return registered(stack, () => {
+        const opts = { providers: providers(stack, onAws) };
+        const k8sProvider = opts.providers[opts.providers.length - 1];
+        const issuer = new k8s.apiextensions.CustomResource(
+            "cluster-ca-issuer",
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "ClusterIssuer",
+                metadata: { name: CA_ISSUER },
+                spec: { ca: { secretName: CA_ISSUER } },
+            },
+            { provider: k8sProvider },
+        );
+        const inCluster = stackConfig(stack).logging.opensearch.mode === "in-cluster";
+        const args = { ...argsFor(stack), certificateIssuer: inCluster ? { name: CA_ISSUER, resource: issuer } : undefined };
+        return new Logging("logging", args, opts);
+    });
 }
 
 const release = (mocks: RecordingMocks, name: string) => mocks.ofType(RELEASE).find((r) => r.inputs.name === name)!;
@@ -112,12 +124,8 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
             assert.strictEqual(os.values.singleNode, true);
             assert.deepStrictEqual(os.values.persistence, { enabled: true, size: "20Gi", storageClass: "gp3" });
             assert.strictEqual(os.values.opensearchJavaOpts, "-Xms1024m -Xmx1024m");
-            assert.deepStrictEqual(os.values.extraEnvs, [
-                {
-                    name: "OPENSEARCH_INITIAL_ADMIN_PASSWORD",
-                    valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "password" } },
-                },
-            ]);
+            // The image's demo configuration (a CA whose key is public, users with well-known passwords) never runs.
+            assert.deepStrictEqual(os.values.extraEnvs, [{ name: "DISABLE_INSTALL_DEMO_CONFIG", value: "true" }]);
             const dashboards = release(mocks, "opensearch-dashboards");
             assert.strictEqual(dashboards.inputs.version, "3.6.0");
             assert.deepStrictEqual(dashboards.inputs.values.opensearchAccount, { secret: "opensearch-credentials" });
@@ -139,6 +147,88 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
                 { name: "OPENSEARCH_PASSWORD", valueFrom: { secretKeyRef: { name: "opensearch-credentials", key: "password" } } },
             ]);
             assert.strictEqual(await resolved(built.opensearchUrl), "https://opensearch-cluster-master.logging.svc.cluster.local:9200");
+        });
+
+        it("OpenSearch serves the certificate cert-manager issues from the cluster CA, on both layers, and reloads it on renewal", async () => {
+            const { mocks } = await loggingFor("staging");
+            const certificate = mocks.one("kubernetes:cert-manager.io/v1:Certificate");
+            assert.strictEqual(certificate.inputs.metadata.namespace, "logging");
+            const spec = certificate.inputs.spec;
+            assert.strictEqual(spec.secretName, "opensearch-tls");
+            assert.deepStrictEqual(spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: CA_ISSUER });
+            for (const name of [
+                "opensearch-cluster-master",
+                "opensearch-cluster-master.logging.svc",
+                "opensearch-cluster-master.logging.svc.cluster.local",
+                "*.opensearch-cluster-master-headless.logging.svc.cluster.local",
+            ])
+                assert.ok(spec.dnsNames.includes(name), name);
+            assert.strictEqual(spec.commonName, "opensearch-cluster-master");
+            assert.deepStrictEqual(spec.privateKey, { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" });
+            assert.deepStrictEqual(spec.usages, ["server auth", "client auth", "digital signature", "key encipherment"]);
+            assert.ok(dependsOn(certificate, mocks.one("kubernetes:cert-manager.io/v1:ClusterIssuer")));
+
+            const values = release(mocks, "opensearch").inputs.values;
+            assert.deepStrictEqual(values.secretMounts, [
+                { name: "tls", secretName: "opensearch-tls", path: "/usr/share/opensearch/config/certs" },
+            ]);
+            const yml = parse(values.config["opensearch.yml"]);
+            for (const layer of ["transport", "http"]) {
+                assert.strictEqual(yml[`plugins.security.ssl.${layer}.pemcert_filepath`], "certs/tls.crt");
+                assert.strictEqual(yml[`plugins.security.ssl.${layer}.pemkey_filepath`], "certs/tls.key");
+                assert.strictEqual(yml[`plugins.security.ssl.${layer}.pemtrustedcas_filepath`], "certs/ca.crt");
+            }
+            assert.strictEqual(yml["plugins.security.ssl.http.enabled"], true);
+            assert.strictEqual(yml["plugins.security.ssl.certificates_hot_reload.enabled"], true);
+            assert.deepStrictEqual(yml["plugins.security.nodes_dn"], ["CN=opensearch-cluster-master"]);
+            assert.strictEqual(yml["plugins.security.allow_unsafe_democertificates"], undefined);
+            assert.strictEqual(yml["plugins.security.audit.type"], "internal_opensearch");
+        });
+
+        it("the security plugin's only internal user is the admin, by the bcrypt hash of the generated password, in a Secret", async () => {
+            const { mocks } = await loggingFor("local");
+            const password = mocks.ofType("random:index/randomPassword:RandomPassword").find((r) => r.name === "logging-opensearch-admin")!;
+            const secret = mocks.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === "opensearch-internal-users")!;
+            const users = parse((secretInput(secret.inputs.stringData) as Record<string, string>)["internal_users.yml"]);
+            assert.deepStrictEqual(Object.keys(users), ["_meta", "admin"]);
+            assert.deepStrictEqual(users._meta, { type: "internalusers", config_version: 2 });
+            assert.match(users.admin.hash, /^\$2a\$10\$/);
+            assert.strictEqual(users.admin.hash, password.state.bcryptHash);
+            assert.deepStrictEqual(users.admin.backend_roles, ["admin"]);
+            assert.strictEqual(release(mocks, "opensearch").inputs.values.securityConfig.internalUsersSecret, "opensearch-internal-users");
+        });
+
+        it("its clients verify it against the cluster CA, mounting only the CA: Fluent Bit, Dashboards (full) and the retention Job", async () => {
+            const { mocks } = await loggingFor("local");
+            const caVolume = {
+                name: "opensearch-ca",
+                secret: { secretName: "opensearch-tls", items: [{ key: "ca.crt", path: "ca.crt" }] },
+            };
+            const caMount = { name: "opensearch-ca", mountPath: "/etc/opensearch-ca", readOnly: true };
+            const fb = fluentBit(mocks).inputs.values;
+            assert.match(fb.config.outputs, /tls\.verify +On\n/);
+            assert.match(fb.config.outputs, /tls\.verify_hostname +On\n/);
+            assert.match(fb.config.outputs, /tls\.ca_file +\/etc\/opensearch-ca\/ca\.crt\n/);
+            assert.deepStrictEqual([fb.extraVolumes, fb.extraVolumeMounts], [[caVolume], [caMount]]);
+            const dashboards = release(mocks, "opensearch-dashboards").inputs.values;
+            assert.deepStrictEqual([dashboards.extraVolumes, dashboards.extraVolumeMounts], [[caVolume], [caMount]]);
+            const config = parse(dashboards.config["opensearch_dashboards.yml"]);
+            assert.strictEqual(config["opensearch.ssl.verificationMode"], "full");
+            assert.deepStrictEqual(config["opensearch.ssl.certificateAuthorities"], ["/etc/opensearch-ca/ca.crt"]);
+            assert.deepStrictEqual(config["opensearch.hosts"], ["https://opensearch-cluster-master:9200"]);
+            const pod = mocks.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
+            assert.strictEqual(
+                pod.containers[0].env.find((e: { name: string }) => e.name === "CURL_TLS").value,
+                "--cacert /etc/opensearch-ca/ca.crt",
+            );
+            assert.deepStrictEqual(
+                pod.volumes.find((v: { name: string }) => v.name === "opensearch-ca"),
+                caVolume,
+            );
+            assert.deepStrictEqual(
+                pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === "opensearch-ca"),
+                caMount,
+            );
         });
 
         it("the OpenSearch password is a random secret, and never in the Helm values", async () => {
@@ -388,9 +478,9 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
                     ["setup", "/setup"],
                     ["credentials", "/credentials"],
                     ["curl-config", "/run/curl"],
+                    ["opensearch-ca", "/etc/opensearch-ca"],
                 ],
             );
-            assert.strictEqual(pod.containers[0].env.find((e: { name: string }) => e.name === "CURL_TLS").value, "--insecure");
         });
 
         it("the setup Job puts the audit configuration on the Amazon domain only (the in-cluster chart's security config audits there)", async () => {
@@ -555,106 +645,22 @@ describe("Logging component (Fluent Bit → OpenSearch + S3 archive)", function 
         });
     });
 
-    describe("NetworkPolicies of the logging namespace", () => {
-        const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-        const policies = async (stack: StackName) => {
+    it("writes no NetworkPolicy itself: the stack's fences select its pods (components/fences, test/components/fences)", async () => {
+        for (const stack of ["staging", "production", "local"] as const) {
             const { mocks } = await loggingFor(stack);
-            return Object.fromEntries(mocks.ofType(NP).map((r) => [r.name, r.inputs]));
-        };
-        const DNS = {
-            ports: [
-                { protocol: "UDP", port: 53 },
-                { protocol: "TCP", port: 53 },
-            ],
-        };
-        const podsOf = (labels: Record<string, string>) => ({ podSelector: { matchLabels: labels } });
-
-        it("select the charts' pods by their selector labels (name = chart, instance = release)", () => {
-            assert.deepStrictEqual(FLUENT_BIT_POD_LABELS, {
-                "app.kubernetes.io/name": "fluent-bit",
-                "app.kubernetes.io/instance": "fluent-bit",
-            });
-            assert.deepStrictEqual(OPENSEARCH_POD_LABELS, {
-                "app.kubernetes.io/name": "opensearch",
-                "app.kubernetes.io/instance": "opensearch",
-            });
-            assert.deepStrictEqual(OPENSEARCH_DASHBOARDS_POD_LABELS, {
-                "app.kubernetes.io/name": "opensearch-dashboards",
-                "app.kubernetes.io/instance": "opensearch-dashboards",
-            });
-        });
-
-        it("in-cluster store: OpenSearch's REST port only from Fluent Bit, Dashboards and the retention Job; transport only among its nodes", async () => {
-            const np = await policies("staging");
-            assert.deepStrictEqual(Object.keys(np).sort(), [
-                "logging-fluent-bit",
-                "logging-opensearch",
-                "logging-opensearch-dashboards",
-                "logging-retention-setup",
-            ]);
-            for (const p of Object.values(np)) {
-                assert.strictEqual(p.metadata.namespace, "logging");
-                assert.deepStrictEqual(p.spec.policyTypes, ["Ingress", "Egress"]);
-            }
-            const os = np["logging-opensearch"].spec;
-            assert.deepStrictEqual(os.podSelector, podsOf(OPENSEARCH_POD_LABELS).podSelector);
-            assert.deepStrictEqual(os.ingress, [
-                {
-                    from: [podsOf(FLUENT_BIT_POD_LABELS), podsOf(OPENSEARCH_DASHBOARDS_POD_LABELS), podsOf(RETENTION_SETUP_LABELS)],
-                    ports: [{ protocol: "TCP", port: 9200 }],
-                },
-                { from: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9300 }] },
-            ]);
-            assert.deepStrictEqual(os.egress, [DNS, { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9300 }] }]);
-            const dashboards = np["logging-opensearch-dashboards"].spec;
-            assert.deepStrictEqual(dashboards.podSelector, podsOf(OPENSEARCH_DASHBOARDS_POD_LABELS).podSelector);
-            assert.deepStrictEqual(dashboards.ingress, []);
-            assert.deepStrictEqual(dashboards.egress, [
-                DNS,
-                { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9200 }] },
-            ]);
-        });
-
-        it("Fluent Bit: metrics port from monitoring only; egress to DNS, OpenSearch's pods, and the API server / AWS endpoints", async () => {
-            const fb = (await policies("local"))["logging-fluent-bit"].spec;
-            assert.deepStrictEqual(fb.podSelector, podsOf(FLUENT_BIT_POD_LABELS).podSelector);
-            assert.deepStrictEqual(fb.ingress, [
-                {
-                    from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
-                    ports: [{ protocol: "TCP", port: 2020 }],
-                },
-            ]);
-            assert.deepStrictEqual(fb.egress, [
-                DNS,
-                { to: [podsOf(OPENSEARCH_POD_LABELS)], ports: [{ protocol: "TCP", port: 9200 }] },
-                {
-                    ports: [
-                        { protocol: "TCP", port: 443 },
-                        { protocol: "TCP", port: 6443 },
-                    ],
-                },
-            ]);
-            assert.deepStrictEqual((await policies("local"))["logging-retention-setup"].spec.egress[1], {
-                to: [podsOf(OPENSEARCH_POD_LABELS)],
-                ports: [{ protocol: "TCP", port: 9200 }],
-            });
-        });
-
-        it("Amazon domain: no in-cluster store to fence; Fluent Bit and the Job reach the domain on 443", async () => {
-            const np = await policies("production");
-            assert.deepStrictEqual(Object.keys(np).sort(), ["logging-fluent-bit", "logging-retention-setup"]);
-            assert.deepStrictEqual(np["logging-fluent-bit"].spec.egress[1], { ports: [{ protocol: "TCP", port: 443 }] });
-            assert.deepStrictEqual(np["logging-retention-setup"].spec.egress, [DNS, { ports: [{ protocol: "TCP", port: 443 }] }]);
-        });
+            assert.deepStrictEqual(mocks.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy"), [], stack);
+        }
     });
 
-    it("the pipeline has no S3 output without an archive", () => {
+    it("the pipeline has no S3 output without an archive, and verifies the store against the system's CAs without a CA of its own", () => {
         const pipeline = fluentBitPipeline({
-            opensearch: { host: "h", port: 9200, verifyTls: false },
+            opensearch: { host: "h", port: 443 },
             credentialsSecret: "s",
             indexPrefix: "logs-x",
         });
         assert.doesNotMatch(pipeline.outputs, /Name +s3/);
-        assert.match(pipeline.outputs, /tls\.verify +Off/);
+        assert.match(pipeline.outputs, /tls\.verify +On\n/);
+        assert.doesNotMatch(pipeline.outputs, /tls\.ca_file/);
+        assert.doesNotMatch(pipeline.outputs, /verify +Off/);
     });
 });

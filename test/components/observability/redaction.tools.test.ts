@@ -166,7 +166,7 @@ describe("Fluent Bit redaction filter (observability/redaction.ts) run by luajit
         const values = fluentBitValues({
             logging: LoggingSchema.parse({ redaction: { maskEmails: false } }),
             destinations: {
-                opensearch: { host: "opensearch", port: 9200, verifyTls: true },
+                opensearch: { host: "opensearch", port: 9200 },
                 credentialsSecret: "opensearch-credentials",
                 indexPrefix: "logs-local",
             },

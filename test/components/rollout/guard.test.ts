@@ -9,6 +9,9 @@ import { STAGE_NAMES, StageName, resolveStageTable } from "../../../rollout/stag
 import { installMocks } from "../../harness/program";
 import { RecordingMocks } from "../../harness/recorder";
 
+/** Where the guard reaches the API server: a private subnet and the `kubernetes` Service. */
+const API_SERVER = { cidrs: ["10.20.0.0/19", "172.20.0.1/32"], ports: [443] };
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
@@ -51,7 +54,12 @@ async function rolloutAt(stage: StageName): Promise<RecordingMocks> {
             rollout: { ...CONFIG.rollout, candidateVersion, migration: { ...CONFIG.rollout.migration, enabled: false } },
             application,
             traffic: { router: "istio", entry: { ...CONFIG.app.ingress }, attachTo: ["istio-system/claude-enhancer"] },
-            gate: { gates: CONFIG.gates, metrics: CONFIG.metrics, kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n") },
+            gate: {
+                gates: CONFIG.gates,
+                metrics: CONFIG.metrics,
+                kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n"),
+                apiServer: API_SERVER,
+            },
         },
         { providers: [k8sProvider] },
     );
@@ -138,14 +146,32 @@ describe("RolloutGuard component", function () {
             assert.match(deployment.inputs.spec.template.metadata.annotations["claude-enhancer.io/guard-config-sha256"], /^[0-9a-f]{64}$/);
         });
 
-        it("reaches only DNS, the API server and Prometheus", () => {
+        it("reaches only the cluster DNS, the API server and Prometheus", () => {
             const policy = mocks.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "rollout-guard");
             assert.deepStrictEqual(policy.inputs.spec.policyTypes, ["Ingress", "Egress"]);
             assert.deepStrictEqual(policy.inputs.spec.ingress, []);
-            assert.deepStrictEqual(policy.inputs.spec.egress[2], {
-                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
-                ports: [{ protocol: "TCP", port: 9090 }],
-            });
+            assert.deepStrictEqual(policy.inputs.spec.egress, [
+                {
+                    to: [
+                        {
+                            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                        },
+                    ],
+                    ports: [
+                        { protocol: "UDP", port: 53 },
+                        { protocol: "TCP", port: 53 },
+                    ],
+                },
+                {
+                    to: [{ ipBlock: { cidr: "10.20.0.0/19" } }, { ipBlock: { cidr: "172.20.0.1/32" } }],
+                    ports: [{ protocol: "TCP", port: 443 }],
+                },
+                {
+                    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                    ports: [{ protocol: "TCP", port: 9090 }],
+                },
+            ]);
         });
     });
 
@@ -153,20 +179,12 @@ describe("RolloutGuard component", function () {
         assert.deepStrictEqual(guardRoleRules({ router: "nginx", namespace: "ns", canaryIngress: "claude-enhancer-canary" }), [
             { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], resourceNames: ["claude-enhancer-canary"], verbs: ["patch"] },
         ]);
-        assert.deepStrictEqual(guardEgress({ url: "https://prometheus.example.com" }), [
-            {
-                ports: [
-                    { protocol: "UDP", port: 53 },
-                    { protocol: "TCP", port: 53 },
-                ],
-            },
-            {
-                ports: [
-                    { protocol: "TCP", port: 443 },
-                    { protocol: "TCP", port: 6443 },
-                ],
-            },
-            { ports: [{ protocol: "TCP", port: 443 }] },
+        const [dns, apiServer, toPrometheus] = guardEgress({ url: "https://prometheus.example.com" }, API_SERVER);
+        assert.deepStrictEqual(dns.ports, [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
         ]);
+        assert.deepStrictEqual(apiServer.ports, [{ protocol: "TCP", port: 443 }]);
+        assert.deepStrictEqual(toPrometheus, { ports: [{ protocol: "TCP", port: 443 }] });
     });
 });

@@ -82,7 +82,12 @@ async function rolloutFor(stage: StageName, options: { rds?: boolean; migration?
             attachTo: ["istio-system/claude-enhancer"],
         },
         rdsInstanceIdentifier: options.rds === false ? undefined : "claude-enhancer-production",
-        gate: { gates: CONFIG.gates, metrics: CONFIG.metrics, kubeconfig: pulumi.secret(KUBECONFIG) },
+        gate: {
+            gates: CONFIG.gates,
+            metrics: CONFIG.metrics,
+            kubeconfig: pulumi.secret(KUBECONFIG),
+            apiServer: { cidrs: ["10.0.0.0/8"], ports: [443, 6443] },
+        },
         routerUrl: options.routerUrl,
     };
     const rollout = new Rollout("rollout", args, { providers: [awsProvider, k8sProvider] });

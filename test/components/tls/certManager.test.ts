@@ -29,13 +29,16 @@ async function tlsFor(stack: "staging" | "production", router: "istio" | "nginx"
     const certManager = new CertManager(
         "cert-manager",
         {
-            tls: config.tls!,
-            dns: config.dns!,
-            host: config.app.ingress.host,
-            region: "us-east-1",
+            certManager: config.certManager,
             namespace: "cert-manager",
-            oidcProviderArn: OIDC_ARN,
-            oidcProviderUrl: OIDC_URL,
+            acme: {
+                tls: config.tls!,
+                dns: config.dns!,
+                host: config.app.ingress.host,
+                region: "us-east-1",
+                oidcProviderArn: OIDC_ARN,
+                oidcProviderUrl: OIDC_URL,
+            },
             chartMirror: undefined,
         },
         { providers: [awsProvider, k8sProvider] },
@@ -52,7 +55,7 @@ async function tlsFor(stack: "staging" | "production", router: "istio" | "nginx"
             host: config.app.ingress.host,
             namespace: secret.namespace,
             secretName: secret.name,
-            issuer: certManager.issuer,
+            issuer: certManager.acmeIssuer!,
         },
         { providers: [k8sProvider] },
     );
@@ -98,7 +101,9 @@ describe("TLS for the service host (cert-manager, ACME DNS-01 through Route 53)"
         });
         const values = mocks.one(RELEASE).inputs.values;
         assert.strictEqual(values.serviceAccount.name, "cert-manager");
-        assert.strictEqual(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], await resolved(certManager.roleArn));
+        assert.strictEqual(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], await resolved(certManager.roleArn!));
+        // DNS-01 self-checks ask the cluster DNS (the controller's NetworkPolicy allows DNS to kube-dns only).
+        assert.strictEqual(values.dns01RecursiveNameserversOnly, true);
         // The release waits for the permissions: the controller's first challenge uses them.
         assert.ok(dependsOn(mocks.one(RELEASE), mocks.one("aws:iam/rolePolicy:RolePolicy")));
     });
@@ -198,7 +203,7 @@ describe("TLS and DNS in the whole program", function () {
         const run = await programFor("staging");
         const namespace = run.mocks.ofType("kubernetes:core/v1:Namespace").find((n) => n.inputs.metadata.name === "cert-manager")!;
         assert.strictEqual(namespace.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-        assert.strictEqual(run.mocks.one(CERTIFICATE).inputs.metadata.namespace, "istio-system");
+        assert.strictEqual(run.mocks.one(CERTIFICATE, "service-certificate-certificate").inputs.metadata.namespace, "istio-system");
         const record = run.mocks.one("aws:route53/record:Record");
         assert.strictEqual(record.inputs.name, "claude-enhancer.staging.example.com");
         assert.match(record.provider ?? "", /pulumi:providers:aws::/);
@@ -210,10 +215,47 @@ describe("TLS and DNS in the whole program", function () {
         assert.match(String(run.outputs.serviceHostTarget), /^service-host-load-balancer-\d+\.elb\.us-east-1\.amazonaws\.com$/);
     });
 
-    it("local: no cert-manager, no Certificate, no DNS record", async () => {
+    it("local: cert-manager for the cluster CA only (the in-cluster OpenSearch's certificate): no ACME, no IRSA, no DNS record", async () => {
         const run = await programFor("local");
-        for (const type of [CERTIFICATE, ISSUER, "aws:route53/record:Record", "claude-enhancer:tls:CertManager"])
-            assert.strictEqual(run.mocks.ofType(type).length, 0, type);
-        assert.ok(!run.mocks.ofType("kubernetes:core/v1:Namespace").some((n) => n.inputs.metadata.name === "cert-manager"));
+        for (const type of ["aws:route53/record:Record", "aws:iam/role:Role"]) assert.strictEqual(run.mocks.ofType(type).length, 0, type);
+        const values = run.mocks.one(RELEASE, "cert-manager-release").inputs.values;
+        assert.strictEqual(values.serviceAccount.annotations, undefined);
+        assert.strictEqual(values.dns01RecursiveNameserversOnly, undefined);
+        assert.deepStrictEqual(
+            run.mocks
+                .ofType(ISSUER)
+                .map((i) => i.inputs.metadata.name)
+                .sort(),
+            ["claude-enhancer-cluster-ca", "claude-enhancer-selfsigned"],
+        );
+        assert.deepStrictEqual(
+            run.mocks
+                .ofType(CERTIFICATE)
+                .map((c) => `${c.inputs.metadata.namespace}/${c.inputs.metadata.name}`)
+                .sort(),
+            ["cert-manager/claude-enhancer-cluster-ca", "logging/opensearch-tls"],
+        );
+        const namespace = run.mocks.ofType("kubernetes:core/v1:Namespace").find((n) => n.inputs.metadata.name === "cert-manager")!;
+        assert.strictEqual(namespace.inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    });
+
+    it("the cluster CA: a self-signed issuer signs a CA certificate in cert-manager's namespace, a CA issuer signs with its key", async () => {
+        const run = await programFor("local");
+        const issuers = Object.fromEntries(run.mocks.ofType(ISSUER).map((i) => [i.inputs.metadata.name, i]));
+        assert.deepStrictEqual(issuers["claude-enhancer-selfsigned"].inputs.spec, { selfSigned: {} });
+        assert.deepStrictEqual(issuers["claude-enhancer-cluster-ca"].inputs.spec, { ca: { secretName: "claude-enhancer-cluster-ca" } });
+        const ca = run.mocks.ofType(CERTIFICATE).find((c) => c.inputs.metadata.name === "claude-enhancer-cluster-ca")!;
+        assert.strictEqual(ca.inputs.spec.isCA, true);
+        assert.strictEqual(ca.inputs.spec.secretName, "claude-enhancer-cluster-ca");
+        assert.deepStrictEqual(ca.inputs.spec.issuerRef, {
+            group: "cert-manager.io",
+            kind: "ClusterIssuer",
+            name: "claude-enhancer-selfsigned",
+        });
+        // Each waits for the one before it, and all for cert-manager's CRDs and webhook.
+        const release = run.mocks.one(RELEASE, "cert-manager-release");
+        assert.ok(dependsOn(issuers["claude-enhancer-selfsigned"], release));
+        assert.ok(dependsOn(ca, issuers["claude-enhancer-selfsigned"]));
+        assert.ok(dependsOn(issuers["claude-enhancer-cluster-ca"], ca));
     });
 });
