@@ -81,8 +81,8 @@ describe("the whole program's Helm charts (charts.mirror)", function () {
             ],
             [
                 "local",
-                7,
-                ["fluent-bit", "ingress-nginx", "jaeger", "kube-prometheus-stack", "metrics-server", "opensearch", "opensearch-dashboards"],
+                8,
+                ["cert-manager", "fluent-bit", "ingress-nginx", "jaeger", "kube-prometheus-stack", "metrics-server", "opensearch", "opensearch-dashboards"],
             ],
         ];
         for (const [stack, count, charts] of expected) {

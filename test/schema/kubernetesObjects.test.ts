@@ -203,6 +203,8 @@ describe("Kubernetes schema validation of every object the program registers", f
             assert.deepStrictEqual(report.invalid, []);
             assert.deepStrictEqual(report.unknown, []);
             assert.deepStrictEqual([...new Set(report.unmodelled.map((u) => u.type))].sort(), [
+                "kubernetes:cert-manager.io/v1:Certificate",
+                "kubernetes:cert-manager.io/v1:ClusterIssuer",
                 "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute",
                 "kubernetes:helm.sh/v3:Release",
             ]);

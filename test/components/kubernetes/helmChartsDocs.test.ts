@@ -10,7 +10,8 @@ describe("Helm charts per stack (docs/configuration.md, Air-gapped clusters)", (
         assert.strictEqual(rows[0], "| chart | public repository | staging | production | local |");
         assert.strictEqual(rows.length, 2 + 14);
         assert.ok(rows.includes("| `jaeger` | https://jaegertracing.github.io/helm-charts | 4.11.1 | 4.11.1 | 4.11.1 |"));
-        assert.ok(rows.includes("| `cert-manager` | https://charts.jetstack.io | v1.18.2 | v1.18.2 | – |"));
+        // Local runs cert-manager for the cluster CA of its in-cluster OpenSearch.
+        assert.ok(rows.includes("| `cert-manager` | https://charts.jetstack.io | v1.18.2 | v1.18.2 | v1.18.2 |"));
         assert.ok(rows.includes("| `ingress-nginx` | https://kubernetes.github.io/ingress-nginx | – | – | 4.12.1 |"));
         // Production's OpenSearch is Amazon's, not a chart.
         assert.ok(rows.includes("| `opensearch` | https://opensearch-project.github.io/helm-charts | 3.6.0 | – | 3.6.0 |"));
