@@ -60,11 +60,15 @@ export class Engine {
     ) {}
 
     /** A fresh backend and PULUMI_HOME with the kubernetes plugin and our stand-ins installed. */
-    static async create(options: { nodeBinDir?: string } = {}): Promise<Engine> {
+    /**
+     * `within`: the folder to make the temporary root in (default: the system's). A Node.js plugin
+     * installed into PULUMI_HOME finds its packages only in a `node_modules` above it.
+     */
+    static async create(options: { nodeBinDir?: string; within?: string } = {}): Promise<Engine> {
         const cli = required(path.join(ENGINE_DIR, "bin", "pulumi"), "the pulumi CLI");
         const binDir = path.dirname(cli);
         for (const host of ["pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"]) required(path.join(binDir, host), `our ${host}`);
-        const root = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-pulumi-"));
+        const root = fs.mkdtempSync(path.join(options.within ?? os.tmpdir(), "e2e-pulumi-"));
         fs.mkdirSync(path.join(root, "state"));
         const env: NodeJS.ProcessEnv = {
             ...process.env,
