@@ -18,8 +18,10 @@ describe("e2e stand-in charts: a directory mirror of Helm chart archives", () =>
     const customKinds = [
         { group: "monitoring.coreos.com", version: "v1", kind: "ServiceMonitor" },
         { group: "monitoring.coreos.com", version: "v1", kind: "PrometheusRule" },
-        // No chart of the list installs this group's CRDs: it goes nowhere.
+        // cert-manager installs its own group's CRDs; a ClusterIssuer is a cluster-wide object.
         { group: "cert-manager.io", version: "v1", kind: "ClusterIssuer" },
+        // No chart of the list installs this group's CRDs: it goes nowhere.
+        { group: "networking.istio.io", version: "v1", kind: "VirtualService" },
     ];
     const tarList = (file: string) => execFileSync("tar", ["-tzf", file], { encoding: "utf8" }).trim().split("\n").sort();
     const tarRead = (file: string, member: string) => execFileSync("tar", ["-xzOf", file, member], { encoding: "utf8" });
@@ -44,7 +46,13 @@ describe("e2e stand-in charts: a directory mirror of Helm chart archives", () =>
             "kube-prometheus-stack/crds/1.yaml",
             "kube-prometheus-stack/templates/",
         ]);
-        assert.deepStrictEqual(tarList(files[1]), ["cert-manager/", "cert-manager/Chart.yaml", "cert-manager/templates/"]);
+        assert.deepStrictEqual(tarList(files[1]), [
+            "cert-manager/",
+            "cert-manager/Chart.yaml",
+            "cert-manager/crds/",
+            "cert-manager/crds/0.yaml",
+            "cert-manager/templates/",
+        ]);
         assert.deepStrictEqual(parse(tarRead(files[1], "cert-manager/Chart.yaml")), {
             apiVersion: "v2",
             name: "cert-manager",
@@ -53,6 +61,9 @@ describe("e2e stand-in charts: a directory mirror of Helm chart archives", () =>
         });
         const crd = parse(tarRead(files[0], "kube-prometheus-stack/crds/0.yaml"));
         assert.strictEqual(crd.metadata.name, "servicemonitors.monitoring.coreos.com");
+        assert.strictEqual(crd.spec.scope, "Namespaced");
+        const issuer = parse(tarRead(files[1], "cert-manager/crds/0.yaml"));
+        assert.deepStrictEqual([issuer.metadata.name, issuer.spec.scope], ["clusterissuers.cert-manager.io", "Cluster"]);
         assert.deepStrictEqual(crd.spec.versions[0].schema, {
             openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
         });
