@@ -110,6 +110,17 @@ export const noOpenEgress: ResourceValidationPolicy = {
 
 const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
 
+/**
+ * The chart a release installs, whichever way it names it: `name` from a repository, `oci://host/path/name`,
+ * or a mirror's archive `<dir>/<name>-<version>.tgz` (charts.mirror, docs/configuration.md).
+ */
+export function chartNameOf(chart: string, version: string): string {
+    const last = chart.split("/").pop() ?? "";
+    if (!last.endsWith(".tgz")) return last;
+    const archive = last.slice(0, -".tgz".length);
+    return version !== "" && archive.endsWith(`-${version}`) ? archive.slice(0, -(version.length + 1)) : archive.replace(/-v?\d[^-]*$/, "");
+}
+
 export const chartNetworkPolicy: StackValidationPolicy = {
     name: "k8s-chart-network-policy",
     description:
@@ -121,9 +132,7 @@ export const chartNetworkPolicy: StackValidationPolicy = {
         for (const release of ofType(args, HELM_RELEASE)) {
             // Anything unknown during preview leaves this release to the check at update.
             const problems = peek(() => {
-                const chart = String(release.props.chart ?? "")
-                    .split("/")
-                    .pop();
+                const chart = chartNameOf(String(release.props.chart ?? ""), String(release.props.version ?? ""));
                 const pods = chart ? CHART_PODS[chart] : undefined;
                 if (!pods) return [`installs chart "${chart}", which policies/chartPods.ts does not know, so its pods cannot be checked.`];
                 const name: unknown = release.props.name;

@@ -4,8 +4,12 @@
  * accepted below (with the reason each is accepted; the README lists them).
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parsePlatformConfig } from "../../config";
+import { chartArchive } from "../../components/kubernetes/chartSource";
+import { helmCharts } from "../../components/kubernetes/helmCharts";
 import { STACKS, readStackSettings } from "../../config/stackFile";
 import { STAGE_NAMES } from "../../rollout/stages";
 import { AnalyzedResource, Diagnostic, analyzeStack, reconcileConfig } from "../../policies/analyzer";
@@ -124,5 +128,29 @@ describe("the program's own resources through the policy pack", function () {
                 );
             });
         }
+    }
+});
+
+describe("the program's own resources through the policy pack, with charts from a directory mirror", function () {
+    this.timeout(300_000);
+    let mirror: string;
+    before(() => {
+        mirror = mkdtempSync(join(tmpdir(), "pack-chart-mirror-"));
+        // The program checks that each archive exists; the pack judges the releases that name them.
+        for (const stack of STACKS) {
+            for (const chart of helmCharts(parsePlatformConfig(readStackSettings(stack))))
+                writeFileSync(join(mirror, chartArchive(chart)), "");
+        }
+    });
+    after(() => rmSync(mirror, { recursive: true, force: true }));
+
+    for (const stack of STACKS) {
+        it(`${stack}: no mandatory violation (each release's chart is still known by its name, from <chart>-<version>.tgz)`, async () => {
+            const run = await runProgram(stack, { overrides: { charts: { mirror } } });
+            assert.ok(run.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).startsWith(mirror)));
+            const config = reconcileConfig(pack, policyConfig(stack));
+            const diagnostics = (await analyzeStack(pack, toAnalyzedResources(run.resources), config)).diagnostics;
+            assert.deepEqual(diagnostics.filter((d) => d.enforcementLevel === "mandatory").map(label), []);
+        });
     }
 });

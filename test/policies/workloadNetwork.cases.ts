@@ -150,6 +150,33 @@ export const workloadNetworkCases: PolicyCases = {
                 changedIn(fencedMetricsServer(), "metrics-server-release", (r) => changed(r, ["chart"], "metrics-server/metrics-server")),
         },
         {
+            title: "a chart from a mirror's directory of archives (charts.mirror)",
+            resources: () =>
+                changedIn(fencedMetricsServer(), "metrics-server-release", (r) =>
+                    changed(changed(r, ["chart"], "/srv/mirror/metrics-server-3.12.2.tgz"), ["version"], "3.12.2"),
+                ),
+        },
+        {
+            title: "a chart from an OCI mirror",
+            resources: () =>
+                changedIn(fencedMetricsServer(), "metrics-server-release", (r) =>
+                    changed(r, ["chart"], "oci://registry.example.com/charts/metrics-server"),
+                ),
+        },
+        {
+            title: "a mirror's archive whose pods have no fence",
+            resources: () => [
+                changed(
+                    changed(release("metrics-server", "metrics-server", "kube-system"), ["chart"], "./charts/metrics-server-3.12.2.tgz"),
+                    ["version"],
+                    "3.12.2",
+                ),
+            ],
+            violation:
+                'Release "metrics-server-release" runs metrics-server pods (app.kubernetes.io/name=metrics-server,app.kubernetes.io/instance=metrics-server) selected by no NetworkPolicy in namespace kube-system.',
+            violator: "metrics-server-release",
+        },
+        {
             title: "no NetworkPolicy for the release's pods",
             resources: () => [release("metrics-server", "metrics-server", "kube-system")],
             violation:
