@@ -82,7 +82,16 @@ describe("the whole program's Helm charts (charts.mirror)", function () {
             [
                 "local",
                 8,
-                ["cert-manager", "fluent-bit", "ingress-nginx", "jaeger", "kube-prometheus-stack", "metrics-server", "opensearch", "opensearch-dashboards"],
+                [
+                    "cert-manager",
+                    "fluent-bit",
+                    "ingress-nginx",
+                    "jaeger",
+                    "kube-prometheus-stack",
+                    "metrics-server",
+                    "opensearch",
+                    "opensearch-dashboards",
+                ],
             ],
         ];
         for (const [stack, count, charts] of expected) {
