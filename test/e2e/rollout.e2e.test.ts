@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse, stringify } from "yaml";
@@ -85,13 +85,19 @@ interface DriverRun {
     output: string;
 }
 
+/** Driver runs still going: a test that timed out must not leave one updating the stack under the next test. */
+const runningDrivers = new Set<ChildProcess>();
+
 /** `npm run rollout -- <args>` in the project copy: bin/rollout.ts with the engine's Node and CLI. */
 function driver(project: Project, args: string[]): Promise<DriverRun> {
     return new Promise((resolve) => {
+        // A process group of its own, so stopDrivers reaches the CLI and plugins the driver started.
         const child = spawn("node", ["-r", "ts-node/register/transpile-only", "bin/rollout.ts", ...args], {
             cwd: project.dir,
             env: project.env(),
+            detached: true,
         });
+        runningDrivers.add(child);
         const lines: DriverRun["lines"] = [];
         let output = "";
         let partial = "";
@@ -104,8 +110,34 @@ function driver(project: Project, args: string[]): Promise<DriverRun> {
         };
         child.stdout.on("data", collect);
         child.stderr.on("data", collect);
-        child.on("close", (code) => resolve({ code, lines, output }));
+        child.on("close", (code) => {
+            runningDrivers.delete(child);
+            resolve({ code, lines, output });
+        });
     });
+}
+
+/**
+ * Interrupts every running driver as Ctrl-C would (the CLI cancels its update and releases the stack's
+ * lock), and kills what is left after a grace.
+ */
+async function stopDrivers(graceMs = 120_000): Promise<void> {
+    const signal = (child: ChildProcess, name: NodeJS.Signals) => {
+        try {
+            process.kill(-child.pid!, name);
+        } catch {
+            // The group has already exited.
+        }
+    };
+    await Promise.all(
+        [...runningDrivers].map(async (child) => {
+            const closed = new Promise((resolve) => child.once("close", resolve));
+            signal(child, "SIGINT");
+            const timer = setTimeout(() => signal(child, "SIGKILL"), graceMs);
+            await closed;
+            clearTimeout(timer);
+        }),
+    );
 }
 
 /** The stack file's `rollout` object, changed by `change`, written back (as an operator's commit would). */
@@ -165,6 +197,18 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
         await gateEnv.waitForTraffic(versions, GATES.minRequests, GATES.window);
     });
 
+    // Each test starts where the previous one left the stack: after a failure the later ones would
+    // only report its consequences, so they are skipped (the failure itself fails the tier).
+    let sequenceIntact = true;
+    beforeEach(function () {
+        if (!sequenceIntact) this.skip();
+    });
+    afterEach(async function () {
+        this.timeout(180_000);
+        if (this.currentTest?.state === "failed") sequenceIntact = false;
+        await stopDrivers();
+    });
+
     after(async function () {
         this.timeout(300_000);
         if (project) {
@@ -176,7 +220,8 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
     });
 
     it("rolls a healthy candidate out stage by stage and promotes it; the live router follows every stage", async function () {
-        this.timeout(900_000);
+        // Five stage updates: 30-50 s each on a quiet machine, up to 4 min on a busy one.
+        this.timeout(1_800_000);
         const watcher = new WeightWatcher(world);
         watcher.start();
         const started = Date.now();
@@ -204,7 +249,8 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
     });
 
     it("a no-op `pulumi up` in a stage whose gate passed does not run the gate again", async function () {
-        this.timeout(600_000);
+        // Three stack updates each, up to 4 min apiece on a busy machine.
+        this.timeout(1_200_000);
         // After the promotion the stable track runs the promoted version; a new candidate arrives.
         const candidate = `${versions.candidate}-next`;
         gateEnv.stable.redeploy(versions.candidate);
@@ -228,7 +274,8 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
     });
 
     it("a breach at canary puts traffic back on stable within 30 s, fails the update, and the driver runs the rollback update", async function () {
-        this.timeout(600_000);
+        // Three stack updates each, up to 4 min apiece on a busy machine.
+        this.timeout(1_200_000);
         const candidate = `${versions.candidate}-bad`;
         gateEnv.candidate.redeploy(candidate);
         gateEnv.candidate.set({ errorRate: 0.25 });
@@ -261,7 +308,8 @@ describe("e2e: the rollout as sequenced stack updates under the real engine", fu
     // The gate's cut makes it the weight's Server-Side Apply manager; the router objects carry
     // pulumi.com/patchForce so this retry takes the field back instead of failing on the conflict.
     it("a retry after a cut converges the live router to the stage's weight (issue 14)", async function () {
-        this.timeout(600_000);
+        // Three stack updates each, up to 4 min apiece on a busy machine.
+        this.timeout(1_200_000);
         // The previous test left the stack at rollback; the stage machine wants stable before a new canary.
         editRollout(project, (r) => {
             r.stage = "stable";
